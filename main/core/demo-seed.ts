@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import type { DemoCardView } from '../../preload/contract.ts';
+import { AuditLog } from './audit.ts';
+import type { Db } from './db/database.ts';
+import { addDays, localDate } from './dates.ts';
+import { hashPin, type PinHash } from './pin.ts';
+
+const ROLE = z.enum(['officer', 'armourer', 'admin']);
+
+export const demoSiteSchema = z.object({
+  site: z.string(),
+  terminalName: z.string(),
+  qualifications: z.array(z.object({ code: z.string(), name: z.string() })),
+  assetTypes: z.array(
+    z.object({ code: z.string(), name: z.string(), category: z.string(), requires: z.array(z.string()), maxPerOfficer: z.number().int().min(1) }),
+  ),
+  lockerBank: z.object({ name: z.string(), doors: z.number().int().min(1).max(256) }),
+  officers: z.array(
+    z.object({
+      collar: z.string(),
+      name: z.string(),
+      status: z.enum(['active', 'suspended', 'restricted']),
+      roles: z.array(ROLE).min(1),
+      card: z.string().regex(/^[0-9A-F]{8,20}$/),
+      pin: z.string().regex(/^[0-9]{4,8}$/),
+      // days from the day of seeding until expiry; null = does not expire
+      quals: z.record(z.string(), z.number().int().nullable()),
+      note: z.string().optional(),
+    }),
+  ),
+  assets: z.array(
+    z.object({
+      serial: z.string(),
+      tag: z.string(),
+      type: z.string(),
+      door: z.number().int().min(1).optional(),
+      loanTo: z.string().optional(),
+      status: z.enum(['quarantined', 'maintenance', 'available-store']).optional(),
+    }),
+  ),
+});
+export type DemoSite = z.infer<typeof demoSiteSchema>;
+
+export function parseDemoSite(json: unknown): DemoSite {
+  return demoSiteSchema.parse(json);
+}
+
+/** The demo cards as the simulator panel lists them. */
+export function demoCards(site: DemoSite): DemoCardView[] {
+  return site.officers.map((o) => ({
+    uid: o.card,
+    pin: o.pin,
+    label: `${o.collar} ${o.name}${o.note ? ` (${o.note})` : ''}`,
+  }));
+}
+
+/** The one locker bank's database id, once seeded or configured. */
+export function bankIdByName(db: Db, name: string): number | undefined {
+  return db.prepare<[string], { id: number }>('SELECT id FROM locker_banks WHERE name = ?').get(name)?.id;
+}
+
+/**
+ * Fill an empty database with the demo site. PINs are hashed exactly as for real officers;
+ * they are hashed before the transaction opens so it stays short.
+ */
+export async function seedDemoSite(db: Db, site: DemoSite, now: Date): Promise<void> {
+  const pinHashes: PinHash[] = await Promise.all(site.officers.map((o) => hashPin(o.pin)));
+  const today = localDate(now);
+  const at = now.toISOString();
+  const audit = new AuditLog(db);
+  db.transaction(() => {
+    const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM officers').get()?.n ?? 0;
+    if (count > 0) throw new Error('the demo site is only seeded into an empty database');
+    const siteId = Number(db.prepare('INSERT INTO sites (name) VALUES (?)').run(site.site).lastInsertRowid);
+    const qualIds = new Map<string, number>();
+    for (const q of site.qualifications) {
+      qualIds.set(q.code, Number(db.prepare('INSERT INTO qualifications (code, name) VALUES (?, ?)').run(q.code, q.name).lastInsertRowid));
+    }
+    const need = <K>(map: Map<K, number>, key: K, what: string): number => {
+      const value = map.get(key);
+      if (value === undefined) throw new Error(`demo site: unknown ${what} "${key}"`);
+      return value;
+    };
+    const typeIds = new Map<string, number>();
+    for (const t of site.assetTypes) {
+      const id = Number(
+        db.prepare('INSERT INTO asset_types (code, name, category, max_per_officer) VALUES (?, ?, ?, ?)').run(t.code, t.name, t.category, t.maxPerOfficer)
+          .lastInsertRowid,
+      );
+      typeIds.set(t.code, id);
+      for (const code of t.requires) {
+        db.prepare('INSERT INTO asset_type_requirements (asset_type_id, qualification_id) VALUES (?, ?)').run(id, need(qualIds, code, 'qualification'));
+      }
+    }
+    const bankId = Number(db.prepare('INSERT INTO locker_banks (name, site_id) VALUES (?, ?)').run(site.lockerBank.name, siteId).lastInsertRowid);
+    const doorIds = new Map<number, number>();
+    for (let n = 1; n <= site.lockerBank.doors; n++) {
+      doorIds.set(n, Number(db.prepare('INSERT INTO doors (bank_id, number) VALUES (?, ?)').run(bankId, n).lastInsertRowid));
+    }
+    const officerIds = new Map<string, number>();
+    site.officers.forEach((o, index) => {
+      const id = Number(
+        db.prepare('INSERT INTO officers (collar_number, display_name, status, site_id, created_at) VALUES (?, ?, ?, ?, ?)').run(o.collar, o.name, o.status, siteId, at)
+          .lastInsertRowid,
+      );
+      officerIds.set(o.collar, id);
+      for (const role of o.roles) db.prepare('INSERT INTO officer_roles (officer_id, role) VALUES (?, ?)').run(id, role);
+      const pin = pinHashes[index];
+      if (!pin) throw new Error('missing PIN hash');
+      db.prepare('INSERT INTO pins (officer_id, hash, salt, params, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, pin.hash, pin.salt, pin.params, at);
+      db.prepare('INSERT INTO cards (uid, officer_id, issued_at) VALUES (?, ?, ?)').run(o.card, id, at);
+      for (const [code, days] of Object.entries(o.quals)) {
+        const expires = days === null ? null : addDays(today, days);
+        // Awarded a year before expiry (or a year ago), as an annual refresher would be.
+        const awarded = addDays(expires ?? today, -365);
+        db.prepare(
+          'INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+        ).run(id, need(qualIds, code, 'qualification'), awarded, expires, 'demo seed', at);
+      }
+    });
+    for (const a of site.assets) {
+      const typeId = need(typeIds, a.type, 'asset type');
+      const doorId = a.door === undefined ? null : need(doorIds, a.door, 'door');
+      const status = a.loanTo ? 'on-loan' : a.status === 'available-store' || !a.status ? 'available' : a.status;
+      const assetId = Number(
+        db.prepare('INSERT INTO assets (serial, tag, asset_type_id, status, door_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(a.serial, a.tag, typeId, status, doorId, at)
+          .lastInsertRowid,
+      );
+      if (a.loanTo) {
+        const drawn = new Date(now.getTime() - 3 * 3600_000).toISOString();
+        db.prepare('INSERT INTO loans (asset_id, officer_id, drawn_at) VALUES (?, ?, ?)').run(assetId, need(officerIds, a.loanTo, 'officer'), drawn);
+      }
+    }
+    audit.append({ actor: 'system', action: 'site.seeded-demo', subject: `site:${siteId}`, details: { officers: site.officers.length, assets: site.assets.length } }, now);
+  }).immediate();
+}
+
+/**
+ * Make sure the configured locker bank and its doors exist in the database (a live site's
+ * first start, or doors added to the layout), recording what was added in the audit log.
+ */
+export function ensureLockerBank(db: Db, name: string, doorNumbers: readonly number[], now: Date): number {
+  return db
+    .transaction(() => {
+      const audit = new AuditLog(db);
+      let bankId = bankIdByName(db, name);
+      if (bankId === undefined) {
+        bankId = Number(db.prepare('INSERT INTO locker_banks (name) VALUES (?)').run(name).lastInsertRowid);
+        audit.append({ actor: 'system', action: 'bank.added', subject: `bank:${bankId}`, details: { name } }, now);
+      }
+      const existing = new Set(db.prepare<[number], { number: number }>('SELECT number FROM doors WHERE bank_id = ?').all(bankId).map((d) => d.number));
+      const added = doorNumbers.filter((n) => !existing.has(n));
+      for (const n of added) db.prepare('INSERT INTO doors (bank_id, number) VALUES (?, ?)').run(bankId, n);
+      if (added.length > 0) audit.append({ actor: 'system', action: 'bank.doors-added', subject: `bank:${bankId}`, details: { doors: added } }, now);
+      return bankId;
+    })
+    .immediate();
+}

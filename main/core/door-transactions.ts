@@ -1,0 +1,327 @@
+import type { RefusalReason, ReturnCondition } from '../../preload/contract.ts';
+import type { AuditLog } from './audit.ts';
+import type { Db } from './db/database.ts';
+import type { Eligibility } from './eligibility.ts';
+import type { Clock, DoorSensors } from './ports.ts';
+
+export type IntentState = 'pending' | 'open' | 'closed' | 'completed' | 'cancelled' | 'failed';
+export const ACTIVE_INTENT_STATES: readonly IntentState[] = ['pending', 'open', 'closed'];
+
+export interface DoorIntent {
+  id: number;
+  kind: 'draw' | 'return';
+  doorId: number;
+  doorNumber: number;
+  assetId: number;
+  assetTypeName: string;
+  serial: string;
+  officerId: number;
+  loanId: number | null;
+  state: IntentState;
+  outcome: string | null;
+}
+
+export interface IntentChange {
+  intent: DoorIntent;
+  from: IntentState;
+}
+
+export type BeginResult =
+  | { ok: true; intent: DoorIntent }
+  | { ok: false; kind: 'refused' | 'conflict' | 'not-found'; message: string; reasons?: RefusalReason[] };
+
+const INTENT_SELECT = `
+  SELECT i.id, i.kind, i.door_id AS doorId, d.number AS doorNumber, i.asset_id AS assetId, t.name AS assetTypeName,
+         a.serial, i.officer_id AS officerId, i.loan_id AS loanId, i.state, i.outcome
+    FROM door_intents i
+    JOIN doors d ON d.id = i.door_id
+    JOIN assets a ON a.id = i.asset_id
+    JOIN asset_types t ON t.id = a.asset_type_id`;
+
+/**
+ * Draw and return as durable door transactions, in the order that keeps the record honest:
+ *   1. commit the decision and a pending intent (before any unlock frame is sent);
+ *   2. the caller commands the door;
+ *   3. commit what the sensors saw (door open; then door closed with or without the item).
+ * Each step is one SQLite transaction carrying its audit row. Nothing here touches hardware:
+ * the caller sends the unlock and feeds sensor readings to `observe`, so a crash between any
+ * two steps leaves an intent that `reconcile` settles from the sensors at the next start.
+ */
+export class DoorTransactions {
+  private readonly byId;
+  private readonly active;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    private readonly eligibility: Eligibility,
+    private readonly bankId: number,
+  ) {
+    this.byId = db.prepare<[number], DoorIntent>(`${INTENT_SELECT} WHERE i.id = ?`);
+    this.active = db.prepare<[number], DoorIntent>(
+      `${INTENT_SELECT} WHERE d.bank_id = ? AND i.state IN ('pending', 'open', 'closed') ORDER BY i.id`,
+    );
+  }
+
+  intent(id: number): DoorIntent | undefined {
+    return this.byId.get(id);
+  }
+
+  activeIntents(): DoorIntent[] {
+    return this.active.all(this.bankId);
+  }
+
+  /** Step 1 of a draw: decide, pick an item behind a door, and commit the intent. */
+  beginDraw(officerId: number, assetTypeId: number): BeginResult {
+    return this.db
+      .transaction((): BeginResult => {
+        const verdict = this.eligibility.decide(officerId, assetTypeId);
+        if (!verdict) return { ok: false, kind: 'not-found', message: 'That kind of equipment is not known here.' };
+        if (!verdict.decision.allowed) {
+          this.audit.append(
+            {
+              actor: `officer:${officerId}`,
+              action: 'draw.refused',
+              subject: `asset-type:${assetTypeId}`,
+              details: { reasons: verdict.decision.reasons.map((r) => ({ code: r.code, message: r.message })) },
+            },
+            this.clock.now(),
+          );
+          return { ok: false, kind: 'refused', message: verdict.decision.reasons.map((r) => r.message).join('; '), reasons: verdict.decision.reasons };
+        }
+        const pick = this.db
+          .prepare<[number, number], { assetId: number; doorId: number }>(
+            `SELECT a.id AS assetId, d.id AS doorId FROM assets a JOIN doors d ON d.id = a.door_id
+              WHERE a.asset_type_id = ? AND a.status = 'available' AND d.bank_id = ?
+                AND NOT EXISTS (SELECT 1 FROM door_intents i WHERE i.door_id = d.id AND i.state IN ('pending', 'open', 'closed'))
+              ORDER BY d.number LIMIT 1`,
+          )
+          .get(assetTypeId, this.bankId);
+        if (!pick) return { ok: false, kind: 'conflict', message: `No ${verdict.type.name} is free in the lockers right now.` };
+        const now = this.clock.now().toISOString();
+        this.db.prepare(`UPDATE assets SET status = 'issuing', updated_at = ? WHERE id = ?`).run(now, pick.assetId);
+        const intentId = Number(
+          this.db
+            .prepare(
+              `INSERT INTO door_intents (kind, door_id, asset_id, officer_id, state, created_at, updated_at)
+               VALUES ('draw', ?, ?, ?, 'pending', ?, ?)`,
+            )
+            .run(pick.doorId, pick.assetId, officerId, now, now).lastInsertRowid,
+        );
+        const intent = this.mustGet(intentId);
+        this.audit.append(
+          { actor: `officer:${officerId}`, action: 'draw.intent', subject: `asset:${pick.assetId}`, details: { intent: intentId, door: intent.doorNumber } },
+          this.clock.now(),
+        );
+        return { ok: true, intent };
+      })
+      .immediate();
+  }
+
+  /**
+   * Step 1 of a return: the item must be on loan to this officer; pick a free door
+   * (no asset recorded there, no active intent, and not reading as occupied).
+   */
+  beginReturn(officerId: number, assetId: number, occupiedDoorNumbers: ReadonlySet<number>): BeginResult {
+    return this.db
+      .transaction((): BeginResult => {
+        const loan = this.db
+          .prepare<[number], { id: number; officerId: number }>(
+            'SELECT id, officer_id AS officerId FROM loans WHERE asset_id = ? AND returned_at IS NULL',
+          )
+          .get(assetId);
+        if (!loan) return { ok: false, kind: 'conflict', message: 'That item is not on loan, so it cannot be returned here. Hand it to an armourer.' };
+        if (loan.officerId !== officerId) {
+          return { ok: false, kind: 'refused', message: 'That item is on loan to another officer. Hand it to an armourer.' };
+        }
+        const busy = this.db
+          .prepare<[number, number], { doorId: number }>(
+            `SELECT i.door_id AS doorId FROM door_intents i JOIN doors d ON d.id = i.door_id
+              WHERE d.bank_id = ? AND i.asset_id = ? AND i.state IN ('pending', 'open', 'closed')`,
+          )
+          .get(this.bankId, assetId);
+        if (busy) return { ok: false, kind: 'conflict', message: 'A door is already open for that item.' };
+        const free = this.db
+          .prepare<[number], { doorId: number; number: number }>(
+            `SELECT d.id AS doorId, d.number FROM doors d
+              WHERE d.bank_id = ?
+                AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.door_id = d.id)
+                AND NOT EXISTS (SELECT 1 FROM door_intents i WHERE i.door_id = d.id AND i.state IN ('pending', 'open', 'closed'))
+              ORDER BY d.number`,
+          )
+          .all(this.bankId)
+          .find((d) => !occupiedDoorNumbers.has(d.number));
+        if (!free) return { ok: false, kind: 'conflict', message: 'Every locker door is full. Hand the item to an armourer.' };
+        const now = this.clock.now().toISOString();
+        const intentId = Number(
+          this.db
+            .prepare(
+              `INSERT INTO door_intents (kind, door_id, asset_id, officer_id, loan_id, state, created_at, updated_at)
+               VALUES ('return', ?, ?, ?, ?, 'pending', ?, ?)`,
+            )
+            .run(free.doorId, assetId, officerId, loan.id, now, now).lastInsertRowid,
+        );
+        this.audit.append(
+          { actor: `officer:${officerId}`, action: 'return.intent', subject: `asset:${assetId}`, details: { intent: intentId, door: free.number, loan: loan.id } },
+          this.clock.now(),
+        );
+        return { ok: true, intent: this.mustGet(intentId) };
+      })
+      .immediate();
+  }
+
+  /** The unlock could not be sent, or the door never read open: nothing left the locker. */
+  fail(intentId: number, reason: string): IntentChange | undefined {
+    return this.transition(intentId, ['pending'], (intent) => {
+      if (intent.kind === 'draw') this.setAsset(intent.assetId, 'available', intent.doorId);
+      return { state: 'failed', outcome: reason, action: `${intent.kind}.door-failed` };
+    });
+  }
+
+  /**
+   * Step 3: commit what the sensors saw. Pending intents whose door reads open become open;
+   * open intents whose door reads closed are settled by the item sensor. Returns what changed.
+   */
+  observe(doors: readonly DoorSensors[]): IntentChange[] {
+    const byNumber = new Map(doors.map((d) => [d.doorNumber, d]));
+    const changes: IntentChange[] = [];
+    for (const intent of this.activeIntents()) {
+      const door = byNumber.get(intent.doorNumber);
+      if (!door) continue;
+      if (intent.state === 'pending' && door.open) {
+        const change = this.transition(intent.id, ['pending'], () => ({ state: 'open', action: 'door.opened' }));
+        if (change) changes.push(change);
+      } else if (intent.state === 'pending' && door.itemPresent === (intent.kind === 'return')) {
+        // Still closed, but the item moved: the door opened and shut between two polls.
+        const change = this.settleClosed(intent.id, door.itemPresent, 'door opened and closed between polls');
+        if (change) changes.push(change);
+      } else if (intent.state === 'open' && !door.open) {
+        const change = this.settleClosed(intent.id, door.itemPresent, 'door closed');
+        if (change) changes.push(change);
+      }
+    }
+    return changes;
+  }
+
+  /**
+   * At start-up: settle every intent left active by a crash or power cut, from the doors
+   * as they read now. A door still open stays tracked. A closed door is judged by its item
+   * sensor, as if we had watched it close; a return whose condition was never recorded is
+   * completed into quarantine so an armourer checks it.
+   */
+  reconcile(doors: readonly DoorSensors[]): IntentChange[] {
+    const byNumber = new Map(doors.map((d) => [d.doorNumber, d]));
+    const changes: IntentChange[] = [];
+    for (const intent of this.activeIntents()) {
+      const door = byNumber.get(intent.doorNumber);
+      if (!door) continue;
+      let change: IntentChange | undefined;
+      if (door.open) {
+        if (intent.state === 'pending') change = this.transition(intent.id, ['pending'], () => ({ state: 'open', action: 'door.opened', outcome: 'seen open at start-up' }));
+      } else if (intent.state === 'pending' || intent.state === 'open') {
+        change = this.settleClosed(intent.id, door.itemPresent, 'found closed at start-up');
+        const settled = change?.intent;
+        if (settled && settled.kind === 'return' && settled.state === 'closed') change = this.completeReturn(settled.id, 'not-recorded', 'system');
+      } else if (intent.state === 'closed') {
+        change = this.completeReturn(intent.id, 'not-recorded', 'system');
+      }
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  /** A return whose item is in the locker but whose condition the officer did not give. */
+  abandonReturn(intentId: number): IntentChange | undefined {
+    return this.completeReturn(intentId, 'not-recorded', 'system');
+  }
+
+  /** Last step of a return: the officer's condition report settles loan and asset together. */
+  completeReturn(intentId: number, condition: ReturnCondition | 'not-recorded', actor: 'officer' | 'system'): IntentChange | undefined {
+    return this.transition(intentId, ['closed'], (intent) => {
+      const now = this.clock.now().toISOString();
+      this.db
+        .prepare('UPDATE loans SET returned_at = ?, return_condition = ?, return_intent_id = ? WHERE id = ? AND returned_at IS NULL')
+        .run(now, condition, intent.id, intent.loanId);
+      const quarantine = condition !== 'ok';
+      this.setAsset(intent.assetId, quarantine ? 'quarantined' : 'available', intent.doorId);
+      return {
+        state: 'completed',
+        outcome: quarantine ? `returned ${condition}: quarantined` : 'returned ok',
+        action: 'return.completed',
+        details: { condition, quarantined: quarantine, loan: intent.loanId },
+        actor: actor === 'officer' ? `officer:${intent.officerId}` : 'system',
+      };
+    });
+  }
+
+  private settleClosed(intentId: number, itemPresent: boolean, how: string): IntentChange | undefined {
+    return this.transition(intentId, ['pending', 'open'], (intent) => {
+      const now = this.clock.now().toISOString();
+      if (intent.kind === 'draw') {
+        if (itemPresent) {
+          this.setAsset(intent.assetId, 'available', intent.doorId);
+          return { state: 'cancelled', outcome: `${how} with the item still inside`, action: 'draw.cancelled' };
+        }
+        const loanId = Number(
+          this.db
+            .prepare('INSERT INTO loans (asset_id, officer_id, drawn_at, draw_intent_id) VALUES (?, ?, ?, ?)')
+            .run(intent.assetId, intent.officerId, now, intent.id).lastInsertRowid,
+        );
+        this.db.prepare('UPDATE door_intents SET loan_id = ? WHERE id = ?').run(loanId, intent.id);
+        this.setAsset(intent.assetId, 'on-loan', null);
+        return { state: 'completed', outcome: `${how}: item taken`, action: 'draw.completed', details: { loan: loanId } };
+      }
+      if (!itemPresent) return { state: 'cancelled', outcome: `${how} without the item`, action: 'return.cancelled' };
+      return { state: 'closed', outcome: `${how} with the item inside`, action: 'return.item-in' };
+    });
+  }
+
+  private setAsset(assetId: number, status: string, doorId: number | null): void {
+    this.db.prepare('UPDATE assets SET status = ?, door_id = ?, updated_at = ? WHERE id = ?').run(status, doorId, this.clock.now().toISOString(), assetId);
+  }
+
+  /**
+   * One state change of an intent, its side effects and its audit row, in one transaction.
+   * `from` guards against acting twice on the same sensor reading.
+   */
+  private transition(
+    intentId: number,
+    from: readonly IntentState[],
+    apply: (intent: DoorIntent) => {
+      state: IntentState;
+      action: string;
+      outcome?: string;
+      details?: Record<string, unknown>;
+      actor?: 'system' | `officer:${number}`;
+    },
+  ): IntentChange | undefined {
+    return this.db
+      .transaction((): IntentChange | undefined => {
+        const intent = this.byId.get(intentId);
+        if (!intent || !from.includes(intent.state)) return undefined;
+        const next = apply(intent);
+        const now = this.clock.now();
+        this.db
+          .prepare('UPDATE door_intents SET state = ?, outcome = coalesce(?, outcome), updated_at = ? WHERE id = ?')
+          .run(next.state, next.outcome ?? null, now.toISOString(), intentId);
+        this.audit.append(
+          {
+            actor: next.actor ?? 'system',
+            action: next.action,
+            subject: `door:${intent.doorNumber}`,
+            details: { intent: intent.id, kind: intent.kind, asset: intent.assetId, officer: intent.officerId, outcome: next.outcome ?? null, ...next.details },
+          },
+          now,
+        );
+        return { intent: this.mustGet(intentId), from: intent.state };
+      })
+      .immediate();
+  }
+
+  private mustGet(id: number): DoorIntent {
+    const intent = this.byId.get(id);
+    if (!intent) throw new Error(`door intent ${id} vanished inside its own transaction`);
+    return intent;
+  }
+}

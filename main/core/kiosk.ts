@@ -1,0 +1,488 @@
+import type {
+  ApiError,
+  DemoCardView,
+  DemoView,
+  KioskSnapshot,
+  RequestInput,
+  RequestName,
+  ResponseValues,
+  Result,
+  ReturnCondition,
+  ScreenView,
+  SessionView,
+} from '../../preload/contract.ts';
+import { AuditLog } from './audit.ts';
+import { Authenticator, type LockoutPolicy } from './auth.ts';
+import type { Db } from './db/database.ts';
+import { DoorTransactions, type DoorIntent, type IntentChange } from './door-transactions.ts';
+import { Eligibility } from './eligibility.ts';
+import type { KioskService } from './kiosk-service.ts';
+import type { CardReaderPort, Clock, DemoRoom, DoorSensors, LockerBankPort, ScannerPort } from './ports.ts';
+import { Records } from './records.ts';
+
+export interface KioskPolicy {
+  idleTimeoutSeconds: number;
+  idleWarningSeconds: number;
+  expiryWarningDays: number;
+  lockout: LockoutPolicy;
+  /** How long after the unlock frame the door must read open before the draw is called off. */
+  doorOpenConfirmMs: number;
+}
+
+export interface KioskDeps {
+  db: Db;
+  clock: Clock;
+  policy: KioskPolicy;
+  terminalName: string;
+  bankId: number;
+  lockers: LockerBankPort;
+  cardReader: CardReaderPort;
+  scanner: ScannerPort;
+  demo: { room: DemoRoom; cards: DemoCardView[] } | null;
+  log: (line: string) => void;
+}
+
+type SessionScreen =
+  | { kind: 'home'; message: string | null }
+  | { kind: 'door'; intentId: number }
+  | Extract<ScreenView, { kind: 'draw-done' | 'return-done' | 'problem' }>;
+
+type Phase =
+  | { kind: 'idle' }
+  | { kind: 'pin'; cardUid: string; message: string | null; locked: boolean }
+  | { kind: 'session'; officerId: number; screen: SessionScreen };
+
+const CONFIRM_POLL_MS = 150;
+
+function fail<T>(kind: ApiError['kind'], message: string): Result<T> {
+  return { ok: false, error: { kind, message } };
+}
+
+/**
+ * The terminal's one state machine: who is at the screen, what they are doing, and what
+ * the doors are doing for them. It owns the session and idle timer (the renderer only
+ * shows them), turns device events and requests into door transactions, and pushes a
+ * fresh snapshot after every change.
+ */
+export class Kiosk implements KioskService {
+  private readonly records: Records;
+  private readonly audit: AuditLog;
+  private readonly auth: Authenticator;
+  private readonly eligibility: Eligibility;
+  readonly doors: DoorTransactions;
+  private phase: Phase = { kind: 'idle' };
+  private readonly listeners = new Set<(snapshot: KioskSnapshot) => void>();
+  private readonly unsubscribers: (() => void)[] = [];
+  private revision = 0;
+  private latestDoors: DoorSensors[] = [];
+  private idleWarningTimer: NodeJS.Timeout | null = null;
+  private idleLogoutTimer: NodeJS.Timeout | null = null;
+  private idleTicker: NodeJS.Timeout | null = null;
+  private idleDeadline: number | null = null;
+  private warningShowing = false;
+
+  constructor(private readonly deps: KioskDeps) {
+    this.records = new Records(deps.db);
+    this.audit = new AuditLog(deps.db);
+    this.auth = new Authenticator(deps.db, this.audit, deps.clock, deps.policy.lockout);
+    this.eligibility = new Eligibility(this.records, deps.clock, deps.policy.expiryWarningDays);
+    this.doors = new DoorTransactions(deps.db, this.audit, deps.clock, this.eligibility, deps.bankId);
+  }
+
+  /** Settle what a crash left behind, then start listening to the room. */
+  async start(): Promise<void> {
+    const { lockers, cardReader, scanner } = this.deps;
+    try {
+      this.latestDoors = await lockers.readDoors();
+      for (const change of this.doors.reconcile(this.latestDoors)) {
+        this.deps.log(`reconciled intent ${change.intent.id}: ${change.from} -> ${change.intent.state} (${change.intent.outcome ?? ''})`);
+      }
+    } catch (error) {
+      // The intents stay pending in the database and are settled by the first good poll.
+      this.deps.log(`locker bank unreadable at start-up; pending door intents wait for it: ${describe(error)}`);
+    }
+    this.unsubscribers.push(
+      lockers.onDoors((doors) => this.onDoors(doors)),
+      cardReader.onCard((uid) => this.onCard(uid)),
+      scanner.onScan((code) => this.onScan(code)),
+      lockers.onHealth(() => this.push()),
+      cardReader.onHealth(() => this.push()),
+      scanner.onHealth(() => this.push()),
+    );
+    if (this.deps.demo) this.unsubscribers.push(this.deps.demo.room.onChange(() => this.push()));
+    this.push();
+  }
+
+  stop(): void {
+    this.clearIdle();
+    for (const off of this.unsubscribers.splice(0)) off();
+    this.listeners.clear();
+  }
+
+  onSnapshot(listener: (snapshot: KioskSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async request<M extends RequestName>(method: M, input: RequestInput<M>): Promise<Result<ResponseValues[M]>> {
+    if (method !== 'getSnapshot' && this.phase.kind !== 'idle') this.touch();
+    const outcome = await this.handle(method, input);
+    return outcome.ok ? { ok: true, value: this.snapshot() } : outcome;
+  }
+
+  private async handle<M extends RequestName>(method: M, input: RequestInput<M>): Promise<Result<null>> {
+    // Each branch narrows `input` by re-reading it through the method's own type.
+    switch (method) {
+      case 'getSnapshot':
+      case 'stillHere':
+        return { ok: true, value: null };
+      case 'submitPin':
+        return this.submitPin((input as RequestInput<'submitPin'>).pin);
+      case 'cancelPin':
+        if (this.phase.kind === 'pin') this.setPhase({ kind: 'idle' });
+        return { ok: true, value: null };
+      case 'signOut':
+        this.signOut('signed out');
+        return { ok: true, value: null };
+      case 'startDraw':
+        return this.startDraw((input as RequestInput<'startDraw'>).assetTypeId);
+      case 'startReturn':
+        return this.startReturn((input as RequestInput<'startReturn'>).assetId);
+      case 'recordCondition':
+        return this.recordCondition((input as RequestInput<'recordCondition'>).condition);
+      case 'dismiss':
+        return this.dismiss();
+      case 'demoTapCard':
+      case 'demoScanTag':
+      case 'demoDoor':
+        return this.demoAction(method, input);
+      default:
+        return fail('invalid-request', `unknown method ${String(method)}`);
+    }
+  }
+
+  // --- sign-in and session --------------------------------------------------
+
+  private onCard(uid: string): void {
+    if (this.phase.kind === 'session') {
+      this.setScreen({ kind: 'home', message: 'Sign out before another card is used.' });
+      return;
+    }
+    const lockedUntil = this.auth.lockedUntil(uid);
+    this.setPhase({ kind: 'pin', cardUid: uid, message: null, locked: lockedUntil !== null });
+    this.touch();
+  }
+
+  private async submitPin(pin: string): Promise<Result<null>> {
+    const phase = this.phase;
+    if (phase.kind !== 'pin') return fail('forbidden', 'Tap your card first.');
+    const result = await this.auth.signIn(phase.cardUid, pin);
+    if (this.phase !== phase) return fail('conflict', 'The card changed while the PIN was checked. Enter the PIN again.');
+    if (!result.ok) {
+      this.setPhase({ kind: 'pin', cardUid: phase.cardUid, message: result.message, locked: result.locked });
+      return fail('auth-failed', result.message);
+    }
+    this.setPhase({ kind: 'session', officerId: result.officerId, screen: { kind: 'home', message: null } });
+    this.touch();
+    return { ok: true, value: null };
+  }
+
+  private signOut(why: string): void {
+    if (this.phase.kind === 'session') {
+      const officerId = this.phase.officerId;
+      const screen = this.phase.screen;
+      if (screen.kind === 'door') {
+        const intent = this.doors.intent(screen.intentId);
+        // An item left in the locker without a condition report goes to quarantine for a check.
+        if (intent?.state === 'closed') this.doors.abandonReturn(intent.id);
+      }
+      this.deps.db
+        .transaction(() => {
+          this.audit.append({ actor: `officer:${officerId}`, action: 'auth.signed-out', subject: `officer:${officerId}`, details: { why } }, this.deps.clock.now());
+        })
+        .immediate();
+    }
+    this.clearIdle();
+    this.setPhase({ kind: 'idle' });
+  }
+
+  private session(): { officerId: number; screen: SessionScreen } | null {
+    return this.phase.kind === 'session' ? this.phase : null;
+  }
+
+  // --- draw and return ------------------------------------------------------
+
+  private async startDraw(assetTypeId: number): Promise<Result<null>> {
+    const session = this.session();
+    if (!session) return fail('forbidden', 'Sign in first.');
+    if (session.screen.kind === 'door') return fail('conflict', 'Finish with the open door first.');
+    const begun = this.doors.beginDraw(session.officerId, assetTypeId);
+    if (!begun.ok) {
+      this.setScreen({ kind: 'home', message: begun.message });
+      return fail(begun.kind, begun.message);
+    }
+    return this.openDoor(begun.intent);
+  }
+
+  private async startReturn(assetId: number): Promise<Result<null>> {
+    const session = this.session();
+    if (!session) return fail('forbidden', 'Sign in first.');
+    if (session.screen.kind === 'door') return fail('conflict', 'Finish with the open door first.');
+    const occupied = new Set(this.latestDoors.filter((d) => d.itemPresent || d.open).map((d) => d.doorNumber));
+    const begun = this.doors.beginReturn(session.officerId, assetId, occupied);
+    if (!begun.ok) {
+      this.setScreen({ kind: 'home', message: begun.message });
+      return fail(begun.kind, begun.message);
+    }
+    return this.openDoor(begun.intent);
+  }
+
+  /** Step 2 of the door ordering: the intent is committed, so now the door may be commanded. */
+  private async openDoor(intent: DoorIntent): Promise<Result<null>> {
+    this.setScreen({ kind: 'door', intentId: intent.id });
+    try {
+      await this.deps.lockers.unlock(intent.doorNumber);
+    } catch (error) {
+      return this.doorFailed(intent, `the unlock command could not be sent: ${describe(error)}`);
+    }
+    const deadline = Date.now() + this.deps.policy.doorOpenConfirmMs;
+    while (Date.now() < deadline) {
+      await delay(CONFIRM_POLL_MS);
+      try {
+        this.onDoors(await this.deps.lockers.readDoors());
+      } catch (error) {
+        this.deps.log(`door ${intent.doorNumber} status read failed while confirming: ${describe(error)}`);
+      }
+      if (this.doors.intent(intent.id)?.state !== 'pending') return { ok: true, value: null };
+    }
+    return this.doorFailed(intent, 'the door did not read open');
+  }
+
+  private doorFailed(intent: DoorIntent, reason: string): Result<null> {
+    const change = this.doors.fail(intent.id, reason);
+    if (!change) return { ok: true, value: null }; // a poll saw it open in the meantime
+    const message = `Door ${intent.doorNumber} did not open (${reason}). Nothing was issued. Try again, or call an armourer.`;
+    this.deps.log(message);
+    this.setScreen({ kind: 'problem', title: `Door ${intent.doorNumber} did not open`, message });
+    return fail('device', message);
+  }
+
+  private recordCondition(condition: ReturnCondition): Result<null> {
+    const session = this.session();
+    if (!session || session.screen.kind !== 'door') return fail('forbidden', 'There is no return waiting for a condition.');
+    const intent = this.doors.intent(session.screen.intentId);
+    if (!intent || intent.kind !== 'return' || intent.state !== 'closed') {
+      return fail('conflict', 'Put the item in the locker and close the door first.');
+    }
+    const change = this.doors.completeReturn(intent.id, condition, 'officer');
+    if (change) this.onIntentChanges([change]);
+    return { ok: true, value: null };
+  }
+
+  private dismiss(): Result<null> {
+    const session = this.session();
+    if (session && session.screen.kind !== 'door') this.setScreen({ kind: 'home', message: null });
+    return { ok: true, value: null };
+  }
+
+  private onScan(code: string): void {
+    const session = this.session();
+    if (!session || session.screen.kind === 'door') {
+      this.deps.log(`scan ${code} ignored: ${session ? 'a door is open' : 'nobody is signed in'}`);
+      return;
+    }
+    this.touch();
+    const asset = this.records.assetByTag(code);
+    if (!asset) {
+      this.setScreen({ kind: 'home', message: `Tag ${code} is not recognised. Hand the item to an armourer.` });
+      return;
+    }
+    void this.startReturn(asset.id);
+  }
+
+  private onDoors(doors: DoorSensors[]): void {
+    this.latestDoors = doors;
+    const changes = this.doors.observe(doors);
+    if (changes.length > 0) this.onIntentChanges(changes);
+  }
+
+  private onIntentChanges(changes: IntentChange[]): void {
+    const session = this.session();
+    for (const { intent } of changes) {
+      if (!session || session.screen.kind !== 'door' || session.screen.intentId !== intent.id) continue;
+      this.touch();
+      this.setScreen(this.screenAfter(intent) ?? session.screen);
+    }
+    this.push();
+  }
+
+  /** What the officer sees once their intent moves on; null while the door screen still fits. */
+  private screenAfter(intent: DoorIntent): SessionScreen | null {
+    const asset = { assetTypeName: intent.assetTypeName, serial: intent.serial };
+    if (intent.state === 'failed') {
+      return { kind: 'problem', title: `Door ${intent.doorNumber} did not open`, message: 'Nothing was issued. Try again, or call an armourer.' };
+    }
+    if (intent.state === 'cancelled') {
+      return intent.kind === 'draw'
+        ? { kind: 'problem', title: 'Nothing drawn', message: `Door ${intent.doorNumber} closed with the ${intent.assetTypeName} still inside, so nothing was issued to you.` }
+        : {
+            kind: 'problem',
+            title: 'Not returned',
+            message: `Door ${intent.doorNumber} closed without the ${intent.assetTypeName} inside. It is still on loan to you: try again, or hand it to an armourer.`,
+          };
+    }
+    if (intent.state === 'completed') {
+      if (intent.kind === 'draw') return { kind: 'draw-done', ...asset, doorNumber: intent.doorNumber };
+      const condition = this.deps.db
+        .prepare<[number], { condition: ReturnCondition }>('SELECT return_condition AS condition FROM loans WHERE id = ?')
+        .get(intent.loanId ?? 0)?.condition;
+      const reported: ReturnCondition = condition ?? 'ok';
+      return { kind: 'return-done', ...asset, condition: reported, quarantined: reported !== 'ok' };
+    }
+    return null;
+  }
+
+  // --- demo mode ------------------------------------------------------------
+
+  private demoAction<M extends RequestName>(method: M, input: RequestInput<M>): Result<null> {
+    const demo = this.deps.demo;
+    if (!demo) return fail('forbidden', 'The simulator is available in demo mode only.');
+    if (method === 'demoTapCard') demo.room.tapCard((input as RequestInput<'demoTapCard'>).uid);
+    else if (method === 'demoScanTag') demo.room.scanTag((input as RequestInput<'demoScanTag'>).tag);
+    else {
+      const { doorNumber, action } = input as RequestInput<'demoDoor'>;
+      if (!demo.room.doors().some((d) => d.doorNumber === doorNumber)) return fail('not-found', `There is no door ${doorNumber}.`);
+      const problem = demo.room.door(doorNumber, action);
+      if (problem) return fail('conflict', problem);
+    }
+    return { ok: true, value: null };
+  }
+
+  private demoView(): DemoView | null {
+    const demo = this.deps.demo;
+    if (!demo) return null;
+    const labels = new Map(
+      this.deps.db
+        .prepare<[number], { number: number; label: string }>(
+          `SELECT d.number, t.name || ' ' || a.serial AS label FROM doors d
+             JOIN assets a ON a.door_id = d.id JOIN asset_types t ON t.id = a.asset_type_id WHERE d.bank_id = ?`,
+        )
+        .all(this.deps.bankId)
+        .map((r) => [r.number, r.label]),
+    );
+    const tags = this.deps.db
+      .prepare<[], { tag: string; label: string }>(
+        `SELECT a.tag, t.name || ' ' || a.serial || ' (' ||
+                CASE WHEN o.collar_number IS NOT NULL THEN 'on loan to ' || o.collar_number ELSE a.status END || ')' AS label
+           FROM assets a JOIN asset_types t ON t.id = a.asset_type_id
+           LEFT JOIN loans l ON l.asset_id = a.id AND l.returned_at IS NULL
+           LEFT JOIN officers o ON o.id = l.officer_id
+          ORDER BY (o.collar_number IS NULL), t.name, a.serial`,
+      )
+      .all();
+    return {
+      doors: demo.room.doors().map((d) => ({ number: d.doorNumber, open: d.open, itemPresent: d.itemPresent, assetLabel: labels.get(d.doorNumber) ?? null })),
+      cards: demo.cards,
+      tags,
+    };
+  }
+
+  // --- idle timer (owned here, shown by the renderer) ------------------------
+
+  /** The person is still there: restart the idle countdown. */
+  private touch(): void {
+    if (this.phase.kind === 'idle') return;
+    const { idleTimeoutSeconds, idleWarningSeconds } = this.deps.policy;
+    const wasWarning = this.warningShowing;
+    this.clearIdle();
+    this.idleDeadline = Date.now() + idleTimeoutSeconds * 1000;
+    this.idleWarningTimer = setTimeout(() => {
+      this.warningShowing = true;
+      this.idleTicker = setInterval(() => this.push(), 1000);
+      this.push();
+    }, Math.max(0, idleTimeoutSeconds - idleWarningSeconds) * 1000);
+    this.idleLogoutTimer = setTimeout(() => this.signOut('idle timeout'), idleTimeoutSeconds * 1000);
+    if (wasWarning) this.push();
+  }
+
+  private clearIdle(): void {
+    for (const timer of [this.idleWarningTimer, this.idleLogoutTimer]) if (timer) clearTimeout(timer);
+    if (this.idleTicker) clearInterval(this.idleTicker);
+    this.idleWarningTimer = this.idleLogoutTimer = this.idleTicker = null;
+    this.idleDeadline = null;
+    this.warningShowing = false;
+  }
+
+  // --- snapshots ------------------------------------------------------------
+
+  private setPhase(phase: Phase): void {
+    this.phase = phase;
+    this.push();
+  }
+
+  private setScreen(screen: SessionScreen): void {
+    const session = this.session();
+    if (!session) return;
+    this.phase = { kind: 'session', officerId: session.officerId, screen };
+    this.push();
+  }
+
+  private push(): void {
+    if (this.listeners.size === 0) return;
+    const snapshot = this.snapshot();
+    for (const listener of this.listeners) listener(snapshot);
+  }
+
+  snapshot(): KioskSnapshot {
+    const { policy } = this.deps;
+    const warningSecondsLeft =
+      this.warningShowing && this.idleDeadline !== null ? Math.max(0, Math.ceil((this.idleDeadline - Date.now()) / 1000)) : null;
+    return {
+      terminalName: this.deps.terminalName,
+      mode: this.deps.demo ? 'demo' : 'live',
+      screen: this.screenView(),
+      session: this.sessionView(),
+      idle: { warningSecondsLeft, timeoutSeconds: policy.idleTimeoutSeconds },
+      devices: [this.deps.lockers.health(), this.deps.cardReader.health(), this.deps.scanner.health()],
+      demo: this.demoView(),
+      revision: ++this.revision,
+    };
+  }
+
+  private screenView(): ScreenView {
+    const phase = this.phase;
+    if (phase.kind === 'idle') return { kind: 'idle' };
+    if (phase.kind === 'pin') return { kind: 'pin', message: phase.message, attemptsLocked: phase.locked };
+    const screen = phase.screen;
+    if (screen.kind !== 'door') return screen;
+    const intent = this.doors.intent(screen.intentId);
+    if (!intent) return { kind: 'home', message: null };
+    const asset = { doorNumber: intent.doorNumber, assetTypeName: intent.assetTypeName, serial: intent.serial };
+    if (intent.kind === 'draw') return { kind: 'draw-door-open', ...asset };
+    return intent.state === 'closed' ? { kind: 'return-condition', ...asset } : { kind: 'return-door-open', ...asset };
+  }
+
+  private sessionView(): SessionView | null {
+    const session = this.session();
+    if (!session) return null;
+    const officer = this.records.officer(session.officerId);
+    if (!officer) return null;
+    return {
+      officerId: officer.id,
+      collarNumber: officer.collarNumber,
+      displayName: officer.displayName,
+      roles: officer.roles,
+      holdings: this.records.holdings(officer.id).map(({ assetTypeId: _type, ...holding }) => holding),
+      drawOptions: this.eligibility.drawOptions(officer.id),
+      qualifications: this.eligibility.qualifications(officer.id),
+    };
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,50 @@
+import type { DeviceHealthView } from '../../preload/contract.ts';
+
+/**
+ * What the core needs from the room's hardware. The composition root adapts real
+ * drivers (or the simulators) to these, so the core never knows bytes or ports.
+ */
+export interface DoorSensors {
+  doorNumber: number;
+  open: boolean;
+  itemPresent: boolean;
+}
+
+export interface DeviceHealthSource {
+  health(): DeviceHealthView;
+  onHealth(listener: (health: DeviceHealthView) => void): () => void;
+}
+
+export interface LockerBankPort extends DeviceHealthSource {
+  /** Send the unlock command for one door. Resolves when sent; rejects if the bank cannot be reached. */
+  unlock(doorNumber: number): Promise<void>;
+  /** A fresh reading of every door's sensors. Rejects (never hangs) if the bank does not answer. */
+  readDoors(): Promise<DoorSensors[]>;
+  /** Every poll's reading, as the bank reports it. */
+  onDoors(listener: (doors: DoorSensors[]) => void): () => void;
+}
+
+/** A warrant card presented to any reader (PC/SC, 125 kHz, keyboard wedge, or the demo). */
+export interface CardReaderPort extends DeviceHealthSource {
+  onCard(listener: (uid: string) => void): () => void;
+}
+
+/** An asset tag read by any scanner (serial, HID, or the demo). */
+export interface ScannerPort extends DeviceHealthSource {
+  onScan(listener: (code: string) => void): () => void;
+}
+
+/** Demo mode only: a person plays the hardware's part from the simulator panel. */
+export interface DemoRoom {
+  tapCard(uid: string): void;
+  scanTag(tag: string): void;
+  /** Act on a door as a person would; returns why not (e.g. "door 3 is closed") or null. */
+  door(doorNumber: number, action: 'close' | 'open' | 'take-item' | 'put-item'): string | null;
+  doors(): DoorSensors[];
+  onChange(listener: () => void): () => void;
+}
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };

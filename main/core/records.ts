@@ -1,0 +1,116 @@
+import type { HoldingView, Role } from '../../preload/contract.ts';
+import type { Db } from './db/database.ts';
+import type { HeldQualification, OfficerStatus } from './decision.ts';
+
+export interface OfficerRecord {
+  id: number;
+  collarNumber: string;
+  displayName: string;
+  status: OfficerStatus;
+  roles: Role[];
+}
+
+export interface AssetTypeRecord {
+  id: number;
+  code: string;
+  name: string;
+  category: string;
+  maxPerOfficer: number;
+  required: { code: string; name: string }[];
+}
+
+export interface AssetRecord {
+  id: number;
+  serial: string;
+  tag: string;
+  assetTypeId: number;
+  assetTypeName: string;
+  status: string;
+  doorId: number | null;
+}
+
+/**
+ * Read queries the services share. Statements are prepared once; every method is a
+ * single indexed lookup so it can run inside a write transaction without slowing it.
+ */
+export class Records {
+  private readonly statements;
+
+  constructor(readonly db: Db) {
+    this.statements = {
+      officer: db.prepare<[number], { id: number; collarNumber: string; displayName: string; status: OfficerStatus; roles: string | null }>(
+        `SELECT o.id, o.collar_number AS collarNumber, o.display_name AS displayName, o.status,
+                (SELECT group_concat(role) FROM officer_roles r WHERE r.officer_id = o.id) AS roles
+           FROM officers o WHERE o.id = ?`,
+      ),
+      qualifications: db.prepare<[number], HeldQualification>(
+        `SELECT q.code, q.name, oq.expires_on AS expiresOn
+           FROM officer_qualifications oq JOIN qualifications q ON q.id = oq.qualification_id
+          WHERE oq.officer_id = ? ORDER BY q.name`,
+      ),
+      assetTypes: db.prepare<[], { id: number; code: string; name: string; category: string; maxPerOfficer: number; required: string | null }>(
+        `SELECT t.id, t.code, t.name, t.category, t.max_per_officer AS maxPerOfficer,
+                (SELECT json_group_array(json_object('code', q.code, 'name', q.name))
+                   FROM asset_type_requirements r JOIN qualifications q ON q.id = r.qualification_id
+                  WHERE r.asset_type_id = t.id) AS required
+           FROM asset_types t ORDER BY t.name`,
+      ),
+      holdings: db.prepare<[number], HoldingView & { assetTypeId: number }>(
+        `SELECT l.id AS loanId, a.id AS assetId, t.name AS assetTypeName, a.serial, a.tag, l.drawn_at AS drawnAt, t.id AS assetTypeId
+           FROM loans l JOIN assets a ON a.id = l.asset_id JOIN asset_types t ON t.id = a.asset_type_id
+          WHERE l.officer_id = ? AND l.returned_at IS NULL ORDER BY l.drawn_at`,
+      ),
+      availableByType: db.prepare<[], { assetTypeId: number; count: number }>(
+        `SELECT a.asset_type_id AS assetTypeId, count(*) AS count FROM assets a
+          WHERE a.status = 'available' AND a.door_id IS NOT NULL GROUP BY a.asset_type_id`,
+      ),
+      assetById: db.prepare<[number], AssetRecord>(
+        `SELECT a.id, a.serial, a.tag, a.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.status, a.door_id AS doorId
+           FROM assets a JOIN asset_types t ON t.id = a.asset_type_id WHERE a.id = ?`,
+      ),
+      assetByTag: db.prepare<[string], AssetRecord>(
+        `SELECT a.id, a.serial, a.tag, a.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.status, a.door_id AS doorId
+           FROM assets a JOIN asset_types t ON t.id = a.asset_type_id WHERE a.tag = ?`,
+      ),
+    };
+  }
+
+  officer(id: number): OfficerRecord | undefined {
+    const row = this.statements.officer.get(id);
+    if (!row) return undefined;
+    const roles = (row.roles ?? '').split(',').filter((r): r is Role => r === 'officer' || r === 'armourer' || r === 'admin');
+    return { id: row.id, collarNumber: row.collarNumber, displayName: row.displayName, status: row.status, roles };
+  }
+
+  qualifications(officerId: number): HeldQualification[] {
+    return this.statements.qualifications.all(officerId);
+  }
+
+  assetTypes(): AssetTypeRecord[] {
+    return this.statements.assetTypes.all().map((row) => ({
+      id: row.id,
+      code: row.code,
+      name: row.name,
+      category: row.category,
+      maxPerOfficer: row.maxPerOfficer,
+      required: row.required ? (JSON.parse(row.required) as { code: string; name: string }[]) : [],
+    }));
+  }
+
+  holdings(officerId: number): (HoldingView & { assetTypeId: number })[] {
+    return this.statements.holdings.all(officerId);
+  }
+
+  /** Items of each type sitting in a locker and free to draw. */
+  availableByType(): Map<number, number> {
+    return new Map(this.statements.availableByType.all().map((r) => [r.assetTypeId, r.count]));
+  }
+
+  asset(id: number): AssetRecord | undefined {
+    return this.statements.assetById.get(id);
+  }
+
+  assetByTag(tag: string): AssetRecord | undefined {
+    return this.statements.assetByTag.get(tag);
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * The one contract between the renderer and main.
+ *
+ * Every request, response and pushed event is described here with zod, and every
+ * transport (Electron IPC, the browser shell's WebSocket) validates against these
+ * schemas on the main side. The renderer imports only this file.
+ *
+ * Main owns the kiosk's state: the renderer asks (a request) and shows (the
+ * snapshot main pushes). Nothing the renderer says decides anything that matters
+ * for safety; main re-checks the session and role on every call.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------
+// Results
+
+export const ERROR_KINDS = [
+  'invalid-request', // payload failed the schema
+  'forbidden', // no session, wrong role, or not allowed in this state
+  'not-found',
+  'refused', // the decision engine said no; message names the reason
+  'conflict', // state changed underneath (asset already drawn, door busy)
+  'device', // hardware did not answer or reported a fault
+  'auth-failed', // card/PIN not accepted (same message for every cause)
+  'internal',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+export interface ApiError {
+  kind: ErrorKind;
+  message: string;
+}
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+export const apiErrorSchema = z.object({
+  kind: z.enum(ERROR_KINDS),
+  message: z.string(),
+});
+
+// ---------------------------------------------------------------------------
+// Views pushed by main
+
+export const ROLES = ['officer', 'armourer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const RETURN_CONDITIONS = ['ok', 'damaged', 'discharged'] as const;
+export type ReturnCondition = (typeof RETURN_CONDITIONS)[number];
+
+/** One asset the signed-in officer holds now. */
+export interface HoldingView {
+  loanId: number;
+  assetId: number;
+  assetTypeName: string;
+  serial: string;
+  tag: string;
+  drawnAt: string; // ISO-8601
+}
+
+/** A qualification the officer holds, with its expiry and whether a warning is due. */
+export interface QualificationView {
+  code: string;
+  name: string;
+  expiresOn: string | null; // ISO date (yyyy-mm-dd); null = does not expire
+  state: 'valid' | 'expiring' | 'expired';
+  /** Human sentence, e.g. "Taser refresher expires 3 Dec 2026 (in 12 days)". */
+  label: string;
+}
+
+/** Why a draw is refused: a machine code for tests and a sentence for people. */
+export interface RefusalReason {
+  code:
+    | 'officer-suspended'
+    | 'officer-restricted'
+    | 'qualification-missing'
+    | 'qualification-expired'
+    | 'limit-reached'
+    | 'none-available';
+  message: string; // "Taser refresher expired 3 Oct 2026"
+  /** What the officer should do next, e.g. "Book a refresher, or ask an armourer." */
+  advice: string;
+}
+
+export interface DrawOptionView {
+  assetTypeId: number;
+  name: string; // "Taser 7"
+  category: string; // "taser" | "firearm" | "radio" | "bwv" | ...
+  availableCount: number;
+  allowed: boolean;
+  reasons: RefusalReason[]; // empty when allowed
+}
+
+export interface SessionView {
+  officerId: number;
+  collarNumber: string;
+  displayName: string;
+  roles: Role[];
+  holdings: HoldingView[];
+  drawOptions: DrawOptionView[];
+  qualifications: QualificationView[];
+}
+
+export interface IdleView {
+  /** Seconds until auto-logout; present only while the warning is showing. */
+  warningSecondsLeft: number | null;
+  timeoutSeconds: number;
+}
+
+/** The screen main wants shown. The renderer switches on `kind`. */
+export type ScreenView =
+  | { kind: 'idle' }
+  | { kind: 'pin'; message: string | null; attemptsLocked: boolean }
+  | { kind: 'home'; message: string | null }
+  | {
+      kind: 'draw-door-open';
+      doorNumber: number;
+      assetTypeName: string;
+      serial: string;
+    }
+  | { kind: 'draw-done'; assetTypeName: string; serial: string; doorNumber: number }
+  | {
+      kind: 'return-door-open';
+      doorNumber: number;
+      assetTypeName: string;
+      serial: string;
+    }
+  | { kind: 'return-condition'; doorNumber: number; assetTypeName: string; serial: string }
+  | {
+      kind: 'return-done';
+      assetTypeName: string;
+      serial: string;
+      condition: ReturnCondition;
+      quarantined: boolean;
+    }
+  | { kind: 'problem'; title: string; message: string };
+
+export type DeviceState = 'connecting' | 'online' | 'degraded' | 'offline';
+
+export interface DeviceHealthView {
+  id: string; // "locker-bank-1"
+  label: string; // "Locker bank A (16 doors)"
+  state: DeviceState;
+  lastError: string | null;
+}
+
+/** Demo-mode only: the simulated room, so a person can play the hardware's part. */
+export interface DemoDoorView {
+  number: number;
+  open: boolean;
+  itemPresent: boolean;
+  /** What the database says lives behind this door, for the label. */
+  assetLabel: string | null;
+}
+export interface DemoCardView {
+  uid: string;
+  label: string; // "PC 1234 Alex Morgan (in date)"
+  pin: string;
+}
+export interface DemoTagView {
+  tag: string;
+  label: string; // "Taser 7 T7-0003 (on loan to PC 1234)"
+}
+export interface DemoView {
+  doors: DemoDoorView[];
+  cards: DemoCardView[];
+  tags: DemoTagView[];
+}
+
+export interface KioskSnapshot {
+  terminalName: string;
+  mode: 'demo' | 'live';
+  screen: ScreenView;
+  session: SessionView | null;
+  idle: IdleView;
+  devices: DeviceHealthView[];
+  demo: DemoView | null;
+  /** Increases with every push so a client can ignore stale ones. */
+  revision: number;
+}
+
+// ---------------------------------------------------------------------------
+// Requests (renderer -> main). One entry per named method.
+
+const empty = z.object({}).strict();
+const id = z.number().int().positive().max(2 ** 31);
+
+export const requestSchemas = {
+  /** Current snapshot (the same thing main pushes on every change). */
+  getSnapshot: empty,
+  /** PIN for the card that was just tapped. */
+  submitPin: z.object({ pin: z.string().regex(/^[0-9]{4,8}$/, 'PIN is 4 to 8 digits') }).strict(),
+  /** Leave the PIN pad without signing in. */
+  cancelPin: empty,
+  signOut: empty,
+  /** The person is still at the terminal (touch, key, "I'm still here"). */
+  stillHere: empty,
+  startDraw: z.object({ assetTypeId: id }).strict(),
+  /** Return an item the officer holds, chosen on screen instead of scanned. */
+  startReturn: z.object({ assetId: id }).strict(),
+  recordCondition: z.object({ condition: z.enum(RETURN_CONDITIONS) }).strict(),
+  /** Leave a done or problem screen. */
+  dismiss: empty,
+  // Demo mode only: play the part of the hardware. Refused in live mode.
+  demoTapCard: z.object({ uid: z.string().regex(/^[0-9A-F]{8,20}$/) }).strict(),
+  demoScanTag: z.object({ tag: z.string().min(1).max(64).regex(/^[\x20-\x7e]+$/) }).strict(),
+  demoDoor: z
+    .object({
+      doorNumber: z.number().int().min(1).max(256),
+      action: z.enum(['close', 'open', 'take-item', 'put-item']),
+    })
+    .strict(),
+} as const;
+
+export type RequestName = keyof typeof requestSchemas;
+export type RequestInput<M extends RequestName> = z.infer<(typeof requestSchemas)[M]>;
+
+/** What each method answers with when it succeeds. */
+export interface ResponseValues {
+  getSnapshot: KioskSnapshot;
+  submitPin: KioskSnapshot;
+  cancelPin: KioskSnapshot;
+  signOut: KioskSnapshot;
+  stillHere: KioskSnapshot;
+  startDraw: KioskSnapshot;
+  startReturn: KioskSnapshot;
+  recordCondition: KioskSnapshot;
+  dismiss: KioskSnapshot;
+  demoTapCard: KioskSnapshot;
+  demoScanTag: KioskSnapshot;
+  demoDoor: KioskSnapshot;
+}
+
+export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];
+
+/** The API object the renderer sees, whichever shell it runs in. */
+export type KioskApi = {
+  [M in RequestName]: (input: RequestInput<M>) => Promise<Result<ResponseValues[M]>>;
+} & {
+  /** Subscribe to snapshots pushed by main; returns an unsubscribe function. */
+  onSnapshot: (listener: (snapshot: KioskSnapshot) => void) => () => void;
+};
+
+/** Electron IPC channel for a method: the only place channel strings are made. */
+export function ipcChannel(method: RequestName): string {
+  return `armoury:${method}`;
+}
+export const SNAPSHOT_CHANNEL = 'armoury:snapshot';
+
+// ---------------------------------------------------------------------------
+// Browser-shell WebSocket framing (same requests, carried as JSON).
+
+export const wsRequestSchema = z
+  .object({
+    id: z.number().int().nonnegative(),
+    method: z.string().max(64),
+    input: z.unknown(),
+  })
+  .strict();
+export type WsRequest = z.infer<typeof wsRequestSchema>;
+
+export type WsServerMessage =
+  | { type: 'result'; id: number; result: Result<unknown> }
+  | { type: 'snapshot'; snapshot: KioskSnapshot };
+
+export function isRequestName(name: string): name is RequestName {
+  return Object.prototype.hasOwnProperty.call(requestSchemas, name);
+}
+
+/** Validate a raw payload for a method; the one check every transport uses. */
+export function parseRequest<M extends RequestName>(
+  method: M,
+  payload: unknown,
+): Result<RequestInput<M>> {
+  const parsed = requestSchemas[method].safeParse(payload ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    return {
+      ok: false,
+      error: { kind: 'invalid-request', message: `${where}${issue?.message ?? 'invalid payload'}` },
+    };
+  }
+  return { ok: true, value: parsed.data as RequestInput<M> };
+}

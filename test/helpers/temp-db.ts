@@ -1,0 +1,43 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase, type Db } from '../../main/core/db/database.ts';
+import { parseDemoSite, seedDemoSite, type DemoSite } from '../../main/core/demo-seed.ts';
+
+/** A fresh directory per test file; removed by the returned cleanup. */
+export function tempDir(prefix = 'armoury-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function demoSite(): DemoSite {
+  return parseDemoSite(JSON.parse(readFileSync(new URL('../../resources/demo-site.json', import.meta.url), 'utf8')));
+}
+
+/** The demo site cut to its ten named officers, so tests hash few PINs. */
+export function smallDemoSite(): DemoSite {
+  const site = demoSite();
+  const officers = site.officers.slice(0, 10);
+  const collars = new Set(officers.map((o) => o.collar));
+  return { ...site, officers, assets: site.assets.filter((a) => !a.loanTo || collars.has(a.loanTo)) };
+}
+
+export async function seededDb(path: string, now = new Date(), site = smallDemoSite()): Promise<Db> {
+  const db = openDatabase(path);
+  await seedDemoSite(db, site, now);
+  return db;
+}
+
+export function officerIdByCollar(db: Db, collar: string): number {
+  const row = db.prepare<[string], { id: number }>('SELECT id FROM officers WHERE collar_number = ?').get(collar);
+  if (!row) throw new Error(`no officer ${collar}`);
+  return row.id;
+}
+
+export function assetTypeId(db: Db, code: string): number {
+  const row = db.prepare<[string], { id: number }>('SELECT id FROM asset_types WHERE code = ?').get(code);
+  if (!row) throw new Error(`no asset type ${code}`);
+  return row.id;
+}
+
+export { join };

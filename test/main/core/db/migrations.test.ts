@@ -1,0 +1,104 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../../main/core/db/database.ts';
+import { MIGRATIONS, NewerDatabaseError, SCHEMA_VERSION, migrate, type Migration } from '../../../../main/core/db/migrations.ts';
+import { join, tempDir } from '../../../helpers/temp-db.ts';
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => ({ dir, cleanup } = tempDir()));
+afterEach(() => cleanup());
+
+describe('migrations', () => {
+  it('versions are numbered 1..n in order', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_m, i) => i + 1));
+  });
+
+  it('a new file is brought to the current version with durable settings', () => {
+    const db = openDatabase(join(dir, 'a.db'));
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('reopening an up-to-date file changes nothing', () => {
+    openDatabase(join(dir, 'a.db')).close();
+    const db = openDatabase(join(dir, 'a.db'));
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('refuses a database written by a newer version and leaves it untouched', () => {
+    const path = join(dir, 'newer.db');
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.exec('CREATE TABLE future (x)');
+    raw.close();
+    expect(() => openDatabase(path)).toThrow(NewerDatabaseError);
+    const after = new Database(path);
+    expect(after.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION + 1);
+    expect(after.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'officers'").get()).toEqual({ n: 0 });
+    after.close();
+  });
+
+  it('a failing migration rolls back whole and keeps the previous version', () => {
+    const db = new Database(join(dir, 'b.db'));
+    const broken: Migration = {
+      version: 2,
+      name: 'broken',
+      up(d) {
+        d.exec('CREATE TABLE half_done (x)');
+        throw new Error('boom');
+      },
+    };
+    expect(() => migrate(db, [MIGRATIONS[0]!, broken])).toThrow('boom');
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'").get()).toEqual({ n: 0 });
+    db.close();
+  });
+});
+
+describe('migration 1: initial schema', () => {
+  let db: Database.Database;
+  beforeEach(() => {
+    db = openDatabase(join(dir, 'c.db'));
+    db.exec(`
+      INSERT INTO asset_types (id, code, name, category) VALUES (1, 'T', 'Taser 7', 'taser');
+      INSERT INTO officers (id, collar_number, display_name, status, created_at) VALUES (1, 'PC 1', 'A', 'active', 'x');
+      INSERT INTO locker_banks (id, name) VALUES (1, 'A');
+      INSERT INTO doors (id, bank_id, number) VALUES (1, 1, 1), (2, 1, 2);
+      INSERT INTO assets (id, serial, tag, asset_type_id, status, door_id, updated_at) VALUES (1, 'S1', 'T1', 1, 'available', 1, 'x');
+    `);
+  });
+  afterEach(() => db.close());
+
+  it('allows one open loan per asset', () => {
+    db.exec("INSERT INTO loans (asset_id, officer_id, drawn_at) VALUES (1, 1, 'a')");
+    expect(() => db.exec("INSERT INTO loans (asset_id, officer_id, drawn_at) VALUES (1, 1, 'b')")).toThrow(/UNIQUE/);
+    db.exec("UPDATE loans SET returned_at = 'c'");
+    expect(() => db.exec("INSERT INTO loans (asset_id, officer_id, drawn_at) VALUES (1, 1, 'd')")).not.toThrow();
+  });
+
+  it('allows one asset per door', () => {
+    expect(() => db.exec("INSERT INTO assets (serial, tag, asset_type_id, status, door_id, updated_at) VALUES ('S2', 'T2', 1, 'available', 1, 'x')")).toThrow(/UNIQUE/);
+  });
+
+  it('allows one active intent per door', () => {
+    db.exec("INSERT INTO door_intents (kind, door_id, asset_id, officer_id, state, created_at, updated_at) VALUES ('draw', 1, 1, 1, 'pending', 'x', 'x')");
+    expect(() => db.exec("INSERT INTO door_intents (kind, door_id, asset_id, officer_id, state, created_at, updated_at) VALUES ('draw', 1, 1, 1, 'open', 'x', 'x')")).toThrow(/UNIQUE/);
+    expect(() => db.exec("INSERT INTO door_intents (kind, door_id, asset_id, officer_id, state, created_at, updated_at) VALUES ('draw', 1, 1, 1, 'completed', 'x', 'x')")).not.toThrow();
+  });
+
+  it('rejects unknown states and dangling references', () => {
+    expect(() => db.exec("UPDATE assets SET status = 'lost'")).toThrow(/CHECK/);
+    expect(() => db.exec("INSERT INTO loans (asset_id, officer_id, drawn_at) VALUES (99, 1, 'a')")).toThrow(/FOREIGN KEY/);
+  });
+
+  it('makes the audit log append-only', () => {
+    db.exec("INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (1, 'a', 'system', 'x', 'y', '{}', 'p', 'h')");
+    expect(() => db.exec("UPDATE audit_log SET action = 'z'")).toThrow(/append-only/);
+    expect(() => db.exec('DELETE FROM audit_log')).toThrow(/append-only/);
+  });
+});
