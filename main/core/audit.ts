@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Db } from './db/database.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -30,9 +30,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 function rowHash(prevHash: string, seq: number, at: string, actor: string, action: string, subject: string, details: string): string {
-  return createHash('sha256')
-    .update(`${prevHash}\n${seq}\n${at}\n${actor}\n${action}\n${subject}\n${details}`)
-    .digest('hex');
+  // One-shot hash(): no Hash object per row, which is most of the verifier's time.
+  return hash('sha256', `${prevHash}\n${seq}\n${at}\n${actor}\n${action}\n${subject}\n${details}`, 'hex');
 }
 
 /**
@@ -57,8 +56,8 @@ export class AuditLog {
     const prevHash = last?.hash ?? GENESIS_HASH;
     const iso = at.toISOString();
     const details = canonicalJson(entry.details);
-    const hash = rowHash(prevHash, seq, iso, entry.actor, entry.action, entry.subject, details);
-    this.insert.run(seq, iso, entry.actor, entry.action, entry.subject, details, prevHash, hash);
+    const digest = rowHash(prevHash, seq, iso, entry.actor, entry.action, entry.subject, details);
+    this.insert.run(seq, iso, entry.actor, entry.action, entry.subject, details, prevHash, digest);
     return seq;
   }
 
@@ -71,14 +70,16 @@ export class AuditLog {
     let expectedPrev = GENESIS_HASH;
     let expectedSeq = 1;
     let count = 0;
-    for (const [seq, at, actor, action, subject, details, prevHash, hash] of rows) {
-      const broken = (reason: string): ChainVerdict => ({ ok: false, rows: count, firstBrokenSeq: seq, reason });
-      if (seq !== expectedSeq) return broken(`row ${seq} follows row ${expectedSeq - 1}: rows are missing`);
-      if (prevHash !== expectedPrev) return broken(`row ${seq} does not link to the hash of row ${seq - 1}`);
-      if (rowHash(prevHash, seq, at, actor, action, subject, details) !== hash) {
-        return broken(`row ${seq} content does not match its hash (altered)`);
+    for (const [seq, at, actor, action, subject, details, prevHash, rowHashStored] of rows) {
+      let reason: string | null = null;
+      if (seq !== expectedSeq) reason = `row ${seq} follows row ${expectedSeq - 1}: rows are missing`;
+      else if (prevHash !== expectedPrev) reason = `row ${seq} does not link to the hash of row ${seq - 1}`;
+      else if (rowHash(prevHash, seq, at, actor, action, subject, details) !== rowHashStored) reason = `row ${seq} content does not match its hash (altered)`;
+      if (reason !== null) {
+        rows.return?.();
+        return { ok: false, rows: count, firstBrokenSeq: seq, reason };
       }
-      expectedPrev = hash;
+      expectedPrev = rowHashStored;
       expectedSeq = seq + 1;
       count++;
     }

@@ -65,7 +65,7 @@ export function decideDraw(input: DrawDecisionInput): DrawDecision {
       code: 'limit-reached',
       message:
         input.maxPerOfficer === 1
-          ? `You already hold a ${input.assetTypeName}`
+          ? `You already hold ${/^[aeiou]/i.test(input.assetTypeName) ? 'an' : 'a'} ${input.assetTypeName}`
           : `You already hold ${input.holdingOfType} of ${input.maxPerOfficer} ${input.assetTypeName} allowed`,
       advice: 'Return the one you hold before drawing another.',
     });

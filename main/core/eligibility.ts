@@ -29,11 +29,22 @@ export class Eligibility {
     });
   }
 
+  /** One type only: the draw path, so it reads just that type's counts. */
   decide(officerId: number, assetTypeId: number): { type: AssetTypeRecord; decision: DrawDecision } | undefined {
-    const facts = this.facts(officerId);
-    const type = this.records.assetTypes().find((t) => t.id === assetTypeId);
-    if (!facts || !type) return undefined;
-    return { type, decision: this.decideWith(facts, type) };
+    const officer = this.records.officer(officerId);
+    const type = this.records.assetType(assetTypeId);
+    if (!officer || !type) return undefined;
+    const decision = decideDraw({
+      officerStatus: officer.status,
+      assetTypeName: type.name,
+      required: type.required,
+      held: new Map(this.records.qualifications(officerId).map((q) => [q.code, q])),
+      holdingOfType: this.records.holdingOfType(officerId, assetTypeId),
+      maxPerOfficer: type.maxPerOfficer,
+      availableCount: this.records.availableOfType(assetTypeId),
+      today: localDate(this.clock.now()),
+    });
+    return { type, decision };
   }
 
   qualifications(officerId: number): QualificationView[] {

@@ -436,7 +436,10 @@ export class Kiosk implements KioskService {
   snapshot(): KioskSnapshot {
     const { policy } = this.deps;
     const warningSecondsLeft =
-      this.warningShowing && this.idleDeadline !== null ? Math.max(0, Math.ceil((this.idleDeadline - Date.now()) / 1000)) : null;
+      this.warningShowing && this.idleDeadline !== null
+        ? // Clamped: a timer may fire a millisecond early, which must not read as one second more.
+          Math.min(policy.idleWarningSeconds, Math.max(0, Math.ceil((this.idleDeadline - Date.now()) / 1000)))
+        : null;
     return {
       terminalName: this.deps.terminalName,
       mode: this.deps.demo ? 'demo' : 'live',

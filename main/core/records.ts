@@ -64,6 +64,21 @@ export class Records {
         `SELECT a.asset_type_id AS assetTypeId, count(*) AS count FROM assets a
           WHERE a.status = 'available' AND a.door_id IS NOT NULL GROUP BY a.asset_type_id`,
       ),
+      assetType: db.prepare<[number], { id: number; code: string; name: string; category: string; maxPerOfficer: number; required: string | null }>(
+        `SELECT t.id, t.code, t.name, t.category, t.max_per_officer AS maxPerOfficer,
+                (SELECT json_group_array(json_object('code', q.code, 'name', q.name))
+                   FROM asset_type_requirements r JOIN qualifications q ON q.id = r.qualification_id
+                  WHERE r.asset_type_id = t.id) AS required
+           FROM asset_types t WHERE t.id = ?`,
+      ),
+      availableOfType: db.prepare<[number], { count: number }>(
+        `SELECT count(*) AS count FROM assets WHERE asset_type_id = ? AND status = 'available' AND door_id IS NOT NULL`,
+      ),
+      holdingOfType: db.prepare<[number, number], { count: number }>(
+        // CROSS JOIN fixes the order: the officer's few open loans first, not every asset of the type.
+        `SELECT count(*) AS count FROM loans l CROSS JOIN assets a ON a.id = l.asset_id
+          WHERE l.officer_id = ? AND l.returned_at IS NULL AND a.asset_type_id = ?`,
+      ),
       assetById: db.prepare<[number], AssetRecord>(
         `SELECT a.id, a.serial, a.tag, a.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.status, a.door_id AS doorId
            FROM assets a JOIN asset_types t ON t.id = a.asset_type_id WHERE a.id = ?`,
@@ -87,14 +102,21 @@ export class Records {
   }
 
   assetTypes(): AssetTypeRecord[] {
-    return this.statements.assetTypes.all().map((row) => ({
-      id: row.id,
-      code: row.code,
-      name: row.name,
-      category: row.category,
-      maxPerOfficer: row.maxPerOfficer,
-      required: row.required ? (JSON.parse(row.required) as { code: string; name: string }[]) : [],
-    }));
+    return this.statements.assetTypes.all().map(toAssetType);
+  }
+
+  assetType(id: number): AssetTypeRecord | undefined {
+    const row = this.statements.assetType.get(id);
+    return row ? toAssetType(row) : undefined;
+  }
+
+  /** Items of one type in a locker and free to draw (the covering partial index answers it). */
+  availableOfType(assetTypeId: number): number {
+    return this.statements.availableOfType.get(assetTypeId)?.count ?? 0;
+  }
+
+  holdingOfType(officerId: number, assetTypeId: number): number {
+    return this.statements.holdingOfType.get(officerId, assetTypeId)?.count ?? 0;
   }
 
   holdings(officerId: number): (HoldingView & { assetTypeId: number })[] {
@@ -113,4 +135,15 @@ export class Records {
   assetByTag(tag: string): AssetRecord | undefined {
     return this.statements.assetByTag.get(tag);
   }
+}
+
+function toAssetType(row: { id: number; code: string; name: string; category: string; maxPerOfficer: number; required: string | null }): AssetTypeRecord {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    category: row.category,
+    maxPerOfficer: row.maxPerOfficer,
+    required: row.required ? (JSON.parse(row.required) as { code: string; name: string }[]) : [],
+  };
 }

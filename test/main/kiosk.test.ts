@@ -64,16 +64,16 @@ describe('kiosk (demo site, simulated bank over the Kerong protocol)', () => {
   it('signs out after the idle timeout, warning first', async () => {
     h = await startHarness({ idleTimeoutSeconds: 5, idleWarningSeconds: 3 });
     await signIn(ALEX.card, ALEX.pin);
-    const warned = await h.waitFor((s) => s.idle.warningSecondsLeft !== null, 4000);
+    const warned = await h.waitFor((s) => s.idle.warningSecondsLeft !== null, 10_000);
     expect(warned.screen.kind).toBe('home');
     expect(warned.idle.warningSecondsLeft).toBeLessThanOrEqual(3);
-    await h.waitFor((s) => s.screen.kind === 'idle' && s.session === null, 4000);
+    await h.waitFor((s) => s.screen.kind === 'idle' && s.session === null, 10_000);
   });
 
   it('"still here" restarts the countdown', async () => {
     h = await startHarness({ idleTimeoutSeconds: 5, idleWarningSeconds: 3 });
     await signIn(ALEX.card, ALEX.pin);
-    await h.waitFor((s) => s.idle.warningSecondsLeft !== null, 4000);
+    await h.waitFor((s) => s.idle.warningSecondsLeft !== null, 10_000);
     const kept = await h.call('stillHere', {});
     expect(kept.ok && kept.value.idle.warningSecondsLeft).toBe(null);
     expect(kept.ok && kept.value.screen.kind).toBe('home');

@@ -62,6 +62,8 @@ describe('decideDraw', () => {
 
   it('one item of a type per officer unless the type allows more', () => {
     expect(decideDraw(input({ holdingOfType: 1 })).reasons.map((r) => r.code)).toEqual(['limit-reached']);
+    expect(decideDraw(input({ holdingOfType: 1 })).reasons[0]?.message).toBe('You already hold a Taser 7');
+    expect(decideDraw(input({ holdingOfType: 1, assetTypeName: 'Airwave radio', required: [] })).reasons[0]?.message).toBe('You already hold an Airwave radio');
     expect(decideDraw(input({ holdingOfType: 1, maxPerOfficer: 2 })).allowed).toBe(true);
     expect(decideDraw(input({ holdingOfType: 2, maxPerOfficer: 2 })).reasons[0]?.message).toBe('You already hold 2 of 2 Taser 7 allowed');
   });

@@ -113,6 +113,11 @@ export const initialSchema: Migration = {
         updated_at TEXT NOT NULL
       );
       CREATE INDEX assets_by_type_status ON assets(asset_type_id, status);
+      -- What is free to draw, counted on every home screen and draw decision: only the items
+      -- sitting in lockers, so the count scans a bank's worth of entries, not the whole fleet.
+      -- Covering (status and door_id included), so the count never touches the table.
+      CREATE INDEX assets_available_in_locker ON assets(asset_type_id, status, door_id)
+        WHERE status = 'available' AND door_id IS NOT NULL;
 
       -- The durable record of a door about to open, written before the unlock frame.
       CREATE TABLE door_intents (

@@ -1,0 +1,215 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type {
+  KioskApi,
+  KioskSnapshot,
+  RequestInput,
+  RequestName,
+  ResponseValues,
+  Result,
+  ScreenView,
+} from '../../preload/contract.ts';
+import { LOST_CONTACT_MESSAGE, onConnectionChange } from './api-client.ts';
+import { makeCommands } from './commands.ts';
+import type { Commands } from './commands.ts';
+import { DemoPanel } from './components/DemoPanel.tsx';
+import { DeviceStatus } from './components/DeviceStatus.tsx';
+import { IdleWarning } from './components/IdleWarning.tsx';
+import { useNow } from './components/useNow.ts';
+import { formatClock } from './format.ts';
+import { DrawDoneScreen } from './screens/DrawDoneScreen.tsx';
+import { DrawDoorOpenScreen } from './screens/DrawDoorOpenScreen.tsx';
+import { HomeScreen } from './screens/HomeScreen.tsx';
+import { IdleScreen } from './screens/IdleScreen.tsx';
+import { PinScreen } from './screens/PinScreen.tsx';
+import { ProblemScreen } from './screens/ProblemScreen.tsx';
+import { ReturnConditionScreen } from './screens/ReturnConditionScreen.tsx';
+import { ReturnDoneScreen } from './screens/ReturnDoneScreen.tsx';
+import { ReturnDoorOpenScreen } from './screens/ReturnDoorOpenScreen.tsx';
+
+type Methods = { [M in RequestName]: (input: RequestInput<M>) => Promise<Result<ResponseValues[M]>> };
+
+/** Activity is reported to main at most this often (it resets the idle timer). */
+const ACTIVITY_THROTTLE_MS = 5000;
+const DEMO_PANEL_ID = 'demo-panel';
+
+export function App({ api }: { api: KioskApi }) {
+  const [snapshot, setSnapshot] = useState<KioskSnapshot | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [connected, setConnected] = useState(true);
+  const [demoOpen, setDemoOpen] = useState(false);
+  const revision = useRef(-1);
+  const snapshotRef = useRef<KioskSnapshot | null>(null);
+
+  const accept = useCallback((next: KioskSnapshot) => {
+    // Pushes and answers can cross: never step back to an older picture.
+    if (next.revision < revision.current) return;
+    revision.current = next.revision;
+    snapshotRef.current = next;
+    setSnapshot(next);
+  }, []);
+
+  useEffect(() => {
+    const offSnapshot = api.onSnapshot(accept);
+    const offConnection = onConnectionChange((up) => {
+      setConnected(up);
+      // A new connection may be a restarted service with its own revision count;
+      // the client re-reads the snapshot on reconnect.
+      if (up) {
+        revision.current = -1;
+        setError((current) => (current === LOST_CONTACT_MESSAGE ? null : current));
+      }
+    });
+    void api.getSnapshot({}).then((result) => {
+      if (result.ok) accept(result.value);
+    });
+    return () => {
+      offSnapshot();
+      offConnection();
+    };
+  }, [api, accept]);
+
+  const send = useCallback(
+    <M extends RequestName>(method: M, input: RequestInput<M>): void => {
+      const methods: Methods = api;
+      setError(null);
+      void methods[method](input).then((result) => {
+        if (result.ok) accept(result.value);
+        else setError(result.error.message);
+      });
+    },
+    [api, accept],
+  );
+  const commands = useMemo<Commands>(() => makeCommands(send), [send]);
+
+  // Any touch or key press means someone is at the terminal: tell main (throttled).
+  useEffect(() => {
+    let last = 0;
+    function onActivity(): void {
+      const current = snapshotRef.current;
+      if (!current || current.screen.kind === 'idle') return;
+      const now = Date.now();
+      if (now - last < ACTIVITY_THROTTLE_MS) return;
+      last = now;
+      // Quiet: a refused keep-alive (e.g. just signed out) is not the person's problem.
+      void api.stillHere({});
+    }
+    window.addEventListener('pointerdown', onActivity, { capture: true, passive: true });
+    window.addEventListener('keydown', onActivity, { capture: true });
+    return () => {
+      window.removeEventListener('pointerdown', onActivity, { capture: true });
+      window.removeEventListener('keydown', onActivity, { capture: true });
+    };
+  }, [api]);
+
+  // Errors belong to the screen they happened on.
+  const screenKind = snapshot?.screen.kind;
+  useEffect(() => {
+    setError(null);
+  }, [screenKind]);
+
+  const demo = snapshot?.demo ?? null;
+  const warningSeconds = snapshot?.idle.warningSecondsLeft ?? null;
+  const dialogOpen = warningSeconds !== null;
+  const panelOpen = demoOpen && demo !== null;
+
+  return (
+    <div className={`app${panelOpen ? ' app-with-panel' : ''}`}>
+      <div className="app-inner" inert={dialogOpen}>
+        <header className="topbar">
+          <TopbarClock terminalName={snapshot?.terminalName ?? 'Armoury Kiosk'} />
+          <DeviceStatus devices={snapshot?.devices ?? []} />
+          {demo ? (
+            <button
+              type="button"
+              className={`btn btn-toggle${panelOpen ? ' btn-toggle-on' : ''}`}
+              aria-expanded={panelOpen}
+              aria-controls={DEMO_PANEL_ID}
+              onClick={() => setDemoOpen((open) => !open)}
+            >
+              <span aria-hidden="true">{panelOpen ? '✕ ' : '☰ '}</span>
+              Simulator
+            </button>
+          ) : null}
+        </header>
+        <div className="layout">
+          <main className="main" data-screen={snapshot?.screen.kind ?? 'loading'}>
+            <div className="alerts" role="alert">
+              {!connected ? (
+                <p className="message message-error">
+                  <span aria-hidden="true">⚠ </span>
+                  {LOST_CONTACT_MESSAGE}
+                </p>
+              ) : null}
+              {error && !(error === LOST_CONTACT_MESSAGE && !connected) && error !== messageOnScreen(snapshot) ? (
+                <p className="message message-error">
+                  <span aria-hidden="true">⚠ </span>
+                  {error}
+                </p>
+              ) : null}
+            </div>
+            {snapshot ? (
+              <Screen key={snapshot.screen.kind} snapshot={snapshot} commands={commands} />
+            ) : (
+              <div className="screen">
+                <h1 className="screen-title">Starting…</h1>
+              </div>
+            )}
+          </main>
+          {panelOpen ? <DemoPanel id={DEMO_PANEL_ID} demo={demo} commands={commands} /> : null}
+        </div>
+      </div>
+      {dialogOpen ? <IdleWarning secondsLeft={warningSeconds} onStillHere={() => commands.stillHere({})} /> : null}
+    </div>
+  );
+}
+
+function TopbarClock({ terminalName }: { terminalName: string }) {
+  const now = useNow(5000);
+  return (
+    <p className="topbar-name">
+      <span className="topbar-terminal">{terminalName}</span>
+      <span className="topbar-time">{formatClock(now)}</span>
+    </p>
+  );
+}
+
+function Screen({ snapshot, commands }: { snapshot: KioskSnapshot; commands: Commands }) {
+  const screen: ScreenView = snapshot.screen;
+  switch (screen.kind) {
+    case 'idle':
+      return <IdleScreen terminalName={snapshot.terminalName} />;
+    case 'pin':
+      return <PinScreen screen={screen} commands={commands} />;
+    case 'home':
+      return <HomeScreen screen={screen} session={snapshot.session} commands={commands} />;
+    case 'draw-door-open':
+      return <DrawDoorOpenScreen screen={screen} />;
+    case 'draw-done':
+      return <DrawDoneScreen screen={screen} commands={commands} />;
+    case 'return-door-open':
+      return <ReturnDoorOpenScreen screen={screen} />;
+    case 'return-condition':
+      return <ReturnConditionScreen screen={screen} commands={commands} />;
+    case 'return-done':
+      return <ReturnDoneScreen screen={screen} commands={commands} />;
+    case 'problem':
+      return <ProblemScreen screen={screen} commands={commands} />;
+    default: {
+      const unknown: never = screen;
+      return (
+        <div className="screen">
+          <h1 className="screen-title">Unknown screen</h1>
+          <p>{JSON.stringify(unknown)}</p>
+        </div>
+      );
+    }
+  }
+}
+
+/** The message the current screen already shows, so the same words are not announced twice. */
+function messageOnScreen(snapshot: KioskSnapshot | null): string | null {
+  const screen = snapshot?.screen;
+  if (!screen) return null;
+  if (screen.kind === 'pin' || screen.kind === 'home' || screen.kind === 'problem') return screen.message;
+  return null;
+}

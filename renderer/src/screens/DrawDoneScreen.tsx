@@ -1,0 +1,24 @@
+import type { ScreenView } from '../../../preload/contract.ts';
+import type { Commands } from '../commands.ts';
+import { ScreenHeading } from '../components/ScreenHeading.tsx';
+
+type View = Extract<ScreenView, { kind: 'draw-done' }>;
+
+export function DrawDoneScreen({ screen, commands }: { screen: View; commands: Commands }) {
+  return (
+    <div className="screen screen-done">
+      <p className="done-mark" aria-hidden="true">
+        ✓
+      </p>
+      <ScreenHeading>
+        Done — you have drawn {screen.assetTypeName} {screen.serial}
+      </ScreenHeading>
+      <p className="done-text">
+        It is now recorded against you. Door {screen.doorNumber} is closed.
+      </p>
+      <button type="button" className="btn btn-primary btn-huge" onClick={() => commands.dismiss({})}>
+        Finish
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,179 @@
+import type { DrawOptionView, QualificationView, ScreenView, SessionView } from '../../../preload/contract.ts';
+import type { Commands } from '../commands.ts';
+import { ScreenHeading } from '../components/ScreenHeading.tsx';
+import { formatDrawnAt } from '../format.ts';
+
+type HomeView = Extract<ScreenView, { kind: 'home' }>;
+
+export function HomeScreen({
+  screen,
+  session,
+  commands,
+}: {
+  screen: HomeView;
+  session: SessionView | null;
+  commands: Commands;
+}) {
+  if (!session) {
+    return (
+      <div className="screen">
+        <ScreenHeading>Signing in…</ScreenHeading>
+      </div>
+    );
+  }
+  const allowed = session.drawOptions.filter((option) => option.allowed);
+  const refused = session.drawOptions.filter((option) => !option.allowed);
+
+  return (
+    <div className="screen screen-home">
+      <div className="home-head">
+        <ScreenHeading className="screen-title home-title">
+          Hello, {session.collarNumber} {session.displayName}
+        </ScreenHeading>
+        <button type="button" className="btn btn-secondary sign-out" onClick={() => commands.signOut({})}>
+          Sign out
+        </button>
+      </div>
+      <div className="home-message" role="status">
+        {screen.message ? (
+          <p className="message message-info">
+            <span aria-hidden="true">ℹ </span>
+            {screen.message}
+          </p>
+        ) : null}
+      </div>
+
+      <div className="home-grid">
+        <div className="home-col">
+          <section aria-labelledby="draw-title" className="panel">
+            <h2 id="draw-title">What I may draw</h2>
+            {allowed.length === 0 ? (
+              <p className="muted">Nothing is available for you to draw right now.</p>
+            ) : (
+              <ul className="draw-list">
+                {allowed.map((option) => (
+                  <li key={option.assetTypeId}>
+                    <button
+                      type="button"
+                      className="btn btn-primary btn-draw"
+                      onClick={() => commands.startDraw({ assetTypeId: option.assetTypeId })}
+                    >
+                      <span className="btn-draw-main">Draw {option.name}</span>
+                      <span className="btn-draw-sub"> — {option.availableCount} available</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <section aria-labelledby="holdings-title" className="panel">
+            <h2 id="holdings-title">What I hold</h2>
+            {session.holdings.length === 0 ? (
+              <p className="muted">You hold nothing from this armoury.</p>
+            ) : (
+              <>
+                <ul className="holding-list">
+                  {session.holdings.map((holding) => (
+                    <li key={holding.loanId} className="holding">
+                      <div className="holding-text">
+                        <span className="holding-name">{holding.assetTypeName}</span>
+                        <span className="holding-detail">
+                          Serial {holding.serial} · drawn {formatDrawnAt(holding.drawnAt)}
+                        </span>
+                      </div>
+                      <button
+                        type="button"
+                        className="btn btn-secondary btn-return"
+                        aria-label={`Return ${holding.assetTypeName} ${holding.serial}`}
+                        onClick={() => commands.startReturn({ assetId: holding.assetId })}
+                      >
+                        <span aria-hidden="true">↩ </span>
+                        Return
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+                <p className="hint">…or scan its tag to return it.</p>
+              </>
+            )}
+          </section>
+
+        </div>
+
+        <div className="home-col">
+          {refused.length > 0 ? (
+            <section aria-labelledby="refused-title" className="panel">
+              <h2 id="refused-title">Not available to me</h2>
+              <ul className="refused-list">
+                {refused.map((option) => (
+                  <RefusedOption key={option.assetTypeId} option={option} />
+                ))}
+              </ul>
+            </section>
+          ) : null}
+
+          <section aria-labelledby="quals-title" className="panel">
+            <h2 id="quals-title">My qualifications</h2>
+            {session.qualifications.length === 0 ? (
+              <p className="muted">No qualifications on record.</p>
+            ) : (
+              <ul className="qual-list">
+                {session.qualifications.map((qual) => (
+                  <Qualification key={qual.code} qual={qual} />
+                ))}
+              </ul>
+            )}
+          </section>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function RefusedOption({ option }: { option: DrawOptionView }) {
+  return (
+    <li className="refused">
+      <h3 className="refused-name">
+        <span aria-hidden="true">✕ </span>
+        {option.name}
+      </h3>
+      {option.reasons.length === 0 ? (
+        <p className="refused-reason">Not available to you.</p>
+      ) : (
+        <ul className="reason-list">
+          {option.reasons.map((reason) => (
+            <li key={`${reason.code}:${reason.message}`} className="reason" data-reason={reason.code}>
+              <p className="refused-reason">{reason.message}</p>
+              {reason.advice ? (
+                <p className="refused-advice">
+                  <span aria-hidden="true">→ </span>
+                  {reason.advice}
+                </p>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+const QUAL_STATE: Record<QualificationView['state'], { icon: string; text: string }> = {
+  valid: { icon: '✓', text: 'In date' },
+  expiring: { icon: '⚠', text: 'Expiring soon' },
+  expired: { icon: '⚠', text: 'Expired' },
+};
+
+function Qualification({ qual }: { qual: QualificationView }) {
+  const state = QUAL_STATE[qual.state];
+  return (
+    <li className={`qual qual-${qual.state}`} data-state={qual.state}>
+      <span className="qual-state">
+        <span aria-hidden="true">{state.icon} </span>
+        {state.text}
+        <span className="visually-hidden">: </span>
+      </span>
+      <span className="qual-label">{qual.label}</span>
+    </li>
+  );
+}

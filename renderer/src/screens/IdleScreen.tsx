@@ -1,0 +1,20 @@
+import { ScreenHeading } from '../components/ScreenHeading.tsx';
+import { useNow } from '../components/useNow.ts';
+import { formatClock, formatLongDate } from '../format.ts';
+
+export function IdleScreen({ terminalName }: { terminalName: string }) {
+  const now = useNow(1000);
+  return (
+    <div className="screen screen-idle">
+      <p className="idle-terminal">{terminalName}</p>
+      <ScreenHeading className="idle-title">Tap your card</ScreenHeading>
+      <p className="idle-sub">Hold your warrant card against the reader to sign in.</p>
+      <p className="idle-clock">
+        <time dateTime={now.toISOString()}>
+          <span className="idle-time">{formatClock(now)}</span>
+          <span className="idle-date">{formatLongDate(now)}</span>
+        </time>
+      </p>
+    </div>
+  );
+}

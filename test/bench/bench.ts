@@ -1,0 +1,280 @@
+/**
+ * `npm run bench [-- --json FILE]`: the terminal's hot paths on a force-sized database.
+ * Builds a synthetic database in a temp dir, times decisions, door commits against the
+ * fsync floor, audit verification and start-up, prints a table against the targets and
+ * optionally writes the figures as JSON. Targets are reported, never enforced: a miss is
+ * something to look into, not a failed build.
+ */
+import { fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startKiosk } from '../../main/compose.ts';
+import { AuditLog } from '../../main/core/audit.ts';
+import { openDatabase, type Db } from '../../main/core/db/database.ts';
+import { bankIdByName } from '../../main/core/demo-seed.ts';
+import { DoorTransactions } from '../../main/core/door-transactions.ts';
+import { Eligibility } from '../../main/core/eligibility.ts';
+import { systemClock } from '../../main/core/ports.ts';
+import { Records } from '../../main/core/records.ts';
+import { seededRandom, summarize, timeMs, timeMsAsync, type Summary } from './stats.ts';
+import { BANK_NAME } from './synthetic-db.ts';
+
+const DECISIONS = { warmup: 200, measured: 2_000 };
+const DRAWS = { warmup: 30, measured: 400, cpuOnly: 100 };
+const STARTUPS = 3;
+const EXPIRY_WARNING_DAYS = 30; // as in resources/default-terminal-config.json
+const RESOURCES = new URL('../../resources/', import.meta.url).pathname;
+
+interface Target {
+  op: '<=' | '>=';
+  limit: number;
+}
+
+const { values: args } = parseArgs({ options: { json: { type: 'string' } }, strict: true });
+
+const log = (line: string) => console.log(line);
+const fixed = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+async function main(): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'armoury-bench-'));
+  const dataDir = join(tmp, 'data');
+  let db: Db | null = null;
+  try {
+    // --- build -------------------------------------------------------------------
+    // startKiosk looks for exactly this file name in its data dir.
+    mkdirSync(dataDir);
+    log(`building the synthetic database in ${dataDir} ...`);
+    const built = await timeMsAsync(() => buildInChild(join(dataDir, 'armoury.db')));
+    // `live` for use inside closures; `db` so the finally block can close it on failure.
+    const live = openDatabase(join(dataDir, 'armoury.db'));
+    db = live;
+    const synthetic = syntheticIds(live);
+    const data = countData(live);
+    log(`built in ${(built.ms / 1000).toFixed(1)} s: ${describeData(data)}`);
+
+    const clock = systemClock;
+    const records = new Records(live);
+    const eligibility = new Eligibility(records, clock, EXPIRY_WARNING_DAYS);
+    const audit = new AuditLog(live);
+    const doors = new DoorTransactions(live, audit, clock, eligibility, synthetic.bankId);
+    const random = seededRandom(7);
+    const randomOfficer = () => synthetic.officerIds[Math.floor(random() * synthetic.officerIds.length)] as number;
+    const randomType = () => synthetic.assetTypeIds[Math.floor(random() * synthetic.assetTypeIds.length)] as number;
+
+    // --- decisions: the read side of every home screen and draw ----------------------
+    log('timing decisions ...');
+    const decisionSamples: number[] = [];
+    let allowed = 0;
+    for (let i = 0; i < DECISIONS.warmup + DECISIONS.measured; i++) {
+      const { ms, value } = timeMs(() => eligibility.decide(randomOfficer(), randomType()));
+      if (!value) throw new Error('decide found no officer or type');
+      if (i >= DECISIONS.warmup) {
+        decisionSamples.push(ms);
+        if (value.decision.allowed) allowed++;
+      }
+    }
+    const decision = summarize(decisionSamples);
+
+    // --- draws, interleaved with the fsync floor so both see the same disk ------------
+    log('timing draw commits against the fsync floor ...');
+    live.exec('CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, at TEXT NOT NULL)');
+    const floorInsert = live.prepare('INSERT INTO bench_floor (at) VALUES (?)');
+    const floorCommit = live.transaction(() => floorInsert.run(new Date().toISOString()));
+    const drawn: { officerId: number; assetId: number }[] = [];
+    /** One timed draw (and, before it, one timed floor commit); the door is then settled untimed. */
+    const drawOnce = (): { drawMs: number; floorMs: number } => {
+      // Untimed: find a pair the decision allows, so every timed commit is a real draw.
+      let officerId = randomOfficer();
+      let typeId = randomType();
+      while (!eligibility.decide(officerId, typeId)?.decision.allowed) [officerId, typeId] = [randomOfficer(), randomType()];
+
+      const floor = timeMs(() => floorCommit.immediate());
+      const draw = timeMs(() => doors.beginDraw(officerId, typeId));
+      if (!draw.value.ok) throw new Error(`draw refused: ${draw.value.message}`);
+      // Untimed: the officer opens the door and takes the item, which frees the door.
+      const intent = draw.value.intent;
+      doors.observe([{ doorNumber: intent.doorNumber, open: true, itemPresent: true }]);
+      doors.observe([{ doorNumber: intent.doorNumber, open: false, itemPresent: false }]);
+      if (doors.intent(intent.id)?.state !== 'completed') throw new Error(`draw intent ${intent.id} did not complete`);
+      drawn.push({ officerId, assetId: intent.assetId });
+      return { drawMs: draw.ms, floorMs: floor.ms };
+    };
+    const drawSamples: number[] = [];
+    const floorSamples: number[] = [];
+    for (let i = 0; i < DRAWS.warmup + DRAWS.measured; i++) {
+      const { drawMs, floorMs } = drawOnce();
+      if (i >= DRAWS.warmup) {
+        drawSamples.push(drawMs);
+        floorSamples.push(floorMs);
+      }
+    }
+    // Diagnostic, no target: the same draw without the fsync is its CPU and page-write cost,
+    // so ratio ~ (cpu + floor) / floor says how the ratio moves on a disk with a slower flush.
+    live.pragma('synchronous = OFF');
+    const drawCpuSamples: number[] = [];
+    for (let i = 0; i < DRAWS.warmup + DRAWS.cpuOnly; i++) {
+      const { drawMs } = drawOnce();
+      if (i >= DRAWS.warmup) drawCpuSamples.push(drawMs);
+    }
+    live.pragma('synchronous = FULL');
+    const drawCpu = summarize(drawCpuSamples);
+    const drawCommit = summarize(drawSamples);
+    const floorCommitStats = summarize(floorSamples);
+
+    // --- returns: the condition report that settles loan and asset --------------------
+    log('timing return commits ...');
+    const returnSamples: number[] = [];
+    for (const [i, item] of drawn.entries()) {
+      const begun = doors.beginReturn(item.officerId, item.assetId, new Set());
+      if (!begun.ok) throw new Error(`return refused: ${begun.message}`);
+      const doorNumber = begun.intent.doorNumber;
+      doors.observe([{ doorNumber, open: true, itemPresent: false }]);
+      doors.observe([{ doorNumber, open: false, itemPresent: true }]);
+      const done = timeMs(() => doors.completeReturn(begun.intent.id, 'ok', 'officer'));
+      if (done.value?.intent.state !== 'completed') throw new Error(`return intent ${begun.intent.id} did not complete`);
+      if (i >= DRAWS.warmup) returnSamples.push(done.ms);
+    }
+    const returnCommit = summarize(returnSamples);
+
+    // --- audit chain verification ----------------------------------------------------
+    log('verifying the audit chain ...');
+    const rssBeforeVerifyMb = process.memoryUsage().rss / (1024 * 1024);
+    const verified = timeMs(() => new AuditLog(live).verify());
+    if (!verified.value.ok) throw new Error(`audit chain broken at ${verified.value.firstBrokenSeq}: ${verified.value.reason}`);
+    const auditRows = verified.value.rows;
+    const verifyRowsPerS = auditRows / (verified.ms / 1000);
+
+    // --- start-up on this database ---------------------------------------------------
+    log('timing start-up ...');
+    live.close();
+    db = null;
+    const startups: number[] = [];
+    for (let i = 0; i < STARTUPS; i++) {
+      const started = await timeMsAsync(() => startKiosk({ dataDir, resourcesDir: RESOURCES, demo: true, log: () => {} }));
+      startups.push(started.ms);
+      await started.value.close();
+    }
+    // The first start is what an officer waits for after a reboot; later ones are warmer.
+    const startupMs = startups[0] as number;
+
+    const rssMb = process.memoryUsage().rss / (1024 * 1024);
+
+    // --- report ------------------------------------------------------------------------
+    const rows: [string, number, Target | null][] = [
+      ['decision_p50_ms', decision.p50, null],
+      ['decision_p99_ms', decision.p99, { op: '<=', limit: 2 }],
+      ['draw_commit_p50_ms', drawCommit.p50, null],
+      ['draw_commit_p99_ms', drawCommit.p99, null],
+      ['return_commit_p50_ms', returnCommit.p50, null],
+      ['return_commit_p99_ms', returnCommit.p99, null],
+      ['draw_cpu_p50_ms', drawCpu.p50, null],
+      ['floor_commit_p50_ms', floorCommitStats.p50, null],
+      ['floor_commit_p99_ms', floorCommitStats.p99, null],
+      ['draw_to_floor_ratio', drawCommit.p50 / floorCommitStats.p50, { op: '<=', limit: 1.5 }],
+      ['audit_verify_rows_per_s', verifyRowsPerS, { op: '>=', limit: 500_000 }],
+      ['startup_ms', startupMs, { op: '<=', limit: 500 }],
+      ['rss_before_verify_mb', rssBeforeVerifyMb, null],
+      ['rss_mb', rssMb, { op: '<=', limit: 200 }],
+    ];
+    printTable(rows);
+    log('');
+    log(`data: ${describeData({ ...data, auditRows })}`);
+    log(`build: ${(built.ms / 1000).toFixed(1)} s; decisions allowed ${allowed}/${decision.n}; start-ups ${startups.map((s) => s.toFixed(0)).join(', ')} ms`);
+    log(describeSamples('decision', decision));
+    log(describeSamples('draw commit', drawCommit));
+    log(describeSamples('return commit', returnCommit));
+    log(describeSamples('floor commit', floorCommitStats));
+    log(describeSamples('draw, no fsync', drawCpu));
+
+    if (args.json) {
+      const json = {
+        ...Object.fromEntries(rows.map(([name, value]) => [name, fixed(value)])),
+        decisions_measured: decision.n,
+        commits_measured: drawCommit.n,
+        build_ms: fixed(built.ms, 0),
+        startup_runs_ms: startups.map((s) => fixed(s, 1)),
+        data: {
+          officers: data.officers,
+          qualifications: data.qualifications,
+          assets: data.assets,
+          audit_rows: auditRows,
+          open_loans: data.openLoans,
+          doors: data.doors,
+        },
+      };
+      writeFileSync(args.json, `${JSON.stringify(json, null, 2)}\n`);
+      log(`wrote ${args.json}`);
+    }
+  } finally {
+    db?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Build the database in a child process; see synthetic-db.ts for why. */
+function buildInChild(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL('./synthetic-db.ts', import.meta.url), [path], { stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building the synthetic database failed (exit ${code})`))));
+  });
+}
+
+/** What the benchmark draws with, read back from the built database. */
+function syntheticIds(db: Db): { bankId: number; officerIds: number[]; assetTypeIds: number[] } {
+  const bankId = bankIdByName(db, BANK_NAME);
+  if (bankId === undefined) throw new Error(`no locker bank "${BANK_NAME}" in the synthetic database`);
+  const ids = (sql: string) => db.prepare<[], { id: number }>(sql).all().map((r) => r.id);
+  return { bankId, officerIds: ids('SELECT id FROM officers ORDER BY id'), assetTypeIds: ids('SELECT id FROM asset_types ORDER BY id') };
+}
+
+interface DataSizes {
+  officers: number;
+  qualifications: number;
+  assets: number;
+  doors: number;
+  openLoans: number;
+  auditRows: number;
+}
+
+function countData(db: Db): DataSizes {
+  const count = (sql: string) => db.prepare<[], { n: number }>(sql).get()?.n ?? 0;
+  return {
+    officers: count('SELECT count(*) AS n FROM officers'),
+    qualifications: count('SELECT count(*) AS n FROM officer_qualifications'),
+    assets: count('SELECT count(*) AS n FROM assets'),
+    doors: count('SELECT count(*) AS n FROM doors'),
+    openLoans: count('SELECT count(*) AS n FROM loans WHERE returned_at IS NULL'),
+    auditRows: count('SELECT count(*) AS n FROM audit_log'),
+  };
+}
+
+function describeData(d: DataSizes): string {
+  const n = (x: number) => x.toLocaleString('en-GB');
+  return `${n(d.officers)} officers, ${n(d.qualifications)} qualification records, ${n(d.assets)} assets, ${n(d.doors)} doors, ${n(d.openLoans)} open loans, ${n(d.auditRows)} audit rows`;
+}
+
+function describeSamples(name: string, s: Summary): string {
+  return `${name}: n=${s.n} p50 ${s.p50.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms, mean ${s.mean.toFixed(3)} ms, max ${s.max.toFixed(3)} ms`;
+}
+
+function printTable(rows: readonly [string, number, Target | null][]): void {
+  const format = (x: number) => (Math.abs(x) >= 1000 ? Math.round(x).toLocaleString('en-GB') : x.toFixed(3));
+  const lines = rows.map(([name, value, target]) => [
+    name,
+    format(value),
+    target ? `${target.op} ${format(target.limit)}` : '',
+    target ? ((target.op === '<=' ? value <= target.limit : value >= target.limit) ? 'yes' : 'NO') : '',
+  ]);
+  const header = ['metric', 'value', 'target', 'meets'];
+  const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => (l[c] as string).length)));
+  const render = (cells: readonly string[]) => cells.map((cell, c) => (c === 1 ? cell.padStart(widths[c] as number) : cell.padEnd(widths[c] as number))).join('  ').trimEnd();
+  log('');
+  log(render(header));
+  log(render(widths.map((w) => '-'.repeat(w))));
+  for (const line of lines) log(render(line));
+}
+
+await main();

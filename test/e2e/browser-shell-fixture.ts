@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export interface RunningShell {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the built browser shell headless on a fresh data directory (so every test gets the
+ * freshly seeded demo site), with policy overrides, and wait for its one stdout line.
+ */
+export async function startShell(policy: Record<string, number> = {}): Promise<RunningShell> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'armoury-e2e-'));
+  const config = JSON.parse(readFileSync(join(ROOT, 'resources/default-terminal-config.json'), 'utf8')) as { policy: Record<string, number> };
+  config.policy = { ...config.policy, ...policy };
+  const configPath = join(dataDir, 'terminal-config.json');
+  writeFileSync(configPath, JSON.stringify(config));
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'out/main/browser-main.mjs'), '--headless', '--data-dir', dataDir, '--config', configPath], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`browser shell did not start in 30 s:\n${stderr}`)), 30_000);
+    child.on('exit', (code) => reject(new Error(`browser shell exited with ${code}:\n${stderr}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = /^Armoury Kiosk browser shell: (\S+)$/.exec(line);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+  });
+  return {
+    url,
+    dataDir,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
