@@ -50,8 +50,22 @@ function openChromium(url: string): { child: ChildProcess; profileDir: string } 
     '--overscroll-history-navigation=0',
     '--noerrdialogs',
     '--password-store=basic',
+    '--disable-gpu',
   ];
-  const child = spawn(executable, args, { stdio: 'ignore' });
+  // Chromium refuses to start as root with its sandbox on (it cannot drop privileges);
+  // kiosks should run as an unprivileged user, so this is for build and CI machines.
+  if (process.getuid?.() === 0) {
+    log('running as root: starting Chromium with --no-sandbox (run the kiosk as an unprivileged user in production)');
+    args.push('--no-sandbox');
+  }
+  const child = spawn(executable, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let chromiumErrors = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    chromiumErrors = (chromiumErrors + chunk.toString()).slice(-2000);
+  });
+  child.on('exit', (code) => {
+    if (code) log(`Chromium exited with code ${code}; its last output:\n${chromiumErrors.trim()}`);
+  });
   child.on('error', (error) => log(`Chromium failed to start: ${error.message}`));
   return { child, profileDir };
 }
