@@ -80,6 +80,7 @@ export class Kiosk implements KioskService {
   private idleTicker: NodeJS.Timeout | null = null;
   private idleDeadline: number | null = null;
   private warningShowing = false;
+  private reconciled = false;
 
   constructor(private readonly deps: KioskDeps) {
     this.records = new Records(deps.db);
@@ -93,13 +94,10 @@ export class Kiosk implements KioskService {
   async start(): Promise<void> {
     const { lockers, cardReader, scanner } = this.deps;
     try {
-      this.latestDoors = await lockers.readDoors();
-      for (const change of this.doors.reconcile(this.latestDoors)) {
-        this.deps.log(`reconciled intent ${change.intent.id}: ${change.from} -> ${change.intent.state} (${change.intent.outcome ?? ''})`);
-      }
+      this.reconcile(await lockers.readDoors());
     } catch (error) {
-      // The intents stay pending in the database and are settled by the first good poll.
-      this.deps.log(`locker bank unreadable at start-up; pending door intents wait for it: ${describe(error)}`);
+      // The intents stay in the database and are settled by the first good poll.
+      this.deps.log(`locker bank unreadable at start-up; active door intents wait for it: ${describe(error)}`);
     }
     this.unsubscribers.push(
       lockers.onDoors((doors) => this.onDoors(doors)),
@@ -300,7 +298,17 @@ export class Kiosk implements KioskService {
     void this.startReturn(asset.id);
   }
 
+  /** Settle intents a crash left active, once, from the first reading of the doors. */
+  private reconcile(doors: DoorSensors[]): void {
+    this.reconciled = true;
+    this.latestDoors = doors;
+    for (const change of this.doors.reconcile(doors)) {
+      this.deps.log(`reconciled intent ${change.intent.id}: ${change.from} -> ${change.intent.state} (${change.intent.outcome ?? ''})`);
+    }
+  }
+
   private onDoors(doors: DoorSensors[]): void {
+    if (!this.reconciled) this.reconcile(doors);
     this.latestDoors = doors;
     const changes = this.doors.observe(doors);
     if (changes.length > 0) this.onIntentChanges(changes);
