@@ -1,27 +1,22 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SimulatedCardReader } from '../native-bridges/card-reader/simulated-card-reader.ts';
-import { KerongDriver } from '../native-bridges/locker-kerong/driver.ts';
-import { KerongSimulator } from '../native-bridges/locker-kerong/simulator.ts';
-import { SimulatedScanner } from '../native-bridges/scanner/simulated-scanner.ts';
-import type { ByteTransport } from '../native-bridges/transport/byte-transport.ts';
-import { createMemoryPair } from '../native-bridges/transport/memory-transport.ts';
-import { openSerialTransport } from '../native-bridges/transport/serial-transport.ts';
-import { loadTerminalConfig, type TerminalConfig } from './config/terminal-config.ts';
+import { JsonFileConfigStore, type ConfigStore } from './config/config-store.ts';
+import { checkTerminalConfig, maskSecrets, unmaskSecrets, type TerminalConfig } from './config/terminal-config.ts';
 import { openDatabase, type Db } from './core/db/database.ts';
 import { demoCards, ensureLockerBank, parseDemoSite, seedDemoSite } from './core/demo-seed.ts';
-import { Kiosk } from './core/kiosk.ts';
+import { Kiosk, type KioskPolicy } from './core/kiosk.ts';
 import type { KioskService } from './core/kiosk-service.ts';
-import { systemClock } from './core/ports.ts';
-import { cardReaderPort, scannerPort } from './devices/input-devices.ts';
-import { KerongLockerBank } from './devices/kerong-locker-bank.ts';
-import { SimulatedRoom } from './devices/simulated-room.ts';
+import { systemClock, type DoorSensors, type HardwareAdmin } from './core/ports.ts';
+import { DeviceManager } from './devices/device-manager.ts';
 
 export interface KioskOptions {
   dataDir: string;
   resourcesDir: string;
   demo: boolean;
+  /** A configuration file to use (and save to) instead of the one in the data directory. */
   configPath?: string;
+  /** The Electron shell passes its electron-store backed store; otherwise a JSON file is used. */
+  configStore?: ConfigStore;
   log: (line: string) => void;
 }
 
@@ -35,83 +30,139 @@ export interface RunningKiosk {
  * devices, file paths, policies) and wires them to the core. Both shells call this.
  */
 export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
-  const config = loadTerminalConfig(options.configPath ?? join(options.resourcesDir, 'default-terminal-config.json'));
   mkdirSync(options.dataDir, { recursive: true });
+  const store =
+    options.configStore ??
+    (options.configPath
+      ? new JsonFileConfigStore(options.configPath)
+      : new JsonFileConfigStore(join(options.dataDir, 'terminal-config.json'), join(options.resourcesDir, 'default-terminal-config.json')));
+  const config = store.load();
   const dbPath = join(options.dataDir, 'armoury.db');
   const isNew = !existsSync(dbPath);
   const db = openDatabase(dbPath);
+  let devices: DeviceManager | null = null;
   try {
     const site = options.demo ? parseDemoSite(JSON.parse(readFileSync(join(options.resourcesDir, 'demo-site.json'), 'utf8'))) : null;
     if (site && isNew) {
       options.log(`seeding the demo site into ${dbPath}`);
       await seedDemoSite(db, site, systemClock.now());
     }
-    const bank = config.lockerBank;
-    const bankId = ensureLockerBank(db, bank.name, bank.doors.map((d) => d.number), systemClock.now());
+    const bankName = config.lockerBank.name;
+    const bankId = ensureLockerBank(db, bankName, config.lockerBank.doors.map((d) => d.number), systemClock.now());
+    const manager = new DeviceManager({ log: options.log, stockedDoors: () => stockedDoors(db, bankId), outboxDir: join(options.dataDir, 'video-outbox') });
+    devices = manager;
+    await manager.start(config);
+    let lastDoors: DoorSensors[] = [];
+    manager.lockers.onDoors((doors) => (lastDoors = doors));
 
-    const cardBridge = new SimulatedCardReader();
-    const scanBridge = new SimulatedScanner();
-    const { transport, simulator } = await lockerTransport(config, db, bankId);
-    const driver = new KerongDriver(transport, {
-      boards: bank.boards.map((b) => ({ address: b.address, polarity: { lockOpenWhenBitSet: b.lockOpenWhenBitSet, itemPresentWhenBitSet: b.itemPresentWhenBitSet } })),
-      pollIntervalMs: bank.pollIntervalMs,
-    });
-    const lockers = new KerongLockerBank(driver, bank.doors, 'locker-bank', `${bank.name} (${bank.doors.length} doors)`);
+    // Policy is read on every use, so a saved configuration takes effect at once.
+    const policy: KioskPolicy = policyOf(config);
+    const hardware: HardwareAdmin = {
+      view: () => {
+        const current = manager.config;
+        return {
+          configJson: JSON.stringify(maskSecrets(current), null, 2),
+          configLocation: store.location,
+          devices: manager.list(),
+          buses: manager.buses(),
+          doors: lastDoors.map((d) => ({ number: d.doorNumber, open: d.open, itemPresent: d.itemPresent })),
+          triggers: current.video.triggers.map((t) => ({ id: t.id, kind: t.kind })),
+          videoPolicy: current.video.policy,
+        };
+      },
+      save: async (configJson) => {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(configJson);
+        } catch (error) {
+          return { ok: false, problems: [`not valid JSON: ${error instanceof Error ? error.message : String(error)}`] };
+        }
+        const before = manager.config;
+        const checked = checkTerminalConfig(raw);
+        if (!checked.ok) return { ok: false, problems: checked.problems };
+        const next = unmaskSecrets(checked.config, before);
+        if (next.lockerBank.name !== bankName) {
+          return { ok: false, problems: [`lockerBank.name: this terminal's bank is "${bankName}"; renaming it would orphan its doors' history`] };
+        }
+        ensureLockerBank(db, bankName, next.lockerBank.doors.map((d) => d.number), systemClock.now());
+        store.save(next);
+        await manager.apply(next);
+        Object.assign(policy, policyOf(next));
+        return { ok: true, changes: describeChanges(maskSecrets(before), maskSecrets(next)) };
+      },
+      busStatus: (busId) => manager.busStatus(busId),
+      testTrigger: (triggerId) => manager.testTrigger(triggerId),
+      frames: (since) => manager.framesSince(since),
+      note: (device, text) => manager.frames.add(device, 'event', null, text),
+    };
+
     const kiosk = new Kiosk({
       db,
       clock: systemClock,
-      policy: {
-        idleTimeoutSeconds: config.policy.idleTimeoutSeconds,
-        idleWarningSeconds: config.policy.idleWarningSeconds,
-        expiryWarningDays: config.policy.expiryWarningDays,
-        lockout: { maxFailures: config.policy.lockoutFailures, lockoutMinutes: config.policy.lockoutMinutes },
-        doorOpenConfirmMs: config.policy.doorOpenConfirmMs,
-      },
+      policy,
       terminalName: config.terminalName,
       bankId,
-      lockers,
-      cardReader: cardReaderPort(cardBridge, options.demo ? 'Card reader (simulated)' : 'Card reader'),
-      scanner: scannerPort(scanBridge, options.demo ? 'Tag scanner (simulated)' : 'Tag scanner'),
-      demo: site && simulator ? { room: new SimulatedRoom(simulator, bank.doors, cardBridge, scanBridge), cards: demoCards(site) } : null,
+      lockers: manager.lockers,
+      cardReader: manager.cardReader,
+      scanner: manager.scanner,
+      video: manager.video,
+      devices: manager.devices,
+      hardware,
+      demo: site && manager.hasSimulatedRoom() ? { room: manager.room, cards: demoCards(site) } : null,
       log: options.log,
     });
     await kiosk.start();
-    driver.startPolling();
-    options.log(`${config.terminalName} ready (${options.demo ? 'demo' : 'live'} mode, database ${dbPath})`);
+    options.log(`${config.terminalName} ready (${options.demo ? 'demo' : 'live'} mode, database ${dbPath}, configuration ${store.location})`);
     return {
       service: kiosk,
       async close() {
         kiosk.stop();
-        driver.stopPolling();
-        await driver.close();
+        await manager.stop();
         db.close();
       },
     };
   } catch (error) {
+    await devices?.stop();
     db.close();
     throw error;
   }
 }
 
-/**
- * The locker bus: a real serial port, or in demo mode an in-memory line to simulated
- * boards whose item sensors start out matching what the database says is in each door.
- */
-async function lockerTransport(config: TerminalConfig, db: Db, bankId: number): Promise<{ transport: ByteTransport; simulator: KerongSimulator | null }> {
-  const bank = config.lockerBank;
-  if (bank.link.kind === 'serial') return { transport: await openSerialTransport(bank.link.path, bank.link.baudRate), simulator: null };
-  const [kioskEnd, boardEnd] = createMemoryPair('locker-bus', 'simulated-boards');
-  const first = bank.boards[0];
-  const simulator = new KerongSimulator(boardEnd, {
-    boards: bank.boards.map((b) => b.address),
-    polarity: { lockOpenWhenBitSet: first?.lockOpenWhenBitSet ?? true, itemPresentWhenBitSet: first?.itemPresentWhenBitSet ?? true },
-  });
-  const stocked = new Set(
+function policyOf(config: TerminalConfig): KioskPolicy {
+  const p = config.policy;
+  return {
+    idleTimeoutSeconds: p.idleTimeoutSeconds,
+    idleWarningSeconds: p.idleWarningSeconds,
+    expiryWarningDays: p.expiryWarningDays,
+    lockout: { maxFailures: p.lockoutFailures, lockoutMinutes: p.lockoutMinutes },
+    doorOpenConfirmMs: p.doorOpenConfirmMs,
+    doorLeftOpenSeconds: p.doorLeftOpenSeconds,
+  };
+}
+
+/** Doors the database says hold an item. */
+function stockedDoors(db: Db, bankId: number): Set<number> {
+  return new Set(
     db
       .prepare<[number], { number: number }>('SELECT d.number FROM doors d JOIN assets a ON a.door_id = d.id WHERE d.bank_id = ?')
       .all(bankId)
       .map((r) => r.number),
   );
-  for (const door of bank.doors) if (stocked.has(door.number)) simulator.setItemPresent(door.board, door.lock - 1, true);
-  return { transport: kioskEnd, simulator };
+}
+
+/** "lockerBank.doors.2.lock: 3 → 4" lines for the audit log, secrets already masked. */
+export function describeChanges(before: unknown, after: unknown, path = '', out: string[] = []): string[] {
+  if (out.length >= 40) return out;
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+  if (isObject(before) && isObject(after) && Array.isArray(before) === Array.isArray(after)) {
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      describeChanges(before[key], after[key], path ? `${path}.${key}` : key, out);
+    }
+    return out;
+  }
+  if (JSON.stringify(before) !== JSON.stringify(after)) {
+    const show = (v: unknown) => (v === undefined ? '(none)' : JSON.stringify(v).slice(0, 80));
+    out.push(`${path || '(top)'}: ${show(before)} → ${show(after)}`);
+  }
+  return out;
 }

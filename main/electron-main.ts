@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Menu, app, session, type BrowserWindow } from 'electron';
 import { startKiosk, type RunningKiosk } from './compose.ts';
+import { ElectronConfigStore } from './shell/electron-config-store.ts';
 import { bindKioskIpc } from './shell/electron-ipc.ts';
 import {
   createKioskWindow,
@@ -65,11 +66,14 @@ async function start(): Promise<void> {
   hardenSession(session.defaultSession, log);
   serveRendererOverAppScheme(path.join(appRoot, 'out', 'renderer'), log);
 
+  const resourcesDir = path.join(appRoot, 'resources');
   kiosk = await startKiosk({
     dataDir,
-    resourcesDir: path.join(appRoot, 'resources'),
+    resourcesDir,
     demo: args.demo,
     configPath: args.configPath === null ? undefined : path.resolve(args.configPath),
+    // An explicit --config file is used as it is; otherwise electron-store keeps it in the data directory.
+    configStore: args.configPath === null ? new ElectronConfigStore(dataDir, path.join(resourcesDir, 'default-terminal-config.json')) : undefined,
     log,
   });
   log(`${args.demo ? 'demo' : 'live'} mode, data in ${dataDir}`);

@@ -131,7 +131,9 @@ export type ScreenView =
       condition: ReturnCondition;
       quarantined: boolean;
     }
-  | { kind: 'problem'; title: string; message: string };
+  | { kind: 'problem'; title: string; message: string }
+  /** Site admins only: configure and test the room's hardware. */
+  | { kind: 'hardware' };
 
 export type DeviceState = 'connecting' | 'online' | 'degraded' | 'offline';
 
@@ -146,7 +148,7 @@ export interface DeviceHealthView {
 export interface DemoDoorView {
   number: number;
   open: boolean;
-  itemPresent: boolean;
+  itemPresent: boolean | null; // null: this door has no item sensor
   /** What the database says lives behind this door, for the label. */
   assetLabel: string | null;
 }
@@ -163,6 +165,51 @@ export interface DemoView {
   doors: DemoDoorView[];
   cards: DemoCardView[];
   tags: DemoTagView[];
+}
+
+/** One frame or event in the hardware screen's diagnostic log. */
+export interface FrameLogEntryView {
+  seq: number;
+  at: string; // ISO
+  device: string;
+  direction: 'tx' | 'rx' | 'event';
+  hex: string; // "02 00 30 03 35"
+  note: string | null;
+}
+
+export interface ExceptionView {
+  id: number;
+  kind: string; // "forced-door", "door-left-open", "video-trigger-failed", "device-offline"
+  subject: string;
+  message: string;
+  state: 'open' | 'acknowledged' | 'resolved';
+  raisedAt: string;
+}
+
+export interface HardwareView {
+  /** The saved terminal configuration as JSON, secrets masked. */
+  configJson: string;
+  configLocation: string;
+  /** Every device on its own (each bus, reader, scanner and video trigger). */
+  devices: DeviceHealthView[];
+  buses: { id: string; protocol: string; doorNumbers: number[] }[];
+  doors: { number: number; open: boolean; itemPresent: boolean | null }[];
+  triggers: { id: string; kind: string }[];
+  videoPolicy: 'required' | 'best-effort' | 'off';
+  exceptions: ExceptionView[];
+}
+
+export interface HardwareTestResult {
+  ok: boolean;
+  message: string;
+}
+
+export interface ConfigSaveResult {
+  saved: boolean;
+  /** Every problem found, for the admin to fix at once; empty when saved. */
+  problems: string[];
+  /** What changed, in words, when saved. */
+  changes: string[];
 }
 
 export interface KioskSnapshot {
@@ -199,6 +246,18 @@ export const requestSchemas = {
   recordCondition: z.object({ condition: z.enum(RETURN_CONDITIONS) }).strict(),
   /** Leave a done or problem screen. */
   dismiss: empty,
+  // Site admins only (checked in main).
+  openHardware: empty,
+  getHardware: empty,
+  saveHardwareConfig: z.object({ configJson: z.string().min(2).max(200_000) }).strict(),
+  hardwareTest: z.discriminatedUnion('action', [
+    z.object({ action: z.literal('open-door'), doorNumber: z.number().int().min(1).max(999) }).strict(),
+    z.object({ action: z.literal('board-status'), busId: z.string().min(1).max(40) }).strict(),
+    z.object({ action: z.literal('trigger-video'), triggerId: z.string().min(1).max(40) }).strict(),
+    z.object({ action: z.literal('read-card') }).strict(),
+    z.object({ action: z.literal('read-scan') }).strict(),
+  ]),
+  hardwareFrames: z.object({ since: z.number().int().min(0) }).strict(),
   // Demo mode only: play the part of the hardware. Refused in live mode.
   demoTapCard: z.object({ uid: z.string().regex(/^[0-9A-F]{8,20}$/) }).strict(),
   demoScanTag: z.object({ tag: z.string().min(1).max(64).regex(/^[\x20-\x7e]+$/) }).strict(),
@@ -227,6 +286,11 @@ export interface ResponseValues {
   demoTapCard: KioskSnapshot;
   demoScanTag: KioskSnapshot;
   demoDoor: KioskSnapshot;
+  openHardware: KioskSnapshot;
+  getHardware: HardwareView;
+  saveHardwareConfig: ConfigSaveResult;
+  hardwareTest: HardwareTestResult;
+  hardwareFrames: FrameLogEntryView[];
 }
 
 export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];

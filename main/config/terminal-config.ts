@@ -1,17 +1,102 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
  * The terminal's hardware and policy settings: what this room has and how it behaves.
  * Transactional data (officers, assets, loans) never lives here; that is the database.
+ *
+ * Versioned: `schemaVersion` is bumped with every incompatible change, and
+ * `migrateTerminalConfig` brings an older file forward before it is validated.
  */
-const link = z.discriminatedUnion('kind', [
+export const TERMINAL_CONFIG_VERSION = 2;
+
+const devicePath = z.string().min(1).max(256).regex(/^\/[\w./+:@-]+$/, 'an absolute device path such as /dev/ttyUSB0');
+
+/** Where a serial device is: a real port, or (demo and site acceptance) an in-process simulator. */
+const serialLink = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('simulator') }).strict(),
-  z.object({ kind: z.literal('serial'), path: z.string().min(1), baudRate: z.number().int().positive().default(19200) }).strict(),
+  z.object({ kind: z.literal('serial'), path: devicePath, baudRate: z.number().int().positive().default(19200) }).strict(),
+]);
+
+const id = z.string().min(1).max(40).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
+
+const kerongBus = z
+  .object({
+    id,
+    protocol: z.literal('kerong'),
+    link: serialLink,
+    pollIntervalMs: z.number().int().min(50).max(5000).default(250),
+    boards: z
+      .array(
+        z
+          .object({
+            address: z.number().int().min(0).max(15),
+            // Sources disagree on the bit polarity of KR-CU status replies, so it is per board.
+            lockOpenWhenBitSet: z.boolean().default(true),
+            itemPresentWhenBitSet: z.boolean().default(true),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(16),
+  })
+  .strict();
+
+const modbusBus = z
+  .object({
+    id,
+    protocol: z.literal('modbus'),
+    link: serialLink,
+    pollIntervalMs: z.number().int().min(50).max(5000).default(250),
+    slave: z.number().int().min(1).max(247).default(1),
+    /** How long the strike relay is pulsed to release a door. */
+    pulseMs: z.number().int().min(100).max(5000).default(700),
+    /** Door sensors are discrete inputs; true when the input reads 1 for "open". */
+    inputOpenWhenSet: z.boolean().default(true),
+  })
+  .strict();
+
+const bus = z.discriminatedUnion('protocol', [kerongBus, modbusBus]);
+
+const kerongDoor = z.object({ number: z.number().int().min(1).max(999), bus: id, board: z.number().int().min(0).max(15), lock: z.number().int().min(1).max(16) }).strict();
+const modbusDoor = z.object({ number: z.number().int().min(1).max(999), bus: id, relay: z.number().int().min(1).max(32), input: z.number().int().min(1).max(32) }).strict();
+
+const cardReader = z.discriminatedUnion('kind', [
+  z.object({ id, kind: z.literal('simulator') }).strict(),
+  z.object({ id, kind: z.literal('pcsc'), readerName: z.string().max(128).optional() }).strict(),
+  z.object({ id, kind: z.literal('rdm6300'), link: serialLink }).strict(),
+  z.object({ id, kind: z.literal('keyboard-wedge'), device: devicePath }).strict(),
+]);
+
+const scanner = z.discriminatedUnion('kind', [
+  z.object({ id, kind: z.literal('simulator') }).strict(),
+  z.object({ id, kind: z.literal('serial'), link: serialLink }).strict(),
+  z.object({ id, kind: z.literal('hid'), device: devicePath }).strict(),
+]);
+
+const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9.:-]+$/, 'a host name or IP address');
+const secret = z.string().min(1).max(256);
+
+const videoTrigger = z.discriminatedUnion('kind', [
+  z
+    .object({
+      id,
+      kind: z.literal('milestone'),
+      host,
+      // 0 with simulate: the in-process simulator takes any free loopback port.
+      port: z.number().int().min(0).max(65535).default(1234),
+      /** Demo and site acceptance: run the VMS simulator in-process and point this trigger at it. */
+      simulate: z.boolean().default(false),
+    })
+    .strict()
+    .refine((t) => t.port !== 0 || t.simulate, 'port 0 is only for a simulated VMS'),
+  z.object({ id, kind: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }), secret }).strict(),
+  z.object({ id, kind: z.literal('onvif'), url: z.url({ protocol: /^https?$/ }), username: z.string().min(1).max(64), password: secret, relayToken: z.string().min(1).max(64), pulseMs: z.number().int().min(100).max(10_000).default(1000) }).strict(),
+  z.object({ id, kind: z.literal('usb-relay'), relay: z.number().int().min(1).max(8), pulseMs: z.number().int().min(100).max(10_000).default(500) }).strict(),
 ]);
 
 export const terminalConfigSchema = z
   .object({
+    schemaVersion: z.literal(TERMINAL_CONFIG_VERSION),
     terminalName: z.string().min(1).max(80),
     policy: z
       .object({
@@ -21,70 +106,132 @@ export const terminalConfigSchema = z
         lockoutFailures: z.number().int().min(1).max(20).default(5),
         lockoutMinutes: z.number().int().min(1).max(1440).default(15),
         doorOpenConfirmMs: z.number().int().min(200).max(10_000).default(1500),
+        /** A door open longer than this raises a door-left-open exception. */
+        doorLeftOpenSeconds: z.number().int().min(5).max(3600).default(60),
       })
       .strict()
       .refine((p) => p.idleWarningSeconds < p.idleTimeoutSeconds, 'idleWarningSeconds must be shorter than idleTimeoutSeconds'),
     lockerBank: z
       .object({
-        name: z.string().min(1),
-        protocol: z.literal('kerong'),
-        link,
-        pollIntervalMs: z.number().int().min(50).max(5000).default(250),
-        boards: z
-          .array(
-            z
-              .object({
-                address: z.number().int().min(0).max(15),
-                // Sources disagree on the bit polarity of KR-CU status replies, so it is per board.
-                lockOpenWhenBitSet: z.boolean().default(true),
-                itemPresentWhenBitSet: z.boolean().default(true),
-              })
-              .strict(),
-          )
-          .min(1),
-        doors: z
-          .array(z.object({ number: z.number().int().min(1), board: z.number().int().min(0).max(15), lock: z.number().int().min(1).max(16) }).strict())
-          .min(1),
+        name: z.string().min(1).max(80),
+        buses: z.array(bus).min(1),
+        doors: z.array(z.union([kerongDoor, modbusDoor])).min(1),
       })
       .strict()
       .superRefine((bank, ctx) => {
-        const boards = new Set(bank.boards.map((b) => b.address));
+        const buses = new Map(bank.buses.map((b) => [b.id, b]));
+        if (buses.size !== bank.buses.length) ctx.addIssue({ code: 'custom', message: 'two buses share an id' });
         const numbers = new Set<number>();
-        const locks = new Set<string>();
+        const outputs = new Set<string>();
         for (const door of bank.doors) {
-          if (!boards.has(door.board)) ctx.addIssue({ code: 'custom', message: `door ${door.number} is on board ${door.board}, which is not configured` });
-          if (numbers.has(door.number)) ctx.addIssue({ code: 'custom', message: `door ${door.number} appears twice` });
-          if (locks.has(`${door.board}/${door.lock}`)) ctx.addIssue({ code: 'custom', message: `board ${door.board} lock ${door.lock} is mapped to two doors` });
+          const where = `door ${door.number}`;
+          const b = buses.get(door.bus);
+          if (!b) ctx.addIssue({ code: 'custom', message: `${where} is on bus "${door.bus}", which is not configured` });
+          else if ('board' in door) {
+            if (b.protocol !== 'kerong') ctx.addIssue({ code: 'custom', message: `${where} gives a board and lock, but bus "${b.id}" is Modbus (give relay and input)` });
+            else if (!b.boards.some((x) => x.address === door.board)) ctx.addIssue({ code: 'custom', message: `${where} is on board ${door.board}, which bus "${b.id}" does not list` });
+          } else if (b.protocol !== 'modbus') ctx.addIssue({ code: 'custom', message: `${where} gives a relay and input, but bus "${b.id}" is Kerong (give board and lock)` });
+          if (numbers.has(door.number)) ctx.addIssue({ code: 'custom', message: `${where} appears twice` });
+          const output = 'board' in door ? `${door.bus}/${door.board}/${door.lock}` : `${door.bus}/relay${door.relay}`;
+          if (outputs.has(output)) ctx.addIssue({ code: 'custom', message: `${where} uses a lock or relay already used by another door` });
           numbers.add(door.number);
-          locks.add(`${door.board}/${door.lock}`);
+          outputs.add(output);
         }
       }),
-    cardReader: z.object({ kind: z.literal('simulator') }).strict(),
-    scanner: z.object({ kind: z.literal('simulator') }).strict(),
+    cardReaders: z.array(cardReader).min(1),
+    scanners: z.array(scanner),
+    video: z
+      .object({
+        /** required: no release while a trigger is down; best-effort: release and raise an exception; off: none. */
+        policy: z.enum(['required', 'best-effort', 'off']).default('off'),
+        camera: z.string().min(1).max(40).regex(/^\S+$/).default('CAM-1'),
+        triggers: z.array(videoTrigger).default([]),
+      })
+      .strict()
+      .default({ policy: 'off', camera: 'CAM-1', triggers: [] }),
   })
   .strict();
 
 export type TerminalConfig = z.infer<typeof terminalConfigSchema>;
+export type LockerBus = TerminalConfig['lockerBank']['buses'][number];
+export type DoorLayout = TerminalConfig['lockerBank']['doors'][number];
+export type CardReaderConfig = TerminalConfig['cardReaders'][number];
+export type ScannerConfig = TerminalConfig['scanners'][number];
+export type VideoTriggerConfig = TerminalConfig['video']['triggers'][number];
 
 export class ConfigError extends Error {
-  constructor(path: string, detail: string) {
-    super(`Terminal configuration ${path} is not valid: ${detail}`);
+  constructor(where: string, detail: string) {
+    super(`Terminal configuration ${where} is not valid: ${detail}`);
     this.name = 'ConfigError';
   }
 }
 
-/** Read and validate a configuration file; a bad file is refused with the first problem named. */
-export function loadTerminalConfig(path: string): TerminalConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(path, error instanceof Error ? error.message : String(error));
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Bring a configuration written by an older version forward, one version at a time.
+ * Version 1 (no schemaVersion): one Kerong bus implied by `lockerBank.link/boards`,
+ * `cardReader`/`scanner` singular.
+ */
+export function migrateTerminalConfig(raw: unknown): unknown {
+  if (!isObject(raw)) return raw;
+  let config: Json = raw;
+  if (config.schemaVersion === undefined) {
+    const bank = isObject(config.lockerBank) ? config.lockerBank : {};
+    const { link, pollIntervalMs, boards, doors, protocol: _protocol, ...restOfBank } = bank;
+    const { cardReader, scanner, ...rest } = config;
+    config = {
+      ...rest,
+      schemaVersion: 2,
+      lockerBank: {
+        ...restOfBank,
+        buses: [{ id: 'bus-a', protocol: 'kerong', link, pollIntervalMs, boards }],
+        doors: Array.isArray(doors) ? doors.map((d: unknown) => (isObject(d) ? { ...d, bus: 'bus-a' } : d)) : doors,
+      },
+      cardReaders: cardReader === undefined ? [] : [{ id: 'card-reader', ...(isObject(cardReader) ? cardReader : {}) }],
+      scanners: scanner === undefined ? [] : [{ id: 'scanner', ...(isObject(scanner) ? scanner : {}) }],
+    };
   }
-  const parsed = terminalConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(path, `${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
+  return config;
+}
+
+export type ConfigCheck = { ok: true; config: TerminalConfig } | { ok: false; problems: string[] };
+
+/** Migrate and validate, listing every problem (the admin screen shows them all at once). */
+export function checkTerminalConfig(raw: unknown): ConfigCheck {
+  const parsed = terminalConfigSchema.safeParse(migrateTerminalConfig(raw));
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`) };
+}
+
+/** Every field that holds a secret, so views and logs can mask them. */
+export function maskSecrets(config: TerminalConfig): TerminalConfig {
+  return {
+    ...config,
+    video: {
+      ...config.video,
+      triggers: config.video.triggers.map((t) =>
+        t.kind === 'webhook' ? { ...t, secret: SECRET_MASK } : t.kind === 'onvif' ? { ...t, password: SECRET_MASK } : t,
+      ),
+    },
+  };
+}
+export const SECRET_MASK = '••••••••';
+
+/** Put back secrets the admin left masked, from the saved configuration. */
+export function unmaskSecrets(edited: TerminalConfig, saved: TerminalConfig): TerminalConfig {
+  const savedTriggers = new Map(saved.video.triggers.map((t) => [t.id, t]));
+  return {
+    ...edited,
+    video: {
+      ...edited.video,
+      triggers: edited.video.triggers.map((t) => {
+        const before = savedTriggers.get(t.id);
+        if (t.kind === 'webhook' && t.secret === SECRET_MASK && before?.kind === 'webhook') return { ...t, secret: before.secret };
+        if (t.kind === 'onvif' && t.password === SECRET_MASK && before?.kind === 'onvif') return { ...t, password: before.password };
+        return t;
+      }),
+    },
+  };
 }

@@ -191,7 +191,7 @@ export class DoorTransactions {
       if (intent.state === 'pending' && door.open) {
         const change = this.transition(intent.id, ['pending'], () => ({ state: 'open', action: 'door.opened' }));
         if (change) changes.push(change);
-      } else if (intent.state === 'pending' && door.itemPresent === (intent.kind === 'return')) {
+      } else if (intent.state === 'pending' && door.itemPresent !== null && door.itemPresent === (intent.kind === 'return')) {
         // Still closed, but the item moved: the door opened and shut between two polls.
         const change = this.settleClosed(intent.id, door.itemPresent, 'door opened and closed between polls');
         if (change) changes.push(change);
@@ -218,6 +218,9 @@ export class DoorTransactions {
       let change: IntentChange | undefined;
       if (door.open) {
         if (intent.state === 'pending') change = this.transition(intent.id, ['pending'], () => ({ state: 'open', action: 'door.opened', outcome: 'seen open at start-up' }));
+      } else if (intent.state === 'pending' && door.itemPresent === null) {
+        // No item sensor and the door never read open: nothing tells whether it moved.
+        change = this.fail(intent.id, 'found closed at start-up, never seen open, and the door has no item sensor: check it');
       } else if (intent.state === 'pending' || intent.state === 'open') {
         change = this.settleClosed(intent.id, door.itemPresent, 'found closed at start-up');
         const settled = change?.intent;
@@ -252,11 +255,12 @@ export class DoorTransactions {
     });
   }
 
-  private settleClosed(intentId: number, itemPresent: boolean, how: string): IntentChange | undefined {
+  /** A door closed: the item sensor says what happened (null: no sensor, so the opening is taken as done). */
+  private settleClosed(intentId: number, itemPresent: boolean | null, how: string): IntentChange | undefined {
     return this.transition(intentId, ['pending', 'open'], (intent) => {
       const now = this.clock.now().toISOString();
       if (intent.kind === 'draw') {
-        if (itemPresent) {
+        if (itemPresent === true) {
           this.setAsset(intent.assetId, 'available', intent.doorId);
           return { state: 'cancelled', outcome: `${how} with the item still inside`, action: 'draw.cancelled' };
         }
@@ -265,7 +269,7 @@ export class DoorTransactions {
         this.setAsset(intent.assetId, 'on-loan', null);
         return { state: 'completed', outcome: `${how}: item taken`, action: 'draw.completed', details: { loan: loanId } };
       }
-      if (!itemPresent) return { state: 'cancelled', outcome: `${how} without the item`, action: 'return.cancelled' };
+      if (itemPresent === false) return { state: 'cancelled', outcome: `${how} without the item`, action: 'return.cancelled' };
       return { state: 'closed', outcome: `${how} with the item inside`, action: 'return.item-in' };
     });
   }

@@ -1,6 +1,8 @@
 import type {
   ApiError,
   DemoCardView,
+  DeviceHealthView,
+  HardwareView,
   DemoView,
   KioskSnapshot,
   RequestInput,
@@ -17,8 +19,11 @@ import type { Db } from './db/database.ts';
 import { DoorTransactions, type DoorIntent, type IntentChange } from './door-transactions.ts';
 import { Eligibility } from './eligibility.ts';
 import type { KioskService } from './kiosk-service.ts';
-import type { CardReaderPort, Clock, DemoRoom, DoorSensors, LockerBankPort, ScannerPort } from './ports.ts';
+import { DoorWatch } from './door-watch.ts';
+import { Exceptions } from './exceptions.ts';
+import type { CardReaderPort, Clock, DemoRoom, DoorSensors, HardwareAdmin, LockerBankPort, ScannerPort, VideoPort } from './ports.ts';
 import { Records } from './records.ts';
+import { ServiceOpenings } from './service-openings.ts';
 
 export interface KioskPolicy {
   idleTimeoutSeconds: number;
@@ -27,6 +32,13 @@ export interface KioskPolicy {
   lockout: LockoutPolicy;
   /** How long after the unlock frame the door must read open before the draw is called off. */
   doorOpenConfirmMs: number;
+  doorLeftOpenSeconds: number;
+}
+
+/** Every device's health, for the status bar and device-offline exceptions. */
+export interface DeviceHealthSourceList {
+  list(): DeviceHealthView[];
+  onChange(listener: () => void): () => void;
 }
 
 export interface KioskDeps {
@@ -38,6 +50,10 @@ export interface KioskDeps {
   lockers: LockerBankPort;
   cardReader: CardReaderPort;
   scanner: ScannerPort;
+  video: VideoPort;
+  devices: DeviceHealthSourceList;
+  /** The hardware screen's device side; null where the terminal offers none. */
+  hardware: HardwareAdmin | null;
   demo: { room: DemoRoom; cards: DemoCardView[] } | null;
   log: (line: string) => void;
 }
@@ -45,7 +61,7 @@ export interface KioskDeps {
 type SessionScreen =
   | { kind: 'home'; message: string | null }
   | { kind: 'door'; intentId: number }
-  | Extract<ScreenView, { kind: 'draw-done' | 'return-done' | 'problem' }>;
+  | Extract<ScreenView, { kind: 'draw-done' | 'return-done' | 'problem' | 'hardware' }>;
 
 type Phase =
   | { kind: 'idle' }
@@ -53,6 +69,9 @@ type Phase =
   | { kind: 'session'; officerId: number; screen: SessionScreen };
 
 const CONFIRM_POLL_MS = 150;
+const CAPTURE_TIMEOUT_MS = 15_000;
+
+type Handlers = { [M in RequestName]: (input: RequestInput<M>) => Promise<Result<ResponseValues[M]>> | Result<ResponseValues[M]> };
 
 function fail<T>(kind: ApiError['kind'], message: string): Result<T> {
   return { ok: false, error: { kind, message } };
@@ -70,6 +89,10 @@ export class Kiosk implements KioskService {
   private readonly auth: Authenticator;
   private readonly eligibility: Eligibility;
   readonly doors: DoorTransactions;
+  readonly exceptions: Exceptions;
+  private readonly serviceOpenings: ServiceOpenings;
+  private readonly doorWatch: DoorWatch;
+  private capture: { kind: 'card' | 'scan'; resolve: (code: string | null) => void } | null = null;
   private phase: Phase = { kind: 'idle' };
   private readonly listeners = new Set<(snapshot: KioskSnapshot) => void>();
   private readonly unsubscribers: (() => void)[] = [];
@@ -88,11 +111,14 @@ export class Kiosk implements KioskService {
     this.auth = new Authenticator(deps.db, this.audit, deps.clock, deps.policy.lockout);
     this.eligibility = new Eligibility(this.records, deps.clock, deps.policy.expiryWarningDays);
     this.doors = new DoorTransactions(deps.db, this.audit, deps.clock, this.eligibility, deps.bankId);
+    this.exceptions = new Exceptions(deps.db, this.audit, deps.clock);
+    this.serviceOpenings = new ServiceOpenings(deps.db, this.audit, deps.clock, deps.bankId);
+    this.doorWatch = new DoorWatch(this.exceptions, () => deps.policy.doorLeftOpenSeconds * 1000);
   }
 
   /** Settle what a crash left behind, then start listening to the room. */
   async start(): Promise<void> {
-    const { lockers, cardReader, scanner } = this.deps;
+    const { lockers, cardReader, scanner, video, devices } = this.deps;
     try {
       this.reconcile(await lockers.readDoors());
     } catch (error) {
@@ -103,10 +129,13 @@ export class Kiosk implements KioskService {
       lockers.onDoors((doors) => this.onDoors(doors)),
       cardReader.onCard((uid) => this.onCard(uid)),
       scanner.onScan((code) => this.onScan(code)),
-      lockers.onHealth(() => this.push()),
-      cardReader.onHealth(() => this.push()),
-      scanner.onHealth(() => this.push()),
+      devices.onChange(() => this.onDeviceHealth()),
+      video.onFailure(({ trigger, message }) => {
+        this.exceptions.raise('video-trigger-failed', `video:${trigger}`, message, { trigger });
+        this.push();
+      }),
     );
+    this.onDeviceHealth();
     if (this.deps.demo) this.unsubscribers.push(this.deps.demo.room.onChange(() => this.push()));
     this.push();
   }
@@ -123,45 +152,83 @@ export class Kiosk implements KioskService {
   }
 
   async request<M extends RequestName>(method: M, input: RequestInput<M>): Promise<Result<ResponseValues[M]>> {
-    if (method !== 'getSnapshot' && this.phase.kind !== 'idle') this.touch();
-    const outcome = await this.handle(method, input);
+    // Reading (snapshot, hardware view, frame log) is not a sign that someone is there.
+    const reads: RequestName[] = ['getSnapshot', 'getHardware', 'hardwareFrames'];
+    if (!reads.includes(method) && this.phase.kind !== 'idle') this.touch();
+    const handler = this.handlers[method] as (input: RequestInput<M>) => Promise<Result<ResponseValues[M]>> | Result<ResponseValues[M]>;
+    return handler(input);
+  }
+
+  /** One handler per contract method; most answer with the new snapshot. */
+  private readonly handlers: Handlers = {
+    getSnapshot: () => this.answer({ ok: true, value: null }),
+    stillHere: () => this.answer({ ok: true, value: null }),
+    submitPin: async ({ pin }) => this.answer(await this.submitPin(pin)),
+    cancelPin: () => {
+      if (this.phase.kind === 'pin') this.setPhase({ kind: 'idle' });
+      return this.answer({ ok: true, value: null });
+    },
+    signOut: () => {
+      this.signOut('signed out');
+      return this.answer({ ok: true, value: null });
+    },
+    startDraw: async ({ assetTypeId }) => this.answer(await this.startDraw(assetTypeId)),
+    startReturn: async ({ assetId }) => this.answer(await this.startReturn(assetId)),
+    recordCondition: ({ condition }) => this.answer(this.recordCondition(condition)),
+    dismiss: () => this.answer(this.dismiss()),
+    demoTapCard: (input) => this.answer(this.demoAction('demoTapCard', input)),
+    demoScanTag: (input) => this.answer(this.demoAction('demoScanTag', input)),
+    demoDoor: (input) => this.answer(this.demoAction('demoDoor', input)),
+    openHardware: () => {
+      const admin = this.requireAdmin();
+      if (!admin.ok) return admin;
+      this.setScreen({ kind: 'hardware' });
+      return this.answer({ ok: true, value: null });
+    },
+    getHardware: () => {
+      const admin = this.requireAdmin();
+      return admin.ok ? { ok: true, value: this.hardwareView(admin.value.hardware) } : admin;
+    },
+    saveHardwareConfig: async ({ configJson }) => {
+      const admin = this.requireAdmin();
+      if (!admin.ok) return admin;
+      const saved = await admin.value.hardware.save(configJson);
+      if (!saved.ok) return { ok: true, value: { saved: false, problems: saved.problems, changes: [] } };
+      this.transaction(() =>
+        this.audit.append({ actor: `officer:${admin.value.officerId}`, action: 'config.changed', subject: 'terminal-config', details: { changes: saved.changes } }, this.deps.clock.now()),
+      );
+      this.push();
+      return { ok: true, value: { saved: true, problems: [], changes: saved.changes } };
+    },
+    hardwareTest: async (test) => {
+      const admin = this.requireAdmin();
+      if (!admin.ok) return admin;
+      const result = await this.hardwareTest(admin.value.officerId, admin.value.hardware, test);
+      admin.value.hardware.note('hardware-screen', `${test.action}: ${result.message}`);
+      this.transaction(() =>
+        this.audit.append({ actor: `officer:${admin.value.officerId}`, action: 'hardware.test', subject: test.action, details: { test, ...result } }, this.deps.clock.now()),
+      );
+      return { ok: true, value: result };
+    },
+    hardwareFrames: ({ since }) => {
+      const admin = this.requireAdmin();
+      return admin.ok ? { ok: true, value: admin.value.hardware.frames(since) } : admin;
+    },
+  };
+
+  /** Turn a step's outcome into the contract's answer: the new snapshot, or the error. */
+  private answer(outcome: Result<null>): Result<KioskSnapshot> {
     return outcome.ok ? { ok: true, value: this.snapshot() } : outcome;
   }
 
-  private async handle<M extends RequestName>(method: M, input: RequestInput<M>): Promise<Result<null>> {
-    // Each branch narrows `input` by re-reading it through the method's own type.
-    switch (method) {
-      case 'getSnapshot':
-      case 'stillHere':
-        return { ok: true, value: null };
-      case 'submitPin':
-        return this.submitPin((input as RequestInput<'submitPin'>).pin);
-      case 'cancelPin':
-        if (this.phase.kind === 'pin') this.setPhase({ kind: 'idle' });
-        return { ok: true, value: null };
-      case 'signOut':
-        this.signOut('signed out');
-        return { ok: true, value: null };
-      case 'startDraw':
-        return this.startDraw((input as RequestInput<'startDraw'>).assetTypeId);
-      case 'startReturn':
-        return this.startReturn((input as RequestInput<'startReturn'>).assetId);
-      case 'recordCondition':
-        return this.recordCondition((input as RequestInput<'recordCondition'>).condition);
-      case 'dismiss':
-        return this.dismiss();
-      case 'demoTapCard':
-      case 'demoScanTag':
-      case 'demoDoor':
-        return this.demoAction(method, input);
-      default:
-        return fail('invalid-request', `unknown method ${String(method)}`);
-    }
+  private transaction(work: () => void): void {
+    this.deps.db.transaction(work).immediate();
   }
 
   // --- sign-in and session --------------------------------------------------
 
   private onCard(uid: string): void {
+    if (this.takeCapture('card', uid)) return;
     if (this.phase.kind === 'session') {
       this.setScreen({ kind: 'home', message: 'Sign out before another card is used.' });
       return;
@@ -214,11 +281,14 @@ export class Kiosk implements KioskService {
     const session = this.session();
     if (!session) return fail('forbidden', 'Sign in first.');
     if (session.screen.kind === 'door') return fail('conflict', 'Finish with the open door first.');
+    const blocked = this.releaseBlocked();
+    if (blocked) return blocked;
     const begun = this.doors.beginDraw(session.officerId, assetTypeId);
     if (!begun.ok) {
       this.setScreen({ kind: 'home', message: begun.message });
       return fail(begun.kind, begun.message);
     }
+    this.recordVideo('ISSUE', begun.intent);
     return this.openDoor(begun.intent);
   }
 
@@ -226,13 +296,40 @@ export class Kiosk implements KioskService {
     const session = this.session();
     if (!session) return fail('forbidden', 'Sign in first.');
     if (session.screen.kind === 'door') return fail('conflict', 'Finish with the open door first.');
-    const occupied = new Set(this.latestDoors.filter((d) => d.itemPresent || d.open).map((d) => d.doorNumber));
+    const blocked = this.releaseBlocked();
+    if (blocked) return blocked;
+    const occupied = new Set(this.latestDoors.filter((d) => d.itemPresent === true || d.open).map((d) => d.doorNumber));
     const begun = this.doors.beginReturn(session.officerId, assetId, occupied);
     if (!begun.ok) {
       this.setScreen({ kind: 'home', message: begun.message });
       return fail(begun.kind, begun.message);
     }
+    this.recordVideo('RETURN', begun.intent);
     return this.openDoor(begun.intent);
+  }
+
+  /**
+   * Why no door may open now, if one may not: the bank is offline (refuse at once rather
+   * than wait on a dead bus), or the room requires video and a trigger is down.
+   */
+  private releaseBlocked(): Result<null> | null {
+    const bank = this.deps.lockers.health();
+    if (bank.state === 'offline') {
+      const message = `The lockers are not answering${bank.lastError ? ` (${bank.lastError})` : ''}. Nothing can be drawn or returned here right now: call an armourer.`;
+      this.setScreen({ kind: 'home', message });
+      return fail('device', message);
+    }
+    const video = this.deps.video.readiness();
+    if (!video.ready) {
+      this.setScreen({ kind: 'home', message: video.message });
+      return fail('device', video.message);
+    }
+    return null;
+  }
+
+  private recordVideo(kind: 'ISSUE' | 'RETURN', intent: DoorIntent): void {
+    const collar = this.records.officer(intent.officerId)?.collarNumber ?? `officer ${intent.officerId}`;
+    this.deps.video.record({ kind, asset: intent.serial, officer: collar });
   }
 
   /** Step 2 of the door ordering: the intent is committed, so now the door may be commanded. */
@@ -284,6 +381,7 @@ export class Kiosk implements KioskService {
   }
 
   private onScan(code: string): void {
+    if (this.takeCapture('scan', code)) return;
     const session = this.session();
     if (!session || session.screen.kind === 'door') {
       this.deps.log(`scan ${code} ignored: ${session ? 'a door is open' : 'nobody is signed in'}`);
@@ -312,6 +410,107 @@ export class Kiosk implements KioskService {
     this.latestDoors = doors;
     const changes = this.doors.observe(doors);
     if (changes.length > 0) this.onIntentChanges(changes);
+    if (this.serviceOpenings.observe(doors).length > 0) this.push();
+    const expected = this.serviceOpenings.activeDoorNumbers();
+    for (const intent of this.doors.activeIntents()) expected.add(intent.doorNumber);
+    this.doorWatch.observe(doors, expected);
+  }
+
+  private onDeviceHealth(): void {
+    for (const device of this.deps.devices.list()) {
+      if (device.state === 'offline') {
+        this.exceptions.raise('device-offline', `device:${device.id}`, `${device.label} is offline${device.lastError ? `: ${device.lastError}` : ''}.`, {
+          device: device.id,
+        });
+      }
+    }
+    this.push();
+  }
+
+  // --- hardware screen (site admins) ----------------------------------------
+
+  private requireAdmin(): Result<{ officerId: number; hardware: HardwareAdmin }> {
+    const session = this.session();
+    if (!session) return fail('forbidden', 'Sign in first.');
+    if (!this.records.officer(session.officerId)?.roles.includes('admin')) return fail('forbidden', 'Only a site admin can use the hardware screen.');
+    if (!this.deps.hardware) return fail('forbidden', 'This terminal has no hardware screen.');
+    return { ok: true, value: { officerId: session.officerId, hardware: this.deps.hardware } };
+  }
+
+  private hardwareView(hardware: HardwareAdmin): HardwareView {
+    return { ...hardware.view(), exceptions: this.exceptions.recent(20) };
+  }
+
+  private async hardwareTest(officerId: number, hardware: HardwareAdmin, test: RequestInput<'hardwareTest'>): Promise<{ ok: boolean; message: string }> {
+    try {
+      switch (test.action) {
+        case 'open-door':
+          return await this.serviceOpen(officerId, test.doorNumber);
+        case 'board-status':
+          return { ok: true, message: await hardware.busStatus(test.busId) };
+        case 'trigger-video':
+          return { ok: true, message: await hardware.testTrigger(test.triggerId) };
+        case 'read-card':
+        case 'read-scan': {
+          const kind = test.action === 'read-card' ? 'card' : 'scan';
+          const code = await this.captureNext(kind);
+          return code === null
+            ? { ok: false, message: `No ${kind === 'card' ? 'card was tapped' : 'tag was scanned'} within ${CAPTURE_TIMEOUT_MS / 1000} s.` }
+            : { ok: true, message: `${kind === 'card' ? 'Card' : 'Scan'} read: ${code}` };
+        }
+      }
+    } catch (error) {
+      return { ok: false, message: describe(error) };
+    }
+  }
+
+  /** Open a door from the hardware screen, with the same commit-first order as a draw. */
+  private async serviceOpen(officerId: number, doorNumber: number): Promise<{ ok: boolean; message: string }> {
+    const begun = this.serviceOpenings.begin(officerId, doorNumber, 'hardware screen test');
+    if (!begun.ok) return { ok: false, message: begun.message };
+    this.deps.video.record({ kind: 'DOOR', asset: `door-${doorNumber}`, officer: this.records.officer(officerId)?.collarNumber ?? String(officerId) });
+    try {
+      await this.deps.lockers.unlock(doorNumber);
+    } catch (error) {
+      this.serviceOpenings.fail(begun.id, describe(error));
+      return { ok: false, message: `Door ${doorNumber}: the unlock command could not be sent (${describe(error)}).` };
+    }
+    const deadline = Date.now() + this.deps.policy.doorOpenConfirmMs;
+    while (Date.now() < deadline) {
+      await delay(CONFIRM_POLL_MS);
+      try {
+        this.onDoors(await this.deps.lockers.readDoors());
+      } catch (error) {
+        this.deps.log(`door ${doorNumber} status read failed while confirming a test opening: ${describe(error)}`);
+      }
+      if (this.serviceOpenings.state(begun.id) !== 'pending') return { ok: true, message: `Door ${doorNumber} opened.` };
+    }
+    this.serviceOpenings.fail(begun.id, 'the door did not read open');
+    return { ok: false, message: `Door ${doorNumber} did not read open after the unlock command: check the lock, its wiring and the board's polarity setting.` };
+  }
+
+  /** The next card or scan goes to the hardware screen's test instead of the kiosk flow. */
+  private captureNext(kind: 'card' | 'scan'): Promise<string | null> {
+    this.capture?.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.capture?.resolve === done) this.capture = null;
+        resolve(null);
+      }, CAPTURE_TIMEOUT_MS);
+      const done = (code: string | null) => {
+        clearTimeout(timer);
+        resolve(code);
+      };
+      this.capture = { kind, resolve: done };
+    });
+  }
+
+  private takeCapture(kind: 'card' | 'scan', code: string): boolean {
+    if (this.capture?.kind !== kind) return false;
+    const { resolve } = this.capture;
+    this.capture = null;
+    resolve(code);
+    return true;
   }
 
   private onIntentChanges(changes: IntentChange[]): void {
@@ -352,7 +551,7 @@ export class Kiosk implements KioskService {
 
   // --- demo mode ------------------------------------------------------------
 
-  private demoAction<M extends RequestName>(method: M, input: RequestInput<M>): Result<null> {
+  private demoAction<M extends 'demoTapCard' | 'demoScanTag' | 'demoDoor'>(method: M, input: RequestInput<M>): Result<null> {
     const demo = this.deps.demo;
     if (!demo) return fail('forbidden', 'The simulator is available in demo mode only.');
     if (method === 'demoTapCard') demo.room.tapCard((input as RequestInput<'demoTapCard'>).uid);
@@ -454,7 +653,7 @@ export class Kiosk implements KioskService {
       screen: this.screenView(),
       session: this.sessionView(),
       idle: { warningSecondsLeft, timeoutSeconds: policy.idleTimeoutSeconds },
-      devices: [this.deps.lockers.health(), this.deps.cardReader.health(), this.deps.scanner.health()],
+      devices: this.deps.devices.list(),
       demo: this.demoView(),
       revision: ++this.revision,
     };

@@ -1,4 +1,4 @@
-import type { DeviceHealthView } from '../../preload/contract.ts';
+import type { DeviceHealthView, FrameLogEntryView, HardwareView } from '../../preload/contract.ts';
 
 /**
  * What the core needs from the room's hardware. The composition root adapts real
@@ -7,7 +7,8 @@ import type { DeviceHealthView } from '../../preload/contract.ts';
 export interface DoorSensors {
   doorNumber: number;
   open: boolean;
-  itemPresent: boolean;
+  /** null where the door has no item sensor (a Modbus door strike, say): the door alone is judged. */
+  itemPresent: boolean | null;
 }
 
 export interface DeviceHealthSource {
@@ -48,3 +49,31 @@ export interface Clock {
   now(): Date;
 }
 export const systemClock: Clock = { now: () => new Date() };
+
+/** What the hardware screen needs from the device layer; the core adds roles and audit. */
+export interface HardwareAdmin {
+  view(): Omit<HardwareView, 'exceptions'>;
+  /** Validate, persist and apply a new configuration; lists every problem when refused. */
+  save(configJson: string): Promise<{ ok: true; changes: string[] } | { ok: false; problems: string[] }>;
+  busStatus(busId: string): Promise<string>;
+  testTrigger(triggerId: string): Promise<string>;
+  frames(since: number): FrameLogEntryView[];
+  /** Note something in the diagnostic log (test results, card and scan reads). */
+  note(device: string, text: string): void;
+}
+
+export interface VideoEventInput {
+  kind: 'ISSUE' | 'RETURN' | 'DOOR';
+  asset: string; // serial
+  officer: string; // collar number
+}
+
+/** CCTV bookmarks and body-worn-video triggers, as the room's policy requires. */
+export interface VideoPort {
+  /** Under a "required" policy, whether a release may go ahead now; the message says why not. */
+  readiness(): { ready: true } | { ready: false; message: string };
+  /** Queue an event durably for every trigger; delivery (and retries) happen behind it. */
+  record(event: VideoEventInput): void;
+  /** A trigger gave up on an event, or rejected it: the kiosk raises an exception. */
+  onFailure(listener: (failure: { trigger: string; message: string }) => void): () => void;
+}

@@ -1,8 +1,16 @@
 import type { SimulatedCardReader } from '../../native-bridges/card-reader/simulated-card-reader.ts';
-import type { KerongSimulator } from '../../native-bridges/locker-kerong/simulator.ts';
 import type { SimulatedScanner } from '../../native-bridges/scanner/simulated-scanner.ts';
 import type { DemoRoom, DoorSensors } from '../core/ports.ts';
-import type { DoorLayout } from './kerong-locker-bank.ts';
+
+/** One simulated door as a person in the room can handle it, whatever board plays it. */
+export interface SimulatedDoorControl {
+  read(): { open: boolean; itemPresent: boolean | null };
+  close(): void;
+  forceOpen(): void;
+  /** Throws where the door has no item sensor. */
+  setItemPresent(present: boolean): void;
+  onChange(listener: () => void): () => void;
+}
 
 /**
  * The room in demo mode: the simulated boards, reader and scanner, driven by a person
@@ -11,47 +19,48 @@ import type { DoorLayout } from './kerong-locker-bank.ts';
  */
 export class SimulatedRoom implements DemoRoom {
   constructor(
-    private readonly boards: KerongSimulator,
-    private readonly layout: readonly DoorLayout[],
-    private readonly cardReader: SimulatedCardReader,
-    private readonly scanner: SimulatedScanner,
+    private readonly doorControls: ReadonlyMap<number, SimulatedDoorControl>,
+    private readonly cardReader: SimulatedCardReader | null,
+    private readonly scanner: SimulatedScanner | null,
   ) {}
 
   tapCard(uid: string): void {
+    if (!this.cardReader) throw new Error('this room has no simulated card reader');
     this.cardReader.tap(uid);
   }
 
   scanTag(tag: string): void {
+    if (!this.scanner) throw new Error('this room has no simulated scanner');
     this.scanner.scan(tag);
   }
 
   door(doorNumber: number, action: 'close' | 'open' | 'take-item' | 'put-item'): string | null {
-    const door = this.layout.find((d) => d.number === doorNumber);
-    if (!door) return `There is no door ${doorNumber}.`;
-    const state = this.boards.getDoor(door.board, door.lock - 1);
+    const door = this.doorControls.get(doorNumber);
+    if (!door) return `There is no simulated door ${doorNumber}.`;
     switch (action) {
       case 'close':
-        this.boards.closeDoor(door.board, door.lock - 1);
+        door.close();
         return null;
       case 'open':
-        this.boards.openDoor(door.board, door.lock - 1);
+        door.forceOpen();
         return null;
       case 'take-item':
-      case 'put-item':
+      case 'put-item': {
+        const state = door.read();
         if (!state.open) return `Door ${doorNumber} is closed: open it first.`;
-        this.boards.setItemPresent(door.board, door.lock - 1, action === 'put-item');
+        if (state.itemPresent === null) return `Door ${doorNumber} has no item sensor.`;
+        door.setItemPresent(action === 'put-item');
         return null;
+      }
     }
   }
 
   doors(): DoorSensors[] {
-    return this.layout.map((d) => {
-      const state = this.boards.getDoor(d.board, d.lock - 1);
-      return { doorNumber: d.number, open: state.open, itemPresent: state.itemPresent };
-    });
+    return [...this.doorControls].map(([doorNumber, door]) => ({ doorNumber, ...door.read() })).sort((a, b) => a.doorNumber - b.doorNumber);
   }
 
   onChange(listener: () => void): () => void {
-    return this.boards.onChange(() => listener());
+    const offs = [...this.doorControls.values()].map((d) => d.onChange(listener));
+    return () => offs.forEach((off) => off());
   }
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { initialSchema } from './migrations/001-initial.ts';
+import { exceptionsAndServiceOpenings } from './migrations/002-exceptions-and-service-openings.ts';
 
 export interface Migration {
   version: number;
@@ -8,7 +9,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -1,0 +1,326 @@
+import type { DeviceHealthView, FrameLogEntryView } from '../../preload/contract.ts';
+import { SimulatedCardReader } from '../../native-bridges/card-reader/simulated-card-reader.ts';
+import { Listeners, type LinkHealth } from '../../native-bridges/device-health.ts';
+import { KerongSimulator } from '../../native-bridges/locker-kerong/simulator.ts';
+import { SimulatedScanner } from '../../native-bridges/scanner/simulated-scanner.ts';
+import type { ByteTransport } from '../../native-bridges/transport/byte-transport.ts';
+import { createMemoryPair } from '../../native-bridges/transport/memory-transport.ts';
+import { openSerialTransport } from '../../native-bridges/transport/serial-transport.ts';
+import type { CardReaderConfig, LockerBus as BusConfig, ScannerConfig, TerminalConfig } from '../config/terminal-config.ts';
+import type { DeviceHealthSourceList } from '../core/kiosk.ts';
+import type { CardReaderPort, DemoRoom, DoorSensors, LockerBankPort, ScannerPort, VideoPort } from '../core/ports.ts';
+import { FrameLog } from './frame-log.ts';
+import { KerongBus } from './kerong-bus.ts';
+import { LockerBank } from './locker-bank.ts';
+import type { LockerBus } from './locker-bus.ts';
+import { SimulatedRoom, type SimulatedDoorControl } from './simulated-room.ts';
+import { SupervisedLink } from './supervised-link.ts';
+import { VideoService } from './video-service.ts';
+
+export interface DeviceManagerOptions {
+  log: (line: string) => void;
+  /** Doors the database says hold an item, so simulated boards start out truthful. */
+  stockedDoors: () => ReadonlySet<number>;
+  /** Where the video triggers' durable outbox lives. */
+  outboxDir: string;
+}
+
+/** A source of card UIDs or scans with a name people recognise. */
+interface InputSource {
+  id: string;
+  label: string;
+  health(): LinkHealth;
+  onHealth(listener: (health: LinkHealth) => void): () => void;
+  subscribe(listener: (code: string) => void): () => void;
+  stop(): Promise<void>;
+}
+
+/** One generation of devices, built from one configuration; replaced whole when it changes. */
+interface Rig {
+  config: TerminalConfig;
+  buses: LockerBus[];
+  bank: LockerBank;
+  cardReaders: InputSource[];
+  scanners: InputSource[];
+  video: VideoService;
+  room: SimulatedRoom | null;
+  simulators: { close(): Promise<void> | void }[];
+  unsubscribe: (() => void)[];
+}
+
+/**
+ * Builds every device from the terminal configuration and hands the core stable ports
+ * (lockers, card reader, scanner, video, health) whose insides are swapped when the
+ * configuration changes, so the core keeps its subscriptions across a re-configuration.
+ */
+export class DeviceManager {
+  readonly frames = new FrameLog();
+  private rig: Rig | null = null;
+  private readonly doorReadings = new Listeners<DoorSensors[]>();
+  private readonly cards = new Listeners<string>();
+  private readonly scans = new Listeners<string>();
+  private readonly healthChanges = new Listeners<void>();
+  private readonly videoFailures = new Listeners<{ trigger: string; message: string }>();
+  private readonly roomChanges = new Listeners<void>();
+
+  constructor(private readonly options: DeviceManagerOptions) {}
+
+  get config(): TerminalConfig {
+    return this.current().config;
+  }
+
+  async start(config: TerminalConfig): Promise<void> {
+    this.rig = await this.build(config);
+  }
+
+  /** Replace every device with those of a new configuration. */
+  async apply(config: TerminalConfig): Promise<void> {
+    await this.teardown();
+    this.rig = await this.build(config);
+    this.healthChanges.emit();
+    this.roomChanges.emit();
+  }
+
+  async stop(): Promise<void> {
+    await this.teardown();
+  }
+
+  // --- the stable ports the core holds -------------------------------------
+
+  readonly lockers: LockerBankPort = {
+    unlock: (doorNumber) => this.current().bank.unlock(doorNumber),
+    readDoors: () => this.current().bank.readDoors(),
+    onDoors: (listener) => this.doorReadings.add(listener),
+    health: () => this.current().bank.health(),
+    onHealth: (listener) => this.healthChanges.add(() => listener(this.current().bank.health())),
+  };
+
+  readonly cardReader: CardReaderPort = {
+    onCard: (listener) => this.cards.add(listener),
+    health: () => this.combined('card-reader', 'Card readers', this.current().cardReaders),
+    onHealth: (listener) => this.healthChanges.add(() => listener(this.cardReader.health())),
+  };
+
+  readonly scanner: ScannerPort = {
+    onScan: (listener) => this.scans.add(listener),
+    health: () => this.combined('scanner', 'Scanners', this.current().scanners),
+    onHealth: (listener) => this.healthChanges.add(() => listener(this.scanner.health())),
+  };
+
+  readonly video: VideoPort = {
+    readiness: () => this.current().video.readiness(),
+    record: (event) => this.current().video.record(event),
+    onFailure: (listener) => this.videoFailures.add(listener),
+  };
+
+  readonly devices: DeviceHealthSourceList = {
+    list: () => this.list(),
+    onChange: (listener) => this.healthChanges.add(listener),
+  };
+
+  /** The simulated room (demo mode); null when no device is simulated. */
+  readonly room: DemoRoom = {
+    tapCard: (uid) => this.simulatedRoom().tapCard(uid),
+    scanTag: (tag) => this.simulatedRoom().scanTag(tag),
+    door: (doorNumber, action) => this.simulatedRoom().door(doorNumber, action),
+    doors: () => this.current().room?.doors() ?? [],
+    onChange: (listener) => this.roomChanges.add(listener),
+  };
+
+  hasSimulatedRoom(): boolean {
+    return this.current().room !== null;
+  }
+
+  buses(): { id: string; protocol: string; doorNumbers: number[] }[] {
+    const rig = this.current();
+    return rig.buses.map((bus) => ({ id: bus.id, protocol: rig.config.lockerBank.buses.find((b) => b.id === bus.id)?.protocol ?? '?', doorNumbers: [...bus.doorNumbers] }));
+  }
+
+  busStatus(busId: string): Promise<string> {
+    const bus = this.current().buses.find((b) => b.id === busId);
+    return bus ? bus.describeStatus() : Promise.reject(new Error(`There is no locker bus "${busId}".`));
+  }
+
+  testTrigger(triggerId: string): Promise<string> {
+    return this.current().video.test(triggerId);
+  }
+
+  framesSince(since: number): FrameLogEntryView[] {
+    return this.frames.since(since);
+  }
+
+  /** Every device on its own, for the status bar and the hardware screen. */
+  list(): DeviceHealthView[] {
+    const rig = this.rig;
+    if (!rig) return [];
+    const views: DeviceHealthView[] = rig.buses.map((bus) => {
+      const config = rig.config.lockerBank.buses.find((b) => b.id === bus.id);
+      const numbers = bus.doorNumbers;
+      const span = numbers.length === 0 ? 'no doors' : `doors ${Math.min(...numbers)}–${Math.max(...numbers)}`;
+      return { id: `bus:${bus.id}`, label: `Locker bus ${bus.id} (${config?.protocol ?? '?'}, ${span})`, ...bus.health() };
+    });
+    for (const source of [...rig.cardReaders, ...rig.scanners]) views.push({ id: source.id, label: source.label, ...source.health() });
+    views.push(...rig.video.healthViews());
+    return views;
+  }
+
+  // --- building -------------------------------------------------------------
+
+  private current(): Rig {
+    if (!this.rig) throw new Error('devices are not started');
+    return this.rig;
+  }
+
+  private simulatedRoom(): SimulatedRoom {
+    const room = this.current().room;
+    if (!room) throw new Error('no device in this room is simulated');
+    return room;
+  }
+
+  private combined(id: string, label: string, sources: readonly InputSource[]): DeviceHealthView {
+    const states = sources.map((s) => s.health());
+    const worst = states.find((h) => h.state === 'offline') ?? states.find((h) => h.state !== 'online') ?? { state: 'online' as const, lastError: null };
+    return { id, label, state: sources.length === 0 ? 'offline' : worst.state, lastError: sources.length === 0 ? 'none configured' : worst.lastError };
+  }
+
+  private async build(config: TerminalConfig): Promise<Rig> {
+    const { log } = this.options;
+    const unsubscribe: (() => void)[] = [];
+    const simulators: Rig['simulators'] = [];
+    const doorControls = new Map<number, SimulatedDoorControl>();
+    const stocked = this.options.stockedDoors();
+
+    const buses = config.lockerBank.buses.map((busConfig) => this.buildBus(config, busConfig, stocked, doorControls, simulators));
+    const bank = new LockerBank(buses, `${config.lockerBank.name} (${config.lockerBank.doors.length} doors)`);
+    unsubscribe.push(bank.onDoors((doors) => this.doorReadings.emit(doors)), bank.onHealth(() => this.healthChanges.emit()));
+
+    let simulatedCards: SimulatedCardReader | null = null;
+    let simulatedScanner: SimulatedScanner | null = null;
+    const cardReaders = config.cardReaders.map((c) => {
+      const source = this.buildCardReader(c);
+      if (source.simulated) simulatedCards = source.simulated;
+      return source.source;
+    });
+    const scanners = config.scanners.map((c) => {
+      const source = this.buildScanner(c);
+      if (source.simulated) simulatedScanner = source.simulated;
+      return source.source;
+    });
+    for (const source of cardReaders) {
+      unsubscribe.push(
+        source.subscribe((uid) => {
+          this.frames.add(source.id, 'event', null, `card ${uid}`);
+          this.cards.emit(uid);
+        }),
+        source.onHealth(() => this.healthChanges.emit()),
+      );
+    }
+    for (const source of scanners) {
+      unsubscribe.push(
+        source.subscribe((code) => {
+          this.frames.add(source.id, 'event', null, `scan ${code}`);
+          this.scans.emit(code);
+        }),
+        source.onHealth(() => this.healthChanges.emit()),
+      );
+    }
+
+    const video = await VideoService.start(config, { log, outboxDir: this.options.outboxDir, frames: this.frames });
+    unsubscribe.push(video.onFailure((failure) => this.videoFailures.emit(failure)), video.onHealth(() => this.healthChanges.emit()));
+
+    const anySimulated = doorControls.size > 0 || simulatedCards !== null || simulatedScanner !== null;
+    const room = anySimulated ? new SimulatedRoom(doorControls, simulatedCards, simulatedScanner) : null;
+    if (room) unsubscribe.push(room.onChange(() => this.roomChanges.emit()));
+
+    for (const bus of buses) bus.start();
+    return { config, buses, bank, cardReaders, scanners, video, room, simulators, unsubscribe };
+  }
+
+  private buildBus(
+    config: TerminalConfig,
+    busConfig: BusConfig,
+    stocked: ReadonlySet<number>,
+    doorControls: Map<number, SimulatedDoorControl>,
+    simulators: Rig['simulators'],
+  ): LockerBus {
+    const doors = config.lockerBank.doors.filter((d) => d.bus === busConfig.id);
+    const { log } = this.options;
+    if (busConfig.protocol === 'kerong') {
+      const kerongDoors = doors.filter((d): d is Extract<typeof d, { board: number }> => 'board' in d);
+      let open: () => Promise<ByteTransport>;
+      if (busConfig.link.kind === 'serial') {
+        const { path, baudRate } = busConfig.link;
+        open = () => openSerialTransport(path, baudRate);
+      } else {
+        // Demo: the boards are simulated in-process, on the far end of an in-memory line.
+        const [kioskEnd, boardEnd] = createMemoryPair(`${busConfig.id}`, `${busConfig.id}-simulated-boards`);
+        const first = busConfig.boards[0];
+        const simulator = new KerongSimulator(boardEnd, {
+          boards: busConfig.boards.map((b) => b.address),
+          polarity: { lockOpenWhenBitSet: first?.lockOpenWhenBitSet ?? true, itemPresentWhenBitSet: first?.itemPresentWhenBitSet ?? true },
+        });
+        simulators.push(simulator);
+        for (const door of kerongDoors) {
+          const lockIndex = door.lock - 1;
+          if (stocked.has(door.number)) simulator.setItemPresent(door.board, lockIndex, true);
+          doorControls.set(door.number, {
+            read: () => {
+              const d = simulator.getDoor(door.board, lockIndex);
+              return { open: d.open, itemPresent: d.itemPresent };
+            },
+            close: () => simulator.closeDoor(door.board, lockIndex),
+            forceOpen: () => simulator.openDoor(door.board, lockIndex),
+            setItemPresent: (present) => simulator.setItemPresent(door.board, lockIndex, present),
+            onChange: (listener) => simulator.onChange((changed) => {
+              if (changed.board === door.board && changed.lockIndex === lockIndex) listener();
+            }),
+          });
+        }
+        let opened = false;
+        open = async () => {
+          if (opened) throw new Error('the simulated line was closed');
+          opened = true;
+          return kioskEnd;
+        };
+      }
+      const link = new SupervisedLink(`locker bus ${busConfig.id}`, open, log);
+      return new KerongBus(busConfig, kerongDoors, link, this.frames);
+    }
+    throw new Error(`locker bus "${busConfig.id}": the ${busConfig.protocol} protocol is not available in this build`);
+  }
+
+  private buildCardReader(config: CardReaderConfig): { source: InputSource; simulated: SimulatedCardReader | null } {
+    if (config.kind === 'simulator') {
+      const reader = new SimulatedCardReader();
+      return { source: simpleSource(`card:${config.id}`, `Card reader ${config.id} (simulated)`, reader, (l) => reader.onCard(l)), simulated: reader };
+    }
+    throw new Error(`card reader "${config.id}": ${config.kind} readers are not available in this build`);
+  }
+
+  private buildScanner(config: ScannerConfig): { source: InputSource; simulated: SimulatedScanner | null } {
+    if (config.kind === 'simulator') {
+      const scanner = new SimulatedScanner();
+      return { source: simpleSource(`scanner:${config.id}`, `Tag scanner ${config.id} (simulated)`, scanner, (l) => scanner.onScan(l)), simulated: scanner };
+    }
+    throw new Error(`scanner "${config.id}": ${config.kind} scanners are not available in this build`);
+  }
+
+  private async teardown(): Promise<void> {
+    const rig = this.rig;
+    if (!rig) return;
+    this.rig = null;
+    for (const off of rig.unsubscribe) off();
+    await Promise.all([...rig.buses.map((b) => b.stop()), ...rig.cardReaders.map((c) => c.stop()), ...rig.scanners.map((s) => s.stop()), rig.video.stop()]);
+    for (const simulator of rig.simulators) await simulator.close();
+  }
+}
+
+/** An input device with no link of its own to supervise. */
+function simpleSource(
+  id: string,
+  label: string,
+  device: { health(): LinkHealth; onHealth(listener: (h: LinkHealth) => void): () => void },
+  subscribe: (listener: (code: string) => void) => () => void,
+): InputSource {
+  return { id, label, health: () => device.health(), onHealth: (l) => device.onHealth(l), subscribe, stop: async () => {} };
+}
