@@ -25,6 +25,8 @@ export interface DeviceManagerOptions {
   outboxDir: string;
 }
 
+const RECONFIGURING = 'the hardware is being reconfigured';
+
 /** A source of card UIDs or scans with a name people recognise. */
 interface InputSource {
   id: string;
@@ -65,16 +67,21 @@ export class DeviceManager {
 
   constructor(private readonly options: DeviceManagerOptions) {}
 
+  /** The configuration in force (or being applied). */
   get config(): TerminalConfig {
-    return this.current().config;
+    if (!this.configInForce) throw new Error('devices are not started');
+    return this.configInForce;
   }
+  private configInForce: TerminalConfig | null = null;
 
   async start(config: TerminalConfig): Promise<void> {
+    this.configInForce = config;
     this.rig = await this.build(config);
   }
 
   /** Replace every device with those of a new configuration. */
   async apply(config: TerminalConfig): Promise<void> {
+    this.configInForce = config;
     await this.teardown();
     this.rig = await this.build(config);
     this.healthChanges.emit();
@@ -87,29 +94,34 @@ export class DeviceManager {
 
   // --- the stable ports the core holds -------------------------------------
 
+  // While devices are being rebuilt (between teardown and start) the ports answer
+  // "reconfiguring" instead of throwing, so a poll or a push in that gap is harmless.
   readonly lockers: LockerBankPort = {
-    unlock: (doorNumber) => this.current().bank.unlock(doorNumber),
-    readDoors: () => this.current().bank.readDoors(),
+    unlock: (doorNumber) => (this.rig ? this.rig.bank.unlock(doorNumber) : Promise.reject(new Error(RECONFIGURING))),
+    readDoors: () => (this.rig ? this.rig.bank.readDoors() : Promise.reject(new Error(RECONFIGURING))),
     onDoors: (listener) => this.doorReadings.add(listener),
-    health: () => this.current().bank.health(),
-    onHealth: (listener) => this.healthChanges.add(() => listener(this.current().bank.health())),
+    health: () => this.rig?.bank.health() ?? { id: 'locker-bank', label: 'Locker bank', state: 'connecting', lastError: RECONFIGURING },
+    onHealth: (listener) => this.healthChanges.add(() => listener(this.lockers.health())),
   };
 
   readonly cardReader: CardReaderPort = {
     onCard: (listener) => this.cards.add(listener),
-    health: () => this.combined('card-reader', 'Card readers', this.current().cardReaders),
+    health: () => this.combined('card-reader', 'Card readers', this.rig?.cardReaders ?? []),
     onHealth: (listener) => this.healthChanges.add(() => listener(this.cardReader.health())),
   };
 
   readonly scanner: ScannerPort = {
     onScan: (listener) => this.scans.add(listener),
-    health: () => this.combined('scanner', 'Scanners', this.current().scanners),
+    health: () => this.combined('scanner', 'Scanners', this.rig?.scanners ?? []),
     onHealth: (listener) => this.healthChanges.add(() => listener(this.scanner.health())),
   };
 
   readonly video: VideoPort = {
-    readiness: () => this.current().video.readiness(),
-    record: (event) => this.current().video.record(event),
+    readiness: () => this.rig?.video.readiness() ?? { ready: false, message: RECONFIGURING },
+    record: (event) => {
+      if (!this.rig) throw new Error(RECONFIGURING);
+      this.rig.video.record(event);
+    },
     onFailure: (listener) => this.videoFailures.add(listener),
   };
 
@@ -123,12 +135,12 @@ export class DeviceManager {
     tapCard: (uid) => this.simulatedRoom().tapCard(uid),
     scanTag: (tag) => this.simulatedRoom().scanTag(tag),
     door: (doorNumber, action) => this.simulatedRoom().door(doorNumber, action),
-    doors: () => this.current().room?.doors() ?? [],
+    doors: () => this.rig?.room?.doors() ?? [],
     onChange: (listener) => this.roomChanges.add(listener),
   };
 
   hasSimulatedRoom(): boolean {
-    return this.current().room !== null;
+    return (this.rig?.room ?? null) !== null;
   }
 
   buses(): { id: string; protocol: string; doorNumbers: number[] }[] {
