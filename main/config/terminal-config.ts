@@ -89,7 +89,7 @@ const videoTrigger = z.discriminatedUnion('kind', [
     })
     .strict()
     .refine((t) => t.port !== 0 || t.simulate, 'port 0 is only for a simulated VMS'),
-  z.object({ id, kind: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }), secret }).strict(),
+  z.object({ id, kind: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }), secret: secret.min(16, 'the shared secret must be at least 16 characters') }).strict(),
   z.object({ id, kind: z.literal('onvif'), url: z.url({ protocol: /^https?$/ }), username: z.string().min(1).max(64), password: secret, relayToken: z.string().min(1).max(64), pulseMs: z.number().int().min(100).max(10_000).default(1000) }).strict(),
   z.object({ id, kind: z.literal('usb-relay'), relay: z.number().int().min(1).max(8), pulseMs: z.number().int().min(100).max(10_000).default(500) }).strict(),
 ]);

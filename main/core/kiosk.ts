@@ -104,6 +104,8 @@ export class Kiosk implements KioskService {
   private idleDeadline: number | null = null;
   private warningShowing = false;
   private reconciled = false;
+  /** Set by stop(): door confirmations still waiting give up instead of touching a closed database. */
+  private stopped = false;
 
   constructor(private readonly deps: KioskDeps) {
     this.records = new Records(deps.db);
@@ -141,6 +143,8 @@ export class Kiosk implements KioskService {
   }
 
   stop(): void {
+    this.stopped = true;
+    this.capture?.resolve(null);
     this.clearIdle();
     for (const off of this.unsubscribers.splice(0)) off();
     this.listeners.clear();
@@ -288,8 +292,7 @@ export class Kiosk implements KioskService {
       this.setScreen({ kind: 'home', message: begun.message });
       return fail(begun.kind, begun.message);
     }
-    this.recordVideo('ISSUE', begun.intent);
-    return this.openDoor(begun.intent);
+    return this.openDoor(begun.intent, 'ISSUE');
   }
 
   private async startReturn(assetId: number): Promise<Result<null>> {
@@ -304,8 +307,7 @@ export class Kiosk implements KioskService {
       this.setScreen({ kind: 'home', message: begun.message });
       return fail(begun.kind, begun.message);
     }
-    this.recordVideo('RETURN', begun.intent);
-    return this.openDoor(begun.intent);
+    return this.openDoor(begun.intent, 'RETURN');
   }
 
   /**
@@ -327,14 +329,28 @@ export class Kiosk implements KioskService {
     return null;
   }
 
-  private recordVideo(kind: 'ISSUE' | 'RETURN', intent: DoorIntent): void {
-    const collar = this.records.officer(intent.officerId)?.collarNumber ?? `officer ${intent.officerId}`;
-    this.deps.video.record({ kind, asset: intent.serial, officer: collar });
+  /**
+   * Queue the CCTV bookmark / body-worn-video trigger before the door is commanded. If it
+   * cannot even be queued, a "required" room keeps the door shut; otherwise the door opens
+   * and an armourer is told.
+   */
+  private async recordVideo(kind: 'ISSUE' | 'RETURN' | 'DOOR', asset: string, officerId: number): Promise<string | null> {
+    const officer = this.records.officer(officerId)?.collarNumber ?? `officer ${officerId}`;
+    try {
+      await this.deps.video.record({ kind, asset, officer });
+      return null;
+    } catch (error) {
+      const message = `The video event for ${kind} of ${asset} could not be queued: ${describe(error)}`;
+      this.exceptions.raise('video-trigger-failed', `video:queue`, message, { kind, asset });
+      return this.deps.video.required() ? message : null;
+    }
   }
 
   /** Step 2 of the door ordering: the intent is committed, so now the door may be commanded. */
-  private async openDoor(intent: DoorIntent): Promise<Result<null>> {
+  private async openDoor(intent: DoorIntent, videoKind: 'ISSUE' | 'RETURN'): Promise<Result<null>> {
     this.setScreen({ kind: 'door', intentId: intent.id });
+    const videoProblem = await this.recordVideo(videoKind, intent.serial, intent.officerId);
+    if (videoProblem) return this.doorFailed(intent, videoProblem);
     try {
       await this.deps.lockers.unlock(intent.doorNumber);
     } catch (error) {
@@ -343,11 +359,13 @@ export class Kiosk implements KioskService {
     const deadline = Date.now() + this.deps.policy.doorOpenConfirmMs;
     while (Date.now() < deadline) {
       await delay(CONFIRM_POLL_MS);
+      if (this.stopped) return fail('internal', 'The terminal is shutting down.');
       try {
         this.onDoors(await this.deps.lockers.readDoors());
       } catch (error) {
         this.deps.log(`door ${intent.doorNumber} status read failed while confirming: ${describe(error)}`);
       }
+      if (this.stopped) return fail('internal', 'The terminal is shutting down.');
       if (this.doors.intent(intent.id)?.state !== 'pending') return { ok: true, value: null };
     }
     return this.doorFailed(intent, 'the door did not read open');
@@ -393,7 +411,7 @@ export class Kiosk implements KioskService {
       this.setScreen({ kind: 'home', message: `Tag ${code} is not recognised. Hand the item to an armourer.` });
       return;
     }
-    void this.startReturn(asset.id);
+    this.startReturn(asset.id).catch((error: unknown) => this.deps.log(`return by scan of ${code} failed: ${describe(error)}`));
   }
 
   /** Settle intents a crash left active, once, from the first reading of the doors. */
@@ -406,6 +424,7 @@ export class Kiosk implements KioskService {
   }
 
   private onDoors(doors: DoorSensors[]): void {
+    if (this.stopped) return;
     if (!this.reconciled) this.reconcile(doors);
     this.latestDoors = doors;
     const changes = this.doors.observe(doors);
@@ -468,7 +487,11 @@ export class Kiosk implements KioskService {
   private async serviceOpen(officerId: number, doorNumber: number): Promise<{ ok: boolean; message: string }> {
     const begun = this.serviceOpenings.begin(officerId, doorNumber, 'hardware screen test');
     if (!begun.ok) return { ok: false, message: begun.message };
-    this.deps.video.record({ kind: 'DOOR', asset: `door-${doorNumber}`, officer: this.records.officer(officerId)?.collarNumber ?? String(officerId) });
+    const videoProblem = await this.recordVideo('DOOR', `door-${doorNumber}`, officerId);
+    if (videoProblem) {
+      this.serviceOpenings.fail(begun.id, videoProblem);
+      return { ok: false, message: videoProblem };
+    }
     try {
       await this.deps.lockers.unlock(doorNumber);
     } catch (error) {
@@ -478,11 +501,13 @@ export class Kiosk implements KioskService {
     const deadline = Date.now() + this.deps.policy.doorOpenConfirmMs;
     while (Date.now() < deadline) {
       await delay(CONFIRM_POLL_MS);
+      if (this.stopped) return { ok: false, message: 'The terminal is shutting down.' };
       try {
         this.onDoors(await this.deps.lockers.readDoors());
       } catch (error) {
         this.deps.log(`door ${doorNumber} status read failed while confirming a test opening: ${describe(error)}`);
       }
+      if (this.stopped) return { ok: false, message: 'The terminal is shutting down.' };
       if (this.serviceOpenings.state(begun.id) !== 'pending') return { ok: true, message: `Door ${doorNumber} opened.` };
     }
     this.serviceOpenings.fail(begun.id, 'the door did not read open');

@@ -70,10 +70,12 @@ export interface VideoEventInput {
 
 /** CCTV bookmarks and body-worn-video triggers, as the room's policy requires. */
 export interface VideoPort {
+  /** Whether the room's policy is "required": no release without a working video trigger. */
+  required(): boolean;
   /** Under a "required" policy, whether a release may go ahead now; the message says why not. */
   readiness(): { ready: true } | { ready: false; message: string };
-  /** Queue an event durably for every trigger; delivery (and retries) happen behind it. */
-  record(event: VideoEventInput): void;
+  /** Queue an event durably for every trigger (resolves once on disk); delivery and retries happen behind it. */
+  record(event: VideoEventInput): Promise<void>;
   /** A trigger gave up on an event, or rejected it: the kiosk raises an exception. */
   onFailure(listener: (failure: { trigger: string; message: string }) => void): () => void;
 }

@@ -1,7 +1,11 @@
 import type { DeviceHealthView, FrameLogEntryView } from '../../preload/contract.ts';
 import { SimulatedCardReader } from '../../native-bridges/card-reader/simulated-card-reader.ts';
-import { Listeners, type LinkHealth } from '../../native-bridges/device-health.ts';
+import { Listeners } from '../../native-bridges/device-health.ts';
+import { PcscCardReader } from '../../native-bridges/card-reader/pcsc-reader.ts';
+import { Rdm6300Reader } from '../../native-bridges/card-reader/rdm6300-reader.ts';
 import { KerongSimulator } from '../../native-bridges/locker-kerong/simulator.ts';
+import { ModbusRelaySimulator } from '../../native-bridges/locker-modbus/simulator.ts';
+import { SerialScanner } from '../../native-bridges/scanner/serial-scanner.ts';
 import { SimulatedScanner } from '../../native-bridges/scanner/simulated-scanner.ts';
 import type { ByteTransport } from '../../native-bridges/transport/byte-transport.ts';
 import { createMemoryPair } from '../../native-bridges/transport/memory-transport.ts';
@@ -13,6 +17,8 @@ import { FrameLog } from './frame-log.ts';
 import { KerongBus } from './kerong-bus.ts';
 import { LockerBank } from './locker-bank.ts';
 import type { LockerBus } from './locker-bus.ts';
+import { directSource, evdevSource, serialSource, type InputSource } from './input-sources.ts';
+import { ModbusBus } from './modbus-bus.ts';
 import { SimulatedRoom, type SimulatedDoorControl } from './simulated-room.ts';
 import { SupervisedLink } from './supervised-link.ts';
 import { VideoService } from './video-service.ts';
@@ -27,15 +33,6 @@ export interface DeviceManagerOptions {
 
 const RECONFIGURING = 'the hardware is being reconfigured';
 
-/** A source of card UIDs or scans with a name people recognise. */
-interface InputSource {
-  id: string;
-  label: string;
-  health(): LinkHealth;
-  onHealth(listener: (health: LinkHealth) => void): () => void;
-  subscribe(listener: (code: string) => void): () => void;
-  stop(): Promise<void>;
-}
 
 /** One generation of devices, built from one configuration; replaced whole when it changes. */
 interface Rig {
@@ -117,11 +114,9 @@ export class DeviceManager {
   };
 
   readonly video: VideoPort = {
+    required: () => this.configInForce?.video.policy === 'required',
     readiness: () => this.rig?.video.readiness() ?? { ready: false, message: RECONFIGURING },
-    record: (event) => {
-      if (!this.rig) throw new Error(RECONFIGURING);
-      this.rig.video.record(event);
-    },
+    record: (event) => (this.rig ? this.rig.video.record(event) : Promise.reject(new Error(RECONFIGURING))),
     onFailure: (listener) => this.videoFailures.add(listener),
   };
 
@@ -245,6 +240,7 @@ export class DeviceManager {
     if (room) unsubscribe.push(room.onChange(() => this.roomChanges.emit()));
 
     for (const bus of buses) bus.start();
+    for (const source of [...cardReaders, ...scanners]) source.start();
     return { config, buses, bank, cardReaders, scanners, video, room, simulators, unsubscribe };
   }
 
@@ -257,15 +253,40 @@ export class DeviceManager {
   ): LockerBus {
     const doors = config.lockerBank.doors.filter((d) => d.bus === busConfig.id);
     const { log } = this.options;
-    if (busConfig.protocol === 'kerong') {
+    const link = (open: () => Promise<ByteTransport>) => new SupervisedLink(`locker bus ${busConfig.id}`, open, log);
+    if (busConfig.protocol === 'modbus') {
+      const modbusDoors = doors.filter((d): d is Extract<typeof d, { relay: number }> => 'relay' in d);
+      if (busConfig.link.kind === 'serial') return new ModbusBus(busConfig, modbusDoors, link(serialOpener(busConfig.link)), this.frames);
+      // Demo: a simulated relay/IO board; a pulsed relay springs its door open until closed.
+      const { kioskEnd, farEnd } = simulatedLine(busConfig.id);
+      const relays = Math.max(8, ...modbusDoors.map((d) => Math.max(d.relay, d.input)));
+      const simulator = new ModbusRelaySimulator(farEnd, { slave: busConfig.slave, relays, inputs: relays });
+      simulators.push(simulator);
+      for (const door of modbusDoors) {
+        const input = door.input - 1;
+        const read = () => (simulator.getState().inputs[input] ?? false) === busConfig.inputOpenWhenSet;
+        doorControls.set(door.number, {
+          read: () => ({ open: read(), itemPresent: null }),
+          close: () => simulator.setInput(input, !busConfig.inputOpenWhenSet),
+          forceOpen: () => simulator.setInput(input, busConfig.inputOpenWhenSet),
+          setItemPresent: () => {
+            throw new Error(`door ${door.number} has no item sensor`);
+          },
+          onChange: (listener) => simulator.onChange((change) => {
+            if (change.kind === 'input' && change.index === input) listener();
+          }),
+        });
+      }
+      return new ModbusBus(busConfig, modbusDoors, link(onceOpener(kioskEnd)), this.frames);
+    }
+    {
       const kerongDoors = doors.filter((d): d is Extract<typeof d, { board: number }> => 'board' in d);
       let open: () => Promise<ByteTransport>;
       if (busConfig.link.kind === 'serial') {
-        const { path, baudRate } = busConfig.link;
-        open = () => openSerialTransport(path, baudRate);
+        open = serialOpener(busConfig.link);
       } else {
         // Demo: the boards are simulated in-process, on the far end of an in-memory line.
-        const [kioskEnd, boardEnd] = createMemoryPair(`${busConfig.id}`, `${busConfig.id}-simulated-boards`);
+        const { kioskEnd, farEnd: boardEnd } = simulatedLine(busConfig.id);
         const first = busConfig.boards[0];
         const simulator = new KerongSimulator(boardEnd, {
           boards: busConfig.boards.map((b) => b.address),
@@ -288,33 +309,65 @@ export class DeviceManager {
             }),
           });
         }
-        let opened = false;
-        open = async () => {
-          if (opened) throw new Error('the simulated line was closed');
-          opened = true;
-          return kioskEnd;
-        };
+        open = onceOpener(kioskEnd);
       }
-      const link = new SupervisedLink(`locker bus ${busConfig.id}`, open, log);
-      return new KerongBus(busConfig, kerongDoors, link, this.frames);
+      return new KerongBus(busConfig, kerongDoors, link(open), this.frames);
     }
-    throw new Error(`locker bus "${busConfig.id}": the ${busConfig.protocol} protocol is not available in this build`);
   }
 
   private buildCardReader(config: CardReaderConfig): { source: InputSource; simulated: SimulatedCardReader | null } {
-    if (config.kind === 'simulator') {
-      const reader = new SimulatedCardReader();
-      return { source: simpleSource(`card:${config.id}`, `Card reader ${config.id} (simulated)`, reader, (l) => reader.onCard(l)), simulated: reader };
+    const id = `card:${config.id}`;
+    const { log } = this.options;
+    switch (config.kind) {
+      case 'simulator': {
+        const reader = new SimulatedCardReader();
+        return { source: directSource(id, `Card reader ${config.id} (simulated)`, reader, (l) => reader.onCard(l)), simulated: reader };
+      }
+      case 'pcsc': {
+        const reader = new PcscCardReader({ readerName: config.readerName });
+        return { source: directSource(id, `Card reader ${config.id} (PC/SC${config.readerName ? `: ${config.readerName}` : ''})`, reader, (l) => reader.onCard(l)), simulated: null };
+      }
+      case 'rdm6300': {
+        if (config.link.kind === 'simulator') throw new Error(`card reader "${config.id}": run the RDM6300 simulator with npm run sim and give its port`);
+        const source = serialSource({
+          id,
+          label: `Card reader ${config.id} (125 kHz, ${config.link.path})`,
+          link: new SupervisedLink(`card reader ${config.id}`, serialOpener(config.link), log),
+          frames: this.frames,
+          make: (t) => new Rdm6300Reader(t),
+          events: (reader, emit) => reader.onCard(emit),
+          log: (reader, frames) => reader.onFrame((e) => frames.add(id, 'rx', Buffer.from(e.hex.replace(/\s+/g, ''), 'hex'), e.kind === 'frame' ? null : e.kind)),
+        });
+        return { source, simulated: null };
+      }
+      case 'keyboard-wedge':
+        return { source: evdevSource(id, `Card reader ${config.id} (keyboard, ${config.device})`, config.device, log), simulated: null };
     }
-    throw new Error(`card reader "${config.id}": ${config.kind} readers are not available in this build`);
   }
 
   private buildScanner(config: ScannerConfig): { source: InputSource; simulated: SimulatedScanner | null } {
-    if (config.kind === 'simulator') {
-      const scanner = new SimulatedScanner();
-      return { source: simpleSource(`scanner:${config.id}`, `Tag scanner ${config.id} (simulated)`, scanner, (l) => scanner.onScan(l)), simulated: scanner };
+    const id = `scanner:${config.id}`;
+    switch (config.kind) {
+      case 'simulator': {
+        const scanner = new SimulatedScanner();
+        return { source: directSource(id, `Tag scanner ${config.id} (simulated)`, scanner, (l) => scanner.onScan(l)), simulated: scanner };
+      }
+      case 'serial': {
+        if (config.link.kind === 'simulator') throw new Error(`scanner "${config.id}": run the scanner simulator with npm run sim and give its port`);
+        const source = serialSource({
+          id,
+          label: `Tag scanner ${config.id} (serial, ${config.link.path})`,
+          link: new SupervisedLink(`scanner ${config.id}`, serialOpener(config.link), this.options.log),
+          frames: this.frames,
+          make: (t) => new SerialScanner(t),
+          events: (scanner, emit) => scanner.onScan(emit),
+          log: (scanner, frames) => scanner.onFrame((e) => frames.add(id, e.direction, e.bytes, e.note ?? null)),
+        });
+        return { source, simulated: null };
+      }
+      case 'hid':
+        return { source: evdevSource(id, `Tag scanner ${config.id} (keyboard mode, ${config.device})`, config.device, this.options.log), simulated: null };
     }
-    throw new Error(`scanner "${config.id}": ${config.kind} scanners are not available in this build`);
   }
 
   private async teardown(): Promise<void> {
@@ -327,12 +380,22 @@ export class DeviceManager {
   }
 }
 
-/** An input device with no link of its own to supervise. */
-function simpleSource(
-  id: string,
-  label: string,
-  device: { health(): LinkHealth; onHealth(listener: (h: LinkHealth) => void): () => void },
-  subscribe: (listener: (code: string) => void) => () => void,
-): InputSource {
-  return { id, label, health: () => device.health(), onHealth: (l) => device.onHealth(l), subscribe, stop: async () => {} };
+function serialOpener(link: { path: string; baudRate: number }): () => Promise<ByteTransport> {
+  return () => openSerialTransport(link.path, link.baudRate);
+}
+
+/** An in-memory line to an in-process simulator (demo mode). */
+function simulatedLine(name: string): { kioskEnd: ByteTransport; farEnd: ByteTransport } {
+  const [kioskEnd, farEnd] = createMemoryPair(name, `${name}-simulated`);
+  return { kioskEnd, farEnd };
+}
+
+/** A simulated line opens once: if it ever closes, the simulator is gone with it. */
+function onceOpener(transport: ByteTransport): () => Promise<ByteTransport> {
+  let opened = false;
+  return async () => {
+    if (opened) throw new Error('the simulated line was closed');
+    opened = true;
+    return transport;
+  };
 }

@@ -1,6 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { DeviceHealthView } from '../../preload/contract.ts';
 import { Listeners } from '../../native-bridges/device-health.ts';
-import type { TerminalConfig } from '../config/terminal-config.ts';
+import { MilestoneSimulator } from '../../native-bridges/video-trigger/milestone-simulator.ts';
+import { MilestoneTrigger } from '../../native-bridges/video-trigger/milestone.ts';
+import { OnvifRelayTrigger } from '../../native-bridges/video-trigger/onvif.ts';
+import { FileOutboxStore, Outbox } from '../../native-bridges/video-trigger/outbox.ts';
+import type { VideoEvent, VideoTrigger } from '../../native-bridges/video-trigger/trigger.ts';
+import { openUsbRelayDevice, UsbRelayTrigger } from '../../native-bridges/video-trigger/usb-relay.ts';
+import { WebhookTrigger } from '../../native-bridges/video-trigger/webhook.ts';
+import type { TerminalConfig, VideoTriggerConfig } from '../config/terminal-config.ts';
 import type { VideoEventInput } from '../core/ports.ts';
 import type { FrameLog } from './frame-log.ts';
 
@@ -10,33 +18,97 @@ export interface VideoServiceOptions {
   frames: FrameLog;
 }
 
+/** After this many failed attempts at one event an armourer is told (retries go on). */
+const FAILURES_BEFORE_EXCEPTION = 3;
+
+interface Target {
+  config: VideoTriggerConfig;
+  trigger: VideoTrigger;
+  label: string;
+}
+
 /**
  * The room's CCTV bookmarks and body-worn-video triggers, behind the room's policy.
- * (Triggers are wired in as their bridges land; with none configured it is a no-op.)
+ * Every event goes through a durable outbox (fsync'd before the door is commanded), so an
+ * outage of the video system loses nothing: delivery is retried with back-off, and a
+ * failure is reported (never dropped) so the kiosk raises an exception.
  */
 export class VideoService {
   private readonly failures = new Listeners<{ trigger: string; message: string }>();
   private readonly healthListeners = new Listeners<void>();
 
-  private constructor(private readonly config: TerminalConfig['video']) {}
-
-  static async start(config: TerminalConfig, _options: VideoServiceOptions): Promise<VideoService> {
-    if (config.video.triggers.length > 0) throw new Error('video triggers are not available in this build');
-    return new VideoService(config.video);
+  private constructor(
+    private readonly config: TerminalConfig,
+    private readonly targets: readonly Target[],
+    private readonly outbox: Outbox | null,
+    private readonly simulators: readonly { close(): Promise<void> }[],
+    private readonly options: VideoServiceOptions,
+  ) {
+    for (const target of targets) {
+      target.trigger.onHealth(() => this.healthListeners.emit());
+    }
+    outbox?.onDeliveryFailure((failure) => {
+      const target = targets.find((t) => t.trigger.name === failure.target);
+      options.frames.add(`video:${failure.target}`, 'event', null, `event ${failure.event.kind} ${failure.event.asset}: attempt ${failure.attempts} failed: ${failure.error.message}`);
+      if (failure.permanent || failure.attempts === FAILURES_BEFORE_EXCEPTION) {
+        this.failures.emit({
+          trigger: failure.target,
+          message: `${target?.label ?? failure.target}: ${failure.event.kind} of ${failure.event.asset} by ${failure.event.officer} ${
+            failure.permanent ? 'was refused' : `failed ${failure.attempts} times (still retrying)`
+          }: ${failure.error.message}`,
+        });
+      }
+    });
+    outbox?.onDelivered((d) => options.frames.add(`video:${d.target}`, 'event', null, `event ${d.event.kind} ${d.event.asset} delivered (attempt ${d.attempts})`));
+    outbox?.onStoreError((error) => options.log(`video outbox: ${error.message}`));
   }
 
+  static async start(config: TerminalConfig, options: VideoServiceOptions): Promise<VideoService> {
+    const simulators: { close(): Promise<void> }[] = [];
+    const targets: Target[] = [];
+    try {
+      if (config.video.policy !== 'off') {
+        for (const trigger of config.video.triggers) targets.push(await buildTarget(trigger, simulators));
+      }
+      const outbox =
+        targets.length > 0
+          ? await Outbox.open({ store: await FileOutboxStore.open(options.outboxDir), triggers: targets.map((t) => t.trigger), backoff: { minMs: 500, maxMs: 60_000 } })
+          : null;
+      return new VideoService(config, targets, outbox, simulators, options);
+    } catch (error) {
+      await Promise.all([...targets.map((t) => t.trigger.close()), ...simulators.map((s) => s.close())]);
+      throw error;
+    }
+  }
+
+  /** Under a "required" policy no door opens while a trigger is known to be down. */
   readiness(): { ready: true } | { ready: false; message: string } {
-    return { ready: true };
+    if (this.config.video.policy !== 'required') return { ready: true };
+    const down = this.targets.find((t) => t.trigger.health().state === 'offline');
+    if (!down) return { ready: true };
+    return {
+      ready: false,
+      message: `${down.label} is not answering, and this room records every issue and return on video, so nothing can be released until it is back. Call an armourer.`,
+    };
   }
 
-  record(_event: VideoEventInput): void {}
+  /** Durably queue the event for every trigger; resolves once it is on disk. */
+  async record(input: VideoEventInput): Promise<void> {
+    if (!this.outbox) return;
+    await this.outbox.enqueue(this.event(input, randomUUID()));
+  }
 
+  /** Send a test event straight to one trigger (not through the outbox) and say what happened. */
   async test(triggerId: string): Promise<string> {
-    throw new Error(`There is no video trigger "${triggerId}".`);
+    const target = this.targets.find((t) => t.config.id === triggerId);
+    if (!target) throw new Error(`There is no active video trigger "${triggerId}"${this.config.video.policy === 'off' ? ' (the video policy is off)' : ''}.`);
+    const started = Date.now();
+    await target.trigger.send(this.event({ kind: 'DOOR', asset: 'TEST', officer: 'ADMIN' }, `test-${randomUUID()}`));
+    return `${target.label} accepted a test event in ${Date.now() - started} ms.`;
   }
 
   healthViews(): DeviceHealthView[] {
-    return [];
+    return this.targets.map((t) => ({ id: `video:${t.config.id}`, label: t.label, ...t.trigger.health() }));
   }
 
   onFailure(listener: (failure: { trigger: string; message: string }) => void): () => void {
@@ -47,9 +119,41 @@ export class VideoService {
     return this.healthListeners.add(listener);
   }
 
-  get policy(): TerminalConfig['video']['policy'] {
-    return this.config.policy;
+  async stop(): Promise<void> {
+    await this.outbox?.close();
+    await Promise.all([...this.targets.map((t) => t.trigger.close()), ...this.simulators.map((s) => s.close())]);
   }
 
-  async stop(): Promise<void> {}
+  private event(input: VideoEventInput, id: string): VideoEvent {
+    return { id, kind: input.kind, terminal: this.config.terminalName, asset: input.asset, officer: input.officer, camera: this.config.video.camera, at: new Date().toISOString() };
+  }
+}
+
+async function buildTarget(config: VideoTriggerConfig, simulators: { close(): Promise<void> }[]): Promise<Target> {
+  // The trigger's name keys its delivery state in the outbox: keep it the configured id.
+  const name = config.id;
+  switch (config.kind) {
+    case 'milestone': {
+      if (config.simulate) {
+        const simulator = await MilestoneSimulator.start({ port: config.port, host: '127.0.0.1', allow: ['127.0.0.1'] });
+        simulators.push(simulator);
+        return { config, trigger: new MilestoneTrigger({ name, host: '127.0.0.1', port: simulator.port }), label: `CCTV bookmark ${config.id} (simulated Milestone VMS, port ${simulator.port})` };
+      }
+      return { config, trigger: new MilestoneTrigger({ name, host: config.host, port: config.port }), label: `CCTV bookmark ${config.id} (Milestone ${config.host}:${config.port})` };
+    }
+    case 'webhook':
+      return { config, trigger: new WebhookTrigger({ name, url: config.url, secret: config.secret }), label: `Video webhook ${config.id} (${new URL(config.url).host})` };
+    case 'onvif':
+      return {
+        config,
+        trigger: new OnvifRelayTrigger({ name, url: config.url, username: config.username, password: config.password, relayToken: config.relayToken, pulseMs: config.pulseMs }),
+        label: `Camera relay ${config.id} (ONVIF ${new URL(config.url).host})`,
+      };
+    case 'usb-relay':
+      return {
+        config,
+        trigger: new UsbRelayTrigger({ name, device: () => openUsbRelayDevice(), relay: config.relay, pulseMs: config.pulseMs }),
+        label: `Body-worn video relay ${config.id} (USB relay ${config.relay})`,
+      };
+  }
 }

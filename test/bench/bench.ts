@@ -18,12 +18,14 @@ import { DoorTransactions } from '../../main/core/door-transactions.ts';
 import { Eligibility } from '../../main/core/eligibility.ts';
 import { systemClock } from '../../main/core/ports.ts';
 import { Records } from '../../main/core/records.ts';
+import { measureScanToUnlock } from './scan-to-unlock.ts';
 import { seededRandom, summarize, timeMs, timeMsAsync, type Summary } from './stats.ts';
 import { BANK_NAME } from './synthetic-db.ts';
 
 const DECISIONS = { warmup: 200, measured: 2_000 };
 const DRAWS = { warmup: 30, measured: 400, cpuOnly: 100 };
 const STARTUPS = 3;
+const SCAN_TO_UNLOCK_RUNS = 100;
 const EXPIRY_WARNING_DAYS = 30; // as in resources/default-terminal-config.json
 const RESOURCES = new URL('../../resources/', import.meta.url).pathname;
 
@@ -161,6 +163,10 @@ async function main(): Promise<void> {
 
     const rssMb = process.memoryUsage().rss / (1024 * 1024);
 
+    // --- scan to unlock over real ptys (its own small demo database) ------------------
+    log(`timing scan-to-unlock over socat ptys (${SCAN_TO_UNLOCK_RUNS} returns) ...`);
+    const scanToUnlock = await measureScanToUnlock(RESOURCES, SCAN_TO_UNLOCK_RUNS, log);
+
     // --- report ------------------------------------------------------------------------
     const rows: [string, number, Target | null][] = [
       ['decision_p50_ms', decision.p50, null],
@@ -177,6 +183,8 @@ async function main(): Promise<void> {
       ['startup_ms', startupMs, { op: '<=', limit: 500 }],
       ['rss_before_verify_mb', rssBeforeVerifyMb, null],
       ['rss_mb', rssMb, { op: '<=', limit: 200 }],
+      ['scan_to_unlock_p50_ms', scanToUnlock.p50, null],
+      ['scan_to_unlock_p99_ms', scanToUnlock.p99, { op: '<=', limit: 15 }],
     ];
     printTable(rows);
     log('');
@@ -187,6 +195,7 @@ async function main(): Promise<void> {
     log(describeSamples('return commit', returnCommit));
     log(describeSamples('floor commit', floorCommitStats));
     log(describeSamples('draw, no fsync', drawCpu));
+    log(describeSamples('scan to unlock', scanToUnlock));
 
     if (args.json) {
       const json = {

@@ -17,13 +17,14 @@ export interface Harness {
 }
 
 /** A demo-mode kiosk on a fresh data directory, with policy overrides written to a config file. */
-export async function startHarness(policy: Record<string, number> = {}, dataDir?: string): Promise<Harness> {
+export async function startHarness(policy: Record<string, number> = {}, dataDir?: string, overrides: Record<string, unknown> = {}): Promise<Harness> {
   const t = dataDir ? null : tempDir('armoury-kiosk-');
   const dir = dataDir ?? t!.dir;
   const config = JSON.parse(
     (await import('node:fs')).readFileSync(join(RESOURCES, 'default-terminal-config.json'), 'utf8'),
   ) as { policy: Record<string, number> };
   config.policy = { ...config.policy, ...policy };
+  Object.assign(config, overrides);
   const configPath = join(dir, 'terminal-config.json');
   writeFileSync(configPath, JSON.stringify(config));
   const kiosk = await startKiosk({ dataDir: dir, resourcesDir: RESOURCES, demo: true, configPath, log: process.env.KIOSK_TEST_LOG ? (l) => console.log(l) : () => {} });

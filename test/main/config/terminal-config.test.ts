@@ -73,12 +73,12 @@ describe('terminal configuration', () => {
 
   it('masks secrets for display and keeps them when the masked value comes back', () => {
     const raw = defaults() as { video: Record<string, unknown> };
-    raw.video = { policy: 'required', camera: 'CAM-2', triggers: [{ id: 'vms', kind: 'webhook', url: 'https://vms.example/hook', secret: 's3cret-value' }] };
+    raw.video = { policy: 'required', camera: 'CAM-2', triggers: [{ id: 'vms', kind: 'webhook', url: 'https://vms.example/hook', secret: 's3cret-value-0123456789' }] };
     const saved = valid(raw);
     const masked = maskSecrets(saved);
-    expect(JSON.stringify(masked)).not.toContain('s3cret-value');
+    expect(JSON.stringify(masked)).not.toContain('s3cret-value-0123456789');
     expect(masked.video.triggers[0]).toMatchObject({ secret: SECRET_MASK });
-    expect(unmaskSecrets(masked, saved).video.triggers[0]).toMatchObject({ secret: 's3cret-value' });
+    expect(unmaskSecrets(masked, saved).video.triggers[0]).toMatchObject({ secret: 's3cret-value-0123456789' });
     const replaced = { ...masked, video: { ...masked.video, triggers: [{ ...masked.video.triggers[0]!, secret: 'new' }] } } as TerminalConfig;
     expect(unmaskSecrets(replaced, saved).video.triggers[0]).toMatchObject({ secret: 'new' });
   });

@@ -112,8 +112,12 @@ export async function startPcscd(): Promise<PcscdEnv> {
   );
 
   let output = '';
+  // setpriv makes the kernel SIGTERM pcscd if the test process dies first (a killed worker,
+  // a timed-out hook), so no daemon outlives its test; without util-linux's setpriv, no guard.
+  const guard = findExecutable('setpriv') === null ? [] : ['setpriv', '--pdeathsig', 'TERM', '--'];
   const launch = (mode: 'namespace' | 'system'): Running => {
     const args = ['--foreground', '--config', confDir];
+    const [command = pcscd, ...commandArgs] = [...guard, pcscd, ...args];
     const child =
       mode === 'namespace'
         ? spawn(
@@ -125,12 +129,12 @@ export async function startPcscd(): Promise<PcscdEnv> {
               '-c',
               'mount -t tmpfs tmpfs /run && mkdir -p /run/pcscd && mount --bind "$0" /run/pcscd && exec "$@"',
               runDir,
-              pcscd,
-              ...args,
+              command,
+              ...commandArgs,
             ],
             { stdio: ['ignore', 'pipe', 'pipe'] },
           )
-        : spawn(pcscd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        : spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     const collect = (chunk: Buffer): void => {
       output = (output + chunk.toString()).slice(-20_000);
     };

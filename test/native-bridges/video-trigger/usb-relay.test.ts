@@ -11,7 +11,7 @@ import {
   relayCountFromProduct,
 } from '../../../native-bridges/video-trigger/usb-relay-codec.ts';
 import type { UsbSetup } from '../../../native-bridges/video-trigger/usb-relay-codec.ts';
-import { UsbRelayTrigger, toWebUsbSetup } from '../../../native-bridges/video-trigger/usb-relay.ts';
+import { UsbRelayTrigger, openUsbRelayDevice, toWebUsbSetup } from '../../../native-bridges/video-trigger/usb-relay.ts';
 import type { UsbRelayDevice } from '../../../native-bridges/video-trigger/usb-relay.ts';
 import { expectTriggerError, videoEvent } from './events.ts';
 
@@ -172,5 +172,12 @@ describe('UsbRelayTrigger with a recording device', () => {
     device.mask = 0b10;
     const trigger = new UsbRelayTrigger({ device, relay: 1 });
     expect(await trigger.readState()).toEqual({ serial: 'ABCDE', mask: 2, on: [false, true, false, false, false, false, false, false] });
+  });
+});
+
+describe('the real device edge over the usb package', () => {
+  it('with no board plugged in (or no USB at all, as in a CI container), reports unreachable', async () => {
+    const error = await expectTriggerError(openUsbRelayDevice({ serial: 'NONE!' }), 'unreachable');
+    expect(error.message).toMatch(/no USB relay 16c0:05df with serial NONE! could be opened|cannot enumerate USB devices/);
   });
 });

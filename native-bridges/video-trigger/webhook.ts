@@ -1,0 +1,168 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { LinkHealth } from '../device-health.ts';
+import { TriggerError, TriggerHealth, assertVideoEvent, type TriggerErrorKind, type VideoEvent, type VideoTrigger } from './trigger.ts';
+
+export const SIGNATURE_HEADER = 'x-armoury-signature';
+export const TIMESTAMP_HEADER = 'x-armoury-timestamp';
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/** The JSON body, with the fields in a fixed order so the same event always gives the same bytes (and signature). */
+export function webhookBody(event: VideoEvent): string {
+  const { id, kind, terminal, asset, officer, camera, at } = event;
+  return JSON.stringify({ id, kind, terminal, asset, officer, camera, at });
+}
+
+/** `sha256=<hex HMAC-SHA256 of the raw body>`. */
+export function signWebhookBody(body: Uint8Array | string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** Constant-time check of a signature header against the raw body, for receivers. */
+export function verifyWebhookSignature(body: Uint8Array | string, secret: string, header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const expected = Buffer.from(signWebhookBody(body, secret), 'latin1');
+  const given = Buffer.from(header.trim(), 'latin1');
+  // timingSafeEqual needs equal lengths; the length of a well-formed header is public anyway.
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** 2xx accepted; 408/429 and 5xx are the far end being unready (retry); other 4xx refuse the event; 1xx/3xx are not a webhook answering. */
+export function classifyWebhookStatus(status: number): 'accepted' | TriggerErrorKind {
+  if (status >= 200 && status < 300) return 'accepted';
+  if (status === 408 || status === 429 || (status >= 500 && status < 600)) return 'unreachable';
+  if (status >= 400 && status < 500) return 'rejected';
+  return 'protocol';
+}
+
+export interface WebhookTriggerOptions {
+  /** Target name for the outbox and logs; defaults to `webhook:<origin>`. */
+  name?: string;
+  /** https:// in production; http:// is accepted for loopback tests and demos only. */
+  url: string;
+  /** Shared HMAC secret; at least 16 characters, since it is the only thing proving the kiosk sent the event. */
+  secret: string;
+  /** Whole-exchange timeout (connect, send, response headers). */
+  timeoutMs?: number;
+  /** Extra CA certificates (PEM) for a site's private CA. */
+  ca?: string | Buffer;
+  now?: () => Date;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * POSTs each event as JSON to a receiver (a VMS integration, a SIEM, a bookmark service).
+ * The signature covers the raw body only, as the contract says; the timestamp header is
+ * informational (receivers may log skew but it is not authenticated), and replay is harmless
+ * because the idempotency key makes a replayed event a no-op.
+ */
+export class WebhookTrigger implements VideoTrigger {
+  readonly name: string;
+  private readonly url: URL;
+  private readonly secret: string;
+  private readonly timeoutMs: number;
+  private readonly ca: string | Buffer | undefined;
+  private readonly now: () => Date;
+  private readonly healthState = new TriggerHealth();
+  private readonly inFlight = new Set<{ destroy(): void }>();
+  private closed = false;
+
+  constructor(options: WebhookTriggerOptions) {
+    this.url = new URL(options.url);
+    if (this.url.protocol !== 'https:' && !(this.url.protocol === 'http:' && LOOPBACK_HOSTS.has(this.url.hostname))) {
+      throw new RangeError(`webhook URL must be https:// (http:// only to loopback), got ${this.url.protocol}//${this.url.host}`);
+    }
+    if (options.secret.length < 16) throw new RangeError('webhook secret must be at least 16 characters');
+    this.secret = options.secret;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.ca = options.ca;
+    this.now = options.now ?? (() => new Date());
+    this.name = options.name ?? `webhook:${this.url.origin}`;
+  }
+
+  health(): LinkHealth {
+    return this.healthState.get();
+  }
+
+  onHealth(listener: (health: LinkHealth) => void): () => void {
+    return this.healthState.on(listener);
+  }
+
+  async send(event: VideoEvent): Promise<void> {
+    if (this.closed) throw new TriggerError('unreachable', `${this.name} is closed`);
+    assertVideoEvent(event);
+    try {
+      await this.post(event);
+      this.healthState.succeeded();
+    } catch (error) {
+      const triggerError = error instanceof TriggerError ? error : new TriggerError('unreachable', String(error), { cause: error });
+      this.healthState.failed(triggerError);
+      throw triggerError;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const req of this.inFlight) req.destroy();
+    this.inFlight.clear();
+    this.healthState.closed();
+  }
+
+  private post(event: VideoEvent): Promise<void> {
+    const body = Buffer.from(webhookBody(event), 'utf8');
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(body.length),
+      [SIGNATURE_HEADER]: signWebhookBody(body, this.secret),
+      // Unix seconds, the form most webhook receivers already parse.
+      [TIMESTAMP_HEADER]: String(Math.floor(this.now().getTime() / 1000)),
+      [IDEMPOTENCY_HEADER]: event.id,
+    };
+    const where = this.url.origin;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (error: TriggerError | null): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.inFlight.delete(req);
+        if (error === null) resolve();
+        else reject(error);
+      };
+      const onResponse = (res: IncomingMessage): void => {
+        const status = res.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          // Keep only the start of the body for the error message; the rest is drained and dropped.
+          if (size < 512) chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('error', () => undefined);
+        res.on('end', () => {
+          const outcome = classifyWebhookStatus(status);
+          if (outcome === 'accepted') {
+            finish(null);
+            return;
+          }
+          const detail = Buffer.concat(chunks).toString('utf8').slice(0, 200).replace(/\s+/g, ' ').trim();
+          finish(new TriggerError(outcome, `webhook ${where} answered HTTP ${status}${detail.length > 0 ? `: ${detail}` : ''}`));
+        });
+      };
+      const options = { method: 'POST', headers, agent: false as const, ...(this.ca === undefined ? {} : { ca: this.ca }) };
+      const req = this.url.protocol === 'https:' ? httpsRequest(this.url, options, onResponse) : httpRequest(this.url, options, onResponse);
+      this.inFlight.add(req);
+      const timer = setTimeout(() => {
+        finish(new TriggerError('timeout', `webhook ${where} did not answer within ${this.timeoutMs} ms`));
+        req.destroy();
+      }, this.timeoutMs);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        finish(new TriggerError('unreachable', `webhook ${where}: ${error.code ?? error.message}`, { cause: error }));
+      });
+      req.end(body);
+    });
+  }
+}
