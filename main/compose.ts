@@ -8,6 +8,7 @@ import { Kiosk, type KioskPolicy } from './core/kiosk.ts';
 import type { KioskService } from './core/kiosk-service.ts';
 import { systemClock, type DoorSensors, type HardwareAdmin } from './core/ports.ts';
 import { DeviceManager } from './devices/device-manager.ts';
+import { startTrainingSources } from './devices/training-sources.ts';
 
 export interface KioskOptions {
   dataDir: string;
@@ -53,6 +54,8 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     devices = manager;
     await manager.start(config);
     let lastDoors: DoorSensors[] = [];
+    // Set once the kiosk is running; a saved configuration restarts the drop folder and pull.
+    let restartTrainingSources: (next: TerminalConfig) => Promise<void> = async () => {};
     manager.lockers.onDoors((doors) => (lastDoors = doors));
 
     // Policy is read on every use, so a saved configuration takes effect at once.
@@ -88,6 +91,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
         store.save(next);
         await manager.apply(next);
         Object.assign(policy, policyOf(next));
+        if (JSON.stringify(next.training) !== JSON.stringify(before.training)) await restartTrainingSources(next);
         return { ok: true, changes: describeChanges(maskSecrets(before), maskSecrets(next)) };
       },
       busStatus: (busId) => manager.busStatus(busId),
@@ -112,10 +116,16 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       log: options.log,
     });
     await kiosk.start();
+    let trainingSources = startTrainingSources(config.training, kiosk.training, options.log);
+    restartTrainingSources = async (next) => {
+      await trainingSources.stop();
+      trainingSources = startTrainingSources(next.training, kiosk.training, options.log);
+    };
     options.log(`${config.terminalName} ready (${options.demo ? 'demo' : 'live'} mode, database ${dbPath}, configuration ${store.location})`);
     return {
       service: kiosk,
       async close() {
+        await trainingSources.stop();
         kiosk.stop();
         await manager.stop();
         db.close();
@@ -137,6 +147,8 @@ function policyOf(config: TerminalConfig): KioskPolicy {
     lockout: { maxFailures: p.lockoutFailures, lockoutMinutes: p.lockoutMinutes },
     doorOpenConfirmMs: p.doorOpenConfirmMs,
     doorLeftOpenSeconds: p.doorLeftOpenSeconds,
+    overdueCheckSeconds: p.overdueCheckSeconds,
+    overridableRefusals: p.overridableRefusals,
   };
 }
 

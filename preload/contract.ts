@@ -73,6 +73,8 @@ export interface RefusalReason {
     | 'officer-restricted'
     | 'qualification-missing'
     | 'qualification-expired'
+    | 'role-required'
+    | 'unit-not-authorised'
     | 'limit-reached'
     | 'none-available';
   message: string; // "Taser refresher expired 3 Oct 2026"
@@ -87,6 +89,8 @@ export interface DrawOptionView {
   availableCount: number;
   allowed: boolean;
   reasons: RefusalReason[]; // empty when allowed
+  /** Refused, but every reason is one an armourer may override (policy). */
+  overridable: boolean;
 }
 
 export interface SessionView {
@@ -133,7 +137,22 @@ export type ScreenView =
     }
   | { kind: 'problem'; title: string; message: string }
   /** Site admins only: configure and test the room's hardware. */
-  | { kind: 'hardware' };
+  | { kind: 'hardware' }
+  /** A second person, an armourer, authorises one refused draw at this terminal. */
+  | {
+      kind: 'override';
+      step: 'armourer-card' | 'armourer-pin' | 'reason';
+      assetTypeName: string;
+      refusals: RefusalReason[];
+      reasonCodes: { code: string; label: string }[];
+      message: string | null;
+    }
+  /** Armourers: the exceptions queue. */
+  | { kind: 'exceptions' }
+  /** Site admins: training records imports. */
+  | { kind: 'training' }
+  /** Site admins: release rules per asset type. */
+  | { kind: 'rules' };
 
 export type DeviceState = 'connecting' | 'online' | 'degraded' | 'offline';
 
@@ -179,11 +198,16 @@ export interface FrameLogEntryView {
 
 export interface ExceptionView {
   id: number;
-  kind: string; // "forced-door", "door-left-open", "video-trigger-failed", "device-offline"
+  kind: string; // "forced-door", "door-left-open", "video-trigger-failed", "device-offline", "override-used", "overdue", ...
   subject: string;
   message: string;
   state: 'open' | 'acknowledged' | 'resolved';
   raisedAt: string;
+  acknowledgedBy?: string | null;
+  acknowledgedAt?: string | null;
+  resolvedBy?: string | null;
+  resolvedAt?: string | null;
+  resolutionNote?: string | null;
 }
 
 export interface HardwareView {
@@ -210,6 +234,57 @@ export interface ConfigSaveResult {
   problems: string[];
   /** What changed, in words, when saved. */
   changes: string[];
+}
+
+/** One release rule for an asset type, as the rules screen edits it. */
+export const ruleSchema = z
+  .object({
+    /** Every one of these qualifications is needed. */
+    allOf: z.array(z.string().min(1).max(40)).max(20),
+    /** At least one of these is needed (ignored when empty). */
+    anyOf: z.array(z.string().min(1).max(40)).max(20),
+    /** Days a qualification still counts after it expires (0: none). */
+    graceDays: z.number().int().min(0).max(90),
+    /** Roles the officer must hold (empty: any). */
+    roles: z.array(z.enum(ROLES)).max(3),
+    /** Units whose officers may draw it (empty: any unit). */
+    units: z.array(z.string().min(1).max(60)).max(50),
+    /** An item must come back within this many hours (null: no limit). */
+    maxLoanHours: z.number().int().min(1).max(24 * 14).nullable(),
+    /** ...or by this time of day (local "HH:MM", end of shift; null: none). */
+    returnBy: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time such as 07:00')
+      .nullable(),
+  })
+  .strict();
+export type RuleView = z.infer<typeof ruleSchema>;
+
+export interface AssetTypeRuleView {
+  assetTypeId: number;
+  assetTypeName: string;
+  version: number;
+  rule: RuleView;
+  changedAt: string | null;
+  changedBy: string | null;
+}
+
+export interface TrainingImportRowProblem {
+  row: number; // 1-based data row (CSV: header is row 0)
+  problem: 'unknown-officer' | 'unknown-qualification' | 'bad-date' | 'duplicate-row' | 'future-date' | 'missing-field' | 'malformed';
+  message: string;
+}
+
+export interface TrainingImportView {
+  id: number;
+  source: string; // "upload", "drop folder", "https://lms.example/export"
+  fileName: string;
+  format: 'csv' | 'json';
+  status: 'applied' | 'rejected' | 'unchanged';
+  rows: number;
+  changed: number;
+  problems: TrainingImportRowProblem[];
+  importedAt: string;
 }
 
 export interface KioskSnapshot {
@@ -258,6 +333,34 @@ export const requestSchemas = {
     z.object({ action: z.literal('read-scan') }).strict(),
   ]),
   hardwareFrames: z.object({ since: z.number().int().min(0) }).strict(),
+  // Override of a refused draw: the officer asks, an armourer authorises at this terminal.
+  requestOverride: z.object({ assetTypeId: id }).strict(),
+  submitOverridePin: z.object({ pin: z.string().regex(/^[0-9]{4,8}$/, 'PIN is 4 to 8 digits') }).strict(),
+  confirmOverride: z.object({ reasonCode: z.string().min(1).max(40), note: z.string().trim().min(3, 'say why, in a few words').max(500) }).strict(),
+  cancelOverride: empty,
+  // Armourers (and admins): the exceptions queue.
+  openExceptions: empty,
+  listExceptions: z
+    .object({
+      state: z.enum(['open', 'acknowledged', 'resolved', 'unresolved', 'all']),
+      kind: z.string().max(40).nullable(),
+    })
+    .strict(),
+  acknowledgeException: z.object({ id }).strict(),
+  resolveException: z.object({ id, note: z.string().trim().min(3, 'say what was done').max(1000) }).strict(),
+  // Site admins: training imports and release rules.
+  openTraining: empty,
+  importTraining: z
+    .object({
+      fileName: z.string().min(1).max(200),
+      /** The file's text (UTF-8). Large exports fit: 100,000 rows is about 6 MB. */
+      content: z.string().max(24 * 1024 * 1024),
+    })
+    .strict(),
+  listTrainingImports: empty,
+  openRules: empty,
+  getRules: empty,
+  saveRule: z.object({ assetTypeId: id, rule: ruleSchema }).strict(),
   // Demo mode only: play the part of the hardware. Refused in live mode.
   demoTapCard: z.object({ uid: z.string().regex(/^[0-9A-F]{8,20}$/) }).strict(),
   demoScanTag: z.object({ tag: z.string().min(1).max(64).regex(/^[\x20-\x7e]+$/) }).strict(),
@@ -291,6 +394,20 @@ export interface ResponseValues {
   saveHardwareConfig: ConfigSaveResult;
   hardwareTest: HardwareTestResult;
   hardwareFrames: FrameLogEntryView[];
+  requestOverride: KioskSnapshot;
+  submitOverridePin: KioskSnapshot;
+  confirmOverride: KioskSnapshot;
+  cancelOverride: KioskSnapshot;
+  openExceptions: KioskSnapshot;
+  listExceptions: ExceptionView[];
+  acknowledgeException: ExceptionView;
+  resolveException: ExceptionView;
+  openTraining: KioskSnapshot;
+  importTraining: TrainingImportView;
+  listTrainingImports: TrainingImportView[];
+  openRules: KioskSnapshot;
+  getRules: AssetTypeRuleView[];
+  saveRule: AssetTypeRuleView;
 }
 
 export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -94,6 +95,29 @@ const videoTrigger = z.discriminatedUnion('kind', [
   z.object({ id, kind: z.literal('usb-relay'), relay: z.number().int().min(1).max(8), pulseMs: z.number().int().min(100).max(10_000).default(500) }).strict(),
 ]);
 
+/** Plain http is for a test server on this machine; anything else must be TLS. */
+const isLoopback = (hostname: string): boolean => hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+
+const trainingPull = z
+  .object({
+    /** The LMS export. Query parameters are never shown as the import's source (they may carry a token). */
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .refine((u) => {
+        const url = new URL(u);
+        return url.protocol === 'https:' || isLoopback(url.hostname);
+      }, 'https only (plain http only to this machine, for tests)')
+      .refine((u) => {
+        const url = new URL(u);
+        return url.username === '' && url.password === '';
+      }, 'put credentials in authHeader, not in the URL'),
+    /** Sent as the Authorization header, e.g. "Bearer …". A secret: masked in views. One line, so it cannot add headers. */
+    authHeader: z.string().min(1).max(4096).regex(/^[^\r\n]+$/, 'one line, such as "Bearer <token>"'),
+    intervalMinutes: z.number().int().min(5).max(1440).default(60),
+  })
+  .strict();
+
 export const terminalConfigSchema = z
   .object({
     schemaVersion: z.literal(TERMINAL_CONFIG_VERSION),
@@ -108,6 +132,12 @@ export const terminalConfigSchema = z
         doorOpenConfirmMs: z.number().int().min(200).max(10_000).default(1500),
         /** A door open longer than this raises a door-left-open exception. */
         doorLeftOpenSeconds: z.number().int().min(5).max(3600).default(60),
+        /** How often loans are checked against their due time. */
+        overdueCheckSeconds: z.number().int().min(1).max(3600).default(60),
+        /** Refusals an armourer may override (suspension, restriction and stock never are by default). */
+        overridableRefusals: z
+          .array(z.enum(['qualification-expired', 'qualification-missing', 'role-required', 'unit-not-authorised', 'limit-reached']))
+          .default(['qualification-expired']),
       })
       .strict()
       .refine((p) => p.idleWarningSeconds < p.idleTimeoutSeconds, 'idleWarningSeconds must be shorter than idleTimeoutSeconds'),
@@ -149,6 +179,15 @@ export const terminalConfigSchema = z
       })
       .strict()
       .default({ policy: 'off', camera: 'CAM-1', triggers: [] }),
+    /** Where training records exports arrive from: a watched folder and/or a scheduled HTTPS pull. */
+    training: z
+      .object({
+        /** Exports dropped here (a share the LMS writes to) are imported, then moved to processed/ or rejected/. */
+        dropFolder: z.string().min(1).max(1024).refine(isAbsolute, 'an absolute folder path such as /srv/training-drop').nullable().default(null),
+        pull: trainingPull.nullable().default(null),
+      })
+      .strict()
+      .default({ dropFolder: null, pull: null }),
   })
   .strict();
 
@@ -215,6 +254,7 @@ export function maskSecrets(config: TerminalConfig): TerminalConfig {
         t.kind === 'webhook' ? { ...t, secret: SECRET_MASK } : t.kind === 'onvif' ? { ...t, password: SECRET_MASK } : t,
       ),
     },
+    training: { ...config.training, pull: config.training.pull && { ...config.training.pull, authHeader: SECRET_MASK } },
   };
 }
 export const SECRET_MASK = '••••••••';
@@ -233,5 +273,18 @@ export function unmaskSecrets(edited: TerminalConfig, saved: TerminalConfig): Te
         return t;
       }),
     },
+    training: { ...edited.training, pull: unmaskPull(edited.training.pull, saved.training.pull) },
   };
+}
+
+type TrainingPullConfig = NonNullable<TerminalConfig['training']['pull']>;
+
+/**
+ * The saved auth header goes back only to the same origin: a masked header left in place
+ * while the URL is pointed elsewhere would otherwise hand the LMS token to another host.
+ * Left masked, the puller refuses to send it and says so.
+ */
+function unmaskPull(edited: TrainingPullConfig | null, saved: TrainingPullConfig | null): TrainingPullConfig | null {
+  if (!edited || edited.authHeader !== SECRET_MASK || !saved) return edited;
+  return new URL(edited.url).origin === new URL(saved.url).origin ? { ...edited, authHeader: saved.authHeader } : edited;
 }

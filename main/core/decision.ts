@@ -1,18 +1,26 @@
-import type { QualificationView, RefusalReason } from '../../preload/contract.ts';
-import { daysBetween, humanDate } from './dates.ts';
+import type { QualificationView, RefusalReason, Role, RuleView } from '../../preload/contract.ts';
+import { addDays, daysBetween, humanDate } from './dates.ts';
 
 export type OfficerStatus = 'active' | 'suspended' | 'restricted';
 
 export interface HeldQualification {
   code: string;
   name: string;
-  expiresOn: string | null; // last valid day, yyyy-mm-dd; null = no expiry
+  awardedOn: string; // yyyy-mm-dd
+  expiresOn: string | null; // last valid day as recorded, yyyy-mm-dd; null = see validityMonths
+  /** The qualification's validity period, for records that carry no expiry date; null = does not expire. */
+  validityMonths: number | null;
 }
 
 export interface DrawDecisionInput {
   officerStatus: OfficerStatus;
+  officerRoles: readonly Role[];
+  officerUnit: string | null;
   assetTypeName: string;
-  required: readonly { code: string; name: string }[];
+  /** The release rule in force for the type. */
+  rule: RuleView;
+  /** Names of the rule's qualifications, for those the officer does not hold (falls back to the code). */
+  qualificationNames: ReadonlyMap<string, string>;
   held: ReadonlyMap<string, HeldQualification>;
   holdingOfType: number;
   maxPerOfficer: number;
@@ -23,14 +31,51 @@ export interface DrawDecisionInput {
 export type DrawDecision = { allowed: true; reasons: [] } | { allowed: false; reasons: RefusalReason[] };
 
 const ARMOURER = 'An armourer can help if you need to deploy now.';
+const ROLE_NAMES: Record<Role, string> = { officer: 'officer', armourer: 'armourer', admin: 'site admin' };
+
+/** yyyy-mm-dd plus whole calendar months, clamped to the month's end (31 Jan + 1 month = 28 Feb). */
+export function addMonths(isoDate: string, months: number): string {
+  const [y = 1970, m = 1, d = 1] = isoDate.split('-').map(Number);
+  const monthIndex = y * 12 + (m - 1) + months;
+  const year = Math.floor(monthIndex / 12);
+  const month = (monthIndex % 12) + 1;
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(Math.min(d, lastDay)).padStart(2, '0')}`;
+}
 
 /**
- * Whether an officer may draw one item of a type, and if not, every reason why.
+ * The last day a held qualification is valid: its recorded expiry if it has one, else the
+ * award date plus the qualification's validity period, else null (it does not expire).
+ */
+export function lastValidDay(held: HeldQualification): string | null {
+  if (held.expiresOn !== null) return held.expiresOn;
+  if (held.validityMonths !== null) return addMonths(held.awardedOn, held.validityMonths);
+  return null;
+}
+
+type Standing = { state: 'missing' } | { state: 'valid' } | { state: 'grace'; expired: string } | { state: 'expired'; expired: string };
+
+/** Where a qualification stands today under a rule's grace period. */
+function standing(held: HeldQualification | undefined, today: string, graceDays: number): Standing {
+  if (!held) return { state: 'missing' };
+  const last = lastValidDay(held);
+  if (last === null || today <= last) return { state: 'valid' };
+  return today <= addDays(last, graceDays) ? { state: 'grace', expired: last } : { state: 'expired', expired: last };
+}
+
+function joinOr(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+/**
+ * Whether an officer may draw one item of a type under its rule, and if not, every reason why.
  * Pure: the caller gathers the facts (inside the draw transaction, so they cannot
  * change between the decision and the intent it authorises).
  */
 export function decideDraw(input: DrawDecisionInput): DrawDecision {
+  const { rule } = input;
   const reasons: RefusalReason[] = [];
+  const nameOf = (code: string) => input.held.get(code)?.name ?? input.qualificationNames.get(code) ?? code;
   if (input.officerStatus === 'suspended') {
     reasons.push({
       code: 'officer-suspended',
@@ -44,19 +89,62 @@ export function decideDraw(input: DrawDecisionInput): DrawDecision {
       advice: 'Equipment cannot be drawn on restricted duties. Speak to your supervisor.',
     });
   }
-  for (const requirement of input.required) {
-    const held = input.held.get(requirement.code);
-    if (!held) {
+  for (const code of rule.allOf) {
+    const s = standing(input.held.get(code), input.today, rule.graceDays);
+    if (s.state === 'missing') {
       reasons.push({
         code: 'qualification-missing',
-        message: `${requirement.name} is not on your training record`,
+        message: `${nameOf(code)} is not on your training record`,
         advice: `If you have passed it, ask the training team to update your record. ${ARMOURER}`,
       });
-    } else if (held.expiresOn !== null && held.expiresOn < input.today) {
+    } else if (s.state === 'expired') {
       reasons.push({
         code: 'qualification-expired',
-        message: `${requirement.name} expired ${humanDate(held.expiresOn)}`,
+        message: `${nameOf(code)} expired ${humanDate(s.expired)}`,
         advice: `Book a refresher with the training team. ${ARMOURER}`,
+      });
+    }
+  }
+  if (rule.anyOf.length > 0) {
+    const standings = rule.anyOf.map((code) => ({ code, s: standing(input.held.get(code), input.today, rule.graceDays) }));
+    if (!standings.some(({ s }) => s.state === 'valid' || s.state === 'grace')) {
+      // One reason for the group: any one of them would do, so listing each as missing would mislead.
+      let latest: { code: string; expired: string } | undefined;
+      for (const { code, s } of standings) {
+        if (s.state === 'expired' && (!latest || s.expired > latest.expired)) latest = { code, expired: s.expired };
+      }
+      const names = rule.anyOf.map(nameOf).join(', ');
+      reasons.push(
+        latest
+          ? {
+              code: 'qualification-expired',
+              message: `Needs one of: ${names} (${nameOf(latest.code)} expired ${humanDate(latest.expired)})`,
+              advice: `Book a refresher with the training team. ${ARMOURER}`,
+            }
+          : {
+              code: 'qualification-missing',
+              message: `Needs one of: ${names}`,
+              advice: `None of them is on your training record. If you have passed one, ask the training team to update your record. ${ARMOURER}`,
+            },
+      );
+    }
+  }
+  const missingRoles = rule.roles.filter((role) => !input.officerRoles.includes(role));
+  if (missingRoles.length > 0) {
+    reasons.push({
+      code: 'role-required',
+      message: `Needs the ${missingRoles.map((r) => ROLE_NAMES[r]).join(' and ')} role${missingRoles.length > 1 ? 's' : ''}`,
+      advice: `${input.assetTypeName} is issued only to officers with that role. Ask an armourer.`,
+    });
+  }
+  if (rule.units.length > 0) {
+    // Case and spacing forgiven: unit names are typed by people in two different systems.
+    const unit = input.officerUnit?.trim().toLowerCase() ?? null;
+    if (unit === null || !rule.units.some((u) => u.trim().toLowerCase() === unit)) {
+      reasons.push({
+        code: 'unit-not-authorised',
+        message: `${input.assetTypeName} is issued only to ${joinOr(rule.units)}${input.officerUnit ? ` (your unit: ${input.officerUnit})` : ' (no unit is on your record)'}`,
+        advice: 'If your unit is wrong on your record, ask your supervisor to correct it. Otherwise ask an armourer.',
       });
     }
   }
@@ -80,25 +168,29 @@ export function decideDraw(input: DrawDecisionInput): DrawDecision {
   return reasons.length === 0 ? { allowed: true, reasons: [] } : { allowed: false, reasons };
 }
 
-/** How a held qualification reads on the officer's home screen. */
-export function describeQualification(held: HeldQualification, today: string, warningDays: number): QualificationView {
-  if (held.expiresOn === null) {
-    return { code: held.code, name: held.name, expiresOn: null, state: 'valid', label: `${held.name}: does not expire` };
-  }
-  const days = daysBetween(today, held.expiresOn);
-  const when = humanDate(held.expiresOn);
+/**
+ * How a held qualification reads on the officer's home screen. `graceDays` is the longest
+ * grace any rule gives it: past its expiry but within that, it still releases something,
+ * so it reads as expiring (with its grace period named) rather than expired.
+ */
+export function describeQualification(held: HeldQualification, today: string, warningDays: number, graceDays = 0): QualificationView {
+  const last = lastValidDay(held);
+  const base = { code: held.code, name: held.name, expiresOn: last };
+  if (last === null) return { ...base, state: 'valid', label: `${held.name}: does not expire` };
+  const days = daysBetween(today, last);
+  const when = humanDate(last);
   if (days < 0) {
-    return { code: held.code, name: held.name, expiresOn: held.expiresOn, state: 'expired', label: `${held.name} expired ${when}` };
+    const graceEnd = addDays(last, graceDays);
+    if (today <= graceEnd) {
+      const left = daysBetween(today, graceEnd);
+      const until = left === 0 ? 'ends today' : left === 1 ? 'ends tomorrow' : `until ${humanDate(graceEnd)}`;
+      return { ...base, state: 'expiring', label: `${held.name} expired ${when} and is in its grace period (${until}): book your refresher` };
+    }
+    return { ...base, state: 'expired', label: `${held.name} expired ${when}` };
   }
   if (days <= warningDays) {
     const inDays = days === 0 ? 'today' : days === 1 ? 'tomorrow' : `in ${days} days`;
-    return {
-      code: held.code,
-      name: held.name,
-      expiresOn: held.expiresOn,
-      state: 'expiring',
-      label: `${held.name} expires ${when} (${inDays}): book your refresher`,
-    };
+    return { ...base, state: 'expiring', label: `${held.name} expires ${when} (${inDays}): book your refresher` };
   }
-  return { code: held.code, name: held.name, expiresOn: held.expiresOn, state: 'valid', label: `${held.name}: valid until ${when}` };
+  return { ...base, state: 'valid', label: `${held.name}: valid until ${when}` };
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { DemoCardView } from '../../preload/contract.ts';
-import { AuditLog } from './audit.ts';
+import { ruleSchema, type DemoCardView, type RuleView } from '../../preload/contract.ts';
+import { AuditLog, canonicalJson } from './audit.ts';
 import type { Db } from './db/database.ts';
 import { addDays, localDate } from './dates.ts';
 import { hashPin, type PinHash } from './pin.ts';
+import { dueAt, legacyRule } from './rules.ts';
 
 const ROLE = z.enum(['officer', 'armourer', 'admin']);
 
@@ -12,7 +13,15 @@ export const demoSiteSchema = z.object({
   terminalName: z.string(),
   qualifications: z.array(z.object({ code: z.string(), name: z.string() })),
   assetTypes: z.array(
-    z.object({ code: z.string(), name: z.string(), category: z.string(), requires: z.array(z.string()), maxPerOfficer: z.number().int().min(1) }),
+    z.object({
+      code: z.string(),
+      name: z.string(),
+      category: z.string(),
+      requires: z.array(z.string()),
+      maxPerOfficer: z.number().int().min(1),
+      /** Version 1 of the type's release rule; when absent, DEMO_RULES or the requirements alone. */
+      rule: ruleSchema.optional(),
+    }),
   ),
   lockerBank: z.object({ name: z.string(), doors: z.number().int().min(1).max(256) }),
   officers: z.array(
@@ -26,6 +35,7 @@ export const demoSiteSchema = z.object({
       // days from the day of seeding until expiry; null = does not expire
       quals: z.record(z.string(), z.number().int().nullable()),
       note: z.string().optional(),
+      unit: z.string().optional(),
     }),
   ),
   assets: z.array(
@@ -40,6 +50,23 @@ export const demoSiteSchema = z.object({
   ),
 });
 export type DemoSite = z.infer<typeof demoSiteSchema>;
+
+/**
+ * Version 1 of the demo types' release rules, as a UK force might set them:
+ * - Taser 7: the annual Taser refresher, no grace (a lapsed Taser officer is not deployed with
+ *   one); back within 12 hours, a long shift with overtime.
+ * - Glock 17: the firearms requalification, no grace; back by 07:00, the end of the night tour,
+ *   so no pistol stays out across a shift change unnoticed.
+ * - Body-worn camera: BWV training with 28 days' grace (low risk, and footage is better captured
+ *   than not); back within 14 hours so footage is docked and uploaded each shift.
+ * - Airwave radio: open to any officer, no return deadline (pool radios go out for as long as needed).
+ */
+export const DEMO_RULES: Readonly<Record<string, RuleView>> = {
+  TASER7: { ...legacyRule(['TASER']), maxLoanHours: 12 },
+  G17: { ...legacyRule(['AFO']), returnBy: '07:00' },
+  BWC: { ...legacyRule(['BWV']), graceDays: 28, maxLoanHours: 14 },
+  RADIO: legacyRule([]),
+};
 
 export function parseDemoSite(json: unknown): DemoSite {
   return demoSiteSchema.parse(json);
@@ -82,6 +109,7 @@ export async function seedDemoSite(db: Db, site: DemoSite, now: Date): Promise<v
       return value;
     };
     const typeIds = new Map<string, number>();
+    const typeRules = new Map<string, RuleView>();
     for (const t of site.assetTypes) {
       const id = Number(
         db.prepare('INSERT INTO asset_types (code, name, category, max_per_officer) VALUES (?, ?, ?, ?)').run(t.code, t.name, t.category, t.maxPerOfficer)
@@ -91,6 +119,11 @@ export async function seedDemoSite(db: Db, site: DemoSite, now: Date): Promise<v
       for (const code of t.requires) {
         db.prepare('INSERT INTO asset_type_requirements (asset_type_id, qualification_id) VALUES (?, ?)').run(id, need(qualIds, code, 'qualification'));
       }
+      // Seeding runs after migration 3, which backfilled rules only for the types that existed then (none).
+      const rule = t.rule ?? DEMO_RULES[t.code] ?? legacyRule(t.requires);
+      for (const code of [...rule.allOf, ...rule.anyOf]) need(qualIds, code, 'qualification');
+      typeRules.set(t.code, rule);
+      db.prepare('INSERT INTO asset_type_rules (asset_type_id, version, rule, created_at, created_by) VALUES (?, 1, ?, ?, NULL)').run(id, canonicalJson(rule), at);
     }
     const bankId = Number(db.prepare('INSERT INTO locker_banks (name, site_id) VALUES (?, ?)').run(site.lockerBank.name, siteId).lastInsertRowid);
     const doorIds = new Map<number, number>();
@@ -100,8 +133,9 @@ export async function seedDemoSite(db: Db, site: DemoSite, now: Date): Promise<v
     const officerIds = new Map<string, number>();
     site.officers.forEach((o, index) => {
       const id = Number(
-        db.prepare('INSERT INTO officers (collar_number, display_name, status, site_id, created_at) VALUES (?, ?, ?, ?, ?)').run(o.collar, o.name, o.status, siteId, at)
-          .lastInsertRowid,
+        db
+          .prepare('INSERT INTO officers (collar_number, display_name, status, site_id, created_at, unit) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(o.collar, o.name, o.status, siteId, at, o.unit ?? null).lastInsertRowid,
       );
       officerIds.set(o.collar, id);
       for (const role of o.roles) db.prepare('INSERT INTO officer_roles (officer_id, role) VALUES (?, ?)').run(id, role);
@@ -127,11 +161,18 @@ export async function seedDemoSite(db: Db, site: DemoSite, now: Date): Promise<v
           .lastInsertRowid,
       );
       if (a.loanTo) {
-        const drawn = new Date(now.getTime() - 3 * 3600_000).toISOString();
-        db.prepare('INSERT INTO loans (asset_id, officer_id, drawn_at) VALUES (?, ?, ?)').run(assetId, need(officerIds, a.loanTo, 'officer'), drawn);
+        const drawn = new Date(now.getTime() - 3 * 3600_000);
+        const rule = typeRules.get(a.type);
+        const due = rule ? dueAt(drawn, rule) : null;
+        db.prepare('INSERT INTO loans (asset_id, officer_id, drawn_at, due_at) VALUES (?, ?, ?, ?)').run(
+          assetId,
+          need(officerIds, a.loanTo, 'officer'),
+          drawn.toISOString(),
+          due?.toISOString() ?? null,
+        );
       }
     }
-    audit.append({ actor: 'system', action: 'site.seeded-demo', subject: `site:${siteId}`, details: { officers: site.officers.length, assets: site.assets.length } }, now);
+    audit.append({ actor: 'system', action: 'site.seeded-demo', subject: `site:${siteId}`, details: { officers: site.officers.length, assets: site.assets.length, rules: typeRules.size } }, now);
   }).immediate();
 }
 

@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import type { RefusalReason, ReturnCondition } from '../../preload/contract.ts';
 import type { AuditLog } from './audit.ts';
 import type { Db } from './db/database.ts';
 import type { Eligibility } from './eligibility.ts';
 import type { Clock, DoorSensors } from './ports.ts';
+import { dueAt } from './rules.ts';
 
 export type IntentState = 'pending' | 'open' | 'closed' | 'completed' | 'cancelled' | 'failed';
 export const ACTIVE_INTENT_STATES: readonly IntentState[] = ['pending', 'open', 'closed'];
@@ -28,7 +30,22 @@ export interface IntentChange {
 
 export type BeginResult =
   | { ok: true; intent: DoorIntent }
-  | { ok: false; kind: 'refused' | 'conflict' | 'not-found'; message: string; reasons?: RefusalReason[] };
+  | { ok: false; kind: 'refused' | 'conflict' | 'not-found' | 'forbidden'; message: string; reasons?: RefusalReason[] };
+
+/** How long an armourer's override stays usable: it authorises a draw now, not later in the shift. */
+export const OVERRIDE_LIFETIME_MS = 10 * 60_000;
+
+/** The refusal an override was granted against, as stored (the decision's reasons); only the codes matter here. */
+const storedRefusalSchema = z.array(z.object({ code: z.string() }).loose());
+
+interface OverrideRow {
+  id: number;
+  officerId: number;
+  assetTypeId: number;
+  refusal: string;
+  createdAt: string;
+  usedByIntent: number | null;
+}
 
 const INTENT_SELECT = `
   SELECT i.id, i.kind, i.door_id AS doorId, d.number AS doorNumber, i.asset_id AS assetId, t.name AS assetTypeName,
@@ -72,9 +89,19 @@ export class DoorTransactions {
             AND NOT EXISTS (SELECT 1 FROM door_intents i WHERE i.door_id = d.id AND i.state IN ('pending', 'open', 'closed'))
           ORDER BY a.door_id LIMIT 1`,
       ),
-      insertIntent: db.prepare<[string, number, number, number, number | null, string, string]>(
-        `INSERT INTO door_intents (kind, door_id, asset_id, officer_id, loan_id, state, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      insertIntent: db.prepare<[string, number, number, number, number | null, number | null, number | null, string, string]>(
+        `INSERT INTO door_intents (kind, door_id, asset_id, officer_id, loan_id, rule_version, override_id, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      ),
+      override: db.prepare<[number], OverrideRow>(
+        `SELECT id, officer_id AS officerId, asset_type_id AS assetTypeId, refusal, created_at AS createdAt, used_by_intent AS usedByIntent
+           FROM overrides WHERE id = ?`,
+      ),
+      // Guarded on used_by_intent IS NULL as well: one override, one draw, whatever the caller does.
+      useOverride: db.prepare<[number, number]>('UPDATE overrides SET used_by_intent = ? WHERE id = ? AND used_by_intent IS NULL'),
+      intentRule: db.prepare<[number], { assetTypeId: number; ruleVersion: number | null }>(
+        `SELECT a.asset_type_id AS assetTypeId, i.rule_version AS ruleVersion
+           FROM door_intents i JOIN assets a ON a.id = i.asset_id WHERE i.id = ?`,
       ),
       openLoanOfAsset: db.prepare<[number], { id: number; officerId: number }>(
         'SELECT id, officer_id AS officerId FROM loans WHERE asset_id = ? AND returned_at IS NULL',
@@ -93,7 +120,9 @@ export class DoorTransactions {
       closeLoan: db.prepare<[string, string, number, number | null]>(
         'UPDATE loans SET returned_at = ?, return_condition = ?, return_intent_id = ? WHERE id = ? AND returned_at IS NULL',
       ),
-      insertLoan: db.prepare<[number, number, string, number]>('INSERT INTO loans (asset_id, officer_id, drawn_at, draw_intent_id) VALUES (?, ?, ?, ?)'),
+      insertLoan: db.prepare<[number, number, string, number, string | null]>(
+        'INSERT INTO loans (asset_id, officer_id, drawn_at, draw_intent_id, due_at) VALUES (?, ?, ?, ?, ?)',
+      ),
       setIntentLoan: db.prepare<[number, number]>('UPDATE door_intents SET loan_id = ? WHERE id = ?'),
       setAsset: db.prepare<[string, number | null, string, number]>('UPDATE assets SET status = ?, door_id = ?, updated_at = ? WHERE id = ?'),
       setIntentState: db.prepare<[string, string | null, string, number]>(
@@ -110,37 +139,95 @@ export class DoorTransactions {
     return this.active.all(this.bankId);
   }
 
-  /** Step 1 of a draw: decide, pick an item behind a door, and commit the intent. */
-  beginDraw(officerId: number, assetTypeId: number): BeginResult {
+  /**
+   * Step 1 of a draw: decide, pick an item behind a door, and commit the intent with the rule
+   * version it was decided under. With `overrideId`, an armourer's override (for this officer
+   * and type, unused, and recent) excuses those of the reasons it was granted against which
+   * policy lets an armourer override; any other reason still refuses. The draw spends it.
+   */
+  beginDraw(officerId: number, assetTypeId: number, overrideId?: number): BeginResult {
     return this.db
       .transaction((): BeginResult => {
         const verdict = this.eligibility.decide(officerId, assetTypeId);
         if (!verdict) return { ok: false, kind: 'not-found', message: 'That kind of equipment is not known here.' };
-        if (!verdict.decision.allowed) {
+        let excused = new Set<string>();
+        if (overrideId !== undefined) {
+          const checked = this.checkOverride(overrideId, officerId, assetTypeId);
+          if (!checked.ok) {
+            this.audit.append(
+              { actor: `officer:${officerId}`, action: 'draw.override-rejected', subject: `asset-type:${assetTypeId}`, details: { override: overrideId, why: checked.message } },
+              this.clock.now(),
+            );
+            return { ok: false, kind: 'forbidden', message: checked.message };
+          }
+          excused = checked.excused;
+        }
+        const remaining = verdict.decision.reasons.filter((r) => !excused.has(r.code));
+        if (remaining.length > 0) {
           this.audit.append(
             {
               actor: `officer:${officerId}`,
               action: 'draw.refused',
               subject: `asset-type:${assetTypeId}`,
-              details: { reasons: verdict.decision.reasons.map((r) => ({ code: r.code, message: r.message })) },
+              details: {
+                reasons: remaining.map((r) => ({ code: r.code, message: r.message })),
+                ruleVersion: verdict.ruleVersion,
+                override: overrideId ?? null,
+              },
             },
             this.clock.now(),
           );
-          return { ok: false, kind: 'refused', message: verdict.decision.reasons.map((r) => r.message).join('; '), reasons: verdict.decision.reasons };
+          const message = remaining.map((r) => r.message).join('; ');
+          return {
+            ok: false,
+            kind: 'refused',
+            message: overrideId === undefined ? message : `The override does not cover this: ${message}`,
+            reasons: remaining,
+          };
         }
         const pick = this.sql.pickForDraw.get(assetTypeId, this.bankId);
         if (!pick) return { ok: false, kind: 'conflict', message: `No ${verdict.type.name} is free in the lockers right now.` };
         const now = this.clock.now().toISOString();
         this.sql.setAsset.run('issuing', pick.doorId, now, pick.assetId);
-        const intentId = Number(this.sql.insertIntent.run('draw', pick.doorId, pick.assetId, officerId, null, now, now).lastInsertRowid);
+        const intentId = Number(
+          this.sql.insertIntent.run('draw', pick.doorId, pick.assetId, officerId, null, verdict.ruleVersion, overrideId ?? null, now, now).lastInsertRowid,
+        );
+        if (overrideId !== undefined && this.sql.useOverride.run(intentId, overrideId).changes !== 1) {
+          // checkOverride saw it unused inside this same transaction, so this cannot happen.
+          throw new Error(`override ${overrideId} was spent inside the draw's own transaction`);
+        }
         const intent = this.mustGet(intentId);
         this.audit.append(
-          { actor: `officer:${officerId}`, action: 'draw.intent', subject: `asset:${pick.assetId}`, details: { intent: intentId, door: intent.doorNumber } },
+          {
+            actor: `officer:${officerId}`,
+            action: 'draw.intent',
+            subject: `asset:${pick.assetId}`,
+            details: { intent: intentId, door: intent.doorNumber, ruleVersion: verdict.ruleVersion, override: overrideId ?? null },
+          },
           this.clock.now(),
         );
         return { ok: true, intent };
       })
       .immediate();
+  }
+
+  /** Whether an override may be used for this draw, and which refusal codes it excuses. */
+  private checkOverride(overrideId: number, officerId: number, assetTypeId: number): { ok: true; excused: Set<string> } | { ok: false; message: string } {
+    const row = this.sql.override.get(overrideId);
+    // One message for "no such override" and "someone else's": nothing to learn by guessing ids.
+    if (!row || row.officerId !== officerId || row.assetTypeId !== assetTypeId) {
+      return { ok: false, message: 'That override is not for you and this equipment. Ask an armourer.' };
+    }
+    if (row.usedByIntent !== null) return { ok: false, message: 'That override has already been used for a draw. Ask an armourer for a new one.' };
+    const ageMs = this.clock.now().getTime() - Date.parse(row.createdAt);
+    if (!(ageMs >= 0 && ageMs <= OVERRIDE_LIFETIME_MS)) {
+      return { ok: false, message: `That override has lapsed: an override is good for ${OVERRIDE_LIFETIME_MS / 60_000} minutes. Ask an armourer for a new one.` };
+    }
+    const stored = storedRefusalSchema.safeParse(safeJson(row.refusal));
+    if (!stored.success) return { ok: false, message: 'That override cannot be read. Ask an armourer for a new one.' };
+    // Only what the armourer saw refused AND what policy lets an armourer override, never more.
+    const overridable = new Set<string>(this.eligibility.overridableRefusals);
+    return { ok: true, excused: new Set(stored.data.map((r) => r.code).filter((code) => overridable.has(code))) };
   }
 
   /**
@@ -160,7 +247,7 @@ export class DoorTransactions {
         const free = this.sql.freeDoors.all(this.bankId).find((d) => !occupiedDoorNumbers.has(d.number));
         if (!free) return { ok: false, kind: 'conflict', message: 'Every locker door is full. Hand the item to an armourer.' };
         const now = this.clock.now().toISOString();
-        const intentId = Number(this.sql.insertIntent.run('return', free.doorId, assetId, officerId, loan.id, now, now).lastInsertRowid);
+        const intentId = Number(this.sql.insertIntent.run('return', free.doorId, assetId, officerId, loan.id, null, null, now, now).lastInsertRowid);
         this.audit.append(
           { actor: `officer:${officerId}`, action: 'return.intent', subject: `asset:${assetId}`, details: { intent: intentId, door: free.number, loan: loan.id } },
           this.clock.now(),
@@ -264,7 +351,7 @@ export class DoorTransactions {
           this.setAsset(intent.assetId, 'available', intent.doorId);
           return { state: 'cancelled', outcome: `${how} with the item still inside`, action: 'draw.cancelled' };
         }
-        const loanId = Number(this.sql.insertLoan.run(intent.assetId, intent.officerId, now, intent.id).lastInsertRowid);
+        const loanId = Number(this.sql.insertLoan.run(intent.assetId, intent.officerId, now, intent.id, this.dueAtFor(intent.id, new Date(now))).lastInsertRowid);
         this.sql.setIntentLoan.run(loanId, intent.id);
         this.setAsset(intent.assetId, 'on-loan', null);
         return { state: 'completed', outcome: `${how}: item taken`, action: 'draw.completed', details: { loan: loanId } };
@@ -272,6 +359,14 @@ export class DoorTransactions {
       if (itemPresent === false) return { state: 'cancelled', outcome: `${how} without the item`, action: 'return.cancelled' };
       return { state: 'closed', outcome: `${how} with the item inside`, action: 'return.item-in' };
     });
+  }
+
+  /** When the loan of a draw falls due, from the rule version its intent was decided under. */
+  private dueAtFor(intentId: number, drawnAt: Date): string | null {
+    const row = this.sql.intentRule.get(intentId);
+    if (!row || row.ruleVersion === null) return null;
+    const rule = this.eligibility.rules.byVersion(row.assetTypeId, row.ruleVersion);
+    return rule ? (dueAt(drawnAt, rule)?.toISOString() ?? null) : null;
   }
 
   private setAsset(assetId: number, status: string, doorId: number | null): void {
@@ -318,5 +413,13 @@ export class DoorTransactions {
     const intent = this.byId.get(id);
     if (!intent) throw new Error(`door intent ${id} vanished inside its own transaction`);
     return intent;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }

@@ -1,76 +1,133 @@
-import type { DrawOptionView, QualificationView } from '../../preload/contract.ts';
+import type { DrawOptionView, QualificationView, RefusalReason, RuleView } from '../../preload/contract.ts';
+import { AuditLog } from './audit.ts';
 import { localDate } from './dates.ts';
-import { decideDraw, describeQualification, type DrawDecision } from './decision.ts';
+import { decideDraw, describeQualification, type DrawDecision, type HeldQualification } from './decision.ts';
 import type { Clock } from './ports.ts';
-import type { AssetTypeRecord, Records } from './records.ts';
+import type { AssetTypeRecord, OfficerRecord, Records } from './records.ts';
+import { legacyRule, RuleStore } from './rules.ts';
+
+export interface EligibilityOptions {
+  /** Where the rules are read; by default a store on the records' database. */
+  rules?: RuleStore;
+  /**
+   * Refusal codes an armourer may override (site policy). Empty by default: nothing is
+   * overridable unless the terminal says so.
+   */
+  overridableRefusals?: readonly RefusalReason['code'][];
+}
+
+export interface Verdict {
+  type: AssetTypeRecord;
+  decision: DrawDecision;
+  /** The rule version decided under; null for a type with no stored rule (its requirements decided). */
+  ruleVersion: number | null;
+}
 
 /** Gathers the facts for the decision engine from the records: one place for home screen and draw alike. */
 export class Eligibility {
+  readonly rules: RuleStore;
+  readonly overridableRefusals: readonly RefusalReason['code'][];
+
   constructor(
     private readonly records: Records,
     private readonly clock: Clock,
     private readonly expiryWarningDays: number,
-  ) {}
+    options: EligibilityOptions = {},
+  ) {
+    this.rules = options.rules ?? new RuleStore(records.db, new AuditLog(records.db), clock);
+    this.overridableRefusals = [...(options.overridableRefusals ?? [])];
+  }
+
+  /** Whether policy lets an armourer override this refusal: refused, and for overridable reasons only. */
+  isOverridable(decision: DrawDecision): boolean {
+    return !decision.allowed && decision.reasons.every((r) => this.overridableRefusals.includes(r.code));
+  }
 
   /** Every asset type with whether this officer may draw it now, and why not. */
   drawOptions(officerId: number): DrawOptionView[] {
-    const facts = this.facts(officerId);
-    if (!facts) return [];
+    const officer = this.records.officer(officerId);
+    if (!officer) return [];
+    const held = this.heldByCode(officerId);
+    const holdingsByType = new Map<number, number>();
+    for (const h of this.records.holdings(officerId)) holdingsByType.set(h.assetTypeId, (holdingsByType.get(h.assetTypeId) ?? 0) + 1);
+    const available = this.records.availableByType();
+    const rules = this.rules.currentAll();
+    const names = this.records.qualificationNames();
+    const today = localDate(this.clock.now());
     return this.records.assetTypes().map((type) => {
-      const decision = this.decideWith(facts, type);
+      const decision = decideDraw({
+        officerStatus: officer.status,
+        officerRoles: officer.roles,
+        officerUnit: officer.unit,
+        assetTypeName: type.name,
+        rule: this.ruleFor(type, rules.get(type.id)).rule,
+        qualificationNames: names,
+        held,
+        holdingOfType: holdingsByType.get(type.id) ?? 0,
+        maxPerOfficer: type.maxPerOfficer,
+        availableCount: available.get(type.id) ?? 0,
+        today,
+      });
       return {
         assetTypeId: type.id,
         name: type.name,
         category: type.category,
-        availableCount: facts.available.get(type.id) ?? 0,
+        availableCount: available.get(type.id) ?? 0,
         allowed: decision.allowed,
         reasons: decision.reasons,
+        overridable: this.isOverridable(decision),
       };
     });
   }
 
-  /** One type only: the draw path, so it reads just that type's counts. */
-  decide(officerId: number, assetTypeId: number): { type: AssetTypeRecord; decision: DrawDecision } | undefined {
+  /** One type only: the draw path, so it reads just that type's rule and counts. */
+  decide(officerId: number, assetTypeId: number): Verdict | undefined {
     const officer = this.records.officer(officerId);
     const type = this.records.assetType(assetTypeId);
     if (!officer || !type) return undefined;
+    const { version, rule } = this.ruleFor(type, this.rules.current(assetTypeId));
+    const held = this.heldByCode(officerId);
     const decision = decideDraw({
       officerStatus: officer.status,
+      officerRoles: officer.roles,
+      officerUnit: officer.unit,
       assetTypeName: type.name,
-      required: type.required,
-      held: new Map(this.records.qualifications(officerId).map((q) => [q.code, q])),
+      rule,
+      qualificationNames: this.namesNotHeld(rule, held),
+      held,
       holdingOfType: this.records.holdingOfType(officerId, assetTypeId),
       maxPerOfficer: type.maxPerOfficer,
       availableCount: this.records.availableOfType(assetTypeId),
       today: localDate(this.clock.now()),
     });
-    return { type, decision };
+    return { type, decision, ruleVersion: version };
   }
 
   qualifications(officerId: number): QualificationView[] {
     const today = localDate(this.clock.now());
-    return this.records.qualifications(officerId).map((q) => describeQualification(q, today, this.expiryWarningDays));
+    // A qualification in grace under any rule still releases something, so it reads as in grace.
+    const grace = new Map<string, number>();
+    for (const { rule } of this.rules.currentAll().values()) {
+      for (const code of [...rule.allOf, ...rule.anyOf]) grace.set(code, Math.max(grace.get(code) ?? 0, rule.graceDays));
+    }
+    return this.records.qualifications(officerId).map((q) => describeQualification(q, today, this.expiryWarningDays, grace.get(q.code) ?? 0));
   }
 
-  private facts(officerId: number) {
-    const officer = this.records.officer(officerId);
-    if (!officer) return undefined;
-    const held = new Map(this.records.qualifications(officerId).map((q) => [q.code, q]));
-    const holdingsByType = new Map<number, number>();
-    for (const h of this.records.holdings(officerId)) holdingsByType.set(h.assetTypeId, (holdingsByType.get(h.assetTypeId) ?? 0) + 1);
-    return { officer, held, holdingsByType, available: this.records.availableByType(), today: localDate(this.clock.now()) };
+  /**
+   * The rule in force, or for a type with no stored rule (one added outside the rules
+   * screen since migration 3) the rule its requirements imply: never "no rule, no checks".
+   */
+  private ruleFor(type: AssetTypeRecord, stored: { version: number; rule: RuleView } | undefined): { version: number | null; rule: RuleView } {
+    return stored ?? { version: null, rule: legacyRule(type.required.map((r) => r.code)) };
   }
 
-  private decideWith(facts: NonNullable<ReturnType<Eligibility['facts']>>, type: AssetTypeRecord): DrawDecision {
-    return decideDraw({
-      officerStatus: facts.officer.status,
-      assetTypeName: type.name,
-      required: type.required,
-      held: facts.held,
-      holdingOfType: facts.holdingsByType.get(type.id) ?? 0,
-      maxPerOfficer: type.maxPerOfficer,
-      availableCount: facts.available.get(type.id) ?? 0,
-      today: facts.today,
-    });
+  private heldByCode(officerId: OfficerRecord['id']): Map<string, HeldQualification> {
+    return new Map(this.records.qualifications(officerId).map((q) => [q.code, q]));
+  }
+
+  /** Names are needed only to word a refusal for what the officer does not hold: skip the query otherwise. */
+  private namesNotHeld(rule: RuleView, held: ReadonlyMap<string, HeldQualification>): Map<string, string> {
+    const missing = [...rule.allOf, ...rule.anyOf].filter((code) => !held.has(code));
+    return missing.length === 0 ? new Map() : this.records.qualificationNames(missing);
   }
 }

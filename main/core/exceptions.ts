@@ -2,7 +2,15 @@ import type { AuditLog } from './audit.ts';
 import type { Db } from './db/database.ts';
 import type { Clock } from './ports.ts';
 
-export type ExceptionKind = 'forced-door' | 'door-left-open' | 'video-trigger-failed' | 'device-offline';
+export type ExceptionKind =
+  | 'forced-door'
+  | 'door-left-open'
+  | 'video-trigger-failed'
+  | 'device-offline'
+  | 'override-used'
+  | 'overdue'
+  | 'quarantine'
+  | 'wrong-item';
 
 export interface ExceptionRecord {
   id: number;
@@ -11,7 +19,24 @@ export interface ExceptionRecord {
   message: string;
   state: 'open' | 'acknowledged' | 'resolved';
   raisedAt: string;
+  acknowledgedBy: string | null;
+  acknowledgedAt: string | null;
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  resolutionNote: string | null;
 }
+
+export type ExceptionFilter = { state: 'open' | 'acknowledged' | 'resolved' | 'unresolved' | 'all'; kind: string | null };
+
+const SELECT = `
+  SELECT e.id, e.kind, e.subject, e.message, e.state, e.raised_at AS raisedAt,
+         ack.collar_number || ' ' || ack.display_name AS acknowledgedBy, e.acknowledged_at AS acknowledgedAt,
+         res.collar_number || ' ' || res.display_name AS resolvedBy, e.resolved_at AS resolvedAt, e.resolution_note AS resolutionNote
+    FROM exceptions e
+    LEFT JOIN officers ack ON ack.id = e.acknowledged_by
+    LEFT JOIN officers res ON res.id = e.resolved_by`;
+
+export class ExceptionStateError extends Error {}
 
 /**
  * Things an armourer must look at, raised by the terminal itself. One open exception per
@@ -29,9 +54,7 @@ export class Exceptions {
   ) {
     this.openOne = db.prepare<[string, string], { id: number }>("SELECT id FROM exceptions WHERE kind = ? AND subject = ? AND state != 'resolved' LIMIT 1");
     this.insert = db.prepare('INSERT INTO exceptions (kind, subject, message, details, raised_at) VALUES (?, ?, ?, ?, ?)');
-    this.recentRows = db.prepare<[number], ExceptionRecord>(
-      'SELECT id, kind, subject, message, state, raised_at AS raisedAt FROM exceptions ORDER BY id DESC LIMIT ?',
-    );
+    this.recentRows = db.prepare<[number], ExceptionRecord>(`${SELECT} ORDER BY e.id DESC LIMIT ?`);
   }
 
   /** Raise unless the same kind is already open for the subject; returns the new id, or null. */
@@ -49,5 +72,59 @@ export class Exceptions {
 
   recent(limit = 20): ExceptionRecord[] {
     return this.recentRows.all(limit);
+  }
+
+  /** The queue as an armourer filters it: newest first. */
+  list(filter: ExceptionFilter, limit = 200): ExceptionRecord[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (filter.state === 'unresolved') where.push("e.state != 'resolved'");
+    else if (filter.state !== 'all') {
+      where.push('e.state = ?');
+      params.push(filter.state);
+    }
+    if (filter.kind) {
+      where.push('e.kind = ?');
+      params.push(filter.kind);
+    }
+    params.push(limit);
+    return this.db.prepare<(string | number)[], ExceptionRecord>(`${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT ?`).all(...params);
+  }
+
+  get(id: number): ExceptionRecord | undefined {
+    return this.db.prepare<[number], ExceptionRecord>(`${SELECT} WHERE e.id = ?`).get(id);
+  }
+
+  /** "I have seen it": an open exception is acknowledged by the armourer who looked. */
+  acknowledge(id: number, officerId: number): ExceptionRecord {
+    return this.move(id, officerId, ['open'], () => {
+      this.db.prepare("UPDATE exceptions SET state = 'acknowledged', acknowledged_by = ?, acknowledged_at = ? WHERE id = ?").run(officerId, this.clock.now().toISOString(), id);
+      return { action: 'exception.acknowledged', details: {} };
+    });
+  }
+
+  /** Closed with a note saying what was done; open or acknowledged exceptions can be resolved. */
+  resolve(id: number, officerId: number, note: string): ExceptionRecord {
+    return this.move(id, officerId, ['open', 'acknowledged'], () => {
+      this.db
+        .prepare("UPDATE exceptions SET state = 'resolved', resolved_by = ?, resolved_at = ?, resolution_note = ? WHERE id = ?")
+        .run(officerId, this.clock.now().toISOString(), note, id);
+      return { action: 'exception.resolved', details: { note } };
+    });
+  }
+
+  private move(id: number, officerId: number, from: ExceptionRecord['state'][], apply: () => { action: string; details: Record<string, unknown> }): ExceptionRecord {
+    return this.db
+      .transaction(() => {
+        const current = this.get(id);
+        if (!current) throw new ExceptionStateError(`There is no exception ${id}.`);
+        if (!from.includes(current.state)) throw new ExceptionStateError(`Exception ${id} is already ${current.state}.`);
+        const { action, details } = apply();
+        this.audit.append({ actor: `officer:${officerId}`, action, subject: current.subject, details: { exception: id, kind: current.kind, ...details } }, this.clock.now());
+        const after = this.get(id);
+        if (!after) throw new Error('exception vanished');
+        return after;
+      })
+      .immediate();
   }
 }

@@ -1,5 +1,6 @@
 import type {
   ApiError,
+  RefusalReason,
   DemoCardView,
   DeviceHealthView,
   HardwareView,
@@ -7,6 +8,7 @@ import type {
   KioskSnapshot,
   RequestInput,
   RequestName,
+  Role,
   ResponseValues,
   Result,
   ReturnCondition,
@@ -20,9 +22,11 @@ import { DoorTransactions, type DoorIntent, type IntentChange } from './door-tra
 import { Eligibility } from './eligibility.ts';
 import type { KioskService } from './kiosk-service.ts';
 import { DoorWatch } from './door-watch.ts';
-import { Exceptions } from './exceptions.ts';
+import { Exceptions, ExceptionStateError, type ExceptionRecord } from './exceptions.ts';
 import type { CardReaderPort, Clock, DemoRoom, DoorSensors, HardwareAdmin, LockerBankPort, ScannerPort, VideoPort } from './ports.ts';
 import { Records } from './records.ts';
+import { RuleError, RuleStore } from './rules.ts';
+import { TrainingImports } from './training-import.ts';
 import { ServiceOpenings } from './service-openings.ts';
 
 export interface KioskPolicy {
@@ -33,6 +37,9 @@ export interface KioskPolicy {
   /** How long after the unlock frame the door must read open before the draw is called off. */
   doorOpenConfirmMs: number;
   doorLeftOpenSeconds: number;
+  overdueCheckSeconds: number;
+  /** Refusal reasons an armourer may override; everything else (suspension, quarantine...) may not be. */
+  overridableRefusals: readonly RefusalReason['code'][];
 }
 
 /** Every device's health, for the status bar and device-offline exceptions. */
@@ -58,10 +65,21 @@ export interface KioskDeps {
   log: (line: string) => void;
 }
 
+/** An override in progress: the officer asked, an armourer is authenticating, then gives a reason. */
+interface OverrideState {
+  kind: 'override';
+  assetTypeId: number;
+  step: 'armourer-card' | 'armourer-pin' | 'reason';
+  armourerCard: string | null;
+  armourerId: number | null;
+  message: string | null;
+}
+
 type SessionScreen =
   | { kind: 'home'; message: string | null }
   | { kind: 'door'; intentId: number }
-  | Extract<ScreenView, { kind: 'draw-done' | 'return-done' | 'problem' | 'hardware' }>;
+  | OverrideState
+  | Extract<ScreenView, { kind: 'draw-done' | 'return-done' | 'problem' | 'hardware' | 'exceptions' | 'training' | 'rules' }>;
 
 type Phase =
   | { kind: 'idle' }
@@ -92,6 +110,9 @@ export class Kiosk implements KioskService {
   readonly exceptions: Exceptions;
   private readonly serviceOpenings: ServiceOpenings;
   private readonly doorWatch: DoorWatch;
+  readonly rules: RuleStore;
+  readonly training: TrainingImports;
+  private overdueTimer: NodeJS.Timeout | null = null;
   private capture: { kind: 'card' | 'scan'; resolve: (code: string | null) => void } | null = null;
   private phase: Phase = { kind: 'idle' };
   private readonly listeners = new Set<(snapshot: KioskSnapshot) => void>();
@@ -111,7 +132,12 @@ export class Kiosk implements KioskService {
     this.records = new Records(deps.db);
     this.audit = new AuditLog(deps.db);
     this.auth = new Authenticator(deps.db, this.audit, deps.clock, deps.policy.lockout);
-    this.eligibility = new Eligibility(this.records, deps.clock, deps.policy.expiryWarningDays);
+    this.rules = new RuleStore(deps.db, this.audit, deps.clock);
+    this.training = new TrainingImports(deps.db, this.audit, deps.clock);
+    this.eligibility = new Eligibility(this.records, deps.clock, deps.policy.expiryWarningDays, {
+      rules: this.rules,
+      overridableRefusals: deps.policy.overridableRefusals,
+    });
     this.doors = new DoorTransactions(deps.db, this.audit, deps.clock, this.eligibility, deps.bankId);
     this.exceptions = new Exceptions(deps.db, this.audit, deps.clock);
     this.serviceOpenings = new ServiceOpenings(deps.db, this.audit, deps.clock, deps.bankId);
@@ -138,12 +164,15 @@ export class Kiosk implements KioskService {
       }),
     );
     this.onDeviceHealth();
+    this.checkOverdue();
+    this.overdueTimer = setInterval(() => this.checkOverdue(), this.deps.policy.overdueCheckSeconds * 1000);
     if (this.deps.demo) this.unsubscribers.push(this.deps.demo.room.onChange(() => this.push()));
     this.push();
   }
 
   stop(): void {
     this.stopped = true;
+    if (this.overdueTimer) clearInterval(this.overdueTimer);
     this.capture?.resolve(null);
     this.clearIdle();
     for (const off of this.unsubscribers.splice(0)) off();
@@ -218,7 +247,186 @@ export class Kiosk implements KioskService {
       const admin = this.requireAdmin();
       return admin.ok ? { ok: true, value: admin.value.hardware.frames(since) } : admin;
     },
+    requestOverride: ({ assetTypeId }) => this.answer(this.requestOverride(assetTypeId)),
+    submitOverridePin: async ({ pin }) => this.answer(await this.submitOverridePin(pin)),
+    confirmOverride: async ({ reasonCode, note }) => this.answer(await this.confirmOverride(reasonCode, note)),
+    cancelOverride: () => {
+      const session = this.session();
+      if (session?.screen.kind === 'override') this.setScreen({ kind: 'home', message: 'Override cancelled: nothing was issued.' });
+      return this.answer({ ok: true, value: null });
+    },
+    openExceptions: () => {
+      const who = this.requireRole(['armourer', 'admin'], 'Only an armourer can see the exceptions queue.');
+      if (!who.ok) return who;
+      this.setScreen({ kind: 'exceptions' });
+      return this.answer({ ok: true, value: null });
+    },
+    listExceptions: (filter) => {
+      const who = this.requireRole(['armourer', 'admin'], 'Only an armourer can see the exceptions queue.');
+      return who.ok ? { ok: true, value: this.exceptions.list(filter) } : who;
+    },
+    acknowledgeException: ({ id: exceptionId }) => {
+      const who = this.requireRole(['armourer', 'admin'], 'Only an armourer can acknowledge exceptions.');
+      if (!who.ok) return who;
+      return this.exceptionChange(() => this.exceptions.acknowledge(exceptionId, who.value));
+    },
+    resolveException: ({ id: exceptionId, note }) => {
+      const who = this.requireRole(['armourer', 'admin'], 'Only an armourer can resolve exceptions.');
+      if (!who.ok) return who;
+      return this.exceptionChange(() => this.exceptions.resolve(exceptionId, who.value, note));
+    },
+    openTraining: () => {
+      const who = this.requireRole(['admin'], 'Only a site admin can import training records.');
+      if (!who.ok) return who;
+      this.setScreen({ kind: 'training' });
+      return this.answer({ ok: true, value: null });
+    },
+    importTraining: ({ fileName, content }) => {
+      const who = this.requireRole(['admin'], 'Only a site admin can import training records.');
+      if (!who.ok) return who;
+      const view = this.training.importText({ fileName, content, source: 'upload', officerId: who.value });
+      this.push();
+      return { ok: true, value: view };
+    },
+    listTrainingImports: () => {
+      const who = this.requireRole(['admin'], 'Only a site admin can see training imports.');
+      return who.ok ? { ok: true, value: this.training.list() } : who;
+    },
+    openRules: () => {
+      const who = this.requireRole(['admin'], 'Only a site admin can edit release rules.');
+      if (!who.ok) return who;
+      this.setScreen({ kind: 'rules' });
+      return this.answer({ ok: true, value: null });
+    },
+    getRules: () => {
+      const who = this.requireRole(['admin'], 'Only a site admin can see release rules.');
+      return who.ok ? { ok: true, value: this.rules.list() } : who;
+    },
+    saveRule: ({ assetTypeId, rule }) => {
+      const who = this.requireRole(['admin'], 'Only a site admin can edit release rules.');
+      if (!who.ok) return who;
+      try {
+        const saved = this.rules.save(who.value, assetTypeId, rule);
+        this.push();
+        return { ok: true, value: saved };
+      } catch (error) {
+        if (error instanceof RuleError) return fail('invalid-request', error.message);
+        throw error;
+      }
+    },
   };
+
+  private exceptionChange(change: () => ExceptionRecord): Result<ExceptionRecord> {
+    try {
+      const record = change();
+      this.push();
+      return { ok: true, value: record };
+    } catch (error) {
+      if (error instanceof ExceptionStateError) return fail('conflict', error.message);
+      throw error;
+    }
+  }
+
+  /** The signed-in officer's id, if they hold one of the roles. Checked here, in main, on every call. */
+  private requireRole(roles: readonly Role[], refusal: string): Result<number> {
+    const session = this.session();
+    if (!session) return fail('forbidden', 'Sign in first.');
+    const held = this.records.officer(session.officerId)?.roles ?? [];
+    if (!roles.some((r) => held.includes(r))) return fail('forbidden', refusal);
+    return { ok: true, value: session.officerId };
+  }
+
+  // --- override of a refused draw -------------------------------------------
+
+  private requestOverride(assetTypeId: number): Result<null> {
+    const session = this.session();
+    if (!session) return fail('forbidden', 'Sign in first.');
+    if (session.screen.kind === 'door') return fail('conflict', 'Finish with the open door first.');
+    const option = this.eligibility.drawOptions(session.officerId).find((o) => o.assetTypeId === assetTypeId);
+    if (!option) return fail('not-found', 'That kind of equipment is not known here.');
+    if (option.allowed) return fail('conflict', `You may draw a ${option.name} without an override.`);
+    if (!option.overridable) {
+      return fail('refused', `This refusal cannot be overridden: ${option.reasons.map((r) => r.message).join('; ')}.`);
+    }
+    this.setScreen({ kind: 'override', assetTypeId, step: 'armourer-card', armourerCard: null, armourerId: null, message: null });
+    return { ok: true, value: null };
+  }
+
+  private async submitOverridePin(pin: string): Promise<Result<null>> {
+    const session = this.session();
+    const screen = session?.screen;
+    if (!session || screen?.kind !== 'override' || screen.step !== 'armourer-pin' || !screen.armourerCard) {
+      return fail('forbidden', 'The armourer taps their card first.');
+    }
+    const result = await this.auth.signIn(screen.armourerCard, pin);
+    if (this.session()?.screen !== screen) return fail('conflict', 'The override changed while the PIN was checked.');
+    if (!result.ok) {
+      if (result.locked) {
+        this.setScreen({ kind: 'home', message: `Override not authorised. ${result.message}` });
+        return fail('auth-failed', result.message);
+      }
+      this.setScreen({ ...screen, message: result.message });
+      return fail('auth-failed', result.message);
+    }
+    const toCard = (message: string): Result<null> => {
+      this.setScreen({ ...screen, step: 'armourer-card', armourerCard: null, message });
+      return fail('forbidden', message);
+    };
+    if (result.officerId === session.officerId) return toCard('An override needs a second person: an armourer who is not the one drawing.');
+    if (!this.records.officer(result.officerId)?.roles.includes('armourer')) return toCard('Only an armourer can authorise an override.');
+    this.setScreen({ ...screen, step: 'reason', armourerId: result.officerId, message: null });
+    return { ok: true, value: null };
+  }
+
+  /** Record the override (with its exception and audit row), then draw under it: one override, one draw. */
+  private async confirmOverride(reasonCode: string, note: string): Promise<Result<null>> {
+    const session = this.session();
+    const screen = session?.screen;
+    if (!session || screen?.kind !== 'override' || screen.step !== 'reason' || screen.armourerId === null) {
+      return fail('forbidden', 'An armourer must authenticate before the override is recorded.');
+    }
+    const reason = this.overrideReasons().find((r) => r.code === reasonCode);
+    if (!reason) return fail('invalid-request', `"${reasonCode}" is not a reason code in use here.`);
+    const blocked = this.releaseBlocked();
+    if (blocked) return blocked;
+    const verdict = this.eligibility.decide(session.officerId, screen.assetTypeId);
+    if (!verdict) return fail('not-found', 'That kind of equipment is not known here.');
+    const armourerId = screen.armourerId;
+    const officer = this.records.officer(session.officerId);
+    const armourer = this.records.officer(armourerId);
+    const now = this.deps.clock.now();
+    const overrideId = this.deps.db
+      .transaction(() => {
+        const idNew = Number(
+          this.deps.db
+            .prepare('INSERT INTO overrides (officer_id, armourer_id, asset_type_id, reason_code, note, refusal, rule_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+            .run(session.officerId, armourerId, screen.assetTypeId, reasonCode, note, JSON.stringify(verdict.decision.reasons), verdict.ruleVersion, now.toISOString()).lastInsertRowid,
+        );
+        this.audit.append(
+          {
+            actor: `officer:${armourerId}`,
+            action: 'override.granted',
+            subject: `officer:${session.officerId}`,
+            details: { override: idNew, assetType: verdict.type.name, reasonCode, note, refusals: verdict.decision.reasons.map((r) => r.code) },
+          },
+          now,
+        );
+        this.exceptions.raise(
+          'override-used',
+          `override:${idNew}`,
+          `${armourer?.collarNumber ?? 'An armourer'} overrode "${verdict.decision.reasons.map((r) => r.message).join('; ')}" for ${officer?.collarNumber ?? 'an officer'} to draw a ${verdict.type.name} (${reason.label}): ${note}`,
+          { override: idNew, armourer: armourerId, officer: session.officerId, reasonCode },
+        );
+        return idNew;
+      })
+      .immediate();
+    this.setScreen({ kind: 'home', message: null });
+    return this.startDraw(screen.assetTypeId, overrideId);
+  }
+
+  private overrideReasons(): { code: string; label: string }[] {
+    return this.deps.db.prepare<[], { code: string; label: string }>('SELECT code, label FROM override_reasons WHERE active = 1 ORDER BY label').all();
+  }
 
   /** Turn a step's outcome into the contract's answer: the new snapshot, or the error. */
   private answer(outcome: Result<null>): Result<KioskSnapshot> {
@@ -233,6 +441,12 @@ export class Kiosk implements KioskService {
 
   private onCard(uid: string): void {
     if (this.takeCapture('card', uid)) return;
+    const session = this.session();
+    if (session?.screen.kind === 'override' && session.screen.step === 'armourer-card') {
+      this.setScreen({ ...session.screen, step: 'armourer-pin', armourerCard: uid, message: null });
+      this.touch();
+      return;
+    }
     if (this.phase.kind === 'session') {
       this.setScreen({ kind: 'home', message: 'Sign out before another card is used.' });
       return;
@@ -281,13 +495,13 @@ export class Kiosk implements KioskService {
 
   // --- draw and return ------------------------------------------------------
 
-  private async startDraw(assetTypeId: number): Promise<Result<null>> {
+  private async startDraw(assetTypeId: number, overrideId?: number): Promise<Result<null>> {
     const session = this.session();
     if (!session) return fail('forbidden', 'Sign in first.');
     if (session.screen.kind === 'door') return fail('conflict', 'Finish with the open door first.');
     const blocked = this.releaseBlocked();
     if (blocked) return blocked;
-    const begun = this.doors.beginDraw(session.officerId, assetTypeId);
+    const begun = this.doors.beginDraw(session.officerId, assetTypeId, overrideId);
     if (!begun.ok) {
       this.setScreen({ kind: 'home', message: begun.message });
       return fail(begun.kind, begun.message);
@@ -433,6 +647,28 @@ export class Kiosk implements KioskService {
     const expected = this.serviceOpenings.activeDoorNumbers();
     for (const intent of this.doors.activeIntents()) expected.add(intent.doorNumber);
     this.doorWatch.observe(doors, expected);
+  }
+
+  /** Raise an exception for every loan past its due time (once per loan). */
+  checkOverdue(): number {
+    if (this.stopped) return 0;
+    const overdue = this.deps.db
+      .prepare<[string], { loanId: number; serial: string; typeName: string; collar: string; dueAt: string }>(
+        `SELECT l.id AS loanId, a.serial, t.name AS typeName, o.collar_number AS collar, l.due_at AS dueAt
+           FROM loans l JOIN assets a ON a.id = l.asset_id JOIN asset_types t ON t.id = a.asset_type_id JOIN officers o ON o.id = l.officer_id
+          WHERE l.returned_at IS NULL AND l.due_at IS NOT NULL AND l.due_at < ?`,
+      )
+      .all(this.deps.clock.now().toISOString());
+    let raised = 0;
+    for (const loan of overdue) {
+      const id = this.exceptions.raise('overdue', `loan:${loan.loanId}`, `${loan.typeName} ${loan.serial} drawn by ${loan.collar} was due back at ${new Date(loan.dueAt).toLocaleString('en-GB')}.`, {
+        loan: loan.loanId,
+        dueAt: loan.dueAt,
+      });
+      if (id !== null) raised++;
+    }
+    if (raised > 0) this.push();
+    return raised;
   }
 
   private onDeviceHealth(): void {
@@ -689,6 +925,17 @@ export class Kiosk implements KioskService {
     if (phase.kind === 'idle') return { kind: 'idle' };
     if (phase.kind === 'pin') return { kind: 'pin', message: phase.message, attemptsLocked: phase.locked };
     const screen = phase.screen;
+    if (screen.kind === 'override') {
+      const option = this.eligibility.drawOptions(phase.officerId).find((o) => o.assetTypeId === screen.assetTypeId);
+      return {
+        kind: 'override',
+        step: screen.step,
+        assetTypeName: option?.name ?? 'item',
+        refusals: option?.reasons ?? [],
+        reasonCodes: this.overrideReasons(),
+        message: screen.message,
+      };
+    }
     if (screen.kind !== 'door') return screen;
     const intent = this.doors.intent(screen.intentId);
     if (!intent) return { kind: 'home', message: null };

@@ -8,6 +8,7 @@ export interface OfficerRecord {
   displayName: string;
   status: OfficerStatus;
   roles: Role[];
+  unit: string | null;
 }
 
 export interface AssetTypeRecord {
@@ -16,6 +17,10 @@ export interface AssetTypeRecord {
   name: string;
   category: string;
   maxPerOfficer: number;
+  /**
+   * The type's requirements from before versioned rules. The rule in force supersedes them;
+   * they decide only for a type that has no stored rule (see Eligibility).
+   */
   required: { code: string; name: string }[];
 }
 
@@ -38,13 +43,13 @@ export class Records {
 
   constructor(readonly db: Db) {
     this.statements = {
-      officer: db.prepare<[number], { id: number; collarNumber: string; displayName: string; status: OfficerStatus; roles: string | null }>(
-        `SELECT o.id, o.collar_number AS collarNumber, o.display_name AS displayName, o.status,
+      officer: db.prepare<[number], { id: number; collarNumber: string; displayName: string; status: OfficerStatus; roles: string | null; unit: string | null }>(
+        `SELECT o.id, o.collar_number AS collarNumber, o.display_name AS displayName, o.status, o.unit,
                 (SELECT group_concat(role) FROM officer_roles r WHERE r.officer_id = o.id) AS roles
            FROM officers o WHERE o.id = ?`,
       ),
       qualifications: db.prepare<[number], HeldQualification>(
-        `SELECT q.code, q.name, oq.expires_on AS expiresOn
+        `SELECT q.code, q.name, oq.awarded_on AS awardedOn, oq.expires_on AS expiresOn, q.validity_months AS validityMonths
            FROM officer_qualifications oq JOIN qualifications q ON q.id = oq.qualification_id
           WHERE oq.officer_id = ? ORDER BY q.name`,
       ),
@@ -60,6 +65,11 @@ export class Records {
            FROM loans l JOIN assets a ON a.id = l.asset_id JOIN asset_types t ON t.id = a.asset_type_id
           WHERE l.officer_id = ? AND l.returned_at IS NULL ORDER BY l.drawn_at`,
       ),
+      // Only the codes a rule names, through the UNIQUE index on code.
+      qualificationNames: db.prepare<[string], { code: string; name: string }>(
+        'SELECT code, name FROM qualifications WHERE code IN (SELECT value FROM json_each(?))',
+      ),
+      allQualificationNames: db.prepare<[], { code: string; name: string }>('SELECT code, name FROM qualifications'),
       availableByType: db.prepare<[], { assetTypeId: number; count: number }>(
         `SELECT a.asset_type_id AS assetTypeId, count(*) AS count FROM assets a
           WHERE a.status = 'available' AND a.door_id IS NOT NULL GROUP BY a.asset_type_id`,
@@ -94,11 +104,17 @@ export class Records {
     const row = this.statements.officer.get(id);
     if (!row) return undefined;
     const roles = (row.roles ?? '').split(',').filter((r): r is Role => r === 'officer' || r === 'armourer' || r === 'admin');
-    return { id: row.id, collarNumber: row.collarNumber, displayName: row.displayName, status: row.status, roles };
+    return { id: row.id, collarNumber: row.collarNumber, displayName: row.displayName, status: row.status, roles, unit: row.unit };
   }
 
   qualifications(officerId: number): HeldQualification[] {
     return this.statements.qualifications.all(officerId);
+  }
+
+  /** Names of the given qualification codes (all of them when no codes are given). */
+  qualificationNames(codes?: readonly string[]): Map<string, string> {
+    const rows = codes === undefined ? this.statements.allQualificationNames.all() : codes.length === 0 ? [] : this.statements.qualificationNames.all(JSON.stringify(codes));
+    return new Map(rows.map((r) => [r.code, r.name]));
   }
 
   assetTypes(): AssetTypeRecord[] {

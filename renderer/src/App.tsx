@@ -9,8 +9,8 @@ import type {
   ScreenView,
 } from '../../preload/contract.ts';
 import { LOST_CONTACT_MESSAGE, onConnectionChange } from './api-client.ts';
-import { makeCommands } from './commands.ts';
-import type { Commands } from './commands.ts';
+import { makeCommands, makeQueries } from './commands.ts';
+import type { CommandName, Commands, Queries } from './commands.ts';
 import { DemoPanel } from './components/DemoPanel.tsx';
 import { DeviceStatus } from './components/DeviceStatus.tsx';
 import { IdleWarning } from './components/IdleWarning.tsx';
@@ -18,13 +18,18 @@ import { useNow } from './components/useNow.ts';
 import { formatClock } from './format.ts';
 import { DrawDoneScreen } from './screens/DrawDoneScreen.tsx';
 import { DrawDoorOpenScreen } from './screens/DrawDoorOpenScreen.tsx';
+import { ExceptionsScreen } from './screens/ExceptionsScreen.tsx';
+import { HardwareScreen } from './screens/HardwareScreen.tsx';
 import { HomeScreen } from './screens/HomeScreen.tsx';
 import { IdleScreen } from './screens/IdleScreen.tsx';
+import { OverrideScreen } from './screens/OverrideScreen.tsx';
 import { PinScreen } from './screens/PinScreen.tsx';
 import { ProblemScreen } from './screens/ProblemScreen.tsx';
 import { ReturnConditionScreen } from './screens/ReturnConditionScreen.tsx';
 import { ReturnDoneScreen } from './screens/ReturnDoneScreen.tsx';
 import { ReturnDoorOpenScreen } from './screens/ReturnDoorOpenScreen.tsx';
+import { RulesScreen } from './screens/RulesScreen.tsx';
+import { TrainingScreen } from './screens/TrainingScreen.tsx';
 
 type Methods = { [M in RequestName]: (input: RequestInput<M>) => Promise<Result<ResponseValues[M]>> };
 
@@ -69,7 +74,7 @@ export function App({ api }: { api: KioskApi }) {
   }, [api, accept]);
 
   const send = useCallback(
-    <M extends RequestName>(method: M, input: RequestInput<M>): void => {
+    <M extends CommandName>(method: M, input: RequestInput<M>): void => {
       const methods: Methods = api;
       setError(null);
       void methods[method](input).then((result) => {
@@ -80,6 +85,7 @@ export function App({ api }: { api: KioskApi }) {
     [api, accept],
   );
   const commands = useMemo<Commands>(() => makeCommands(send), [send]);
+  const queries = useMemo<Queries>(() => makeQueries(api), [api]);
 
   // Any touch or key press means someone is at the terminal: tell main (throttled).
   useEffect(() => {
@@ -148,7 +154,7 @@ export function App({ api }: { api: KioskApi }) {
               ) : null}
             </div>
             {snapshot ? (
-              <Screen key={snapshot.screen.kind} snapshot={snapshot} commands={commands} />
+              <Screen key={snapshot.screen.kind} snapshot={snapshot} commands={commands} queries={queries} />
             ) : (
               <div className="screen">
                 <h1 className="screen-title">Starting…</h1>
@@ -173,7 +179,7 @@ function TopbarClock({ terminalName }: { terminalName: string }) {
   );
 }
 
-function Screen({ snapshot, commands }: { snapshot: KioskSnapshot; commands: Commands }) {
+function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; commands: Commands; queries: Queries }) {
   const screen: ScreenView = snapshot.screen;
   switch (screen.kind) {
     case 'idle':
@@ -194,6 +200,16 @@ function Screen({ snapshot, commands }: { snapshot: KioskSnapshot; commands: Com
       return <ReturnDoneScreen screen={screen} commands={commands} />;
     case 'problem':
       return <ProblemScreen screen={screen} commands={commands} />;
+    case 'hardware':
+      return <HardwareScreen commands={commands} queries={queries} />;
+    case 'override':
+      return <OverrideScreen screen={screen} commands={commands} />;
+    case 'exceptions':
+      return <ExceptionsScreen commands={commands} queries={queries} />;
+    case 'training':
+      return <TrainingScreen commands={commands} queries={queries} />;
+    case 'rules':
+      return <RulesScreen commands={commands} queries={queries} />;
     default: {
       const unknown: never = screen;
       return (
@@ -210,6 +226,6 @@ function Screen({ snapshot, commands }: { snapshot: KioskSnapshot; commands: Com
 function messageOnScreen(snapshot: KioskSnapshot | null): string | null {
   const screen = snapshot?.screen;
   if (!screen) return null;
-  if (screen.kind === 'pin' || screen.kind === 'home' || screen.kind === 'problem') return screen.message;
+  if (screen.kind === 'pin' || screen.kind === 'home' || screen.kind === 'problem' || screen.kind === 'override') return screen.message;
   return null;
 }

@@ -19,6 +19,7 @@ import { Eligibility } from '../../main/core/eligibility.ts';
 import { systemClock } from '../../main/core/ports.ts';
 import { Records } from '../../main/core/records.ts';
 import { measureScanToUnlock } from './scan-to-unlock.ts';
+import { measureTrainingImport } from './training-import.ts';
 import { seededRandom, summarize, timeMs, timeMsAsync, type Summary } from './stats.ts';
 import { BANK_NAME } from './synthetic-db.ts';
 
@@ -167,6 +168,10 @@ async function main(): Promise<void> {
     log(`timing scan-to-unlock over socat ptys (${SCAN_TO_UNLOCK_RUNS} returns) ...`);
     const scanToUnlock = await measureScanToUnlock(RESOURCES, SCAN_TO_UNLOCK_RUNS, log);
 
+    // --- training records import (its own 10,000-officer database, 100,000-row file) ---
+    log('timing a 100,000-row training import ...');
+    const training = await measureTrainingImport();
+
     // --- report ------------------------------------------------------------------------
     const rows: [string, number, Target | null][] = [
       ['decision_p50_ms', decision.p50, null],
@@ -185,6 +190,7 @@ async function main(): Promise<void> {
       ['rss_mb', rssMb, { op: '<=', limit: 200 }],
       ['scan_to_unlock_p50_ms', scanToUnlock.p50, null],
       ['scan_to_unlock_p99_ms', scanToUnlock.p99, { op: '<=', limit: 15 }],
+      ['training_import_rows_per_s', training.rowsPerS, { op: '>=', limit: 50_000 }],
     ];
     printTable(rows);
     log('');
@@ -196,6 +202,7 @@ async function main(): Promise<void> {
     log(describeSamples('floor commit', floorCommitStats));
     log(describeSamples('draw, no fsync', drawCpu));
     log(describeSamples('scan to unlock', scanToUnlock));
+    log(`training import: ${training.rows.toLocaleString('en-GB')} rows against ${training.officers.toLocaleString('en-GB')} officers in ${training.ms.toFixed(0)} ms`);
 
     if (args.json) {
       const json = {

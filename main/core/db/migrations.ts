@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { initialSchema } from './migrations/001-initial.ts';
 import { exceptionsAndServiceOpenings } from './migrations/002-exceptions-and-service-openings.ts';
+import { competencyGate } from './migrations/003-competency-gate.ts';
 
 export interface Migration {
   version: number;
@@ -9,7 +10,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

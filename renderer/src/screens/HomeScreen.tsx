@@ -23,6 +23,9 @@ export function HomeScreen({
   }
   const allowed = session.drawOptions.filter((option) => option.allowed);
   const refused = session.drawOptions.filter((option) => !option.allowed);
+  // Buttons are shown by role; main checks the role again on every request.
+  const isAdmin = session.roles.includes('admin');
+  const isArmourer = isAdmin || session.roles.includes('armourer');
 
   return (
     <div className="screen screen-home">
@@ -30,9 +33,33 @@ export function HomeScreen({
         <ScreenHeading className="screen-title home-title">
           Hello, {session.collarNumber} {session.displayName}
         </ScreenHeading>
-        <button type="button" className="btn btn-secondary sign-out" onClick={() => commands.signOut({})}>
-          Sign out
-        </button>
+        <div className="home-actions">
+          {isArmourer ? (
+            <button type="button" className="btn btn-secondary home-exceptions" onClick={() => commands.openExceptions({})}>
+              <span aria-hidden="true">⚑ </span>
+              Exceptions
+            </button>
+          ) : null}
+          {isAdmin ? (
+            <>
+              <button type="button" className="btn btn-secondary home-training" onClick={() => commands.openTraining({})}>
+                <span aria-hidden="true">▤ </span>
+                Training records
+              </button>
+              <button type="button" className="btn btn-secondary home-rules" onClick={() => commands.openRules({})}>
+                <span aria-hidden="true">≡ </span>
+                Rules
+              </button>
+              <button type="button" className="btn btn-secondary home-hardware" onClick={() => commands.openHardware({})}>
+                <span aria-hidden="true">⚙ </span>
+                Hardware
+              </button>
+            </>
+          ) : null}
+          <button type="button" className="btn btn-secondary sign-out" onClick={() => commands.signOut({})}>
+            Sign out
+          </button>
+        </div>
       </div>
       <div className="home-message" role="status">
         {screen.message ? (
@@ -106,7 +133,7 @@ export function HomeScreen({
               <h2 id="refused-title">Not available to me</h2>
               <ul className="refused-list">
                 {refused.map((option) => (
-                  <RefusedOption key={option.assetTypeId} option={option} />
+                  <RefusedOption key={option.assetTypeId} option={option} commands={commands} />
                 ))}
               </ul>
             </section>
@@ -130,7 +157,7 @@ export function HomeScreen({
   );
 }
 
-function RefusedOption({ option }: { option: DrawOptionView }) {
+function RefusedOption({ option, commands }: { option: DrawOptionView; commands: Commands }) {
   return (
     <li className="refused">
       <h3 className="refused-name">
@@ -154,6 +181,19 @@ function RefusedOption({ option }: { option: DrawOptionView }) {
           ))}
         </ul>
       )}
+      {option.overridable ? (
+        <div className="refused-override">
+          <p className="refused-override-hint">Needed now? Ask an armourer to override.</p>
+          <button
+            type="button"
+            className="btn btn-warning btn-override"
+            onClick={() => commands.requestOverride({ assetTypeId: option.assetTypeId })}
+          >
+            <span aria-hidden="true">⚑ </span>
+            Override {option.name}
+          </button>
+        </div>
+      ) : null}
     </li>
   );
 }

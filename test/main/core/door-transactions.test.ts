@@ -1,4 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { copyFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { RefusalReason } from '../../../preload/contract.ts';
 import { AuditLog } from '../../../main/core/audit.ts';
 import { openDatabase, type Db } from '../../../main/core/db/database.ts';
 import { bankIdByName } from '../../../main/core/demo-seed.ts';
@@ -6,9 +8,13 @@ import { DoorTransactions } from '../../../main/core/door-transactions.ts';
 import { Eligibility } from '../../../main/core/eligibility.ts';
 import type { DoorSensors } from '../../../main/core/ports.ts';
 import { Records } from '../../../main/core/records.ts';
+import { RuleStore } from '../../../main/core/rules.ts';
 import { assetTypeId, join, officerIdByCollar, seededDb, tempDir } from '../../helpers/temp-db.ts';
 
-const now = new Date('2026-11-21T10:00:00Z');
+// Due times are wall-clock times in the room; pin the zone so "07:00" means the same everywhere.
+process.env.TZ = 'Europe/London';
+
+let now = new Date('2026-11-21T10:00:00Z');
 const clock = { now: () => now };
 let dbPath: string;
 let db: Db;
@@ -20,7 +26,9 @@ function open(path: string): { db: Db; doors: DoorTransactions } {
   const records = new Records(d);
   const bankId = bankIdByName(d, 'Locker bank A');
   if (bankId === undefined) throw new Error('no bank');
-  return { db: d, doors: new DoorTransactions(d, new AuditLog(d), clock, new Eligibility(records, clock, 30), bankId) };
+  const audit = new AuditLog(d);
+  const eligibility = new Eligibility(records, clock, 30, { rules: new RuleStore(d, audit, clock), overridableRefusals: ['qualification-expired'] });
+  return { db: d, doors: new DoorTransactions(d, audit, clock, eligibility, bankId) };
 }
 
 /** Sensors for every door: closed and empty unless listed. */
@@ -49,11 +57,18 @@ function expectConsistent(d: Db): void {
   expect(new AuditLog(d).verify().ok).toBe(true);
 }
 
-beforeEach(async () => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  dbPath = join(t.dir, 'doors.db');
-  (await seededDb(dbPath, now)).close();
+// Seeding hashes real PINs: seed once, then give each test its own copy of the file.
+let dir: string;
+let copies = 0;
+beforeAll(async () => {
+  ({ dir, cleanup } = tempDir());
+  (await seededDb(join(dir, 'template.db'), new Date('2026-11-21T10:00:00Z'))).close();
+});
+afterAll(() => cleanup());
+beforeEach(() => {
+  now = new Date('2026-11-21T10:00:00Z');
+  dbPath = join(dir, `doors-${++copies}.db`);
+  copyFileSync(join(dir, 'template.db'), dbPath);
   ({ db, doors } = open(dbPath));
 });
 afterEach(() => {
@@ -61,7 +76,6 @@ afterEach(() => {
     expectConsistent(db);
     db.close();
   }
-  cleanup();
 });
 
 describe('draw', () => {
@@ -120,6 +134,128 @@ describe('draw', () => {
     expect(doors.fail(begun.intent.id, 'no answer')?.intent.state).toBe('failed');
     expect(asset(begun.intent.assetId)?.status).toBe('available');
     expect(doors.fail(begun.intent.id, 'again')).toBeUndefined();
+  });
+});
+
+describe('rules and overrides', () => {
+  const intentRow = (id: number) =>
+    db.prepare<[number], { rule_version: number | null; override_id: number | null }>('SELECT rule_version, override_id FROM door_intents WHERE id = ?').get(id);
+  const lastIntentAudit = () =>
+    JSON.parse(db.prepare<[], { details: string }>("SELECT details FROM audit_log WHERE action = 'draw.intent' ORDER BY seq DESC LIMIT 1").get()?.details ?? '{}') as Record<string, unknown>;
+
+  /** An armourer's override, as the kiosk records it: the refusal it was granted against, as JSON. */
+  function grantOverride(officer: string, typeCode: string, refusal: Pick<RefusalReason, 'code'>[], createdAt = now): number {
+    return Number(
+      db
+        .prepare(
+          `INSERT INTO overrides (officer_id, armourer_id, asset_type_id, reason_code, note, refusal, rule_version, created_at)
+           VALUES (?, ?, ?, 'REFRESHER-BOOKED', 'refresher passed on Tuesday', ?, 1, ?)`,
+        )
+        .run(officerIdByCollar(db, officer), officerIdByCollar(db, 'ARM 01'), assetTypeId(db, typeCode), JSON.stringify(refusal), createdAt.toISOString()).lastInsertRowid,
+    );
+  }
+
+  /** Draw, and let the door open and close empty: the loan is made. */
+  function drawAndTake(officer: string, typeCode: string): { loanId: number } {
+    const begun = doors.beginDraw(officerIdByCollar(db, officer), assetTypeId(db, typeCode));
+    if (!begun.ok) throw new Error(begun.message);
+    doors.observe(sensors({ doorNumber: begun.intent.doorNumber, open: true, itemPresent: true }));
+    const [done] = doors.observe(sensors({ doorNumber: begun.intent.doorNumber }));
+    if (done?.intent.loanId == null) throw new Error('no loan');
+    return { loanId: done.intent.loanId };
+  }
+  const dueOf = (loanId: number) => db.prepare<[number], { due_at: string | null }>('SELECT due_at FROM loans WHERE id = ?').get(loanId)?.due_at;
+
+  it('records the rule version the draw was decided under, on the intent and in its audit row', () => {
+    const alex = officerIdByCollar(db, 'PC 1234');
+    const taser = assetTypeId(db, 'TASER7');
+    const first = doors.beginDraw(alex, taser);
+    if (!first.ok) throw new Error(first.message);
+    expect(intentRow(first.intent.id)).toEqual({ rule_version: 1, override_id: null });
+    expect(lastIntentAudit()).toMatchObject({ ruleVersion: 1, override: null });
+    doors.fail(first.intent.id, 'test');
+
+    new RuleStore(db, new AuditLog(db), clock).save(officerIdByCollar(db, 'ADM 01'), taser, {
+      allOf: ['TASER'], anyOf: [], graceDays: 0, roles: [], units: [], maxLoanHours: 6, returnBy: null,
+    });
+    const second = doors.beginDraw(alex, taser);
+    if (!second.ok) throw new Error(second.message);
+    expect(intentRow(second.intent.id)?.rule_version).toBe(2);
+  });
+
+  it('an override lets an expired officer draw once, and is refused a second time', () => {
+    const priya = officerIdByCollar(db, 'PC 2345');
+    const taser = assetTypeId(db, 'TASER7');
+    expect(doors.beginDraw(priya, taser)).toMatchObject({ ok: false, kind: 'refused' });
+    const overrideId = grantOverride('PC 2345', 'TASER7', [{ code: 'qualification-expired' }]);
+
+    const begun = doors.beginDraw(priya, taser, overrideId);
+    if (!begun.ok) throw new Error(begun.message);
+    expect(intentRow(begun.intent.id)).toEqual({ rule_version: 1, override_id: overrideId });
+    expect(db.prepare('SELECT used_by_intent FROM overrides WHERE id = ?').get(overrideId)).toEqual({ used_by_intent: begun.intent.id });
+    expect(lastIntentAudit()).toMatchObject({ ruleVersion: 1, override: overrideId });
+    doors.fail(begun.intent.id, 'door jammed'); // even a draw that fails has spent the override
+
+    const again = doors.beginDraw(priya, taser, overrideId);
+    expect(again).toMatchObject({ ok: false, kind: 'forbidden' });
+    expect(!again.ok && again.message).toMatch(/already been used/);
+    expect(doors.activeIntents()).toEqual([]);
+  });
+
+  it('an override never covers a suspended officer, nor a reason it was not granted against', () => {
+    const dan = officerIdByCollar(db, 'PS 4567'); // suspended, Taser in date
+    const taser = assetTypeId(db, 'TASER7');
+    // Even if the stored refusal names the suspension, policy does not let an armourer override it.
+    const overrideId = grantOverride('PS 4567', 'TASER7', [{ code: 'officer-suspended' }]);
+    const result = doors.beginDraw(dan, taser, overrideId);
+    expect(result).toMatchObject({ ok: false, kind: 'refused', reasons: [expect.objectContaining({ code: 'officer-suspended' })] });
+    expect(!result.ok && result.message).toBe('The override does not cover this: You are suspended from duty');
+    expect(db.prepare('SELECT used_by_intent FROM overrides WHERE id = ?').get(overrideId)).toEqual({ used_by_intent: null });
+
+    // Granted for an expired qualification; the officer has since been suspended.
+    db.prepare("UPDATE officers SET status = 'suspended' WHERE id = ?").run(officerIdByCollar(db, 'PC 2345'));
+    const expiredThenSuspended = grantOverride('PC 2345', 'TASER7', [{ code: 'qualification-expired' }]);
+    expect(doors.beginDraw(officerIdByCollar(db, 'PC 2345'), taser, expiredThenSuspended)).toMatchObject({
+      ok: false,
+      kind: 'refused',
+      reasons: [expect.objectContaining({ code: 'officer-suspended' })],
+    });
+  });
+
+  it('refuses an override that is stale, for someone else, for another type, or unknown', () => {
+    const priya = officerIdByCollar(db, 'PC 2345');
+    const taser = assetTypeId(db, 'TASER7');
+    const stale = grantOverride('PC 2345', 'TASER7', [{ code: 'qualification-expired' }], new Date(now.getTime() - 10 * 60_000 - 1000));
+    expect(doors.beginDraw(priya, taser, stale)).toMatchObject({ ok: false, kind: 'forbidden', message: expect.stringMatching(/lapsed/) });
+    const justInTime = grantOverride('PC 2345', 'TASER7', [{ code: 'qualification-expired' }], new Date(now.getTime() - 10 * 60_000));
+    const theirs = grantOverride('PC 3456', 'TASER7', [{ code: 'qualification-expired' }]);
+    expect(doors.beginDraw(priya, taser, theirs)).toMatchObject({ ok: false, kind: 'forbidden' });
+    const otherType = grantOverride('PC 2345', 'G17', [{ code: 'qualification-missing' }]);
+    expect(doors.beginDraw(priya, taser, otherType)).toMatchObject({ ok: false, kind: 'forbidden' });
+    expect(doors.beginDraw(priya, taser, 9999)).toMatchObject({ ok: false, kind: 'forbidden' });
+    expect(db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'draw.override-rejected'").get()).toEqual({ n: 4 });
+    expect(doors.beginDraw(priya, taser, justInTime).ok).toBe(true);
+  });
+
+  it('sets the loan due time from the rule: 12 hours for a Taser, by 07:00 for a pistol', () => {
+    const taser = drawAndTake('PC 1234', 'TASER7');
+    expect(dueOf(taser.loanId)).toBe('2026-11-21T22:00:00.000Z');
+    now = new Date('2026-11-21T23:30:00Z'); // a night-shift draw: due at the end of the tour, not 24 h later
+    const pistol = drawAndTake('ARM 01', 'G17');
+    expect(dueOf(pistol.loanId)).toBe('2026-11-22T07:00:00.000Z');
+    const radio = drawAndTake('PC 7890', 'RADIO'); // no deadline
+    expect(dueOf(radio.loanId)).toBeNull();
+  });
+
+  it('a rule changed while the door is open does not change the due time of that draw', () => {
+    const begun = doors.beginDraw(officerIdByCollar(db, 'PC 1234'), assetTypeId(db, 'TASER7'));
+    if (!begun.ok) throw new Error(begun.message);
+    new RuleStore(db, new AuditLog(db), clock).save(officerIdByCollar(db, 'ADM 01'), assetTypeId(db, 'TASER7'), {
+      allOf: ['TASER'], anyOf: [], graceDays: 0, roles: [], units: [], maxLoanHours: 2, returnBy: null,
+    });
+    doors.observe(sensors({ doorNumber: begun.intent.doorNumber, open: true, itemPresent: true }));
+    const [done] = doors.observe(sensors({ doorNumber: begun.intent.doorNumber }));
+    expect(dueOf(done?.intent.loanId ?? 0)).toBe('2026-11-21T22:00:00.000Z');
   });
 });
 

@@ -12,12 +12,17 @@ export const exceptionsAndServiceOpenings: Migration = {
     db.exec(`
       CREATE TABLE exceptions (
         id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('forced-door', 'door-left-open', 'video-trigger-failed', 'device-offline')),
+        kind TEXT NOT NULL CHECK (kind IN ('forced-door', 'door-left-open', 'video-trigger-failed', 'device-offline', 'override-used', 'overdue', 'quarantine', 'wrong-item')),
         subject TEXT NOT NULL,
         message TEXT NOT NULL,
         details TEXT NOT NULL,
         state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'acknowledged', 'resolved')),
-        raised_at TEXT NOT NULL
+        raised_at TEXT NOT NULL,
+        acknowledged_by INTEGER REFERENCES officers(id),
+        acknowledged_at TEXT,
+        resolved_by INTEGER REFERENCES officers(id),
+        resolved_at TEXT,
+        resolution_note TEXT
       );
       CREATE INDEX exceptions_open ON exceptions(kind, subject) WHERE state != 'resolved';
       CREATE INDEX exceptions_by_time ON exceptions(raised_at);

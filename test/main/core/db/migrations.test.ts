@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../../main/core/db/database.ts';
 import { MIGRATIONS, NewerDatabaseError, SCHEMA_VERSION, migrate, type Migration } from '../../../../main/core/db/migrations.ts';
+import { ruleSchema } from '../../../../preload/contract.ts';
 import { join, tempDir } from '../../../helpers/temp-db.ts';
 
 let dir: string;
@@ -100,5 +101,60 @@ describe('migration 1: initial schema', () => {
     db.exec("INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (1, 'a', 'system', 'x', 'y', '{}', 'p', 'h')");
     expect(() => db.exec("UPDATE audit_log SET action = 'z'")).toThrow(/append-only/);
     expect(() => db.exec('DELETE FROM audit_log')).toThrow(/append-only/);
+  });
+});
+
+describe('migration 3: competency gate', () => {
+  /** A database as release 2 left it, with types and their requirements, then brought to 3. */
+  function fromRelease2(): Database.Database {
+    const db = new Database(join(dir, 'v2.db'));
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.slice(0, 2));
+    db.exec(`
+      INSERT INTO qualifications (id, code, name) VALUES (1, 'TASER', 'Taser refresher'), (2, 'AFO', 'Firearms requalification (AFO)'), (3, 'FIRSTAID', 'First aid');
+      INSERT INTO asset_types (id, code, name, category) VALUES (1, 'TASER7', 'Taser 7', 'taser'), (2, 'G17', 'Glock 17 pistol', 'firearm'), (3, 'RADIO', 'Airwave radio', 'radio');
+      INSERT INTO asset_type_requirements (asset_type_id, qualification_id) VALUES (1, 1), (2, 3), (2, 2);
+      INSERT INTO officers (id, collar_number, display_name, status, created_at) VALUES (1, 'PC 1', 'A', 'active', 'x'), (2, 'ARM 1', 'B', 'active', 'x');
+    `);
+    expect(migrate(db)).toBe(3);
+    return db;
+  }
+
+  it('backfills version 1 of every existing type from its requirements, as canonical JSON', () => {
+    const db = fromRelease2();
+    const rows = db.prepare<[], { asset_type_id: number; version: number; rule: string; created_by: number | null }>(
+      'SELECT asset_type_id, version, rule, created_by FROM asset_type_rules ORDER BY asset_type_id',
+    ).all();
+    const rule = (allOf: string[]) => `{"allOf":${JSON.stringify(allOf)},"anyOf":[],"graceDays":0,"maxLoanHours":null,"returnBy":null,"roles":[],"units":[]}`;
+    expect(rows).toEqual([
+      { asset_type_id: 1, version: 1, rule: rule(['TASER']), created_by: null },
+      { asset_type_id: 2, version: 1, rule: rule(['AFO', 'FIRSTAID']), created_by: null },
+      { asset_type_id: 3, version: 1, rule: rule([]), created_by: null },
+    ]);
+    // Each is a valid rule as the rules screen would save it.
+    for (const row of rows) expect(ruleSchema.safeParse(JSON.parse(row.rule)).success).toBe(true);
+    db.close();
+  });
+
+  it('an override needs a second person', () => {
+    const db = fromRelease2();
+    const insert = (armourer: number) =>
+      db
+        .prepare(
+          `INSERT INTO overrides (officer_id, armourer_id, asset_type_id, reason_code, note, refusal, rule_version, created_at)
+           VALUES (1, ?, 1, 'RECORD-ERROR', 'record wrong', '[]', 1, 'x')`,
+        )
+        .run(armourer);
+    expect(() => insert(1)).toThrow(/CHECK/);
+    expect(() => insert(2)).not.toThrow();
+    expect(() => db.exec("UPDATE overrides SET reason_code = 'MADE-UP'")).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+
+  it('keeps one row per type and version', () => {
+    const db = fromRelease2();
+    expect(() => db.exec("INSERT INTO asset_type_rules (asset_type_id, version, rule, created_at) VALUES (1, 1, '{}', 'x')")).toThrow(/UNIQUE/);
+    expect(() => db.exec("INSERT INTO asset_type_rules (asset_type_id, version, rule, created_at) VALUES (1, 0, '{}', 'x')")).toThrow(/CHECK/);
+    db.close();
   });
 });

@@ -1,0 +1,634 @@
+import { hash } from 'node:crypto';
+import { TextDecoder } from 'node:util';
+import type { TrainingImportRowProblem, TrainingImportView } from '../../preload/contract.ts';
+import type { AuditActor, AuditLog } from './audit.ts';
+import type { Db } from './db/database.ts';
+import { addDays, localDate } from './dates.ts';
+import type { Clock } from './ports.ts';
+
+/**
+ * Training records imports: the digital training record (an LMS export) brought into the
+ * terminal's `officer_qualifications`, which every release decision reads.
+ *
+ * All or nothing. The whole file is validated before anything is written, because a
+ * half-applied export would leave some officers on new records and some on old ones with
+ * no way to tell which: any problem rejects the file, lists every problem (up to
+ * MAX_LISTED_PROBLEMS) with its row, and changes no record. Every import, rejected ones
+ * included, is recorded in `training_imports` with its report and audited, in the same
+ * transaction as the records it changed.
+ *
+ * Formats (by the file name's extension, else sniffed from the first character):
+ *
+ * - CSV, RFC 4180: comma-separated, fields optionally in double quotes (which may hold
+ *   commas, newlines and doubled quotes ""), CRLF or LF line ends. The first row is the
+ *   header; columns are found by name, in any order, and other columns are ignored (LMS
+ *   exports carry names, units and so on). Header names match ignoring case, spaces,
+ *   dashes and underscores, so "Collar Number", "collar_number" and "collarNumber" are
+ *   the same column. Columns, with the aliases LMS exports use:
+ *     collar_number       (or officer)      required
+ *     qualification_code  (or course_code)  required
+ *     awarded_on          (or completed)    required
+ *     expires_on          (or expiry)       optional column; an empty value too
+ *   Wholly empty lines (a trailing newline, a row of bare commas) are skipped.
+ * - JSON: `{ "records": [ { collarNumber, qualificationCode, awardedOn, expiresOn? } ] }`
+ *   or a bare array of such records; keys match as CSV headers do (aliases included).
+ *   Values are strings; expiresOn may be absent, null or "".
+ *
+ * Dates are yyyy-mm-dd, or dd/mm/yyyy (d/m/yyyy too) because UK exports, Excel's above all,
+ * write them so. Never mm/dd/yyyy: a US-format file mostly fails on months above 12, which
+ * is the point, since silently swapping day and month would release kit on wrong dates.
+ *
+ * Expiry is the last valid day (as `officer_qualifications.expires_on` everywhere). With
+ * no expiry given it is derived from the qualification's `validity_months`: the day before
+ * the same date that many months on (awarded 2026-03-15, 12 months: valid to 2027-03-14).
+ * A qualification without `validity_months` and with no expiry given does not expire.
+ *
+ * Only records in the file are touched: a record the file does not mention is left as it
+ * is (an export of recent completions must not wipe everyone else). A record whose dates
+ * match what is stored is not rewritten, so importing the same file twice changes nothing.
+ * The LMS is the authority, so a row with different dates replaces the stored ones, even
+ * earlier ones (a corrected record).
+ */
+
+/** A rejection lists this many problems, then says how many more there are. */
+export const MAX_LISTED_PROBLEMS = 1000;
+
+export interface TrainingImportInput<C> {
+  fileName: string;
+  content: C;
+  /** Where the file came from: "upload", "drop folder", or the URL it was pulled from. */
+  source: string;
+  /** The admin who imported it; null for the drop folder and the scheduled pull. */
+  officerId: number | null;
+}
+
+type Field = 'collar' | 'code' | 'awarded' | 'expires';
+
+const FIELD_NAMES: Record<Field, { column: string; json: string; alias: string }> = {
+  collar: { column: 'collar_number', json: 'collarNumber', alias: 'officer' },
+  code: { column: 'qualification_code', json: 'qualificationCode', alias: 'course_code' },
+  awarded: { column: 'awarded_on', json: 'awardedOn', alias: 'completed' },
+  expires: { column: 'expires_on', json: 'expiresOn', alias: 'expiry' },
+};
+
+/** Header or key, lower-cased with spaces, dashes and underscores dropped: "Collar Number" = "collar_number". */
+const squash = (name: string): string => name.toLowerCase().replace(/[\s_-]+/g, '');
+
+const FIELD_BY_NAME = new Map<string, Field>();
+for (const [field, names] of Object.entries(FIELD_NAMES) as [Field, (typeof FIELD_NAMES)[Field]][]) {
+  FIELD_BY_NAME.set(squash(names.column), field);
+  FIELD_BY_NAME.set(squash(names.alias), field);
+}
+
+/** One record as read from the file, before it is checked against the database. */
+interface RawRecord {
+  row: number;
+  collar: string;
+  code: string;
+  awarded: string;
+  expires: string;
+}
+
+interface Parsed {
+  records: RawRecord[];
+  problems: TrainingImportRowProblem[];
+}
+
+interface StoredRecord {
+  awarded: string;
+  expires: string | null;
+}
+
+interface Change {
+  /** No record of this qualification for this officer yet. */
+  added: boolean;
+  officerId: number;
+  qualificationId: number;
+  awarded: string;
+  expires: string | null;
+}
+
+interface ImportRow {
+  id: number;
+  source: string;
+  file_name: string;
+  format: 'csv' | 'json';
+  status: TrainingImportView['status'];
+  rows: number;
+  changed: number;
+  report: string;
+  imported_at: string;
+}
+
+/** What `training_imports.report` holds (JSON). */
+interface Report {
+  problems: TrainingImportRowProblem[];
+  /** All problems found, listed or not. */
+  problemCount: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+}
+
+// Qualification ids are small; officer ids fit well below 2^33, so the key stays exact.
+const recordKey = (officerId: number, qualificationId: number): number => officerId * 1_048_576 + qualificationId;
+
+export class TrainingImports {
+  private readonly officers;
+  private readonly qualifications;
+  private readonly stored;
+  private readonly insertImport;
+  private readonly upsert;
+  private readonly listRows;
+  private readonly lastAccepted;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+  ) {
+    this.officers = db.prepare<[], [number, string]>('SELECT id, collar_number FROM officers').raw();
+    this.qualifications = db.prepare<[], [number, string, number | null]>('SELECT id, code, validity_months FROM qualifications').raw();
+    this.stored = db.prepare<[], [number, number, string, string | null]>('SELECT officer_id, qualification_id, awarded_on, expires_on FROM officer_qualifications').raw();
+    this.insertImport = db.prepare<[string, string, string, string, string, number, number, string, string, number | null]>(
+      `INSERT INTO training_imports (source, file_name, sha256, format, status, rows, changed, report, imported_at, imported_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.upsert = db.prepare<[number, number, string, string | null, string, string, number]>(
+      `INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, source, recorded_at, import_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (officer_id, qualification_id) DO UPDATE SET
+         awarded_on = excluded.awarded_on, expires_on = excluded.expires_on, source = excluded.source,
+         recorded_at = excluded.recorded_at, import_id = excluded.import_id`,
+    );
+    this.listRows = db.prepare<[number], ImportRow>(
+      'SELECT id, source, file_name, format, status, rows, changed, report, imported_at FROM training_imports ORDER BY id DESC LIMIT ?',
+    );
+    this.lastAccepted = db.prepare<[string], { sha256: string }>(
+      "SELECT sha256 FROM training_imports WHERE source = ? AND status != 'rejected' ORDER BY id DESC LIMIT 1",
+    );
+  }
+
+  /** Import an export given as text (the admin screen's upload). */
+  importText(input: TrainingImportInput<string>): TrainingImportView {
+    return this.run(input, input.content, sha256(Buffer.from(input.content, 'utf8')));
+  }
+
+  /**
+   * Import an export given as bytes (drop folder, HTTPS pull). Decoded strictly as UTF-8:
+   * guessing another encoding could turn a name or code into something else, so a file
+   * that is not UTF-8 is rejected, with the line of the first bad byte.
+   */
+  importBytes(input: TrainingImportInput<Buffer>): TrainingImportView {
+    const digest = sha256(input.content);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(input.content);
+    } catch {
+      const lossy = new TextDecoder('utf-8').decode(input.content);
+      const bad = lossy.indexOf('\uFFFD');
+      const line = bad < 0 ? 1 : countLines(lossy, bad);
+      const problems: TrainingImportRowProblem[] = [
+        {
+          row: 0,
+          problem: 'malformed',
+          message: `the file is not UTF-8 text (first bad character on line ${line}): save the export as UTF-8 (in Excel, "CSV UTF-8") and import it again`,
+        },
+      ];
+      return this.db.transaction(() => this.record(input, formatOf(input.fileName, ''), digest, 0, [], problems, 1)).immediate();
+    }
+    return this.run(input, text, digest);
+  }
+
+  /** The latest imports, newest first. */
+  list(limit = 50): TrainingImportView[] {
+    return this.listRows.all(limit).map((row) => {
+      const report = JSON.parse(row.report) as Report;
+      return {
+        id: row.id,
+        source: row.source,
+        fileName: row.file_name,
+        format: row.format,
+        status: row.status,
+        rows: row.rows,
+        changed: row.changed,
+        problems: report.problems,
+        importedAt: row.imported_at,
+      };
+    });
+  }
+
+  /** The sha256 of the latest applied or unchanged import from `source`: a puller skips a body it has already taken. */
+  lastAcceptedSha256(source: string): string | null {
+    return this.lastAccepted.get(source)?.sha256 ?? null;
+  }
+
+  private run(input: TrainingImportInput<unknown>, content: string, digest: string): TrainingImportView {
+    // The BOM Excel writes at the start of "CSV UTF-8" is not part of the header.
+    const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
+    const format = formatOf(input.fileName, text);
+    const parsed = format === 'csv' ? parseCsvRecords(text) : parseJsonRecords(text);
+    // Checked and applied in one IMMEDIATE transaction, so the officers and records it was
+    // checked against are the ones it writes over.
+    return this.db
+      .transaction(() => {
+        const { changes, problems, problemCount } = this.check(parsed);
+        return this.record(input, format, digest, parsed.records.length, problemCount > 0 ? [] : changes, problems, problemCount);
+      })
+      .immediate();
+  }
+
+  /** Every record against the database, with the changes to make if there is no problem. */
+  private check(parsed: Parsed): { changes: Change[]; problems: TrainingImportRowProblem[]; problemCount: number } {
+    const problems: TrainingImportRowProblem[] = [];
+    let problemCount = 0;
+    const problem = (p: TrainingImportRowProblem): void => {
+      problemCount++;
+      if (problems.length < MAX_LISTED_PROBLEMS) problems.push(p);
+    };
+    for (const p of parsed.problems) problem(p);
+    if (parsed.records.length === 0 && problemCount === 0) problem({ row: 0, problem: 'malformed', message: 'the file holds no training records' });
+
+    // Collar numbers match ignoring case and repeated spaces ("pc  2345" is PC 2345); no
+    // other guessing ("PC2345" is not), since a wrong match would train the wrong officer.
+    const officers = new Map<string, number>();
+    for (const [id, collar] of this.officers.all()) officers.set(normalCollar(collar), id);
+    const qualifications = new Map<string, { id: number; validityMonths: number | null }>();
+    for (const [id, code, validityMonths] of this.qualifications.all()) qualifications.set(code.toUpperCase(), { id, validityMonths });
+    const knownCodes = [...qualifications.keys()].join(', ');
+    const stored = new Map<number, StoredRecord>();
+    for (const [officerId, qualificationId, awarded, expires] of this.stored.all()) stored.set(recordKey(officerId, qualificationId), { awarded, expires });
+
+    const today = localDate(this.clock.now());
+    const dates = new Map<string, string | null>();
+    const parseDate = (value: string): string | null => {
+      let iso = dates.get(value);
+      if (iso === undefined) {
+        iso = isoDate(value);
+        dates.set(value, iso);
+      }
+      return iso;
+    };
+    const seen = new Map<string, number>();
+    const changes: Change[] = [];
+    for (const record of parsed.records) {
+      const { row } = record;
+      const collar = record.collar.trim();
+      const code = record.code.trim();
+      const awardedText = record.awarded.trim();
+      const expiresText = record.expires.trim();
+      let ok = true;
+      const fail = (kind: TrainingImportRowProblem['problem'], message: string): void => {
+        ok = false;
+        problem({ row, problem: kind, message });
+      };
+      const collarKey = normalCollar(collar);
+      const officerId = officers.get(collarKey);
+      if (collar === '') fail('missing-field', 'no collar number');
+      else if (officerId === undefined) fail('unknown-officer', `no officer with collar number "${collar}" on this terminal`);
+      const qualification = qualifications.get(code.toUpperCase());
+      if (code === '') fail('missing-field', 'no qualification code');
+      else if (!qualification) fail('unknown-qualification', `no qualification with code "${code}" (this terminal knows ${knownCodes || 'none'})`);
+      if (collar !== '' && code !== '') {
+        const key = `${collarKey}\u0000${code.toUpperCase()}`;
+        const first = seen.get(key);
+        if (first !== undefined) fail('duplicate-row', `${collar} ${code} appears more than once (first on row ${first}): the file must give one record each`);
+        else seen.set(key, row);
+      }
+      let awarded: string | null = null;
+      if (awardedText === '') fail('missing-field', 'no award date');
+      else {
+        awarded = parseDate(awardedText);
+        if (awarded === null) fail('bad-date', `award date "${awardedText}" is not a date: use yyyy-mm-dd or dd/mm/yyyy`);
+        else if (awarded > today) fail('future-date', `award date ${awarded} is in the future (today is ${today})`);
+      }
+      let expires: string | null = null;
+      if (expiresText !== '') {
+        expires = parseDate(expiresText);
+        if (expires === null) fail('bad-date', `expiry date "${expiresText}" is not a date: use yyyy-mm-dd or dd/mm/yyyy`);
+        else if (awarded !== null && expires < awarded) fail('bad-date', `expiry date ${expires} is before the award date ${awarded}`);
+      } else if (awarded !== null && qualification?.validityMonths) {
+        expires = addDays(addMonths(awarded, qualification.validityMonths), -1);
+      }
+      // Once the file is known to be rejected the changes are never used: stop collecting.
+      if (!ok || problemCount > 0 || officerId === undefined || !qualification || awarded === null) continue;
+      const before = stored.get(recordKey(officerId, qualification.id));
+      if (before && before.awarded === awarded && before.expires === expires) continue;
+      changes.push({ added: before === undefined, officerId, qualificationId: qualification.id, awarded, expires });
+    }
+    if (problemCount > problems.length) {
+      problems.push({
+        row: 0,
+        problem: 'malformed',
+        message: `${problemCount - problems.length} more problems are not listed (the first ${problems.length} are): fix these and import the file again`,
+      });
+    }
+    return { changes: problemCount > 0 ? [] : changes, problems, problemCount };
+  }
+
+  /** The import's row, its changes and its audit row; the caller holds the transaction. */
+  private record(
+    input: TrainingImportInput<unknown>,
+    format: 'csv' | 'json',
+    digest: string,
+    rows: number,
+    changes: readonly Change[],
+    problems: TrainingImportRowProblem[],
+    problemCount: number,
+  ): TrainingImportView {
+    const now = this.clock.now();
+    const at = now.toISOString();
+    const status: TrainingImportView['status'] = problemCount > 0 ? 'rejected' : changes.length > 0 ? 'applied' : 'unchanged';
+    const added = changes.filter((c) => c.added).length;
+    const report: Report = { problems, problemCount, added, updated: changes.length - added, unchanged: status === 'rejected' ? 0 : rows - changes.length };
+    const id = Number(
+      this.insertImport.run(input.source, input.fileName, digest, format, status, rows, changes.length, JSON.stringify(report), at, input.officerId).lastInsertRowid,
+    );
+    const recordSource = `${input.source}: ${input.fileName}`;
+    for (const c of changes) this.upsert.run(c.officerId, c.qualificationId, c.awarded, c.expires, recordSource, at, id);
+    const actor: AuditActor = input.officerId === null ? 'system' : `officer:${input.officerId}`;
+    this.audit.append(
+      {
+        actor,
+        action: status === 'rejected' ? 'training.rejected' : 'training.imported',
+        subject: `training-import:${id}`,
+        details: { source: input.source, file: input.fileName, rows, changed: changes.length, status, ...(status === 'rejected' ? { problems: problemCount } : {}) },
+      },
+      now,
+    );
+    return { id, source: input.source, fileName: input.fileName, format, status, rows, changed: changes.length, problems, importedAt: at };
+  }
+}
+
+function sha256(bytes: Buffer): string {
+  return hash('sha256', bytes, 'hex');
+}
+
+const normalCollar = (collar: string): string => collar.trim().replace(/\s+/g, ' ').toUpperCase();
+
+/** By extension; otherwise JSON if it starts like JSON, else CSV. */
+export function formatOf(fileName: string, text: string): 'csv' | 'json' {
+  const lower = fileName.toLowerCase();
+  if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.json')) return 'json';
+  const first = text.trimStart().charAt(0);
+  return first === '{' || first === '[' ? 'json' : 'csv';
+}
+
+function countLines(text: string, end: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const UK_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
+
+/** yyyy-mm-dd or dd/mm/yyyy to yyyy-mm-dd, or null when it is not a real calendar date. */
+export function isoDate(value: string): string | null {
+  let y: number;
+  let m: number;
+  let d: number;
+  const iso = ISO_DATE.exec(value);
+  if (iso) {
+    [y, m, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
+  } else {
+    const uk = UK_DATE.exec(value);
+    if (!uk) return null;
+    [d, m, y] = [Number(uk[1]), Number(uk[2]), Number(uk[3])];
+  }
+  // Before 1900 is a typing slip or a placeholder, not a training date.
+  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return null;
+  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+function daysInMonth(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/** The same day `months` on, or the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb). */
+export function addMonths(isoDay: string, months: number): string {
+  const [y, m, d] = isoDay.split('-').map(Number) as [number, number, number];
+  const total = y * 12 + (m - 1) + months;
+  const year = Math.floor(total / 12);
+  const month = (total % 12) + 1;
+  const day = Math.min(d, daysInMonth(year, month));
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+// ---------------------------------------------------------------------------------------
+// CSV
+
+const COMMA = 44;
+const QUOTE = 34;
+const CR = 13;
+const LF = 10;
+
+interface CsvRecord {
+  fields: string[];
+  line: number;
+  /** Why the record is not valid CSV; its fields are then whatever was read. */
+  error: string | null;
+}
+
+/**
+ * RFC 4180 records, one pass over the text. A broken record (a stray quote, text after a
+ * closing quote) is reported and reading goes on at the next line, so one upload lists
+ * every problem; an unclosed quote swallows the rest of the file, so reading stops there.
+ */
+export function* csvRecords(text: string): Generator<CsvRecord> {
+  const n = text.length;
+  let i = 0;
+  let line = 1;
+  while (i < n) {
+    const startLine = line;
+    const fields: string[] = [];
+    let error: string | null = null;
+    for (;;) {
+      // One field, starting at i.
+      if (i < n && text.charCodeAt(i) === QUOTE) {
+        let value = '';
+        let from = i + 1;
+        let closed = false;
+        for (let j = from; j < n; j++) {
+          const c = text.charCodeAt(j);
+          if (c === QUOTE) {
+            if (j + 1 < n && text.charCodeAt(j + 1) === QUOTE) {
+              value += text.slice(from, j + 1);
+              from = j + 2;
+              j++;
+            } else {
+              value += text.slice(from, j);
+              i = j + 1;
+              closed = true;
+              break;
+            }
+          } else if (c === LF) line++;
+        }
+        if (!closed) {
+          yield { fields, line: startLine, error: `a quoted field opened on line ${startLine} is never closed` };
+          return;
+        }
+        fields.push(value);
+        if (i < n) {
+          const c = text.charCodeAt(i);
+          if (c !== COMMA && c !== CR && c !== LF) {
+            error = `text after a closing quote on line ${line}: a quote inside a quoted field is written twice ("")`;
+            i = skipLine(text, i);
+            line++;
+            break;
+          }
+        }
+      } else {
+        let j = i;
+        while (j < n) {
+          const c = text.charCodeAt(j);
+          if (c === COMMA || c === CR || c === LF) break;
+          if (c === QUOTE) {
+            error = `a quote inside an unquoted field on line ${line}: quote the whole field and write the quote twice ("")`;
+            break;
+          }
+          j++;
+        }
+        if (error !== null) {
+          i = skipLine(text, j);
+          line++;
+          break;
+        }
+        fields.push(text.slice(i, j));
+        i = j;
+      }
+      if (i >= n) break;
+      const c = text.charCodeAt(i);
+      if (c === COMMA) {
+        // Another field follows, empty if the text ends here.
+        i++;
+        continue;
+      }
+      // CRLF, LF, or a lone CR: the record ends.
+      i += c === CR && i + 1 < n && text.charCodeAt(i + 1) === LF ? 2 : 1;
+      line++;
+      break;
+    }
+    yield { fields, line: startLine, error };
+  }
+}
+
+/** The index just past the end of the line holding `from`. */
+function skipLine(text: string, from: number): number {
+  for (let j = from; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === LF) return j + 1;
+    if (c === CR) return j + 1 < text.length && text.charCodeAt(j + 1) === LF ? j + 2 : j + 1;
+  }
+  return text.length;
+}
+
+function parseCsvRecords(text: string): Parsed {
+  const problems: TrainingImportRowProblem[] = [];
+  const records: RawRecord[] = [];
+  const reader = csvRecords(text);
+  const first = reader.next();
+  if (first.done) return { records, problems: [{ row: 0, problem: 'malformed', message: 'the file is empty' }] };
+  const header = first.value;
+  if (header.error !== null) return { records, problems: [{ row: 0, problem: 'malformed', message: `the header row: ${header.error}` }] };
+  const columns = mapColumns(header.fields.map((name, index) => ({ name, index })));
+  if (!columns.ok) {
+    const hint = /[;\t]/.test(header.fields.join(',')) ? ' (the columns look separated by semicolons or tabs: save the export as comma-separated)' : '';
+    return { records, problems: columns.problems.map((p) => ({ ...p, message: p.message + hint })) };
+  }
+  const at = columns.at;
+  const width = header.fields.length;
+  let row = 0;
+  for (const record of reader) {
+    row++;
+    const { fields } = record;
+    if (record.error !== null) {
+      problems.push({ row, problem: 'malformed', message: record.error });
+      continue;
+    }
+    if (fields.every((f) => f.trim() === '')) continue;
+    if (fields.length !== width) {
+      problems.push({ row, problem: 'malformed', message: `line ${record.line} has ${fields.length} fields but the header has ${width}` });
+      continue;
+    }
+    records.push({ row, collar: fields[at.collar] ?? '', code: fields[at.code] ?? '', awarded: fields[at.awarded] ?? '', expires: at.expires < 0 ? '' : (fields[at.expires] ?? '') });
+  }
+  return { records, problems };
+}
+
+type ColumnMap = { ok: true; at: Record<Field, number> } | { ok: false; problems: TrainingImportRowProblem[] };
+
+/** Which header column (or JSON key) gives which field; the problems name the column. */
+function mapColumns(names: readonly { name: string; index: number }[]): ColumnMap {
+  const at: Record<Field, number> = { collar: -1, code: -1, awarded: -1, expires: -1 };
+  const given: Partial<Record<Field, string>> = {};
+  const problems: TrainingImportRowProblem[] = [];
+  for (const { name, index } of names) {
+    const field = FIELD_BY_NAME.get(squash(name.trim()));
+    if (!field) continue;
+    const other = given[field];
+    if (other !== undefined) {
+      problems.push({ row: 0, problem: 'malformed', message: `columns "${other}" and "${name.trim()}" both give the ${FIELD_NAMES[field].column}: keep one` });
+      continue;
+    }
+    given[field] = name.trim();
+    at[field] = index;
+  }
+  for (const field of ['collar', 'code', 'awarded'] as const) {
+    if (at[field] < 0) {
+      const names = FIELD_NAMES[field];
+      problems.push({ row: 0, problem: 'missing-field', message: `the file has no ${names.column} column (also accepted: ${names.alias})` });
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, at };
+}
+
+// ---------------------------------------------------------------------------------------
+// JSON
+
+function parseJsonRecords(text: string): Parsed {
+  const problems: TrainingImportRowProblem[] = [];
+  const records: RawRecord[] = [];
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { records, problems: [{ row: 0, problem: 'malformed', message: `not valid JSON: ${error instanceof Error ? error.message : String(error)}` }] };
+  }
+  const list = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.records) ? data.records : null;
+  if (list === null) {
+    return { records, problems: [{ row: 0, problem: 'malformed', message: 'expected {"records": [...]} or an array of records' }] };
+  }
+  list.forEach((item: unknown, index: number) => {
+    const row = index + 1;
+    if (!isObject(item)) {
+      problems.push({ row, problem: 'malformed', message: 'a record must be an object such as {"collarNumber": "PC 2345", ...}' });
+      return;
+    }
+    // A missing key is left empty here and reported as a missing field by the checks every format goes through.
+    const fields: Record<Field, string> = { collar: '', code: '', awarded: '', expires: '' };
+    const given: Partial<Record<Field, string>> = {};
+    const wrong: string[] = [];
+    for (const [key, value] of Object.entries(item)) {
+      const field = FIELD_BY_NAME.get(squash(key.trim()));
+      if (!field) continue;
+      const other = given[field];
+      if (other !== undefined) {
+        wrong.push(`"${other}" and "${key}" both give the ${FIELD_NAMES[field].json}: keep one`);
+        continue;
+      }
+      given[field] = key;
+      if (typeof value === 'string') fields[field] = value;
+      else if (value !== null && value !== undefined) wrong.push(`${key} must be text, such as "2026-03-15"`);
+    }
+    if (wrong.length > 0) {
+      problems.push({ row, problem: 'malformed', message: wrong.join('; ') });
+      return;
+    }
+    records.push({ row, ...fields });
+  });
+  return { records, problems };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
