@@ -30,7 +30,7 @@ export interface DrawDecisionInput {
 
 export type DrawDecision = { allowed: true; reasons: [] } | { allowed: false; reasons: RefusalReason[] };
 
-const ARMOURER = 'An armourer can help if you need to deploy now.';
+const ARMOURER = 'If you must deploy now, tell an armourer: they can check your record and, where policy allows, override.';
 const ROLE_NAMES: Record<Role, string> = { officer: 'officer', armourer: 'armourer', admin: 'site admin' };
 
 /** yyyy-mm-dd plus whole calendar months, clamped to the month's end (31 Jan + 1 month = 28 Feb). */

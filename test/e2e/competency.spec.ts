@@ -188,8 +188,11 @@ test('a site admin imports training records, all or nothing, and a renewed offic
   await expectAccessible(page, 'training (empty)');
 
   const picker = page.getByLabel('Training export file (CSV or JSON)');
-  // renew-taser.csv (see resources/training-samples/README.md): PC 2345 and PC 3456 renewed.
-  await picker.setInputFiles(join(SAMPLES, 'renew-taser.csv'));
+  // Like resources/training-samples/renew-taser.csv (PC 2345 and PC 3456 renewed), but dated
+  // from today so the test does not expire with the sample.
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  const renewal = ['collar_number,qualification_code,awarded_on,expires_on', `PC 2345,TASER,${day(-5)},${day(360)}`, `PC 3456,TASER,${day(-12)},${day(353)}`].join('\n');
+  await picker.setInputFiles({ name: 'renew-taser.csv', mimeType: 'text/csv', buffer: Buffer.from(`${renewal}\n`) });
   const applied = page.getByRole('status').locator('[data-status="applied"]');
   await expect(applied).toBeVisible();
   await expect(applied).toContainText('Applied');
