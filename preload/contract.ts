@@ -11,6 +11,9 @@
  */
 import { z } from 'zod';
 
+// Shared with the renderer: the keyboard-mode scanner fallback runs there (see the file).
+export { ScanTimingDetector, type KeyInput } from './keyboard-scan-timing.ts';
+
 // ---------------------------------------------------------------------------
 // Results
 
@@ -295,6 +298,11 @@ export interface KioskSnapshot {
   idle: IdleView;
   devices: DeviceHealthView[];
   demo: DemoView | null;
+  /**
+   * A keyboard-mode scanner types into this screen (no evdev access in main): the renderer
+   * tells scans from typing by timing and sends them with `keyboardScan`.
+   */
+  keyboardScanFallback: boolean;
   /** Increases with every push so a client can ignore stale ones. */
   revision: number;
 }
@@ -361,6 +369,8 @@ export const requestSchemas = {
   openRules: empty,
   getRules: empty,
   saveRule: z.object({ assetTypeId: id, rule: ruleSchema }).strict(),
+  /** A scan the renderer's timing heuristic picked out of key events (keyboard-fallback scanners only). */
+  keyboardScan: z.object({ code: z.string().min(1).max(64).regex(/^[\x20-\x7e]+$/) }).strict(),
   // Demo mode only: play the part of the hardware. Refused in live mode.
   demoTapCard: z.object({ uid: z.string().regex(/^[0-9A-F]{8,20}$/) }).strict(),
   demoScanTag: z.object({ tag: z.string().min(1).max(64).regex(/^[\x20-\x7e]+$/) }).strict(),
@@ -389,6 +399,7 @@ export interface ResponseValues {
   demoTapCard: KioskSnapshot;
   demoScanTag: KioskSnapshot;
   demoDoor: KioskSnapshot;
+  keyboardScan: KioskSnapshot;
   openHardware: KioskSnapshot;
   getHardware: HardwareView;
   saveHardwareConfig: ConfigSaveResult;

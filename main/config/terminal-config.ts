@@ -72,6 +72,8 @@ const scanner = z.discriminatedUnion('kind', [
   z.object({ id, kind: z.literal('simulator') }).strict(),
   z.object({ id, kind: z.literal('serial'), link: serialLink }).strict(),
   z.object({ id, kind: z.literal('hid'), device: devicePath }).strict(),
+  // No evdev access: the scanner types into the kiosk window and the renderer's timing heuristic picks scans out.
+  z.object({ id, kind: z.literal('keyboard-fallback') }).strict(),
 ]);
 
 const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9.:-]+$/, 'a host name or IP address');

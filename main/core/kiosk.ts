@@ -212,6 +212,10 @@ export class Kiosk implements KioskService {
     demoTapCard: (input) => this.answer(this.demoAction('demoTapCard', input)),
     demoScanTag: (input) => this.answer(this.demoAction('demoScanTag', input)),
     demoDoor: (input) => this.answer(this.demoAction('demoDoor', input)),
+    keyboardScan: ({ code }) => {
+      if (!this.deps.scanner.keyboardScan(code)) return fail('forbidden', 'No keyboard-mode scanner is configured to type into this screen.');
+      return this.answer({ ok: true, value: null });
+    },
     openHardware: () => {
       const admin = this.requireAdmin();
       if (!admin.ok) return admin;
@@ -916,6 +920,7 @@ export class Kiosk implements KioskService {
       idle: { warningSecondsLeft, timeoutSeconds: policy.idleTimeoutSeconds },
       devices: this.deps.devices.list(),
       demo: this.demoView(),
+      keyboardScanFallback: this.deps.scanner.keyboardFallback(),
       revision: ++this.revision,
     };
   }

@@ -33,6 +33,10 @@ export interface CardReaderPort extends DeviceHealthSource {
 /** An asset tag read by any scanner (serial, HID, or the demo). */
 export interface ScannerPort extends DeviceHealthSource {
   onScan(listener: (code: string) => void): () => void;
+  /** Whether a keyboard-fallback scanner is configured (scans come from the renderer). */
+  keyboardFallback(): boolean;
+  /** A scan the renderer picked out of key events; false when no keyboard-fallback scanner is configured. */
+  keyboardScan(code: string): boolean;
 }
 
 /** Demo mode only: a person plays the hardware's part from the simulator panel. */

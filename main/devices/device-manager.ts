@@ -43,6 +43,8 @@ interface Rig {
   scanners: InputSource[];
   video: VideoService;
   room: SimulatedRoom | null;
+  /** Scans the renderer reports, when a keyboard-fallback scanner is configured. */
+  keyboardFallback: Listeners<string> | null;
   simulators: { close(): Promise<void> | void }[];
   unsubscribe: (() => void)[];
 }
@@ -109,6 +111,13 @@ export class DeviceManager {
 
   readonly scanner: ScannerPort = {
     onScan: (listener) => this.scans.add(listener),
+    keyboardFallback: () => this.rig?.keyboardFallback !== null && this.rig?.keyboardFallback !== undefined,
+    keyboardScan: (code) => {
+      const fallback = this.rig?.keyboardFallback;
+      if (!fallback) return false;
+      fallback.emit(code);
+      return true;
+    },
     health: () => this.combined('scanner', 'Scanners', this.rig?.scanners ?? []),
     onHealth: (listener) => this.healthChanges.add(() => listener(this.scanner.health())),
   };
@@ -203,12 +212,19 @@ export class DeviceManager {
 
     let simulatedCards: SimulatedCardReader | null = null;
     let simulatedScanner: SimulatedScanner | null = null;
+    let keyboardFallback: Listeners<string> | null = null;
     const cardReaders = config.cardReaders.map((c) => {
       const source = this.buildCardReader(c);
       if (source.simulated) simulatedCards = source.simulated;
       return source.source;
     });
     const scanners = config.scanners.map((c) => {
+      if (c.kind === 'keyboard-fallback') {
+        const scans = new Listeners<string>();
+        keyboardFallback = scans;
+        const healthy = { health: () => ({ state: 'online' as const, lastError: null }), onHealth: () => () => {} };
+        return directSource(`scanner:${c.id}`, `Tag scanner ${c.id} (keyboard mode, read by timing on screen)`, healthy, (l) => scans.add(l));
+      }
       const source = this.buildScanner(c);
       if (source.simulated) simulatedScanner = source.simulated;
       return source.source;
@@ -241,7 +257,7 @@ export class DeviceManager {
 
     for (const bus of buses) bus.start();
     for (const source of [...cardReaders, ...scanners]) source.start();
-    return { config, buses, bank, cardReaders, scanners, video, room, simulators, unsubscribe };
+    return { config, buses, bank, cardReaders, scanners, video, room, keyboardFallback, simulators, unsubscribe };
   }
 
   private buildBus(
@@ -345,7 +361,7 @@ export class DeviceManager {
     }
   }
 
-  private buildScanner(config: ScannerConfig): { source: InputSource; simulated: SimulatedScanner | null } {
+  private buildScanner(config: Exclude<ScannerConfig, { kind: 'keyboard-fallback' }>): { source: InputSource; simulated: SimulatedScanner | null } {
     const id = `scanner:${config.id}`;
     switch (config.kind) {
       case 'simulator': {

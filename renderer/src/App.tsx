@@ -9,6 +9,7 @@ import type {
   ScreenView,
 } from '../../preload/contract.ts';
 import { LOST_CONTACT_MESSAGE, onConnectionChange } from './api-client.ts';
+import { useKeyboardScans } from './useKeyboardScans.ts';
 import { makeCommands, makeQueries } from './commands.ts';
 import type { CommandName, Commands, Queries } from './commands.ts';
 import { DemoPanel } from './components/DemoPanel.tsx';
@@ -106,6 +107,9 @@ export function App({ api }: { api: KioskApi }) {
       window.removeEventListener('keydown', onActivity, { capture: true });
     };
   }, [api]);
+
+  const onKeyboardScan = useCallback((code: string) => commands.keyboardScan({ code }), [commands]);
+  useKeyboardScans(snapshot?.keyboardScanFallback ?? false, onKeyboardScan);
 
   // Errors belong to the screen they happened on.
   const screenKind = snapshot?.screen.kind;

@@ -49,6 +49,7 @@ export function makeCommands(send: Send): Commands {
     demoTapCard: (input) => send('demoTapCard', input),
     demoScanTag: (input) => send('demoScanTag', input),
     demoDoor: (input) => send('demoDoor', input),
+    keyboardScan: (input) => send('keyboardScan', input),
   };
 }
 

@@ -16,10 +16,11 @@ export interface RunningShell {
  * Start the built browser shell headless on a fresh data directory (so every test gets the
  * freshly seeded demo site), with policy overrides, and wait for its one stdout line.
  */
-export async function startShell(policy: Record<string, number> = {}): Promise<RunningShell> {
+export async function startShell(policy: Record<string, number> = {}, overrides: Record<string, unknown> = {}): Promise<RunningShell> {
   const dataDir = mkdtempSync(join(tmpdir(), 'armoury-e2e-'));
   const config = JSON.parse(readFileSync(join(ROOT, 'resources/default-terminal-config.json'), 'utf8')) as { policy: Record<string, number> };
   config.policy = { ...config.policy, ...policy };
+  Object.assign(config, overrides);
   const configPath = join(dataDir, 'terminal-config.json');
   writeFileSync(configPath, JSON.stringify(config));
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'out/main/browser-main.mjs'), '--headless', '--data-dir', dataDir, '--config', configPath], {

@@ -28,6 +28,7 @@ function makeSnapshot(revision: number): KioskSnapshot {
     idle: { warningSecondsLeft: null, timeoutSeconds: 60 },
     devices: [],
     demo: null,
+  keyboardScanFallback: false,
     revision,
   };
 }

@@ -58,6 +58,7 @@ function snapshot(revision: number): KioskSnapshot {
     idle: { warningSecondsLeft: null, timeoutSeconds: 60 },
     devices: [],
     demo: null,
+  keyboardScanFallback: false,
     revision,
   };
 }

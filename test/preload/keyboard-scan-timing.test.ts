@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ScanTimingDetector, classifyKeys } from '../../../native-bridges/keyboard-wedge/timing-heuristic.ts';
-import type { KeyInput, TimingHeuristicOptions } from '../../../native-bridges/keyboard-wedge/timing-heuristic.ts';
+import { ScanTimingDetector, classifyKeys } from '../../preload/keyboard-scan-timing.ts';
+import type { KeyInput, TimingHeuristicOptions } from '../../preload/keyboard-scan-timing.ts';
 
 /** Types `text` (then Enter unless told otherwise) from `start`, one key every `gap` ms. */
 function typed(text: string, gap: number, start = 0, enter = true): KeyInput[] {

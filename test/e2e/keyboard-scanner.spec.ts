@@ -1,0 +1,32 @@
+import { expect, test } from '@playwright/test';
+import { startShell, type RunningShell } from './browser-shell-fixture.ts';
+
+// A keyboard-mode scanner with no evdev access types into the kiosk window; the renderer
+// tells its bursts from a person's typing by timing and sends them to main as scans.
+let shell: RunningShell;
+test.afterEach(async () => shell?.stop());
+
+test('a keyboard-mode scan typed into the screen starts a return; slow typing does not', async ({ page }) => {
+  shell = await startShell({}, { scanners: [{ id: 'wedge', kind: 'keyboard-fallback' }] });
+  await page.goto(shell.url);
+  await expect(page.locator('main[data-screen="idle"]')).toBeVisible();
+  await page.getByRole('button', { name: 'Simulator' }).click();
+  await page.getByRole('button', { name: /^Tap card PC 1234\b/ }).click();
+  await page.getByRole('button', { name: 'Simulator' }).click();
+  for (const digit of '1234') await page.getByRole('button', { name: digit, exact: true }).click();
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(page.locator('main[data-screen="home"]')).toBeVisible();
+  await page.locator('h1').first().click(); // focus away from any button
+
+  // A person typing the same characters, slowly: nothing happens.
+  await page.keyboard.type('AKRAD0003', { delay: 120 });
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(500);
+  await expect(page.locator('main[data-screen="home"]')).toBeVisible();
+
+  // The scanner: a burst with a few ms between keys, ended by Enter.
+  await page.keyboard.type('AKRAD0003', { delay: 4 });
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main[data-screen="return-door-open"]')).toBeVisible({ timeout: 10_000 });
+  await expect(page.getByText(/Airwave radio/).first()).toBeVisible();
+});
