@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { JsonFileConfigStore, type ConfigStore } from './config/config-store.ts';
 import { checkTerminalConfig, maskSecrets, unmaskSecrets, type TerminalConfig } from './config/terminal-config.ts';
 import { openDatabase, type Db } from './core/db/database.ts';
-import { demoCards, ensureLockerBank, parseDemoSite, seedDemoSite } from './core/demo-seed.ts';
+import { demoCards, ensureLockerBank, parseDemoSite, seedDemoSite, syncOverrideReasons } from './core/demo-seed.ts';
 import { Kiosk, type KioskPolicy } from './core/kiosk.ts';
 import type { KioskService } from './core/kiosk-service.ts';
 import { systemClock, type DoorSensors, type HardwareAdmin } from './core/ports.ts';
@@ -50,6 +50,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     }
     const bankName = config.lockerBank.name;
     const bankId = ensureLockerBank(db, bankName, config.lockerBank.doors.map((d) => d.number), systemClock.now());
+    syncOverrideReasons(db, config.policy.overrideReasons, systemClock.now());
     const manager = new DeviceManager({ log: options.log, stockedDoors: () => stockedDoors(db, bankId), outboxDir: join(options.dataDir, 'video-outbox') });
     devices = manager;
     await manager.start(config);
@@ -88,6 +89,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
           return { ok: false, problems: [`lockerBank.name: this terminal's bank is "${bankName}"; renaming it would orphan its doors' history`] };
         }
         ensureLockerBank(db, bankName, next.lockerBank.doors.map((d) => d.number), systemClock.now());
+        syncOverrideReasons(db, next.policy.overrideReasons, systemClock.now());
         store.save(next);
         await manager.apply(next);
         Object.assign(policy, policyOf(next));

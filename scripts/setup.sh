@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # python3/make/g++: node-gyp, should an npm that ignores install-script approvals build a native module;
 # pcscd, vsmartcard-vpcd, libpcsclite1: the PC/SC card-reader path, tested against a real pcscd.
 PACKAGES=(ca-certificates chromium socat xvfb xauth fonts-dejavu-core python3 make g++ pcscd vsmartcard-vpcd libpcsclite1 util-linux)
-command -v npm >/dev/null || PACKAGES+=(nodejs npm) # any npm will do: `npm ci` installs Node 24
+command -v npm >/dev/null || PACKAGES+=(nodejs npm) # any npm will do: `npm install` brings Node 24
 
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done

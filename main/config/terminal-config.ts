@@ -140,6 +140,17 @@ export const terminalConfigSchema = z
         overridableRefusals: z
           .array(z.enum(['qualification-expired', 'qualification-missing', 'role-required', 'unit-not-authorised', 'limit-reached']))
           .default(['qualification-expired']),
+        /** The reason codes an armourer chooses from when overriding (removed codes stay on past overrides). */
+        overrideReasons: z
+          .array(z.object({ code: z.string().min(2).max(40).regex(/^[A-Z0-9-]+$/, 'upper-case letters, digits and dashes'), label: z.string().min(3).max(120) }).strict())
+          .min(1)
+          .default([
+            { code: 'SPONTANEOUS-INCIDENT', label: 'Spontaneous incident: immediate deployment' },
+            { code: 'REFRESHER-BOOKED', label: 'Refresher passed or booked; record not yet updated' },
+            { code: 'RECORD-ERROR', label: 'Training record known to be wrong' },
+            { code: 'AUTHORISED-BY-INSPECTOR', label: 'Authorised by the duty inspector' },
+          ])
+          .refine((reasons) => new Set(reasons.map((r) => r.code)).size === reasons.length, 'two override reasons share a code'),
       })
       .strict()
       .refine((p) => p.idleWarningSeconds < p.idleTimeoutSeconds, 'idleWarningSeconds must be shorter than idleTimeoutSeconds'),

@@ -177,6 +177,33 @@ export async function seedDemoSite(db: Db, site: DemoSite, now: Date): Promise<v
 }
 
 /**
+ * Make the override reason codes in the database match the configuration: new codes are
+ * added, changed labels updated, and codes no longer configured deactivated (never deleted:
+ * past overrides still name them). Audited when anything changes.
+ */
+export function syncOverrideReasons(db: Db, reasons: readonly { code: string; label: string }[], now: Date): void {
+  db.transaction(() => {
+    const existing = new Map(db.prepare<[], { code: string; label: string; active: number }>('SELECT code, label, active FROM override_reasons').all().map((r) => [r.code, r]));
+    const changes: string[] = [];
+    for (const reason of reasons) {
+      const before = existing.get(reason.code);
+      if (!before) changes.push(`added ${reason.code}`);
+      else if (before.label !== reason.label || before.active !== 1) changes.push(`updated ${reason.code}`);
+      else continue;
+      db.prepare('INSERT INTO override_reasons (code, label, active) VALUES (?, ?, 1) ON CONFLICT(code) DO UPDATE SET label = excluded.label, active = 1').run(reason.code, reason.label);
+    }
+    const configured = new Set(reasons.map((r) => r.code));
+    for (const [code, row] of existing) {
+      if (!configured.has(code) && row.active === 1) {
+        db.prepare('UPDATE override_reasons SET active = 0 WHERE code = ?').run(code);
+        changes.push(`withdrew ${code}`);
+      }
+    }
+    if (changes.length > 0) new AuditLog(db).append({ actor: 'system', action: 'override-reasons.changed', subject: 'override-reasons', details: { changes } }, now);
+  }).immediate();
+}
+
+/**
  * Make sure the configured locker bank and its doors exist in the database (a live site's
  * first start, or doors added to the layout), recording what was added in the audit log.
  */

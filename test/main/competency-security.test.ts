@@ -155,3 +155,29 @@ describe('the competency gate is enforced in main, whatever the renderer sends',
     expect(count("SELECT count(*) AS n FROM audit_log WHERE action = 'rule.changed'")).toBe(1);
   });
 });
+
+describe('override reason codes are configured by the site admin', () => {
+  it('a saved configuration adds and withdraws reason codes, audited; withdrawn codes are refused', async () => {
+    h = await startHarness();
+    await signIn(ADMIN);
+    const view = await h.call('getHardware', {});
+    if (!view.ok) throw new Error(view.error.message);
+    const config = JSON.parse(view.value.configJson) as { policy: { overrideReasons: { code: string; label: string }[] } };
+    config.policy.overrideReasons = [
+      { code: 'SPONTANEOUS-INCIDENT', label: 'Spontaneous incident: immediate deployment' },
+      { code: 'FIREARMS-CALL', label: 'Armed response call in progress' },
+    ];
+    const saved = await h.call('saveHardwareConfig', { configJson: JSON.stringify(config) });
+    expect(saved.ok && saved.value.saved).toBe(true);
+    await h.call('signOut', {});
+
+    await signIn(PRIYA);
+    await h.call('requestOverride', { assetTypeId: taserId() });
+    await h.call('demoTapCard', { uid: MARCUS.card });
+    await h.waitFor((s) => s.screen.kind === 'override' && s.screen.step === 'armourer-pin');
+    const authorised = await h.call('submitOverridePin', { pin: MARCUS.pin });
+    expect(authorised.ok && authorised.value.screen.kind === 'override' && authorised.value.screen.reasonCodes.map((r) => r.code)).toEqual(['FIREARMS-CALL', 'SPONTANEOUS-INCIDENT']);
+    expect(await h.call('confirmOverride', { reasonCode: 'RECORD-ERROR', note: 'record is wrong' })).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    expect(count("SELECT count(*) AS n FROM audit_log WHERE action = 'override-reasons.changed'")).toBe(1);
+  });
+});
