@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonFileConfigStore, type ConfigStore } from './config/config-store.ts';
-import { checkTerminalConfig, maskSecrets, unmaskSecrets, type TerminalConfig } from './config/terminal-config.ts';
+import { checkTerminalConfig, maskSecrets, secretsStillMasked, unmaskSecrets, type TerminalConfig } from './config/terminal-config.ts';
 import { openDatabase, type Db } from './core/db/database.ts';
 import { demoCards, ensureLockerBank, parseDemoSite, seedDemoSite, syncOverrideReasons } from './core/demo-seed.ts';
 import { Kiosk, type KioskPolicy } from './core/kiosk.ts';
@@ -9,6 +9,7 @@ import type { KioskService } from './core/kiosk-service.ts';
 import { systemClock, type DoorSensors, type HardwareAdmin } from './core/ports.ts';
 import { DeviceManager } from './devices/device-manager.ts';
 import { startTrainingSources } from './devices/training-sources.ts';
+import { C2Feed } from './devices/c2-feed.ts';
 
 export interface KioskOptions {
   dataDir: string;
@@ -57,6 +58,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     let lastDoors: DoorSensors[] = [];
     // Set once the kiosk is running; a saved configuration restarts the drop folder and pull.
     let restartTrainingSources: (next: TerminalConfig) => Promise<void> = async () => {};
+    let restartFeed: (next: TerminalConfig) => Promise<void> = async () => {};
     manager.lockers.onDoors((doors) => (lastDoors = doors));
 
     // Policy is read on every use, so a saved configuration takes effect at once.
@@ -85,6 +87,8 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
         const checked = checkTerminalConfig(raw);
         if (!checked.ok) return { ok: false, problems: checked.problems };
         const next = unmaskSecrets(checked.config, before);
+        const masked = secretsStillMasked(next);
+        if (masked.length > 0) return { ok: false, problems: masked };
         if (next.lockerBank.name !== bankName) {
           return { ok: false, problems: [`lockerBank.name: this terminal's bank is "${bankName}"; renaming it would orphan its doors' history`] };
         }
@@ -94,6 +98,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
         await manager.apply(next);
         Object.assign(policy, policyOf(next));
         if (JSON.stringify(next.training) !== JSON.stringify(before.training)) await restartTrainingSources(next);
+        if (JSON.stringify(next.c2Feed) !== JSON.stringify(before.c2Feed) || next.terminalName !== before.terminalName) await restartFeed(next);
         return { ok: true, changes: describeChanges(maskSecrets(before), maskSecrets(next)) };
       },
       busStatus: (busId) => manager.busStatus(busId),
@@ -119,6 +124,18 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     });
     await kiosk.start();
     let trainingSources = startTrainingSources(config.training, kiosk.training, options.log);
+    // The command-and-control feed: published on every change of the armed/available picture.
+    const startFeed = (c: TerminalConfig) =>
+      C2Feed.start(c.c2Feed, { terminalName: c.terminalName, stateDir: join(options.dataDir, 'c2-feed'), picture: () => kiosk.console.mobilisation(), log: options.log });
+    let feed = await startFeed(config);
+    // Every push follows a state change; the feed debounces and publishes only a changed picture.
+    // The overdue tick also catches qualifications that lapse with the clock.
+    kiosk.onSnapshot(() => feed.changed());
+    const feedTick = setInterval(() => feed.changed(), 60_000);
+    restartFeed = async (next) => {
+      await feed.stop();
+      feed = await startFeed(next);
+    };
     restartTrainingSources = async (next) => {
       await trainingSources.stop();
       trainingSources = startTrainingSources(next.training, kiosk.training, options.log);
@@ -127,6 +144,8 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     return {
       service: kiosk,
       async close() {
+        clearInterval(feedTick);
+        await feed.stop();
         await trainingSources.stop();
         kiosk.stop();
         await manager.stop();

@@ -155,7 +155,9 @@ export type ScreenView =
   /** Site admins: training records imports. */
   | { kind: 'training' }
   /** Site admins: release rules per asset type. */
-  | { kind: 'rules' };
+  | { kind: 'rules' }
+  /** Armourers: the live board, mobilisation, investigation, dashboard, assets and stock check. */
+  | { kind: 'console' };
 
 export type DeviceState = 'connecting' | 'online' | 'degraded' | 'offline';
 
@@ -290,6 +292,103 @@ export interface TrainingImportView {
   importedAt: string;
 }
 
+// --- Armourer console -------------------------------------------------------
+
+/** Who holds what now: one open loan. */
+export interface BoardEntry {
+  loanId: number;
+  officerId: number;
+  collarNumber: string;
+  officerName: string;
+  assetId: number;
+  assetTypeName: string;
+  category: string;
+  serial: string;
+  drawnAt: string;
+  dueAt: string | null;
+  overdue: boolean;
+}
+
+export interface MobilisationTypeView {
+  assetTypeId: number;
+  assetTypeName: string;
+  category: string;
+  /** Officers holding one now. */
+  armed: { officerId: number; collarNumber: string; name: string; serial: string; since: string }[];
+  /** Officers the rule would release one to now (qualified, not suspended or restricted) who hold none. */
+  available: { officerId: number; collarNumber: string; name: string }[];
+}
+
+export interface MobilisationView {
+  generatedAt: string;
+  /** Firearm and Taser types (the ones a mobilisation counts). */
+  types: MobilisationTypeView[];
+}
+
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  actor: string; // "PC 1234 Alex Morgan" or "terminal"
+  action: string; // "draw.completed"
+  subject: string; // "door:3", "asset:5"
+  summary: string; // one readable sentence
+}
+
+export interface ChainStatus {
+  ok: boolean;
+  rows: number;
+  firstBrokenSeq: number | null;
+  reason: string | null;
+  checkedAt: string;
+}
+
+export interface TimelineView {
+  entries: TimelineEntry[];
+  /** Verification of the whole audit chain the entries come from. */
+  chain: ChainStatus;
+  /** The query, in words ("Taser 7 T7-0003, 14 Nov 2026 00:00 to 21 Nov 2026 23:59"). */
+  title: string;
+}
+
+export const timelineQuerySchema = z
+  .object({
+    by: z.enum(['asset', 'officer', 'door', 'window']),
+    /** Asset serial or tag; officer collar number; door number. Ignored for 'window'. */
+    value: z.string().max(64),
+    from: z.iso.datetime().nullable(),
+    to: z.iso.datetime().nullable(),
+  })
+  .strict();
+export type TimelineQuery = z.infer<typeof timelineQuerySchema>;
+
+/** A file made in main for the person to save (CSV, PDF). */
+export interface ExportedFile {
+  fileName: string;
+  mimeType: string;
+  base64: string;
+}
+
+export interface DashboardView {
+  /** 7 days × 24 hours, oldest first. */
+  issuesReturnsByHour: { hour: string; issues: number; returns: number }[];
+  /** Median seconds from an officer signing in to their door reading open, last 7 days. */
+  medianSignInToDoorSeconds: number | null;
+  overdueCount: number;
+  refusalsByReason: { code: string; count: number }[];
+  utilisationByType: { assetTypeName: string; onLoan: number; total: number }[];
+}
+
+export interface StockCheckView {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  scanned: number;
+  /** Expected in the armoury (not on loan, not retired) but not scanned. */
+  missing: { assetId: number; assetTypeName: string; serial: string; tag: string; status: string }[];
+  /** Scanned, but on loan, retired, or unknown. */
+  unexpected: { tag: string; assetTypeName: string | null; serial: string | null; why: string }[];
+}
+
 export interface KioskSnapshot {
   terminalName: string;
   mode: 'demo' | 'live';
@@ -368,6 +467,29 @@ export const requestSchemas = {
   listTrainingImports: empty,
   openRules: empty,
   getRules: empty,
+  // Armourers (and admins): the console.
+  openConsole: empty,
+  getBoard: z.object({ category: z.string().max(40).nullable() }).strict(),
+  getMobilisation: empty,
+  exportMobilisation: z.object({ format: z.enum(['csv']) }).strict(),
+  getTimeline: timelineQuerySchema,
+  exportTimeline: z.object({ query: timelineQuerySchema, format: z.enum(['csv', 'pdf']) }).strict(),
+  getDashboard: empty,
+  assetAction: z
+    .object({
+      /** The asset's serial number or tag, as printed or scanned. */
+      asset: z.string().trim().min(1).max(64),
+      action: z.enum(['quarantine', 'maintenance', 'return-to-service', 'retire']),
+      reason: z.string().trim().min(3, 'say why').max(500),
+    })
+    .strict(),
+  registerAsset: z
+    .object({ assetTypeId: id, serial: z.string().trim().min(1).max(40), tag: z.string().trim().min(1).max(64).regex(/^[\x20-\x7e]+$/) })
+    .strict(),
+  /** Start a stock check: scans go to it until it is finished. */
+  startStockCheck: empty,
+  finishStockCheck: empty,
+  getStockCheck: empty,
   saveRule: z.object({ assetTypeId: id, rule: ruleSchema }).strict(),
   /** A scan the renderer's timing heuristic picked out of key events (keyboard-fallback scanners only). */
   keyboardScan: z.object({ code: z.string().min(1).max(64).regex(/^[\x20-\x7e]+$/) }).strict(),
@@ -418,6 +540,18 @@ export interface ResponseValues {
   listTrainingImports: TrainingImportView[];
   openRules: KioskSnapshot;
   getRules: AssetTypeRuleView[];
+  openConsole: KioskSnapshot;
+  getBoard: BoardEntry[];
+  getMobilisation: MobilisationView;
+  exportMobilisation: ExportedFile;
+  getTimeline: TimelineView;
+  exportTimeline: ExportedFile;
+  getDashboard: DashboardView;
+  assetAction: { assetId: number; status: string };
+  registerAsset: { assetId: number };
+  startStockCheck: StockCheckView;
+  finishStockCheck: StockCheckView;
+  getStockCheck: StockCheckView | null;
   saveRule: AssetTypeRuleView;
 }
 

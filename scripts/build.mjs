@@ -18,7 +18,8 @@ import * as esbuild from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'out');
 
-const NATIVE_EXTERNALS = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'usb', '@node-usb/*', 'pcsc-mini', '@pcsc-mini/*', 'koffi', 'bufferutil', 'utf-8-validate'];
+// Native modules load from node_modules at run time (and pdfkit, which reads its font data from its own folder).
+const NATIVE_EXTERNALS = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'usb', '@node-usb/*', 'pcsc-mini', '@pcsc-mini/*', 'koffi', 'pdfkit', 'bufferutil', 'utf-8-validate'];
 
 /**
  * `import.meta` does not exist in CommonJS output: point it at the bundle file so code

@@ -10,6 +10,9 @@ import { z } from 'zod';
  */
 export const TERMINAL_CONFIG_VERSION = 2;
 
+/** How secrets read on screen and in logs; a masked value saved back means "keep the saved one". */
+export const SECRET_MASK = '••••••••';
+
 const devicePath = z.string().min(1).max(256).regex(/^\/[\w./+:@-]+$/, 'an absolute device path such as /dev/ttyUSB0');
 
 /** Where a serial device is: a real port, or (demo and site acceptance) an in-process simulator. */
@@ -92,7 +95,7 @@ const videoTrigger = z.discriminatedUnion('kind', [
     })
     .strict()
     .refine((t) => t.port !== 0 || t.simulate, 'port 0 is only for a simulated VMS'),
-  z.object({ id, kind: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }), secret: secret.min(16, 'the shared secret must be at least 16 characters') }).strict(),
+  z.object({ id, kind: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }), secret: secret.refine((s) => s === SECRET_MASK || s.length >= 16, 'the shared secret must be at least 16 characters') }).strict(),
   z.object({ id, kind: z.literal('onvif'), url: z.url({ protocol: /^https?$/ }), username: z.string().min(1).max(64), password: secret, relayToken: z.string().min(1).max(64), pulseMs: z.number().int().min(100).max(10_000).default(1000) }).strict(),
   z.object({ id, kind: z.literal('usb-relay'), relay: z.number().int().min(1).max(8), pulseMs: z.number().int().min(100).max(10_000).default(500) }).strict(),
 ]);
@@ -201,6 +204,37 @@ export const terminalConfigSchema = z
       })
       .strict()
       .default({ dropFolder: null, pull: null }),
+    /** The command-and-control feed (docs/c2-feed.md): the armed/available picture, pushed to C2 on every change. */
+    c2Feed: z
+      .object({
+        webhook: z
+          .object({
+            url: z
+              .url({ protocol: /^https?$/ })
+              .max(2048)
+              .refine((u) => {
+                const url = new URL(u);
+                return url.protocol === 'https:' || isLoopback(url.hostname);
+              }, 'https only (plain http only to this machine, for tests)'),
+            /**
+             * HMAC key for X-Armoury-Signature; the only proof to C2 that the picture came from this kiosk. Masked in views.
+             * The mask itself is let through because the admin screen validates before unmasking; the feed refuses to sign with it.
+             */
+            secret: z
+              .string()
+              .max(256)
+              .refine((s) => s === SECRET_MASK || s.length >= 16, 'the shared secret must be at least 16 characters'),
+          })
+          .strict()
+          .nullable()
+          .default(null),
+        /** A file the C2 side reads (a share, a sync folder); replaced atomically, so never half-written. */
+        file: z.string().min(1).max(1024).refine(isAbsolute, 'an absolute file path such as /srv/c2/armoury.json').nullable().default(null),
+        /** Stable across renames of the terminal: C2 keys its picture and the idempotency keys by it. */
+        terminalId: z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dots, dashes and underscores').default('terminal-1'),
+      })
+      .strict()
+      .default({ webhook: null, file: null, terminalId: 'terminal-1' }),
   })
   .strict();
 
@@ -268,9 +302,9 @@ export function maskSecrets(config: TerminalConfig): TerminalConfig {
       ),
     },
     training: { ...config.training, pull: config.training.pull && { ...config.training.pull, authHeader: SECRET_MASK } },
+    c2Feed: { ...config.c2Feed, webhook: config.c2Feed.webhook && { ...config.c2Feed.webhook, secret: SECRET_MASK } },
   };
 }
-export const SECRET_MASK = '••••••••';
 
 /** Put back secrets the admin left masked, from the saved configuration. */
 export function unmaskSecrets(edited: TerminalConfig, saved: TerminalConfig): TerminalConfig {
@@ -287,7 +321,20 @@ export function unmaskSecrets(edited: TerminalConfig, saved: TerminalConfig): Te
       }),
     },
     training: { ...edited.training, pull: unmaskPull(edited.training.pull, saved.training.pull) },
+    c2Feed: { ...edited.c2Feed, webhook: unmaskC2Webhook(edited.c2Feed.webhook, saved.c2Feed.webhook) },
   };
+}
+
+type C2WebhookConfig = NonNullable<TerminalConfig['c2Feed']['webhook']>;
+
+/**
+ * As for the training pull: the saved secret goes back only to the same origin, so pointing the
+ * feed elsewhere while leaving the secret masked cannot hand the key to another host. Left
+ * masked, the feed refuses to sign with the mask and logs why (see C2Feed.start).
+ */
+function unmaskC2Webhook(edited: C2WebhookConfig | null, saved: C2WebhookConfig | null): C2WebhookConfig | null {
+  if (!edited || edited.secret !== SECRET_MASK || !saved) return edited;
+  return new URL(edited.url).origin === new URL(saved.url).origin ? { ...edited, secret: saved.secret } : edited;
 }
 
 type TrainingPullConfig = NonNullable<TerminalConfig['training']['pull']>;
@@ -300,4 +347,17 @@ type TrainingPullConfig = NonNullable<TerminalConfig['training']['pull']>;
 function unmaskPull(edited: TrainingPullConfig | null, saved: TrainingPullConfig | null): TrainingPullConfig | null {
   if (!edited || edited.authHeader !== SECRET_MASK || !saved) return edited;
   return new URL(edited.url).origin === new URL(saved.url).origin ? { ...edited, authHeader: saved.authHeader } : edited;
+}
+
+/** Secrets still masked after unmasking: new triggers or endpoints whose secret was never given. */
+export function secretsStillMasked(config: TerminalConfig): string[] {
+  const problems: string[] = [];
+  for (const t of config.video.triggers) {
+    if ((t.kind === 'webhook' && t.secret === SECRET_MASK) || (t.kind === 'onvif' && t.password === SECRET_MASK)) {
+      problems.push(`video.triggers.${t.id}: give the secret (the masked value only keeps a secret already saved for this trigger)`);
+    }
+  }
+  if (config.training.pull?.authHeader === SECRET_MASK) problems.push('training.pull.authHeader: give the header (the masked value only keeps one already saved for this URL)');
+  if (config.c2Feed.webhook?.secret === SECRET_MASK) problems.push('c2Feed.webhook.secret: give the secret (the masked value only keeps one already saved for this URL)');
+  return problems;
 }

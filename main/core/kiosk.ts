@@ -28,6 +28,9 @@ import { Records } from './records.ts';
 import { RuleError, RuleStore } from './rules.ts';
 import { TrainingImports } from './training-import.ts';
 import { ServiceOpenings } from './service-openings.ts';
+import { ArmourerConsole } from './console.ts';
+import { AssetAdmin } from './asset-admin.ts';
+import { StockChecks } from './stock-check.ts';
 
 export interface KioskPolicy {
   idleTimeoutSeconds: number;
@@ -79,7 +82,7 @@ type SessionScreen =
   | { kind: 'home'; message: string | null }
   | { kind: 'door'; intentId: number }
   | OverrideState
-  | Extract<ScreenView, { kind: 'draw-done' | 'return-done' | 'problem' | 'hardware' | 'exceptions' | 'training' | 'rules' }>;
+  | Extract<ScreenView, { kind: 'draw-done' | 'return-done' | 'problem' | 'hardware' | 'exceptions' | 'training' | 'rules' | 'console' }>;
 
 type Phase =
   | { kind: 'idle' }
@@ -87,6 +90,7 @@ type Phase =
   | { kind: 'session'; officerId: number; screen: SessionScreen };
 
 const CONFIRM_POLL_MS = 150;
+const ARMOURERS_ONLY = 'Only an armourer can use the armourer console.';
 const CAPTURE_TIMEOUT_MS = 15_000;
 
 type Handlers = { [M in RequestName]: (input: RequestInput<M>) => Promise<Result<ResponseValues[M]>> | Result<ResponseValues[M]> };
@@ -112,6 +116,9 @@ export class Kiosk implements KioskService {
   private readonly doorWatch: DoorWatch;
   readonly rules: RuleStore;
   readonly training: TrainingImports;
+  readonly console: ArmourerConsole;
+  private readonly assets: AssetAdmin;
+  private readonly stock: StockChecks;
   private overdueTimer: NodeJS.Timeout | null = null;
   private capture: { kind: 'card' | 'scan'; resolve: (code: string | null) => void } | null = null;
   private phase: Phase = { kind: 'idle' };
@@ -139,6 +146,9 @@ export class Kiosk implements KioskService {
       overridableRefusals: deps.policy.overridableRefusals,
     });
     this.doors = new DoorTransactions(deps.db, this.audit, deps.clock, this.eligibility, deps.bankId);
+    this.console = new ArmourerConsole(deps.db, deps.clock, this.rules);
+    this.assets = new AssetAdmin(deps.db, this.audit, deps.clock);
+    this.stock = new StockChecks(deps.db, this.audit, deps.clock);
     this.exceptions = new Exceptions(deps.db, this.audit, deps.clock);
     this.serviceOpenings = new ServiceOpenings(deps.db, this.audit, deps.clock, deps.bankId);
     this.doorWatch = new DoorWatch(this.exceptions, () => deps.policy.doorLeftOpenSeconds * 1000);
@@ -306,6 +316,47 @@ export class Kiosk implements KioskService {
       const who = this.requireRole(['admin'], 'Only a site admin can see release rules.');
       return who.ok ? { ok: true, value: this.rules.list() } : who;
     },
+    openConsole: () => {
+      const who = this.requireRole(['armourer', 'admin'], ARMOURERS_ONLY);
+      if (!who.ok) return who;
+      this.setScreen({ kind: 'console' });
+      return this.answer({ ok: true, value: null });
+    },
+    getBoard: ({ category }) => this.asArmourer(() => this.console.board(category)),
+    getMobilisation: () => this.asArmourer(() => this.console.mobilisation()),
+    exportMobilisation: () => this.asArmourer(() => this.console.exportMobilisationCsv()),
+    getTimeline: (query) => this.asArmourer(() => this.console.timeline(query)),
+    exportTimeline: async ({ query, format }) => {
+      const who = this.requireRole(['armourer', 'admin'], ARMOURERS_ONLY);
+      if (!who.ok) return who;
+      return { ok: true, value: await this.console.exportTimeline(query, format) };
+    },
+    getDashboard: () => this.asArmourer(() => this.console.dashboard()),
+    assetAction: ({ asset, action, reason }) => {
+      const who = this.requireRole(['armourer', 'admin'], ARMOURERS_ONLY);
+      if (!who.ok) return who;
+      const found = this.records.assetByTag(asset) ?? this.records.assetBySerial(asset);
+      if (!found) return fail('not-found', `No asset has the serial number or tag "${asset}".`);
+      const result = this.assets.action(who.value, found.id, action, reason);
+      if (result.ok) this.push();
+      return result;
+    },
+    registerAsset: (input) => {
+      const who = this.requireRole(['armourer', 'admin'], ARMOURERS_ONLY);
+      if (!who.ok) return who;
+      const result = this.assets.register(who.value, input);
+      if (result.ok) this.push();
+      return result;
+    },
+    startStockCheck: () => {
+      const who = this.requireRole(['armourer', 'admin'], ARMOURERS_ONLY);
+      return who.ok ? this.stock.start(who.value) : who;
+    },
+    finishStockCheck: () => {
+      const who = this.requireRole(['armourer', 'admin'], ARMOURERS_ONLY);
+      return who.ok ? this.stock.finish(who.value) : who;
+    },
+    getStockCheck: () => this.asArmourer(() => this.stock.current()),
     saveRule: ({ assetTypeId, rule }) => {
       const who = this.requireRole(['admin'], 'Only a site admin can edit release rules.');
       if (!who.ok) return who;
@@ -319,6 +370,12 @@ export class Kiosk implements KioskService {
       }
     },
   };
+
+  /** A read for armourers and admins only, checked here in main. */
+  private asArmourer<T>(read: () => T): Result<T> {
+    const who = this.requireRole(['armourer', 'admin'], ARMOURERS_ONLY);
+    return who.ok ? { ok: true, value: read() } : who;
+  }
 
   private exceptionChange(change: () => ExceptionRecord): Result<ExceptionRecord> {
     try {
@@ -618,6 +675,13 @@ export class Kiosk implements KioskService {
 
   private onScan(code: string): void {
     if (this.takeCapture('scan', code)) return;
+    // While an armourer runs a stock check from the console, scans are counted by it, not
+    // taken as returns. Anywhere else (an officer at home) a scan is a return as usual.
+    if (this.stock.active() && this.session()?.screen.kind === 'console') {
+      this.stock.scan(code);
+      this.push();
+      return;
+    }
     const session = this.session();
     if (!session || session.screen.kind === 'door') {
       this.deps.log(`scan ${code} ignored: ${session ? 'a door is open' : 'nobody is signed in'}`);

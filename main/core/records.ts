@@ -148,6 +148,15 @@ export class Records {
     return this.statements.assetById.get(id);
   }
 
+  assetBySerial(serial: string): AssetRecord | undefined {
+    return this.db
+      .prepare<[string], AssetRecord>(
+        `SELECT a.id, a.serial, a.tag, a.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.status, a.door_id AS doorId
+           FROM assets a JOIN asset_types t ON t.id = a.asset_type_id WHERE a.serial = ? COLLATE NOCASE`,
+      )
+      .get(serial);
+  }
+
   assetByTag(tag: string): AssetRecord | undefined {
     return this.statements.assetByTag.get(tag);
   }

@@ -17,6 +17,7 @@ import { DeviceStatus } from './components/DeviceStatus.tsx';
 import { IdleWarning } from './components/IdleWarning.tsx';
 import { useNow } from './components/useNow.ts';
 import { formatClock } from './format.ts';
+import { ConsoleScreen } from './screens/ConsoleScreen.tsx';
 import { DrawDoneScreen } from './screens/DrawDoneScreen.tsx';
 import { DrawDoorOpenScreen } from './screens/DrawDoorOpenScreen.tsx';
 import { ExceptionsScreen } from './screens/ExceptionsScreen.tsx';
@@ -214,6 +215,8 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
       return <TrainingScreen commands={commands} queries={queries} />;
     case 'rules':
       return <RulesScreen commands={commands} queries={queries} />;
+    case 'console':
+      return <ConsoleScreen session={snapshot.session} commands={commands} queries={queries} />;
     default: {
       const unknown: never = screen;
       return (

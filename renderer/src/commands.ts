@@ -46,6 +46,7 @@ export function makeCommands(send: Send): Commands {
     openExceptions: (input) => send('openExceptions', input),
     openTraining: (input) => send('openTraining', input),
     openRules: (input) => send('openRules', input),
+    openConsole: (input) => send('openConsole', input),
     demoTapCard: (input) => send('demoTapCard', input),
     demoScanTag: (input) => send('demoScanTag', input),
     demoDoor: (input) => send('demoDoor', input),

@@ -20,6 +20,7 @@ import { systemClock } from '../../main/core/ports.ts';
 import { Records } from '../../main/core/records.ts';
 import { measureScanToUnlock } from './scan-to-unlock.ts';
 import { measureTrainingImport } from './training-import.ts';
+import { measureConsole } from './console.ts';
 import { seededRandom, summarize, timeMs, timeMsAsync, type Summary } from './stats.ts';
 import { BANK_NAME } from './synthetic-db.ts';
 
@@ -149,10 +150,14 @@ async function main(): Promise<void> {
     const auditRows = verified.value.rows;
     const verifyRowsPerS = auditRows / (verified.ms / 1000);
 
-    // --- start-up on this database ---------------------------------------------------
-    log('timing start-up ...');
+    // --- armourer console queries on this database (plus 5,000 open loans) -------------
     live.close();
     db = null;
+    log('timing the console queries ...');
+    const consoleFigures = await measureConsole(join(dataDir, 'armoury.db'));
+
+    // --- start-up on this database ---------------------------------------------------
+    log('timing start-up ...');
     const startups: number[] = [];
     for (let i = 0; i < STARTUPS; i++) {
       const started = await timeMsAsync(() => startKiosk({ dataDir, resourcesDir: RESOURCES, demo: true, log: () => {} }));
@@ -191,6 +196,9 @@ async function main(): Promise<void> {
       ['scan_to_unlock_p50_ms', scanToUnlock.p50, null],
       ['scan_to_unlock_p99_ms', scanToUnlock.p99, { op: '<=', limit: 15 }],
       ['training_import_rows_per_s', training.rowsPerS, { op: '>=', limit: 50_000 }],
+      ['board_p99_ms', consoleFigures.board_p99_ms, { op: '<=', limit: 20 }],
+      ['mobilisation_p99_ms', consoleFigures.mobilisation_p99_ms, { op: '<=', limit: 20 }],
+      ['timeline_p99_ms', consoleFigures.timeline_p99_ms, { op: '<=', limit: 20 }],
     ];
     printTable(rows);
     log('');

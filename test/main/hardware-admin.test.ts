@@ -121,3 +121,24 @@ describe('doors nobody asked to open', () => {
     ]);
   }, 20_000);
 });
+
+describe('secrets on the hardware screen', () => {
+  it('are masked in the view, kept when saved back masked, and required for a new trigger', async () => {
+    const secret = 'the-original-shared-secret';
+    h = await startHarness({}, undefined, { video: { policy: 'best-effort', camera: 'CAM-1', triggers: [{ id: 'vms', kind: 'webhook', url: 'http://127.0.0.1:9/hook', secret }] } });
+    await signIn(ADMIN);
+    const view = await h.call('getHardware', {});
+    if (!view.ok) throw new Error(view.error.message);
+    expect(view.value.configJson).not.toContain(secret);
+    const config = JSON.parse(view.value.configJson) as { terminalName: string; video: { triggers: Record<string, unknown>[] } };
+    config.terminalName = 'Armoury A, terminal 2';
+    const saved = await h.call('saveHardwareConfig', { configJson: JSON.stringify(config) });
+    expect(saved).toMatchObject({ ok: true, value: { saved: true, changes: ['terminalName: "Armoury A, terminal 1" → "Armoury A, terminal 2"'] } });
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(`${h.dataDir}/terminal-config.json`, 'utf8')).toContain(secret);
+
+    config.video.triggers.push({ ...config.video.triggers[0], id: 'vms-2' });
+    const refused = await h.call('saveHardwareConfig', { configJson: JSON.stringify(config) });
+    expect(refused).toMatchObject({ ok: true, value: { saved: false, problems: [expect.stringContaining('video.triggers.vms-2: give the secret')] } });
+  });
+});

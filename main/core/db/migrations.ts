@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 import { initialSchema } from './migrations/001-initial.ts';
 import { exceptionsAndServiceOpenings } from './migrations/002-exceptions-and-service-openings.ts';
 import { competencyGate } from './migrations/003-competency-gate.ts';
+import { consoleIndexes } from './migrations/004-console-indexes.ts';
+import { stockChecks } from './migrations/005-stock-checks.ts';
 
 export interface Migration {
   version: number;
@@ -10,7 +12,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -40,6 +40,12 @@ export function HomeScreen({
               Exceptions
             </button>
           ) : null}
+          {isArmourer ? (
+            <button type="button" className="btn btn-secondary home-console" onClick={() => commands.openConsole({})}>
+              <span aria-hidden="true">▦ </span>
+              Console
+            </button>
+          ) : null}
           {isAdmin ? (
             <>
               <button type="button" className="btn btn-secondary home-training" onClick={() => commands.openTraining({})}>

@@ -116,7 +116,8 @@ describe('migration 3: competency gate', () => {
       INSERT INTO asset_type_requirements (asset_type_id, qualification_id) VALUES (1, 1), (2, 3), (2, 2);
       INSERT INTO officers (id, collar_number, display_name, status, created_at) VALUES (1, 'PC 1', 'A', 'active', 'x'), (2, 'ARM 1', 'B', 'active', 'x');
     `);
-    expect(migrate(db)).toBe(3);
+    expect(migrate(db)).toBe(SCHEMA_VERSION);
+    expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     return db;
   }
 

@@ -1,0 +1,703 @@
+import { hash } from 'node:crypto';
+import PDFDocument from 'pdfkit';
+import type {
+  BoardEntry,
+  ChainStatus,
+  DashboardView,
+  ExportedFile,
+  MobilisationTypeView,
+  MobilisationView,
+  RuleView,
+  TimelineEntry,
+  TimelineQuery,
+  TimelineView,
+} from '../../preload/contract.ts';
+import { AuditLog, GENESIS_HASH } from './audit.ts';
+import { addDays, humanDate, humanTime, localDate } from './dates.ts';
+import type { Db } from './db/database.ts';
+import type { Clock } from './ports.ts';
+import { legacyRule, type RuleStore } from './rules.ts';
+
+/** The categories a mobilisation counts: the ones that arm an officer. */
+const MOBILISATION_CATEGORIES = ['firearm', 'taser'] as const;
+
+/** Most entries one timeline shows or exports: the newest are kept, and the title says so. */
+export const TIMELINE_LIMIT = 5_000;
+
+/**
+ * How long a whole-chain verdict is trusted before the chain is walked again from row 1.
+ * In between, only rows appended since (and the last verified row) are checked, so a query
+ * stays fast on a million rows; the full walk catches an edit to an older row (which needs
+ * the append-only triggers dropped first) within this long.
+ */
+export const FULL_REVERIFY_MS = 10 * 60_000;
+
+/** A sign-in followed by the officer's door opening within this long counts for the dashboard. */
+const SIGN_IN_TO_DOOR_MS = 10 * 60_000;
+const DASHBOARD_DAYS = 7;
+const HOUR_MS = 3_600_000;
+
+type AuditRow = { seq: number; at: string; actor: string; action: string; subject: string; details: string };
+
+interface ChainCache {
+  /** Last row verified; its hash anchors the next incremental check. */
+  lastSeq: number;
+  lastHash: string;
+  rows: number;
+  broken: { firstBrokenSeq: number; reason: string } | null;
+  /** When the chain was last walked from row 1 (clock ms). */
+  fullAt: number;
+}
+
+/** The audit log's row hash. Must stay byte-for-byte the formula in audit.ts (AuditLog.append): the console tests check the two agree. */
+function rowHash(prevHash: string, seq: number, at: string, actor: string, action: string, subject: string, details: string): string {
+  return hash('sha256', `${prevHash}\n${seq}\n${at}\n${actor}\n${action}\n${subject}\n${details}`, 'hex');
+}
+
+/**
+ * One CSV cell (RFC 4180). Text that a spreadsheet would run as a formula is prefixed with
+ * an apostrophe: audit details carry text people typed (notes, reasons, file names).
+ */
+export function csvCell(value: string | number | boolean | null): string {
+  if (value === null) return '';
+  if (typeof value !== 'string') return String(value);
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+export function toCsv(header: readonly string[], rows: readonly (readonly (string | number | boolean | null)[])[]): string {
+  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** "20261121-1405" in the terminal's local time, for file names. */
+function fileStamp(at: Date): string {
+  return `${localDate(at).replaceAll('-', '')}-${humanTime(at).replace(':', '')}`;
+}
+
+function fileSafe(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'x';
+}
+
+/** "21 Nov 2026 14:05", local time. */
+function humanDateTime(iso: string): string {
+  const at = new Date(iso);
+  return `${humanDate(localDate(at))} ${humanTime(at)}`;
+}
+
+function parseDetails(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const numberOf = (d: Record<string, unknown>, key: string): number | null => (typeof d[key] === 'number' ? d[key] : null);
+const textOf = (d: Record<string, unknown>, key: string): string | null => (typeof d[key] === 'string' ? d[key] : null);
+const idOf = (ref: string, kind: string): number | null => {
+  const match = new RegExp(`^${kind}:(\\d+)$`).exec(ref);
+  return match ? Number(match[1]) : null;
+};
+
+/** Names the summaries need, fetched once per timeline for every row in it. */
+interface Names {
+  officers: Map<number, { collar: string; name: string }>;
+  assets: Map<number, { serial: string; typeName: string }>;
+  types: Map<number, string>;
+}
+
+/** Validity of a held qualification, in SQL, as decision.ts's lastValidDay + grace has it. */
+const LAST_VALID_DAY = `coalesce(oq.expires_on, CASE WHEN q.validity_months IS NULL THEN NULL ELSE
+  -- addMonths clamped to the month's end, as decision.ts: 31 Jan + 1 month = 28 Feb (SQLite's own '+N months' would roll over to March).
+  min(date(oq.awarded_on, 'start of month', '+' || q.validity_months || ' months', '+' || (CAST(strftime('%d', oq.awarded_on) AS INTEGER) - 1) || ' days'),
+      date(oq.awarded_on, 'start of month', '+' || (q.validity_months + 1) || ' months', '-1 day')) END)`;
+/** :cutoff is today minus the grace days: valid today or in grace iff the last valid day is on or after it. */
+const VALID = `(${LAST_VALID_DAY} IS NULL OR ${LAST_VALID_DAY} >= :cutoff)`;
+
+type AvailableParams = { type: number; cutoff: string; allOf: string; allCount: number; anyOf: string; anyCount: number; roles: string; roleCount: number };
+type AvailableRow = { officerId: number; collarNumber: string; name: string; unit: string | null };
+
+/**
+ * Officers the rule would release a type to, set-based: one pass over the records of the
+ * rule's qualifications (by the qualification index), not a decision per officer. Status,
+ * roles and validity as decision.ts has them; units are matched in JS (see mobilisation()).
+ * `grouped` for two or more allOf codes: count(*) then counts distinct codes, because codes
+ * are unique, :allOf is deduplicated and there is one record per officer and qualification.
+ */
+function availableSql(grouped: boolean): string {
+  return `WITH all_ok AS (
+           SELECT oq.officer_id FROM qualifications q JOIN officer_qualifications oq ON oq.qualification_id = q.id
+            WHERE q.code IN (SELECT value FROM json_each(:allOf)) AND ${VALID}
+            ${grouped ? 'GROUP BY oq.officer_id HAVING count(*) = :allCount' : ''}
+         ), any_ok AS (
+           SELECT DISTINCT oq.officer_id FROM qualifications q JOIN officer_qualifications oq ON oq.qualification_id = q.id
+            WHERE q.code IN (SELECT value FROM json_each(:anyOf)) AND ${VALID}
+         ), holding AS (
+           SELECT l.officer_id FROM assets a JOIN loans l ON l.asset_id = a.id AND l.returned_at IS NULL
+            WHERE a.asset_type_id = :type AND a.status = 'on-loan'
+         )
+         SELECT o.id AS officerId, o.collar_number AS collarNumber, o.display_name AS name, o.unit
+           FROM officers o
+          WHERE o.status = 'active'
+            AND (:allCount = 0 OR o.id IN (SELECT officer_id FROM all_ok))
+            AND (:anyCount = 0 OR o.id IN (SELECT officer_id FROM any_ok))
+            -- Short-circuits: no JSON parsed per officer when the rule names no roles (the usual case).
+            AND (:roleCount = 0 OR NOT EXISTS (SELECT 1 FROM json_each(:roles) r
+                             WHERE NOT EXISTS (SELECT 1 FROM officer_roles x WHERE x.officer_id = o.id AND x.role = r.value)))
+            AND o.id NOT IN (SELECT officer_id FROM holding)
+          ORDER BY o.collar_number`;
+}
+
+/** The armourer console's read side: board, mobilisation, investigation timeline, exports and dashboard. */
+export class ArmourerConsole {
+  private readonly sql;
+  private chainCache: ChainCache | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly rules: RuleStore,
+  ) {
+    const timelineColumns = 'SELECT seq, at, actor, action, subject, details FROM audit_log';
+    // Newest first so LIMIT keeps the latest; the window bounds are applied to the few rows the indexes found.
+    const timelineTail = 'AND at >= :from AND at <= :to ORDER BY seq DESC LIMIT :limit';
+    this.sql = {
+      board: db.prepare<{ now: string; category: string | null }, Omit<BoardEntry, 'overdue'> & { overdue: number }>(
+        // Walks loans_open_by_drawn backwards: newest first with no sort, only open loans read.
+        `SELECT l.id AS loanId, o.id AS officerId, o.collar_number AS collarNumber, o.display_name AS officerName,
+                a.id AS assetId, t.name AS assetTypeName, t.category, a.serial, l.drawn_at AS drawnAt, l.due_at AS dueAt,
+                coalesce(l.due_at < :now, 0) AS overdue
+           FROM loans l
+           JOIN assets a ON a.id = l.asset_id
+           JOIN asset_types t ON t.id = a.asset_type_id
+           JOIN officers o ON o.id = l.officer_id
+          WHERE l.returned_at IS NULL AND (:category IS NULL OR t.category = :category)
+          ORDER BY l.drawn_at DESC, l.id DESC`,
+      ),
+      mobilisationTypes: db.prepare<[], { id: number; name: string; category: string; required: string }>(
+        `SELECT t.id, t.name, t.category,
+                (SELECT json_group_array(q.code) FROM asset_type_requirements r JOIN qualifications q ON q.id = r.qualification_id
+                  WHERE r.asset_type_id = t.id) AS required
+           FROM asset_types t WHERE t.category IN (${MOBILISATION_CATEGORIES.map((c) => `'${c}'`).join(', ')})
+          ORDER BY t.category, t.name`,
+      ),
+      armed: db.prepare<[number], { officerId: number; collarNumber: string; name: string; serial: string; since: string }>(
+        `SELECT o.id AS officerId, o.collar_number AS collarNumber, o.display_name AS name, a.serial, l.drawn_at AS since
+           FROM assets a
+           JOIN loans l ON l.asset_id = a.id AND l.returned_at IS NULL
+           JOIN officers o ON o.id = l.officer_id
+          WHERE a.asset_type_id = ? AND a.status = 'on-loan'
+          ORDER BY o.collar_number, a.serial`,
+      ),
+      // One code (the usual rule) needs no GROUP BY: IN ignores duplicates, and each officer has one record per code.
+      availableOne: db.prepare<AvailableParams, AvailableRow>(availableSql(false)),
+      availableMany: db.prepare<AvailableParams, AvailableRow>(availableSql(true)),
+      assetByCode: db.prepare<[string, string], { id: number; serial: string; tag: string; typeName: string }>(
+        `SELECT a.id, a.serial, a.tag, t.name AS typeName FROM assets a JOIN asset_types t ON t.id = a.asset_type_id
+          WHERE a.id = coalesce((SELECT id FROM assets WHERE serial = ?), (SELECT id FROM assets WHERE tag = ?))`,
+      ),
+      officerByCollar: db.prepare<[string], { id: number; collar: string; name: string }>(
+        'SELECT id, collar_number AS collar, display_name AS name FROM officers WHERE collar_number = ?',
+      ),
+      byAsset: db.prepare<{ subject: string; id: number; from: string; to: string; limit: number }, AuditRow>(
+        `${timelineColumns} WHERE seq IN (SELECT seq FROM audit_log WHERE subject = :subject
+                             UNION SELECT seq FROM audit_log WHERE json_extract(details, '$.asset') = :id) ${timelineTail}`,
+      ),
+      byOfficer: db.prepare<{ ref: string; id: number; from: string; to: string; limit: number }, AuditRow>(
+        `${timelineColumns} WHERE seq IN (SELECT seq FROM audit_log WHERE actor = :ref
+                             UNION SELECT seq FROM audit_log WHERE subject = :ref
+                             UNION SELECT seq FROM audit_log WHERE json_extract(details, '$.officer') = :id) ${timelineTail}`,
+      ),
+      byDoor: db.prepare<{ subject: string; from: string; to: string; limit: number }, AuditRow>(
+        `${timelineColumns} WHERE subject = :subject ${timelineTail}`,
+      ),
+      // By the time index, newest first, so LIMIT stops the walk: never a sort of a year of rows.
+      byWindow: db.prepare<{ from: string; to: string; limit: number }, AuditRow>(
+        `${timelineColumns} WHERE at >= :from AND at <= :to ORDER BY at DESC, seq DESC LIMIT :limit`,
+      ),
+      officerNames: db.prepare<[string], { id: number; collar: string; name: string }>(
+        'SELECT id, collar_number AS collar, display_name AS name FROM officers WHERE id IN (SELECT value FROM json_each(?))',
+      ),
+      assetNames: db.prepare<[string], { id: number; serial: string; typeName: string }>(
+        `SELECT a.id, a.serial, t.name AS typeName FROM assets a JOIN asset_types t ON t.id = a.asset_type_id
+          WHERE a.id IN (SELECT value FROM json_each(?))`,
+      ),
+      typeNames: db.prepare<[string], { id: number; name: string }>('SELECT id, name FROM asset_types WHERE id IN (SELECT value FROM json_each(?))'),
+      chainAnchor: db.prepare<[number], AuditRow & { prevHash: string; hash: string }>(
+        'SELECT seq, at, actor, action, subject, details, prev_hash AS prevHash, hash FROM audit_log WHERE seq = ?',
+      ),
+      chainAfter: db.prepare<[number], [number, string, string, string, string, string, string, string]>(
+        'SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq',
+      ),
+      issuesByHour: db.prepare<[string], { hour: string; n: number }>(
+        'SELECT substr(drawn_at, 1, 13) AS hour, count(*) AS n FROM loans WHERE drawn_at >= ? GROUP BY hour',
+      ),
+      returnsByHour: db.prepare<[string], { hour: string; n: number }>(
+        'SELECT substr(returned_at, 1, 13) AS hour, count(*) AS n FROM loans WHERE returned_at >= ? GROUP BY hour',
+      ),
+      // The week's rows by the time index; only these two actions kept.
+      signInsAndDoors: db.prepare<[string], { at: string; action: string; actor: string; officer: number | null }>(
+        `SELECT at, action, actor, CASE WHEN action = 'door.opened' THEN json_extract(details, '$.officer') END AS officer
+           FROM audit_log WHERE at >= ? AND action IN ('auth.signed-in', 'door.opened') ORDER BY at, seq`,
+      ),
+      overdue: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM loans WHERE returned_at IS NULL AND due_at < ?'),
+      refusals: db.prepare<[string], { code: string; count: number }>(
+        `SELECT coalesce(json_extract(r.value, '$.code'), 'unknown') AS code, count(*) AS count
+           FROM audit_log a, json_each(a.details, '$.reasons') r
+          WHERE a.at >= ? AND a.action = 'draw.refused'
+          GROUP BY 1 ORDER BY count DESC, code`,
+      ),
+      utilisation: db.prepare<[], { assetTypeName: string; onLoan: number; total: number }>(
+        `SELECT t.name AS assetTypeName, count(a.id) FILTER (WHERE a.status = 'on-loan') AS onLoan, count(a.id) AS total
+           FROM asset_types t LEFT JOIN assets a ON a.asset_type_id = t.id AND a.status != 'retired'
+          GROUP BY t.id ORDER BY t.name`,
+      ),
+    };
+  }
+
+  /** Every open loan, newest draw first; overdue once past its due time. */
+  board(category: string | null): BoardEntry[] {
+    const now = this.clock.now().toISOString();
+    return this.sql.board.all({ now, category }).map((row) => ({ ...row, overdue: row.overdue === 1 }));
+  }
+
+  /** Who is armed now and who the rule in force would arm, per firearm and Taser type. */
+  mobilisation(): MobilisationView {
+    const now = this.clock.now();
+    const today = localDate(now);
+    const rules = this.rules.currentAll();
+    const types: MobilisationTypeView[] = this.sql.mobilisationTypes.all().map((type) => {
+      // As Eligibility.ruleFor: a type with no stored rule is decided by its requirements.
+      const rule: RuleView = rules.get(type.id)?.rule ?? legacyRule(JSON.parse(type.required) as string[]);
+      const allOf = [...new Set(rule.allOf)];
+      const anyOf = [...new Set(rule.anyOf)];
+      const statement = allOf.length > 1 ? this.sql.availableMany : this.sql.availableOne;
+      const candidates = statement.all({
+        type: type.id,
+        cutoff: addDays(today, -rule.graceDays),
+        allOf: JSON.stringify(allOf),
+        allCount: allOf.length,
+        anyOf: JSON.stringify(anyOf),
+        anyCount: anyOf.length,
+        roles: JSON.stringify([...new Set(rule.roles)]),
+        roleCount: rule.roles.length,
+      });
+      // Units in JS with decision.ts's own normalisation (JS trim/lowercase, not SQLite's ASCII-only ones).
+      const units = rule.units.map((u) => u.trim().toLowerCase());
+      const available = candidates
+        .filter((o) => units.length === 0 || (o.unit !== null && units.includes(o.unit.trim().toLowerCase())))
+        .map(({ officerId, collarNumber, name }) => ({ officerId, collarNumber, name }));
+      return { assetTypeId: type.id, assetTypeName: type.name, category: type.category, armed: this.sql.armed.all(type.id), available };
+    });
+    return { generatedAt: now.toISOString(), types };
+  }
+
+  exportMobilisationCsv(): ExportedFile {
+    const view = this.mobilisation();
+    const rows: (string | null)[][] = [];
+    for (const type of view.types) {
+      for (const a of type.armed) rows.push([type.category, type.assetTypeName, 'armed', a.collarNumber, a.name, a.serial, a.since]);
+      for (const a of type.available) rows.push([type.category, type.assetTypeName, 'available', a.collarNumber, a.name, null, null]);
+    }
+    const csv = toCsv(['category', 'asset_type', 'status', 'collar_number', 'name', 'serial', 'since'], rows);
+    return { fileName: `mobilisation-${fileStamp(new Date(view.generatedAt))}.csv`, mimeType: 'text/csv', base64: Buffer.from(csv, 'utf8').toString('base64') };
+  }
+
+  /** One asset's, officer's or door's history, or a time window, with the whole chain's verdict. */
+  timeline(query: TimelineQuery): TimelineView {
+    const chain = this.verifyChain();
+    const from = query.from === null ? null : new Date(query.from).toISOString();
+    const to = query.to === null ? null : new Date(query.to).toISOString();
+    const bounds = { from: from ?? '', to: to ?? '\uffff', limit: TIMELINE_LIMIT + 1 };
+    const value = query.value.trim();
+    let rows: AuditRow[];
+    let subjectTitle: string;
+    switch (query.by) {
+      case 'asset': {
+        const asset = this.sql.assetByCode.get(value, value);
+        if (!asset) return { entries: [], chain, title: `No asset with serial or tag "${value}"` };
+        rows = this.sql.byAsset.all({ subject: `asset:${asset.id}`, id: asset.id, ...bounds });
+        subjectTitle = `${asset.typeName} ${asset.serial}`;
+        break;
+      }
+      case 'officer': {
+        const officer = this.sql.officerByCollar.get(value);
+        if (!officer) return { entries: [], chain, title: `No officer with collar number "${value}"` };
+        rows = this.sql.byOfficer.all({ ref: `officer:${officer.id}`, id: officer.id, ...bounds });
+        subjectTitle = `${officer.collar} ${officer.name}`;
+        break;
+      }
+      case 'door': {
+        if (!/^\d{1,6}$/.test(value) || Number(value) < 1) return { entries: [], chain, title: `"${value}" is not a door number` };
+        rows = this.sql.byDoor.all({ subject: `door:${Number(value)}`, ...bounds });
+        subjectTitle = `Door ${Number(value)}`;
+        break;
+      }
+      case 'window': {
+        // A window with no start is the last day: a whole year in one view helps nobody.
+        const windowFrom = from ?? new Date((to === null ? this.clock.now().getTime() : Date.parse(to)) - 24 * HOUR_MS).toISOString();
+        rows = this.sql.byWindow.all({ ...bounds, from: windowFrom });
+        subjectTitle = 'All activity';
+        return this.finish(rows, chain, subjectTitle, windowFrom, to);
+      }
+    }
+    return this.finish(rows, chain, subjectTitle, from, to);
+  }
+
+  async exportTimeline(query: TimelineQuery, format: 'csv' | 'pdf'): Promise<ExportedFile> {
+    const view = this.timeline(query);
+    const base = `timeline-${query.by}${query.by === 'window' ? '' : `-${fileSafe(query.value.trim())}`}-${fileStamp(this.clock.now())}`;
+    if (format === 'csv') {
+      const csv = toCsv(
+        ['seq', 'at', 'actor', 'action', 'subject', 'summary'],
+        view.entries.map((e) => [e.seq, e.at, e.actor, e.action, e.subject, e.summary]),
+      );
+      return { fileName: `${base}.csv`, mimeType: 'text/csv', base64: Buffer.from(csv, 'utf8').toString('base64') };
+    }
+    const pdf = await timelinePdf(view, this.clock.now());
+    return { fileName: `${base}.pdf`, mimeType: 'application/pdf', base64: pdf.toString('base64') };
+  }
+
+  dashboard(): DashboardView {
+    const now = this.clock.now();
+    // 168 whole UTC hours ending with the current one; stored times are UTC ISO, so an hour is a prefix.
+    const currentHour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
+    const firstHour = currentHour - (DASHBOARD_DAYS * 24 - 1) * HOUR_MS;
+    const since = new Date(firstHour).toISOString();
+    const issues = new Map(this.sql.issuesByHour.all(since).map((r) => [r.hour, r.n]));
+    const returns = new Map(this.sql.returnsByHour.all(since).map((r) => [r.hour, r.n]));
+    const issuesReturnsByHour: DashboardView['issuesReturnsByHour'] = [];
+    for (let h = firstHour; h <= currentHour; h += HOUR_MS) {
+      const hour = new Date(h).toISOString();
+      const key = hour.slice(0, 13);
+      issuesReturnsByHour.push({ hour, issues: issues.get(key) ?? 0, returns: returns.get(key) ?? 0 });
+    }
+
+    const weekAgo = new Date(now.getTime() - DASHBOARD_DAYS * 24 * HOUR_MS).toISOString();
+    return {
+      issuesReturnsByHour,
+      medianSignInToDoorSeconds: this.medianSignInToDoor(weekAgo),
+      overdueCount: this.sql.overdue.get(now.toISOString())?.n ?? 0,
+      refusalsByReason: this.sql.refusals.all(weekAgo),
+      utilisationByType: this.sql.utilisation.all(),
+    };
+  }
+
+  /** Each sign-in paired with the same officer's next door opening within ten minutes. */
+  private medianSignInToDoor(since: string): number | null {
+    const doorsByOfficer = new Map<number, number[]>();
+    const signIns: { officer: number; at: number }[] = [];
+    for (const row of this.sql.signInsAndDoors.all(since)) {
+      if (row.action === 'door.opened') {
+        if (row.officer === null) continue;
+        const list = doorsByOfficer.get(row.officer) ?? [];
+        list.push(Date.parse(row.at));
+        doorsByOfficer.set(row.officer, list);
+      } else {
+        const officer = idOf(row.actor, 'officer');
+        if (officer !== null) signIns.push({ officer, at: Date.parse(row.at) });
+      }
+    }
+    const seconds: number[] = [];
+    for (const signIn of signIns) {
+      // Rows came ordered by time, so each officer's openings are ascending.
+      const next = doorsByOfficer.get(signIn.officer)?.find((t) => t >= signIn.at);
+      if (next !== undefined && next - signIn.at <= SIGN_IN_TO_DOOR_MS) seconds.push((next - signIn.at) / 1000);
+    }
+    if (seconds.length === 0) return null;
+    seconds.sort((a, b) => a - b);
+    const mid = Math.floor(seconds.length / 2);
+    return seconds.length % 2 === 1 ? (seconds[mid] as number) : ((seconds[mid - 1] as number) + (seconds[mid] as number)) / 2;
+  }
+
+  private finish(rowsNewestFirst: AuditRow[], chain: ChainStatus, subject: string, from: string | null, to: string | null): TimelineView {
+    const cut = rowsNewestFirst.length > TIMELINE_LIMIT;
+    const rows = rowsNewestFirst.slice(0, TIMELINE_LIMIT).reverse();
+    const parsed = rows.map((row) => ({ row, details: parseDetails(row.details) }));
+    const names = this.namesFor(parsed);
+    const entries: TimelineEntry[] = parsed.map(({ row, details }) => ({
+      seq: row.seq,
+      at: row.at,
+      actor: actorLabel(row.actor, names),
+      action: row.action,
+      subject: row.subject,
+      summary: summarise(row, details, names),
+    }));
+    const when =
+      from === null && to === null ? 'all time' : from === null ? `up to ${humanDateTime(to as string)}` : to === null ? `from ${humanDateTime(from)}` : `${humanDateTime(from)} to ${humanDateTime(to)}`;
+    const title = `${subject}, ${when}${cut ? ` (latest ${TIMELINE_LIMIT.toLocaleString('en-GB')} entries)` : ''}`;
+    return { entries, chain, title };
+  }
+
+  private namesFor(rows: readonly { row: AuditRow; details: Record<string, unknown> }[]): Names {
+    const officers = new Set<number>();
+    const assets = new Set<number>();
+    const types = new Set<number>();
+    for (const { row, details } of rows) {
+      for (const ref of [row.actor, row.subject]) {
+        const officer = idOf(ref, 'officer');
+        if (officer !== null) officers.add(officer);
+      }
+      const asset = idOf(row.subject, 'asset') ?? numberOf(details, 'asset');
+      if (asset !== null) assets.add(asset);
+      const detailOfficer = numberOf(details, 'officer');
+      if (detailOfficer !== null) officers.add(detailOfficer);
+      const type = idOf(row.subject, 'asset-type');
+      if (type !== null) types.add(type);
+    }
+    const json = (ids: Set<number>) => JSON.stringify([...ids]);
+    return {
+      officers: new Map(officers.size === 0 ? [] : this.sql.officerNames.all(json(officers)).map((o) => [o.id, { collar: o.collar, name: o.name }])),
+      assets: new Map(assets.size === 0 ? [] : this.sql.assetNames.all(json(assets)).map((a) => [a.id, { serial: a.serial, typeName: a.typeName }])),
+      types: new Map(types.size === 0 ? [] : this.sql.typeNames.all(json(types)).map((t) => [t.id, t.name])),
+    };
+  }
+
+  /**
+   * The whole chain's verdict. The first call walks every row (AuditLog.verify); later ones
+   * re-check the last verified row and hash only rows appended since, until the verdict is
+   * FULL_REVERIFY_MS old and the chain is walked again from row 1.
+   */
+  private verifyChain(): ChainStatus {
+    const now = this.clock.now();
+    let cache = this.chainCache;
+    if (cache === null || now.getTime() - cache.fullAt >= FULL_REVERIFY_MS || now.getTime() < cache.fullAt) {
+      const verdict = new AuditLog(this.db).verify();
+      // Rows are numbered from 1 with no gaps in a chain that verifies, so the count is the last seq.
+      cache = verdict.ok
+        ? { lastSeq: verdict.rows, lastHash: verdict.lastHash, rows: verdict.rows, broken: null, fullAt: now.getTime() }
+        : { lastSeq: 0, lastHash: GENESIS_HASH, rows: verdict.rows, broken: { firstBrokenSeq: verdict.firstBrokenSeq, reason: verdict.reason }, fullAt: now.getTime() };
+    } else if (cache.broken === null) {
+      cache = this.verifyAfter(cache);
+    }
+    this.chainCache = cache;
+    return {
+      ok: cache.broken === null,
+      rows: cache.rows,
+      firstBrokenSeq: cache.broken?.firstBrokenSeq ?? null,
+      reason: cache.broken?.reason ?? null,
+      checkedAt: now.toISOString(),
+    };
+  }
+
+  /** Continue a good verdict over the rows appended since; the anchor row is checked again first. */
+  private verifyAfter(cache: ChainCache): ChainCache {
+    const broken = (firstBrokenSeq: number, reason: string): ChainCache => ({ ...cache, broken: { firstBrokenSeq, reason } });
+    if (cache.lastSeq > 0) {
+      const anchor = this.sql.chainAnchor.get(cache.lastSeq);
+      if (!anchor) return broken(cache.lastSeq, `row ${cache.lastSeq} is missing`);
+      if (anchor.hash !== cache.lastHash || rowHash(anchor.prevHash, anchor.seq, anchor.at, anchor.actor, anchor.action, anchor.subject, anchor.details) !== anchor.hash) {
+        return broken(cache.lastSeq, `row ${cache.lastSeq} content does not match its hash (altered)`);
+      }
+    }
+    let expectedPrev = cache.lastHash;
+    let expectedSeq = cache.lastSeq + 1;
+    let rows = cache.rows;
+    const iterator = this.sql.chainAfter.raw().iterate(cache.lastSeq);
+    for (const [seq, at, actor, action, subject, details, prevHash, stored] of iterator) {
+      let reason: string | null = null;
+      if (seq !== expectedSeq) reason = `row ${seq} follows row ${expectedSeq - 1}: rows are missing`;
+      else if (prevHash !== expectedPrev) reason = `row ${seq} does not link to the hash of row ${seq - 1}`;
+      else if (rowHash(prevHash, seq, at, actor, action, subject, details) !== stored) reason = `row ${seq} content does not match its hash (altered)`;
+      if (reason !== null) {
+        iterator.return?.();
+        return { ...cache, rows, broken: { firstBrokenSeq: seq, reason } };
+      }
+      expectedPrev = stored;
+      expectedSeq = seq + 1;
+      rows++;
+    }
+    return { ...cache, lastSeq: expectedSeq - 1, lastHash: expectedPrev, rows };
+  }
+}
+
+function officerShort(names: Names, id: number | null): string {
+  if (id === null) return 'an officer';
+  return names.officers.get(id)?.collar ?? `officer ${id}`;
+}
+
+function actorLabel(actor: string, names: Names): string {
+  if (actor === 'system') return 'terminal';
+  const id = idOf(actor, 'officer');
+  if (id === null) return actor;
+  const officer = names.officers.get(id);
+  return officer ? `${officer.collar} ${officer.name}` : actor;
+}
+
+function assetLabel(names: Names, id: number | null): string {
+  if (id === null) return 'an item';
+  const asset = names.assets.get(id);
+  return asset ? `${asset.typeName} ${asset.serial}` : `asset ${id}`;
+}
+
+/** One readable sentence per audit row, from its action and details. */
+export function summarise(row: AuditRow, d: Record<string, unknown>, names: Names): string {
+  const actorId = idOf(row.actor, 'officer');
+  const who = row.actor === 'system' ? 'The terminal' : officerShort(names, actorId);
+  const subjectOfficer = idOf(row.subject, 'officer');
+  const door = idOf(row.subject, 'door') ?? numberOf(d, 'door');
+  const doorText = door === null ? 'a door' : `door ${door}`;
+  const asset = assetLabel(names, idOf(row.subject, 'asset') ?? numberOf(d, 'asset'));
+  const intentOfficer = officerShort(names, numberOf(d, 'officer') ?? actorId);
+  const outcome = textOf(d, 'outcome');
+  const card = row.subject.startsWith('card:') ? row.subject.slice(5) : null;
+  const typeId = idOf(row.subject, 'asset-type');
+  const typeName = typeId === null ? 'equipment' : (names.types.get(typeId) ?? `asset type ${typeId}`);
+  const kind = textOf(d, 'kind');
+  switch (row.action) {
+    case 'auth.signed-in':
+      return `${who} signed in${card ? ` with card ${card}` : ''}`;
+    case 'auth.signed-out': {
+      const why = textOf(d, 'why');
+      return `${who} signed out${why ? ` (${why})` : ''}`;
+    }
+    case 'auth.failed':
+      return `A wrong PIN was entered for card ${card ?? 'unknown'}${numberOf(d, 'failures') !== null ? ` (${numberOf(d, 'failures')} in a row)` : ''}`;
+    case 'auth.locked': {
+      const until = textOf(d, 'lockedUntil');
+      return `Card ${card ?? 'unknown'} was locked${until ? ` until ${humanDateTime(until)}` : ''} after ${numberOf(d, 'failures') ?? 'repeated'} wrong PINs`;
+    }
+    case 'draw.intent':
+      return `${who} was released ${asset}: ${doorText} unlocking${numberOf(d, 'override') !== null ? ` under override ${numberOf(d, 'override')}` : ''}`;
+    case 'draw.refused': {
+      const reasons = Array.isArray(d.reasons)
+        ? d.reasons.map((r: unknown) => (r !== null && typeof r === 'object' && typeof (r as { message?: unknown }).message === 'string' ? (r as { message: string }).message : null)).filter((m) => m !== null)
+        : [];
+      return `${who} was refused ${typeName}${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}`;
+    }
+    case 'draw.override-rejected':
+      return `${who}'s override for ${typeName} was not accepted${textOf(d, 'why') ? `: ${textOf(d, 'why')}` : ''}`;
+    case 'door.opened':
+      return `Door ${door ?? '?'} opened for ${intentOfficer}'s ${kind ?? 'draw'} of ${asset}`;
+    case 'draw.completed':
+      return `${intentOfficer} drew ${asset} from ${doorText}`;
+    case 'draw.cancelled':
+      return `${intentOfficer}'s draw of ${asset} from ${doorText} was cancelled${outcome ? `: ${outcome}` : ''}`;
+    case 'draw.door-failed':
+    case 'return.door-failed':
+      return `${doorText[0]?.toUpperCase()}${doorText.slice(1)} did not open for ${intentOfficer}'s ${kind ?? row.action.split('.')[0]} of ${asset}${outcome ? `: ${outcome}` : ''}`;
+    case 'return.intent':
+      return `${who} began returning ${asset} to ${doorText}`;
+    case 'return.item-in':
+      return `${intentOfficer} put ${asset} back in ${doorText}`;
+    case 'return.cancelled':
+      return `${intentOfficer}'s return of ${asset} to ${doorText} was cancelled${outcome ? `: ${outcome}` : ''}`;
+    case 'return.completed': {
+      const condition = textOf(d, 'condition') ?? 'not recorded';
+      const by = row.actor === 'system' ? ' (completed by the terminal)' : '';
+      return `${intentOfficer} returned ${asset} to ${doorText}, condition ${condition}${d.quarantined === true ? ': quarantined' : ''}${by}`;
+    }
+    case 'service.open-intent':
+      return `${who} asked to open ${doorText} for service${textOf(d, 'reason') ? `: ${textOf(d, 'reason')}` : ''}`;
+    case 'service.door-opened':
+      return `${doorText[0]?.toUpperCase()}${doorText.slice(1)} opened for service`;
+    case 'service.door-closed':
+      return `${doorText[0]?.toUpperCase()}${doorText.slice(1)} closed after service`;
+    case 'service.door-failed':
+      return `${doorText[0]?.toUpperCase()}${doorText.slice(1)} did not open for service${textOf(d, 'reason') ? `: ${textOf(d, 'reason')}` : ''}`;
+    case 'exception.raised':
+      return `Exception raised (${textOf(d, 'kind') ?? 'unknown'}): ${textOf(d, 'message') ?? row.subject}`;
+    case 'exception.acknowledged':
+      return `${who} acknowledged the ${textOf(d, 'kind') ?? ''} exception #${numberOf(d, 'exception') ?? '?'}`.replace('  ', ' ');
+    case 'exception.resolved':
+      return `${who} resolved the ${textOf(d, 'kind') ?? ''} exception #${numberOf(d, 'exception') ?? '?'}${textOf(d, 'note') ? `: ${textOf(d, 'note')}` : ''}`.replace('  ', ' ');
+    case 'override.granted':
+      return `${who} granted ${officerShort(names, subjectOfficer)} an override to draw ${textOf(d, 'assetType') ?? 'equipment'} (${textOf(d, 'reasonCode') ?? 'no reason code'})${textOf(d, 'note') ? `: ${textOf(d, 'note')}` : ''}`;
+    case 'rule.changed': {
+      const name = textOf(d, 'assetTypeName') ?? typeName;
+      const fromVersion = numberOf(d, 'fromVersion');
+      return fromVersion === null
+        ? `${who} set the release rule for ${name} (version ${numberOf(d, 'toVersion') ?? '?'})`
+        : `${who} changed the release rule for ${name} from version ${fromVersion} to ${numberOf(d, 'toVersion') ?? '?'}`;
+    }
+    case 'training.imported':
+    case 'training.rejected': {
+      const file = textOf(d, 'file') ?? 'a file';
+      const source = textOf(d, 'source');
+      const counts = `${numberOf(d, 'rows') ?? 0} rows, ${numberOf(d, 'changed') ?? 0} changed`;
+      return row.action === 'training.imported'
+        ? `${who} imported training records from ${file}${source ? ` (${source})` : ''}: ${counts}`
+        : `${who}'s training import from ${file}${source ? ` (${source})` : ''} was rejected: ${numberOf(d, 'problems') ?? 'some'} problems`;
+    }
+    case 'config.changed': {
+      const changes = Array.isArray(d.changes) ? d.changes.filter((c): c is string => typeof c === 'string') : [];
+      return `${who} changed the terminal configuration${changes.length > 0 ? `: ${changes.join('; ')}` : ''}`;
+    }
+    default:
+      return `${who}: ${row.action} (${row.subject})`;
+  }
+}
+
+/**
+ * The timeline as a PDF: title, chain verdict, one block per entry, page numbers. Standard
+ * fonts only (Helvetica, built into pdfkit), so nothing is read from disk.
+ */
+export function timelinePdf(view: TimelineView, generatedAt: Date, options: { compress?: boolean } = {}): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({
+      size: 'A4',
+      margin: 40,
+      bufferPages: true,
+      compress: options.compress ?? true,
+      info: { Title: view.title, Creator: 'Armoury Kiosk', CreationDate: generatedAt },
+    });
+    const chunks: Buffer[] = [];
+    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+
+    const left = doc.page.margins.left;
+    const width = doc.page.width - left - doc.page.margins.right;
+    const columns = { time: left, actor: left + 100, text: left + 230 };
+    const textWidth = left + width - columns.text;
+    const bottom = () => doc.page.height - doc.page.margins.bottom - 20;
+
+    doc.font('Helvetica-Bold').fontSize(14).text(view.title, { width });
+    doc.moveDown(0.3);
+    const chain = view.chain;
+    const chainLine = chain.ok
+      ? `Audit chain verified: ${chain.rows.toLocaleString('en-GB')} rows intact (checked ${humanDateTime(chain.checkedAt)}).`
+      : `AUDIT CHAIN BROKEN at row ${chain.firstBrokenSeq ?? '?'}: ${chain.reason ?? 'unknown'} (${chain.rows.toLocaleString('en-GB')} rows verified before it; checked ${humanDateTime(chain.checkedAt)}).`;
+    doc.font('Helvetica').fontSize(9).fillColor(chain.ok ? 'black' : 'red').text(chainLine, { width });
+    doc.fillColor('black').text(`${view.entries.length.toLocaleString('en-GB')} entries. Generated ${humanDateTime(generatedAt.toISOString())}.`, { width });
+    doc.moveDown(0.8);
+
+    const header = () => {
+      const y = doc.y;
+      doc.font('Helvetica-Bold').fontSize(8);
+      doc.text('Time', columns.time, y, { width: 95 });
+      doc.text('Actor', columns.actor, y, { width: 125 });
+      doc.text('What happened', columns.text, y, { width: textWidth });
+      doc.moveTo(left, doc.y + 2).lineTo(left + width, doc.y + 2).stroke();
+      doc.y += 5;
+      doc.font('Helvetica').fontSize(8);
+    };
+    header();
+    if (view.entries.length === 0) doc.text('No entries.', left, doc.y, { width });
+    for (const entry of view.entries) {
+      const what = `${entry.summary} [#${entry.seq} ${entry.action}]`;
+      const height = Math.max(doc.heightOfString(what, { width: textWidth }), doc.heightOfString(entry.actor, { width: 125 }));
+      if (doc.y + height > bottom()) {
+        doc.addPage();
+        header();
+      }
+      const y = doc.y;
+      doc.text(humanDateTime(entry.at), columns.time, y, { width: 95 });
+      doc.text(entry.actor, columns.actor, y, { width: 125 });
+      doc.text(what, columns.text, y, { width: textWidth });
+      doc.y = y + height + 3;
+    }
+
+    // Page numbers last, once the count is known; the bottom margin is lifted so writing there adds no page.
+    const range = doc.bufferedPageRange();
+    for (let i = range.start; i < range.start + range.count; i++) {
+      doc.switchToPage(i);
+      const margin = doc.page.margins.bottom;
+      doc.page.margins.bottom = 0;
+      doc.font('Helvetica').fontSize(8).text(`Page ${i - range.start + 1} of ${range.count}`, left, doc.page.height - 30, { width, align: 'center' });
+      doc.page.margins.bottom = margin;
+    }
+    doc.end();
+  });
+}

@@ -1,0 +1,569 @@
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { basename, dirname, join } from 'node:path';
+import type { MobilisationView } from '../../preload/contract.ts';
+import type { LinkHealth } from '../../native-bridges/device-health.ts';
+import { FileOutboxStore, Outbox, type BackoffOptions } from '../../native-bridges/video-trigger/outbox.ts';
+import { TriggerError, TriggerHealth, type VideoEvent, type VideoTrigger } from '../../native-bridges/video-trigger/trigger.ts';
+import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, classifyWebhookStatus, signWebhookBody } from '../../native-bridges/video-trigger/webhook.ts';
+import { SECRET_MASK, type TerminalConfig } from '../config/terminal-config.ts';
+
+/**
+ * The command-and-control (C2) feed: the armed/available picture of this terminal, published
+ * as versioned JSON on every change (docs/c2-feed.md is the contract, resources/c2-feed.schema.json
+ * its exact shape), so C2 systems take it as it is instead of someone re-keying the board.
+ */
+
+/** Bumped per docs/c2-feed.md: minor for additive changes, major for anything a consumer could trip on. */
+export const C2_SCHEMA_VERSION = '1.0';
+
+export type C2FeedConfig = TerminalConfig['c2Feed'];
+
+export interface C2ArmedOfficer {
+  collarNumber: string;
+  name: string;
+  serial: string;
+  /** ISO 8601 (UTC) time the item was drawn. */
+  since: string;
+}
+
+export interface C2AvailableOfficer {
+  collarNumber: string;
+  name: string;
+}
+
+export interface C2TypePicture {
+  assetType: string;
+  category: string;
+  armedCount: number;
+  availableCount: number;
+  armed: C2ArmedOfficer[];
+  available: C2AvailableOfficer[];
+}
+
+export interface C2Totals {
+  /** Distinct officers holding at least one counted item. */
+  armed: number;
+  /** Distinct officers holding none who could draw at least one counted type now. */
+  available: number;
+}
+
+export interface C2Document {
+  schemaVersion: typeof C2_SCHEMA_VERSION;
+  terminalId: string;
+  terminalName: string;
+  /** Per terminal, strictly increasing across restarts (gaps allowed): C2 keeps the highest it has seen. */
+  sequence: number;
+  generatedAt: string;
+  types: C2TypePicture[];
+  totals: C2Totals;
+}
+
+/** The part of a document that says something about the room: what decides whether a change is published. */
+export type C2Picture = Pick<C2Document, 'types' | 'totals'>;
+
+const byCollar = (a: { collarNumber: string }, b: { collarNumber: string }): number => a.collarNumber.localeCompare(b.collarNumber, 'en', { numeric: true });
+
+function isoTime(value: string): string {
+  const time = new Date(value);
+  if (Number.isNaN(time.getTime())) throw new RangeError(`"${value}" is not a time`);
+  return time.toISOString();
+}
+
+/**
+ * The room's picture from the console's read model. Only collar number and display name leave
+ * the terminal (no internal ids, units, qualifications, and nothing about officers who are not
+ * available, whose reasons may be medical or disciplinary): see "Privacy" in docs/c2-feed.md.
+ * People are sorted by collar number so a reordering in the read model is not a change.
+ */
+export function c2Picture(view: MobilisationView): C2Picture {
+  const armedOfficers = new Set<number>();
+  const availableOfficers = new Set<number>();
+  const types = view.types.map((t): C2TypePicture => {
+    for (const a of t.armed) armedOfficers.add(a.officerId);
+    for (const a of t.available) availableOfficers.add(a.officerId);
+    const armed = t.armed
+      .map((a) => ({ collarNumber: a.collarNumber, name: a.name, serial: a.serial, since: isoTime(a.since) }))
+      .sort((a, b) => byCollar(a, b) || a.serial.localeCompare(b.serial));
+    const available = t.available.map((a) => ({ collarNumber: a.collarNumber, name: a.name })).sort(byCollar);
+    return { assetType: t.assetTypeName, category: t.category, armedCount: armed.length, availableCount: available.length, armed, available };
+  });
+  // Distinct officers: someone with a Taser who could also draw a firearm is one armed officer, not one of each.
+  const available = [...availableOfficers].filter((id) => !armedOfficers.has(id)).length;
+  return { types, totals: { armed: armedOfficers.size, available } };
+}
+
+export function buildC2Document(
+  picture: C2Picture,
+  meta: { terminalId: string; terminalName: string; sequence: number; generatedAt: Date },
+): C2Document {
+  // Keys in a fixed order: the same picture always gives the same bytes.
+  return {
+    schemaVersion: C2_SCHEMA_VERSION,
+    terminalId: meta.terminalId,
+    terminalName: meta.terminalName,
+    sequence: meta.sequence,
+    generatedAt: meta.generatedAt.toISOString(),
+    types: picture.types,
+    totals: picture.totals,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport: the video outbox carries the documents, so the feed gets its durable, ordered,
+// retried delivery for free. The outbox stores VideoEvents, so each document rides in one.
+// ---------------------------------------------------------------------------------------------
+
+/** Marks an outbox entry as a C2 document; anything else is refused rather than POSTed. */
+const OUTBOX_MARKER = 'c2-feed';
+/** Outbox delivery state is keyed by trigger name: constant, so a changed URL still gets what is queued. */
+const TRIGGER_NAME = 'c2-webhook';
+
+/**
+ * Internal envelope only (never on the wire): `camera` holds the exact body to POST, so a retry,
+ * even after a restart, sends the same bytes with the same signature.
+ */
+function toOutboxEvent(document: C2Document, body: string): VideoEvent {
+  return { id: idempotencyKey(document.terminalId, document.sequence), kind: 'DOOR', terminal: document.terminalId, asset: OUTBOX_MARKER, officer: '-', camera: body, at: document.generatedAt };
+}
+
+export function idempotencyKey(terminalId: string, sequence: number): string {
+  return `${terminalId}:${sequence}`;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+export interface C2WebhookTriggerOptions {
+  url: string;
+  secret: string;
+  timeoutMs?: number;
+  /** Extra CA certificates (PEM) for a force's private CA. */
+  ca?: string | Buffer;
+  now?: () => Date;
+}
+
+/**
+ * POSTs one queued C2 document, signed like the video webhook (HMAC-SHA256 over the raw body),
+ * with its idempotency key. One attempt per send: the outbox retries. Shaped as a VideoTrigger
+ * so the outbox can drive it; WebhookTrigger itself can't be reused because it re-serialises a
+ * VideoEvent, and C2 must get the document as the body.
+ */
+export class C2WebhookTrigger implements VideoTrigger {
+  readonly name = TRIGGER_NAME;
+  private readonly url: URL;
+  private readonly secret: string;
+  private readonly timeoutMs: number;
+  private readonly ca: string | Buffer | undefined;
+  private readonly now: () => Date;
+  private readonly healthState = new TriggerHealth();
+  private readonly inFlight = new Set<{ destroy(): void }>();
+  private closed = false;
+
+  constructor(options: C2WebhookTriggerOptions) {
+    this.url = new URL(options.url);
+    if (this.url.protocol !== 'https:' && !(this.url.protocol === 'http:' && LOOPBACK_HOSTS.has(this.url.hostname))) {
+      throw new RangeError(`C2 webhook URL must be https:// (http:// only to loopback), got ${this.url.protocol}//${this.url.host}`);
+    }
+    if (options.secret === SECRET_MASK) throw new RangeError('C2 webhook secret is still masked; enter the shared secret again');
+    if (options.secret.length < 16) throw new RangeError('C2 webhook secret must be at least 16 characters');
+    this.secret = options.secret;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.ca = options.ca;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  get origin(): string {
+    return this.url.origin;
+  }
+
+  health(): LinkHealth {
+    return this.healthState.get();
+  }
+
+  onHealth(listener: (health: LinkHealth) => void): () => void {
+    return this.healthState.on(listener);
+  }
+
+  async send(event: VideoEvent): Promise<void> {
+    if (this.closed) throw new TriggerError('unreachable', 'the C2 webhook is closed');
+    if (event.asset !== OUTBOX_MARKER) throw new TriggerError('rejected', `outbox entry ${event.id} is not a C2 document`);
+    try {
+      await this.post(event.id, Buffer.from(event.camera, 'utf8'));
+      this.healthState.succeeded();
+    } catch (error) {
+      const triggerError = error instanceof TriggerError ? error : new TriggerError('unreachable', String(error), { cause: error });
+      this.healthState.failed(triggerError);
+      throw triggerError;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const req of this.inFlight) req.destroy();
+    this.inFlight.clear();
+    this.healthState.closed();
+  }
+
+  private post(key: string, body: Buffer): Promise<void> {
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(body.length),
+      [SIGNATURE_HEADER]: signWebhookBody(body, this.secret),
+      // Informational, as for the video webhook: the signature covers the body, which carries generatedAt.
+      [TIMESTAMP_HEADER]: String(Math.floor(this.now().getTime() / 1000)),
+      [IDEMPOTENCY_HEADER]: key,
+    };
+    const where = this.url.origin;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (error: TriggerError | null): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.inFlight.delete(req);
+        if (error === null) resolve();
+        else reject(error);
+      };
+      const onResponse = (res: IncomingMessage): void => {
+        const status = res.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          // Only the start of an error body is worth logging; the rest is drained.
+          if (size < 512) chunks.push(chunk);
+          size += chunk.length;
+        });
+        res.on('error', () => undefined);
+        res.on('end', () => {
+          const outcome = classifyWebhookStatus(status);
+          if (outcome === 'accepted') return finish(null);
+          const detail = Buffer.concat(chunks).toString('utf8').slice(0, 200).replace(/\s+/g, ' ').trim();
+          finish(new TriggerError(outcome, `C2 webhook ${where} answered HTTP ${status}${detail.length > 0 ? `: ${detail}` : ''}`));
+        });
+      };
+      const options = { method: 'POST', headers, agent: false as const, ...(this.ca === undefined ? {} : { ca: this.ca }) };
+      const req = this.url.protocol === 'https:' ? httpsRequest(this.url, options, onResponse) : httpRequest(this.url, options, onResponse);
+      this.inFlight.add(req);
+      const timer = setTimeout(() => {
+        finish(new TriggerError('timeout', `C2 webhook ${where} did not answer within ${this.timeoutMs} ms`));
+        req.destroy();
+      }, this.timeoutMs);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        finish(new TriggerError('unreachable', `C2 webhook ${where}: ${error.code ?? error.message}`, { cause: error }));
+      });
+      req.end(body);
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+// ---------------------------------------------------------------------------------------------
+
+/** Makes a rename durable; not possible (nor needed, NTFS journals it) on Windows. */
+async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Temp file in the same folder, fsync, rename over the old one: a reader opens either the old
+ * document or the new, never half of one. The temp name starts with a dot so a watcher looking
+ * for *.json does not pick it up.
+ */
+async function writeFileAtomic(path: string, text: string, options: { mode: number; syncDir: 'required' | 'best-effort' }): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const handle = await open(temp, 'w', options.mode);
+  try {
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  try {
+    await syncDirectory(dirname(path));
+  } catch (error) {
+    // Network shares often refuse a directory fsync; the rename itself has happened and is atomic.
+    if (options.syncDir === 'required') throw error;
+  }
+}
+
+const STATE_FILE = 'c2-feed-state.json';
+const OUTBOX_DIR = 'outbox';
+
+/**
+ * The last sequence used. Missing: a new terminal, start at 0. Unreadable (it is written
+ * atomically, so only outside interference gets here): the time in milliseconds, which is
+ * larger than any sequence a terminal reaches by publishing, so C2 never sees one go back.
+ */
+async function readSequence(path: string, now: Date, log: (line: string) => void): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === 'object' && parsed !== null && 'sequence' in parsed && Number.isSafeInteger(parsed.sequence) && (parsed.sequence as number) >= 0) {
+      return parsed.sequence as number;
+    }
+  } catch {
+    // fall through to the recovery below
+  }
+  log(`c2 feed: ${path} is unreadable; continuing the sequence from the clock (${now.getTime()}) so it still only goes up`);
+  return now.getTime();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The feed
+// ---------------------------------------------------------------------------------------------
+
+export interface C2FeedOptions {
+  terminalName: string;
+  /** Holds the sequence state file and the webhook outbox; keep it on the kiosk's own disk. */
+  stateDir: string;
+  /** The current picture (the console's mobilisation view). Read after the debounce, never during a change. */
+  picture: () => MobilisationView;
+  log: (line: string) => void;
+  /** Changes within this window are published as one document. Default 250 ms. */
+  debounceMs?: number;
+  /** Webhook retry back-off. Default 1 s doubling to 60 s. */
+  backoff?: BackoffOptions;
+  /** Webhook whole-exchange timeout. Default 10 s. */
+  timeoutMs?: number;
+  ca?: string | Buffer;
+  now?: () => Date;
+}
+
+export interface C2FeedStatus {
+  enabled: boolean;
+  /** The last sequence used (0 before the first publish on a new terminal). */
+  sequence: number;
+  /** Documents queued for the webhook and not yet accepted. */
+  pending: number;
+  /** Webhook link health; null without a webhook. */
+  webhook: LinkHealth | null;
+  /** The last failure building, saving or writing a document (webhook failures are in `webhook`); null once one succeeds. */
+  lastError: string | null;
+}
+
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 60_000;
+
+export class C2Feed {
+  private debounce: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private lastError: string | null = null;
+  private tail: Promise<void> = Promise.resolve();
+  /** Picture of the last document published in this run; null forces the first one after start. */
+  private lastPicture: string | null = null;
+  private last: C2Document | null = null;
+  /** The newest document not yet in the file (the file only ever needs the newest). */
+  private fileBody: string | null = null;
+  private stopped = false;
+
+  private constructor(
+    private readonly config: C2FeedConfig,
+    private readonly options: C2FeedOptions,
+    private sequence: number,
+    private readonly outbox: Outbox | null,
+    private readonly trigger: C2WebhookTrigger | null,
+  ) {
+    outbox?.onDeliveryFailure((failure) => {
+      // Every attempt of a long outage would flood the log: the first, the third, then every tenth.
+      if (failure.permanent || failure.attempts === 1 || failure.attempts === 3 || failure.attempts % 10 === 0) {
+        options.log(
+          `c2 feed: document ${failure.event.id} to ${trigger?.origin ?? '?'}: attempt ${failure.attempts} failed (${failure.permanent ? 'refused, not retried' : 'retrying'}): ${failure.error.message}`,
+        );
+      }
+    });
+    outbox?.onDelivered((d) => {
+      if (d.attempts > 1) options.log(`c2 feed: document ${d.event.id} delivered after ${d.attempts} attempts`);
+    });
+    outbox?.onStoreError((error) => options.log(`c2 feed outbox: ${error.message}`));
+  }
+
+  /**
+   * Opens the state and outbox and schedules the first publish (so C2 has a fresh picture after
+   * every start, and anything lost in a crash is re-sent). With neither a webhook nor a file it
+   * does nothing and touches no disk. Rejects only if the state folder cannot be used.
+   */
+  static async start(config: C2FeedConfig, options: C2FeedOptions): Promise<C2Feed> {
+    let trigger: C2WebhookTrigger | null = null;
+    if (config.webhook !== null) {
+      try {
+        trigger = new C2WebhookTrigger({ url: config.webhook.url, secret: config.webhook.secret, timeoutMs: options.timeoutMs, ca: options.ca, now: options.now });
+      } catch (error) {
+        // A bad webhook must not take the file output (or the kiosk) down with it.
+        options.log(`c2 feed: webhook not started: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (trigger === null && config.file === null) return new C2Feed(config, options, 0, null, null);
+    let outbox: Outbox | null = null;
+    try {
+      await mkdir(options.stateDir, { recursive: true });
+      let sequence = await readSequence(join(options.stateDir, STATE_FILE), (options.now ?? (() => new Date()))(), options.log);
+      if (trigger !== null) {
+        const store = await FileOutboxStore.open(join(options.stateDir, OUTBOX_DIR));
+        // Belt and braces: a queued document is never numbered at or above by a new one.
+        for (const entry of await store.load()) sequence = Math.max(sequence, sequenceOf(entry.event.id, config.terminalId));
+        outbox = await Outbox.open({ store, triggers: [trigger], backoff: options.backoff ?? { minMs: 1000, maxMs: 60_000 } });
+      }
+      const feed = new C2Feed(config, options, sequence, outbox, trigger);
+      feed.changed();
+      return feed;
+    } catch (error) {
+      await outbox?.close();
+      await trigger?.close();
+      throw error;
+    }
+  }
+
+  get enabled(): boolean {
+    return this.trigger !== null || this.config.file !== null;
+  }
+
+  /** Something in the picture may have changed. Cheap and safe to call often: changes are coalesced, and an unchanged picture is not published. */
+  changed(): void {
+    if (this.stopped || !this.enabled || this.debounce !== null) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      void this.flush();
+    }, this.options.debounceMs ?? 250);
+  }
+
+  /** Publishes at once (if the picture differs from the last published); resolves once queued and written. Never rejects. */
+  publishNow(): Promise<void> {
+    if (this.debounce !== null) clearTimeout(this.debounce);
+    this.debounce = null;
+    if (this.stopped || !this.enabled) return this.tail;
+    return this.flush();
+  }
+
+  /** The last document published in this run. */
+  lastDocument(): C2Document | null {
+    return this.last;
+  }
+
+  status(): C2FeedStatus {
+    return {
+      enabled: this.enabled,
+      sequence: this.sequence,
+      pending: this.outbox?.pending().deliveries ?? 0,
+      webhook: this.trigger?.health() ?? null,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Resolves once everything queued has reached the webhook (tests, orderly shutdown). */
+  whenDelivered(): Promise<void> {
+    return this.outbox?.whenIdle() ?? Promise.resolve();
+  }
+
+  /** Publishes a change still in its debounce window, then closes. Queued documents stay on disk for the next start. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    if (this.debounce !== null) await this.publishNow();
+    this.stopped = true;
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
+    await this.tail;
+    // Trigger first: it aborts an attempt stuck on a dead receiver, which the outbox would otherwise
+    // wait out (up to the timeout); the document stays queued and is re-sent, same key, next start.
+    await this.trigger?.close();
+    await this.outbox?.close();
+  }
+
+  private flush(): Promise<void> {
+    this.tail = this.tail.then(() => this.publish());
+    return this.tail;
+  }
+
+  /** One publish attempt; never throws (a failure is logged and retried). */
+  private async publish(): Promise<void> {
+    if (this.stopped) return;
+    let picture: C2Picture;
+    try {
+      picture = c2Picture(this.options.picture());
+    } catch (error) {
+      return this.failed('reading the armed/available picture', error);
+    }
+    const key = JSON.stringify(picture);
+    if (key !== this.lastPicture) {
+      const sequence = this.sequence + 1;
+      try {
+        // Saved before anything is sent: a sequence number is never used twice, even after a power cut.
+        await writeFileAtomic(join(this.options.stateDir, STATE_FILE), `${JSON.stringify({ sequence })}\n`, { mode: 0o600, syncDir: 'required' });
+      } catch (error) {
+        return this.failed('saving the sequence number', error);
+      }
+      this.sequence = sequence;
+      const document = buildC2Document(picture, {
+        terminalId: this.config.terminalId,
+        terminalName: this.options.terminalName,
+        sequence,
+        generatedAt: (this.options.now ?? (() => new Date()))(),
+      });
+      const body = JSON.stringify(document);
+      if (this.outbox !== null) {
+        try {
+          await this.outbox.enqueue(toOutboxEvent(document, body));
+        } catch (error) {
+          // Not marked published, so the retry queues the picture again (under a new sequence).
+          return this.failed(`queueing document ${sequence} for the webhook`, error);
+        }
+      }
+      this.lastPicture = key;
+      this.last = document;
+      if (this.config.file !== null) this.fileBody = body;
+    }
+    if (this.fileBody !== null && this.config.file !== null) {
+      try {
+        // Group-readable so a C2 reader account in the kiosk's group can read it; nobody else (it names officers).
+        await writeFileAtomic(this.config.file, this.fileBody, { mode: 0o640, syncDir: 'best-effort' });
+        this.fileBody = null;
+      } catch (error) {
+        return this.failed(`writing ${this.config.file}`, error);
+      }
+    }
+    if (this.failures > 0) this.options.log('c2 feed: publishing again');
+    this.failures = 0;
+    this.lastError = null;
+  }
+
+  private failed(what: string, error: unknown): void {
+    const message = `${what} failed: ${error instanceof Error ? error.message : String(error)}`;
+    this.lastError = message;
+    this.failures++;
+    if (this.stopped || this.retry !== null) return;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(this.failures - 1, 10));
+    this.options.log(`c2 feed: ${message}; trying again in ${Math.round(delay / 1000)} s`);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.flush();
+    }, delay);
+  }
+}
+
+function sequenceOf(id: string, terminalId: string): number {
+  const prefix = `${terminalId}:`;
+  if (!id.startsWith(prefix)) return 0;
+  const n = Number(id.slice(prefix.length));
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}

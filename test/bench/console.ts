@@ -1,0 +1,101 @@
+/**
+ * The armourer console's reads on the bench database: the live board, the mobilisation
+ * view and one asset's timeline (with the chain verdict). Run on its own as
+ * `node --import tsx test/bench/console.ts DB_PATH` (a database synthetic-db.ts built), or
+ * call measureConsole from the bench.
+ */
+import { pathToFileURL } from 'node:url';
+import { AuditLog } from '../../main/core/audit.ts';
+import { ArmourerConsole } from '../../main/core/console.ts';
+import { openDatabase, type Db } from '../../main/core/db/database.ts';
+import { systemClock } from '../../main/core/ports.ts';
+import { RuleStore } from '../../main/core/rules.ts';
+import { seededRandom, summarize, timeMs } from './stats.ts';
+
+const RUNS = 200;
+const WARMUP = 20;
+/** The board a busy force shows: about one officer in two armed or kitted. */
+const OPEN_LOANS = 5_000;
+
+export interface ConsoleFigures {
+  board_p99_ms: number;
+  mobilisation_p99_ms: number;
+  timeline_p99_ms: number;
+}
+
+export async function measureConsole(dbPath: string): Promise<ConsoleFigures> {
+  const db = openDatabase(dbPath);
+  try {
+    ensureOpenLoans(db, OPEN_LOANS);
+    const rules = new RuleStore(db, new AuditLog(db), systemClock);
+    const armourer = new ArmourerConsole(db, systemClock, rules);
+    const serials = db.prepare<[], { serial: string }>('SELECT serial FROM assets ORDER BY id').all().map((r) => r.serial);
+    const random = seededRandom(11);
+    const randomSerial = () => serials[Math.floor(random() * serials.length)] as string;
+
+    // The first timeline walks the whole chain once; what is measured is every query after it.
+    armourer.timeline({ by: 'asset', value: randomSerial(), from: null, to: null });
+
+    const time = (fn: () => unknown): number => {
+      const samples: number[] = [];
+      for (let i = 0; i < WARMUP + RUNS; i++) {
+        const { ms } = timeMs(fn);
+        if (i >= WARMUP) samples.push(ms);
+      }
+      return summarize(samples).p99;
+    };
+    return {
+      board_p99_ms: time(() => armourer.board(null)),
+      mobilisation_p99_ms: time(() => armourer.mobilisation()),
+      timeline_p99_ms: time(() => {
+        const view = armourer.timeline({ by: 'asset', value: randomSerial(), from: null, to: null });
+        if (!view.chain.ok) throw new Error(`audit chain broken at ${view.chain.firstBrokenSeq}: ${view.chain.reason}`);
+      }),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Top the board up to `target` open loans: store items (available, not behind a door) lent to
+ * officers holding none of that type, as the draw path would leave them.
+ */
+function ensureOpenLoans(db: Db, target: number): void {
+  const open = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM loans WHERE returned_at IS NULL').get()?.n ?? 0;
+  if (open >= target) return;
+  const items = db
+    .prepare<[number], { id: number; typeId: number }>(
+      "SELECT id, asset_type_id AS typeId FROM assets WHERE status = 'available' AND door_id IS NULL ORDER BY id LIMIT ?",
+    )
+    .all(target - open);
+  const officers = db.prepare<[], { id: number }>("SELECT id FROM officers WHERE status = 'active' ORDER BY id").all().map((r) => r.id);
+  const holds = db.prepare<[number, number], { n: number }>(
+    `SELECT count(*) AS n FROM loans l JOIN assets a ON a.id = l.asset_id WHERE l.officer_id = ? AND l.returned_at IS NULL AND a.asset_type_id = ?`,
+  );
+  const lend = db.prepare<[number, number, string]>('INSERT INTO loans (asset_id, officer_id, drawn_at) VALUES (?, ?, ?)');
+  const setOnLoan = db.prepare<[string, number]>("UPDATE assets SET status = 'on-loan', door_id = NULL, updated_at = ? WHERE id = ?");
+  const now = Date.now();
+  db.transaction(() => {
+    let next = 0;
+    for (const [i, item] of items.entries()) {
+      // The next officer who holds none of this type: one per type, as the limit says.
+      let tries = 0;
+      while (tries < officers.length && (holds.get(officers[next % officers.length] as number, item.typeId)?.n ?? 0) > 0) {
+        next++;
+        tries++;
+      }
+      if (tries === officers.length) break;
+      const officer = officers[next % officers.length] as number;
+      next++;
+      lend.run(item.id, officer, new Date(now - (1 + (i % 10)) * 3_600_000).toISOString());
+      setOnLoan.run(new Date(now).toISOString(), item.id);
+    }
+  }).immediate();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const path = process.argv[2];
+  if (!path) throw new Error('usage: console.ts DB_PATH');
+  console.log(JSON.stringify(await measureConsole(path), null, 2));
+}

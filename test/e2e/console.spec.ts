@@ -1,0 +1,310 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { startShell, type RunningShell } from './browser-shell-fixture.ts';
+
+const ALEX = { card: 'PC 1234', pin: '1234' }; // Taser refresher in date
+const JO = { card: 'ARM 01', pin: '9001' }; // armourer
+
+/** The bits of HTMLCanvasElement the check uses (the test tsconfig has no DOM lib). */
+interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+
+let shell: RunningShell;
+test.afterEach(async () => shell?.stop());
+
+async function screen(page: Page, kind: string): Promise<void> {
+  await expect(page.locator(`main[data-screen="${kind}"]`)).toBeVisible({ timeout: 10_000 });
+}
+
+/** No serious or critical axe violations on what is showing now. */
+async function expectAccessible(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${what}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+async function setSimulator(page: Page, open: boolean): Promise<void> {
+  const toggle = page.getByRole('button', { name: 'Simulator' });
+  if (((await toggle.getAttribute('aria-expanded')) === 'true') !== open) await toggle.click();
+}
+
+async function enterPin(page: Page, pin: string): Promise<void> {
+  for (const digit of pin) await page.getByRole('button', { name: digit, exact: true }).click();
+  await page.getByRole('button', { name: 'Enter', exact: true }).click();
+}
+
+async function signIn(page: Page, who: { card: string; pin: string }): Promise<void> {
+  await setSimulator(page, true);
+  await page.getByRole('button', { name: new RegExp(`^Tap card ${who.card}\\b`) }).click();
+  await screen(page, 'pin');
+  await setSimulator(page, false);
+  await enterPin(page, who.pin);
+  await screen(page, 'home');
+}
+
+async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await screen(page, 'idle');
+}
+
+/** Every Content Security Policy complaint the page logs (chart.js must need none). */
+function watchCsp(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  return problems;
+}
+
+/** PC 1234 draws a Taser 7 from door 1 and signs out. */
+async function alexDrawsATaser(page: Page): Promise<void> {
+  await signIn(page, ALEX);
+  await page.getByRole('button', { name: /^Draw Taser 7/ }).click();
+  await screen(page, 'draw-door-open');
+  await expect(page.getByText(/Door 1 is open/)).toBeVisible();
+  await setSimulator(page, true);
+  await page.getByRole('button', { name: 'Take item from door 1', exact: true }).click();
+  await page.getByRole('button', { name: 'Close door 1', exact: true }).click();
+  await setSimulator(page, false);
+  await screen(page, 'draw-done');
+  await page.getByRole('button', { name: 'Finish' }).click();
+  await screen(page, 'home');
+  await signOut(page);
+}
+
+async function openConsole(page: Page): Promise<void> {
+  await signIn(page, JO);
+  await page.getByRole('button', { name: 'Console', exact: true }).click();
+  await screen(page, 'console');
+  await expect(page.getByRole('heading', { level: 1, name: 'Armourer console' })).toBeVisible();
+}
+
+function tab(page: Page, name: string) {
+  return page.getByRole('tablist', { name: 'Console sections' }).getByRole('tab', { name, exact: true });
+}
+
+test('the console is a tablist of six sections, each accessible; officers do not see it', async ({ page }) => {
+  shell = await startShell();
+  const csp = watchCsp(page);
+  await page.goto(shell.url);
+  await screen(page, 'idle');
+
+  // An officer has no Console button.
+  await signIn(page, ALEX);
+  await expect(page.getByRole('button', { name: 'Console', exact: true })).toHaveCount(0);
+  await signOut(page);
+
+  await openConsole(page);
+  const tabs = page.getByRole('tablist', { name: 'Console sections' }).getByRole('tab');
+  await expect(tabs).toHaveText(['Board', 'Mobilisation', 'Investigation', 'Dashboard', 'Assets', 'Stock check'].map((t) => new RegExp(`${t}$`)));
+  await expect(tab(page, 'Board')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel', { name: 'Board' })).toBeVisible();
+
+  // Keyboard: arrows move along the tabs (roving focus), Home/End jump.
+  await tab(page, 'Board').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(tab(page, 'Mobilisation')).toBeFocused();
+  await expect(tab(page, 'Mobilisation')).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('End');
+  await expect(tab(page, 'Stock check')).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowRight');
+  await expect(tab(page, 'Board')).toHaveAttribute('aria-selected', 'true');
+
+  for (const name of ['Board', 'Mobilisation', 'Investigation', 'Dashboard', 'Assets', 'Stock check']) {
+    await tab(page, name).click();
+    await expect(page.getByRole('tabpanel', { name })).toBeVisible();
+    await expectAccessible(page, `console ${name}`);
+  }
+
+  // Assets: a reason is required before anything is sent.
+  await tab(page, 'Assets').click();
+  const action = page.locator('form.assets-action');
+  await action.getByRole('textbox', { name: 'Serial number' }).fill('T7-0002');
+  await action.getByRole('radio', { name: 'Quarantine' }).check();
+  await action.getByRole('button', { name: 'Apply' }).click();
+  await expect(action.getByRole('alert')).toContainText('A reason is required');
+  await expectAccessible(page, 'console Assets (reason missing)');
+
+  await page.getByRole('button', { name: 'Back', exact: true }).click();
+  await screen(page, 'home');
+  expect(csp).toEqual([]);
+});
+
+test('board → investigation → CSV export: PC 1234 holds a Taser 7, the chain is verified', async ({ page }) => {
+  shell = await startShell();
+  const csp = watchCsp(page);
+  await page.goto(shell.url);
+  await screen(page, 'idle');
+  await alexDrawsATaser(page);
+  await openConsole(page);
+
+  // Board: who holds what now (the demo site has other loans too: PC 1234 also holds a radio).
+  const board = page.getByRole('tabpanel', { name: 'Board' });
+  const row = board.getByRole('row').filter({ hasText: 'PC 1234' }).filter({ hasText: 'Taser 7' });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText('T7-0001');
+  await expect(row).toContainText(/On loan|Overdue/);
+  await expectAccessible(page, 'console board');
+  await page.screenshot({ path: 'test-results/console-board.png' });
+
+  // The category filter narrows it.
+  await board.getByRole('radio', { name: 'Radio' }).check();
+  await expect(board.getByRole('row').filter({ hasText: 'Airwave radio' }).first()).toBeVisible();
+  await expect(board.getByRole('row').filter({ hasText: 'Taser 7' })).toHaveCount(0);
+  await board.getByRole('radio', { name: 'Taser' }).check();
+  await expect(row).toHaveCount(1);
+  await expect(board.getByRole('row').filter({ hasText: 'Airwave radio' })).toHaveCount(0);
+
+  // Pressing the officer opens the investigation, searched by collar number.
+  await row.getByRole('button', { name: /^PC 1234 .*show timeline/ }).click();
+  await expect(tab(page, 'Investigation')).toHaveAttribute('aria-selected', 'true');
+  const inv = page.getByRole('tabpanel', { name: 'Investigation' });
+  await expect(inv.getByRole('radio', { name: 'Officer' })).toBeChecked();
+  await expect(inv.getByRole('textbox', { name: 'Collar number' })).toHaveValue('PC 1234');
+  await expect(inv.locator('.inv-summary').filter({ hasText: /drew/i }).first()).toBeVisible();
+  await expect(inv.locator('[data-chain="ok"]')).toContainText(/✓\s*Audit chain verified: \d+ rows?/);
+  await expectAccessible(page, 'console investigation');
+  await inv.locator('[data-chain="ok"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/console-investigation.png' });
+
+  // Export CSV: main makes the file, the page saves it.
+  const [download] = await Promise.all([page.waitForEvent('download'), inv.getByRole('button', { name: 'Export CSV' }).click()]);
+  expect(download.suggestedFilename()).toMatch(/\.csv$/);
+  const csv = readFileSync(await download.path(), 'utf8');
+  const lines = csv.trim().split(/\r?\n/);
+  expect(lines.length).toBeGreaterThan(1);
+  expect(lines[0]).toMatch(/[a-z]/i);
+  expect(lines[0]).not.toContain('T7-0001'); // a header row, not data
+  expect(lines.slice(1).some((line) => line.includes('T7-0001'))).toBe(true);
+  await expect(inv.getByRole('status')).toContainText(/Saved .*\.csv/);
+
+  // Pressing the item searches by serial.
+  await tab(page, 'Board').click();
+  await row.getByRole('button', { name: /^Taser 7 T7-0001.*show timeline/ }).click();
+  await expect(inv.getByRole('radio', { name: 'Asset' })).toBeChecked();
+  await expect(inv.getByRole('textbox', { name: 'Asset serial or tag' })).toHaveValue('T7-0001');
+  await expect(inv.locator('[data-chain="ok"]')).toBeVisible();
+
+  // Mobilisation lists PC 1234 as armed with a Taser 7.
+  await tab(page, 'Mobilisation').click();
+  const mob = page.getByRole('tabpanel', { name: 'Mobilisation' });
+  await expect(mob.getByRole('list', { name: 'Taser 7: armed now' })).toContainText('PC 1234');
+  await expectAccessible(page, 'console mobilisation');
+  // Print shows just the lists, black on white.
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.locator('.topbar')).not.toBeVisible();
+  await page.screenshot({ path: 'test-results/console-mobilisation-print.png' });
+  await page.emulateMedia({ media: 'screen' });
+  const [mobCsv] = await Promise.all([page.waitForEvent('download'), mob.getByRole('button', { name: 'Export CSV' }).click()]);
+  expect(readFileSync(await mobCsv.path(), 'utf8')).toContain('PC 1234');
+  expect(csp).toEqual([]);
+});
+
+test('the dashboard draws its charts with chart.js, each with a text alternative', async ({ page }) => {
+  shell = await startShell();
+  const csp = watchCsp(page);
+  await page.goto(shell.url);
+  await screen(page, 'idle');
+  await alexDrawsATaser(page);
+  await openConsole(page);
+  await tab(page, 'Dashboard').click();
+  const dash = page.getByRole('tabpanel', { name: 'Dashboard' });
+  // Activity and utilisation always have something to draw here; refusals may be none yet.
+  await expect(dash.locator('[data-chart="activity"] canvas')).toHaveCount(1);
+  await expect(dash.locator('[data-chart="utilisation"] canvas')).toHaveCount(1);
+  // chart.js has drawn: the canvas is not blank.
+  const inked = await dash.locator('[data-chart="utilisation"] canvas').evaluate((node) => {
+    const canvas = node as unknown as CanvasLike;
+    const context = canvas.getContext('2d');
+    if (!context) return 0;
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] ?? 0) > 0) count++;
+    return count;
+  });
+  expect(inked).toBeGreaterThan(1000);
+  for (const name of ['Issues and returns per hour', 'Refusals by reason', 'Utilisation by type (on loan now)']) {
+    const figure = dash.getByRole('figure', { name });
+    await expect(figure).toBeVisible();
+    await expect(figure.locator('figcaption')).not.toBeEmpty();
+    await expect(figure.getByRole('table')).toHaveCount(1);
+  }
+  await expect(dash.getByRole('figure', { name: 'Utilisation by type (on loan now)' }).getByRole('table')).toContainText('Taser 7');
+  await expect(dash.locator('[data-figure="overdue"] dd')).toHaveText(/\d/);
+  await expectAccessible(page, 'console dashboard');
+  // The page scrolls inside <main>: a tall window shows every chart in one picture.
+  await page.setViewportSize({ width: 1280, height: 1700 });
+  await page.waitForTimeout(800); // resize, then the 400 ms chart animation settles
+  await page.screenshot({ path: 'test-results/dashboard.png' });
+  expect(csp).toEqual([]);
+});
+
+test('assets: register, refuse a duplicate with main\'s message, quarantine with a reason', async ({ page }) => {
+  shell = await startShell();
+  const csp = watchCsp(page);
+  await page.goto(shell.url);
+  await screen(page, 'idle');
+  await openConsole(page);
+  await tab(page, 'Assets').click();
+  const register = page.locator('form.assets-register');
+  await register.getByRole('combobox', { name: 'Type' }).selectOption({ label: 'Taser 7' });
+  await register.getByRole('textbox', { name: 'Serial number' }).fill('T7-9001');
+  await register.getByRole('textbox', { name: 'Tag' }).fill('AKT79001');
+  await register.getByRole('button', { name: 'Register asset' }).click();
+  await expect(register.getByRole('status')).toContainText(/Registered Taser 7 T7-9001 \(asset #\d+\)/);
+
+  // The same serial again: main refuses, and its words are shown in an alert.
+  await register.getByRole('textbox', { name: 'Serial number' }).fill('T7-9001');
+  await register.getByRole('textbox', { name: 'Tag' }).fill('AKT79002');
+  await register.getByRole('button', { name: 'Register asset' }).click();
+  await expect(register.getByRole('alert')).toContainText(/\S/);
+  await expectAccessible(page, 'console assets (refused)');
+
+  const action = page.locator('form.assets-action');
+  await action.getByRole('textbox', { name: 'Serial number' }).fill('T7-9001');
+  await action.getByRole('radio', { name: 'Quarantine' }).check();
+  await action.getByRole('textbox', { name: 'Reason (required)' }).fill('Probe cartridge bay cracked on arrival.');
+  await action.getByRole('button', { name: 'Apply' }).click();
+  await expect(action.getByRole('status')).toContainText(/T7-9001 quarantined; its status is now \S+/);
+  await expectAccessible(page, 'console assets (done)');
+  await page.screenshot({ path: 'test-results/console-assets.png' });
+  expect(csp).toEqual([]);
+});
+
+test('stock check: start, scans counted live, finish, report missing and unexpected', async ({ page }) => {
+  shell = await startShell();
+  const csp = watchCsp(page);
+  await page.goto(shell.url);
+  await screen(page, 'idle');
+  await openConsole(page);
+  await tab(page, 'Stock check').click();
+  const stock = page.getByRole('tabpanel', { name: 'Stock check' });
+  await stock.getByRole('button', { name: 'Start stock check' }).click();
+  await expect(stock.getByText('Scan every item present')).toBeVisible();
+  await expect(stock.locator('.stock-count')).toContainText('0 items scanned');
+  await expectAccessible(page, 'console stock check (running)');
+
+  // The scanner is in main: scans arrive there and the count follows (polled every second).
+  await setSimulator(page, true);
+  await page.getByRole('button', { name: /^Scan Taser 7 T7-0002 \(/ }).click();
+  await expect(stock.locator('.stock-count')).toContainText('1 item scanned');
+  await page.getByRole('button', { name: /^Scan .* \(on loan to / }).first().click();
+  await expect(stock.locator('.stock-count')).toContainText('2 items scanned');
+  await setSimulator(page, false);
+  await page.screenshot({ path: 'test-results/console-stock-running.png' });
+
+  await stock.getByRole('button', { name: 'Finish stock check' }).click();
+  await expect(stock.getByRole('status').first()).toContainText('Stock check finished: 2 items scanned.');
+  const missing = stock.getByRole('list', { name: 'Missing items' });
+  await expect(missing).toContainText('T7-0003');
+  await expect(missing).not.toContainText('T7-0002');
+  await expect(stock.getByRole('list', { name: 'Unexpected scans' })).toContainText(/on loan to/);
+  await expectAccessible(page, 'console stock check (report)');
+  await page.screenshot({ path: 'test-results/console-stock-report.png' });
+  expect(csp).toEqual([]);
+});
