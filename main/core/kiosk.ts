@@ -682,6 +682,12 @@ export class Kiosk implements KioskService {
       this.push();
       return;
     }
+    if (this.session()?.screen.kind === 'console') {
+      // An armourer at the console is not returning anything: a stray scan must not take
+      // them off the console. (Registering an item takes its tag in the form.)
+      this.deps.log(`scan ${code} ignored on the console: no stock check is running`);
+      return;
+    }
     const session = this.session();
     if (!session || session.screen.kind === 'door') {
       this.deps.log(`scan ${code} ignored: ${session ? 'a door is open' : 'nobody is signed in'}`);
