@@ -1,13 +1,10 @@
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import type { IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { basename, dirname, join } from 'node:path';
 import type { MobilisationView } from '../../preload/contract.ts';
 import type { LinkHealth } from '../../native-bridges/device-health.ts';
 import { FileOutboxStore, Outbox, type BackoffOptions } from '../../native-bridges/video-trigger/outbox.ts';
 import { TriggerError, TriggerHealth, type VideoEvent, type VideoTrigger } from '../../native-bridges/video-trigger/trigger.ts';
-import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, classifyWebhookStatus, signWebhookBody } from '../../native-bridges/video-trigger/webhook.ts';
+import { postSignedJson } from '../../native-bridges/video-trigger/webhook.ts';
 import { SECRET_MASK, type TerminalConfig } from '../config/terminal-config.ts';
 
 /**
@@ -207,53 +204,16 @@ export class C2WebhookTrigger implements VideoTrigger {
   }
 
   private post(key: string, body: Buffer): Promise<void> {
-    const headers = {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': String(body.length),
-      [SIGNATURE_HEADER]: signWebhookBody(body, this.secret),
-      // Informational, as for the video webhook: the signature covers the body, which carries generatedAt.
-      [TIMESTAMP_HEADER]: String(Math.floor(this.now().getTime() / 1000)),
-      [IDEMPOTENCY_HEADER]: key,
-    };
-    const where = this.url.origin;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (error: TriggerError | null): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.inFlight.delete(req);
-        if (error === null) resolve();
-        else reject(error);
-      };
-      const onResponse = (res: IncomingMessage): void => {
-        const status = res.statusCode ?? 0;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          // Only the start of an error body is worth logging; the rest is drained.
-          if (size < 512) chunks.push(chunk);
-          size += chunk.length;
-        });
-        res.on('error', () => undefined);
-        res.on('end', () => {
-          const outcome = classifyWebhookStatus(status);
-          if (outcome === 'accepted') return finish(null);
-          const detail = Buffer.concat(chunks).toString('utf8').slice(0, 200).replace(/\s+/g, ' ').trim();
-          finish(new TriggerError(outcome, `C2 webhook ${where} answered HTTP ${status}${detail.length > 0 ? `: ${detail}` : ''}`));
-        });
-      };
-      const options = { method: 'POST', headers, agent: false as const, ...(this.ca === undefined ? {} : { ca: this.ca }) };
-      const req = this.url.protocol === 'https:' ? httpsRequest(this.url, options, onResponse) : httpRequest(this.url, options, onResponse);
-      this.inFlight.add(req);
-      const timer = setTimeout(() => {
-        finish(new TriggerError('timeout', `C2 webhook ${where} did not answer within ${this.timeoutMs} ms`));
-        req.destroy();
-      }, this.timeoutMs);
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        finish(new TriggerError('unreachable', `C2 webhook ${where}: ${error.code ?? error.message}`, { cause: error }));
-      });
-      req.end(body);
+    return postSignedJson({
+      url: this.url,
+      body,
+      secret: this.secret,
+      idempotencyKey: key,
+      timeoutMs: this.timeoutMs,
+      ca: this.ca,
+      now: this.now,
+      label: 'C2 webhook',
+      inFlight: this.inFlight,
     });
   }
 }

@@ -381,14 +381,14 @@ export class Outbox {
     let deliveries = 0;
     let events = 0;
     for (const entry of this.entries.values()) {
-      let any = false;
+      let waiting = false;
       for (const [target, delivery] of Object.entries(entry.targets)) {
         if (delivery.status !== 'pending') continue;
         byTarget[target] = (byTarget[target] ?? 0) + 1;
         deliveries++;
-        any = true;
+        waiting = true;
       }
-      if (any) events++;
+      if (waiting) events++;
     }
     return { deliveries, events, byTarget };
   }

@@ -112,57 +112,90 @@ export class WebhookTrigger implements VideoTrigger {
   }
 
   private post(event: VideoEvent): Promise<void> {
-    const body = Buffer.from(webhookBody(event), 'utf8');
-    const headers = {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': String(body.length),
-      [SIGNATURE_HEADER]: signWebhookBody(body, this.secret),
-      // Unix seconds, the form most webhook receivers already parse.
-      [TIMESTAMP_HEADER]: String(Math.floor(this.now().getTime() / 1000)),
-      [IDEMPOTENCY_HEADER]: event.id,
-    };
-    const where = this.url.origin;
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (error: TriggerError | null): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.inFlight.delete(req);
-        if (error === null) resolve();
-        else reject(error);
-      };
-      const onResponse = (res: IncomingMessage): void => {
-        const status = res.statusCode ?? 0;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          // Keep only the start of the body for the error message; the rest is drained and dropped.
-          if (size < 512) chunks.push(chunk);
-          size += chunk.length;
-        });
-        res.on('error', () => undefined);
-        res.on('end', () => {
-          const outcome = classifyWebhookStatus(status);
-          if (outcome === 'accepted') {
-            finish(null);
-            return;
-          }
-          const detail = Buffer.concat(chunks).toString('utf8').slice(0, 200).replace(/\s+/g, ' ').trim();
-          finish(new TriggerError(outcome, `webhook ${where} answered HTTP ${status}${detail.length > 0 ? `: ${detail}` : ''}`));
-        });
-      };
-      const options = { method: 'POST', headers, agent: false as const, ...(this.ca === undefined ? {} : { ca: this.ca }) };
-      const req = this.url.protocol === 'https:' ? httpsRequest(this.url, options, onResponse) : httpRequest(this.url, options, onResponse);
-      this.inFlight.add(req);
-      const timer = setTimeout(() => {
-        finish(new TriggerError('timeout', `webhook ${where} did not answer within ${this.timeoutMs} ms`));
-        req.destroy();
-      }, this.timeoutMs);
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        finish(new TriggerError('unreachable', `webhook ${where}: ${error.code ?? error.message}`, { cause: error }));
-      });
-      req.end(body);
+    return postSignedJson({
+      url: this.url,
+      body: Buffer.from(webhookBody(event), 'utf8'),
+      secret: this.secret,
+      idempotencyKey: event.id,
+      timeoutMs: this.timeoutMs,
+      ca: this.ca,
+      now: this.now,
+      label: 'webhook',
+      inFlight: this.inFlight,
     });
   }
+}
+
+export interface SignedPost {
+  url: URL;
+  body: Buffer;
+  secret: string;
+  idempotencyKey: string;
+  timeoutMs: number;
+  ca: string | Buffer | undefined;
+  now: () => Date;
+  /** How the far end is named in errors: "webhook", "C2 webhook". */
+  label: string;
+  /** Requests in flight, so the caller's close() can destroy them. */
+  inFlight: Set<{ destroy(): void }>;
+}
+
+/**
+ * One signed JSON POST, classified the way every webhook here is: 2xx accepted, 4xx
+ * (except 408/429) rejected, anything else unreachable or a timeout. Shared by the video
+ * webhook and the command-and-control feed so both sign and retry alike.
+ */
+export function postSignedJson(post: SignedPost): Promise<void> {
+  const { url, body, label, inFlight } = post;
+  const headers = {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(body.length),
+    [SIGNATURE_HEADER]: signWebhookBody(body, post.secret),
+    // Unix seconds, the form most webhook receivers already parse (informational: the signature covers the body).
+    [TIMESTAMP_HEADER]: String(Math.floor(post.now().getTime() / 1000)),
+    [IDEMPOTENCY_HEADER]: post.idempotencyKey,
+  };
+  const where = url.origin;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (error: TriggerError | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      inFlight.delete(req);
+      if (error === null) resolve();
+      else reject(error);
+    };
+    const onResponse = (res: IncomingMessage): void => {
+      const status = res.statusCode ?? 0;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        // Keep only the start of the body for the error message; the rest is drained and dropped.
+        if (size < 512) chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.on('error', () => undefined);
+      res.on('end', () => {
+        const outcome = classifyWebhookStatus(status);
+        if (outcome === 'accepted') {
+          finish(null);
+          return;
+        }
+        const detail = Buffer.concat(chunks).toString('utf8').slice(0, 200).replace(/\s+/g, ' ').trim();
+        finish(new TriggerError(outcome, `${label} ${where} answered HTTP ${status}${detail.length > 0 ? `: ${detail}` : ''}`));
+      });
+    };
+    const options = { method: 'POST', headers, agent: false as const, ...(post.ca === undefined ? {} : { ca: post.ca }) };
+    const req = url.protocol === 'https:' ? httpsRequest(url, options, onResponse) : httpRequest(url, options, onResponse);
+    inFlight.add(req);
+    const timer = setTimeout(() => {
+      finish(new TriggerError('timeout', `${label} ${where} did not answer within ${post.timeoutMs} ms`));
+      req.destroy();
+    }, post.timeoutMs);
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      finish(new TriggerError('unreachable', `${label} ${where}: ${error.code ?? error.message}`, { cause: error }));
+    });
+    req.end(body);
+  });
 }
