@@ -13,7 +13,7 @@ export interface EligibilityOptions {
    * Refusal codes an armourer may override (site policy). Empty by default: nothing is
    * overridable unless the terminal says so.
    */
-  overridableRefusals?: readonly RefusalReason['code'][];
+  overridableRefusals?: readonly RefusalReason['code'][] | (() => readonly RefusalReason['code'][]);
 }
 
 export interface Verdict {
@@ -26,7 +26,7 @@ export interface Verdict {
 /** Gathers the facts for the decision engine from the records: one place for home screen and draw alike. */
 export class Eligibility {
   readonly rules: RuleStore;
-  readonly overridableRefusals: readonly RefusalReason['code'][];
+  private readonly overridablePolicy: () => readonly RefusalReason['code'][];
 
   constructor(
     private readonly records: Records,
@@ -35,7 +35,14 @@ export class Eligibility {
     options: EligibilityOptions = {},
   ) {
     this.rules = options.rules ?? new RuleStore(records.db, new AuditLog(records.db), clock);
-    this.overridableRefusals = [...(options.overridableRefusals ?? [])];
+    const policy = options.overridableRefusals ?? [];
+    // A function is read on every use, so a saved policy takes effect without a restart.
+    this.overridablePolicy = typeof policy === 'function' ? policy : () => policy;
+  }
+
+  /** The refusal codes an armourer may override under the policy in force now. */
+  get overridableRefusals(): readonly RefusalReason['code'][] {
+    return this.overridablePolicy();
   }
 
   /** Whether policy lets an armourer override this refusal: refused, and for overridable reasons only. */

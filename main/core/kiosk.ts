@@ -143,7 +143,7 @@ export class Kiosk implements KioskService {
     this.training = new TrainingImports(deps.db, this.audit, deps.clock);
     this.eligibility = new Eligibility(this.records, deps.clock, deps.policy.expiryWarningDays, {
       rules: this.rules,
-      overridableRefusals: deps.policy.overridableRefusals,
+      overridableRefusals: () => deps.policy.overridableRefusals,
     });
     this.doors = new DoorTransactions(deps.db, this.audit, deps.clock, this.eligibility, deps.bankId);
     this.console = new ArmourerConsole(deps.db, deps.clock, this.rules);

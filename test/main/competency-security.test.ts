@@ -181,3 +181,23 @@ describe('override reason codes are configured by the site admin', () => {
     expect(count("SELECT count(*) AS n FROM audit_log WHERE action = 'override-reasons.changed'")).toBe(1);
   });
 });
+
+describe('override policy is applied when the configuration is saved', () => {
+  it('making a missing qualification overridable takes effect without a restart', async () => {
+    h = await startHarness();
+    const BEN = { card: '040718293A', pin: '7890' }; // no Taser qualification on record
+    await signIn(BEN);
+    expect(h.latest()?.session?.drawOptions.find((o) => o.name === 'Taser 7')).toMatchObject({ allowed: false, overridable: false });
+    await h.call('signOut', {});
+    await signIn(ADMIN);
+    const view = await h.call('getHardware', {});
+    if (!view.ok) throw new Error(view.error.message);
+    const config = JSON.parse(view.value.configJson) as { policy: { overridableRefusals: string[] } };
+    config.policy.overridableRefusals = ['qualification-expired', 'qualification-missing'];
+    const saved = await h.call('saveHardwareConfig', { configJson: JSON.stringify(config) });
+    expect(saved.ok && saved.value.saved).toBe(true);
+    await h.call('signOut', {});
+    await signIn(BEN);
+    expect(h.latest()?.session?.drawOptions.find((o) => o.name === 'Taser 7')).toMatchObject({ allowed: false, overridable: true });
+  });
+});
