@@ -250,9 +250,9 @@ export const ruleSchema = z
     anyOf: z.array(z.string().min(1).max(40)).max(20),
     /** Days a qualification still counts after it expires (0: none). */
     graceDays: z.number().int().min(0).max(90),
-    /** Roles the officer must hold (empty: any). */
+    /** Roles the officer must hold (empty: no role needed). */
     roles: z.array(z.enum(ROLES)).max(3),
-    /** Units whose officers may draw it (empty: any unit). */
+    /** Units whose officers may draw it (empty: every unit). */
     units: z.array(z.string().min(1).max(60)).max(50),
     /** An item must come back within this many hours (null: no limit). */
     maxLoanHours: z.number().int().min(1).max(24 * 14).nullable(),

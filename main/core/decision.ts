@@ -108,7 +108,7 @@ export function decideDraw(input: DrawDecisionInput): DrawDecision {
   if (rule.anyOf.length > 0) {
     const standings = rule.anyOf.map((code) => ({ code, s: standing(input.held.get(code), input.today, rule.graceDays) }));
     if (!standings.some(({ s }) => s.state === 'valid' || s.state === 'grace')) {
-      // One reason for the group: any one of them would do, so listing each as missing would mislead.
+      // One reason for the group: a single one of them would do, so listing each as missing would mislead.
       let latest: { code: string; expired: string } | undefined;
       for (const { code, s } of standings) {
         if (s.state === 'expired' && (!latest || s.expired > latest.expired)) latest = { code, expired: s.expired };

@@ -12,7 +12,7 @@ import type { Clock } from './ports.ts';
  *
  * All or nothing. The whole file is validated before anything is written, because a
  * half-applied export would leave some officers on new records and some on old ones with
- * no way to tell which: any problem rejects the file, lists every problem (up to
+ * no way to tell which: a single problem rejects the file, lists every problem (up to
  * MAX_LISTED_PROBLEMS) with its row, and changes no record. Every import, rejected ones
  * included, is recorded in `training_imports` with its report and audited, in the same
  * transaction as the records it changed.

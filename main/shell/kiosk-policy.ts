@@ -291,7 +291,7 @@ export const USAGE = `Usage: armoury-kiosk [--live] [--data-dir DIR] [--config F
   --live          use the real hardware from the terminal config (default: demo mode with simulators)
   --data-dir DIR  where the database and logs live
   --config FILE   terminal hardware config (JSON)
-  --port N        browser shell: listen on this loopback port (default: any free port)
+  --port N        browser shell: listen on this loopback port (default: a free port)
   --headless      browser shell: do not open Chromium (for tests and thin-client setups)
   --open          browser shell: open Chromium in app mode (the default)`;
 

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { OutcomeRegions, type Outcome } from '../components/OutcomeRegions.tsx';
 import type { FormEvent } from 'react';
 import type { ExceptionView, RequestInput } from '../../../preload/contract.ts';
 import type { Commands, Queries } from '../commands.ts';
@@ -46,7 +47,6 @@ function kindText(kind: string): { icon: string; text: string } {
   return { icon: '•', text: words.charAt(0).toUpperCase() + words.slice(1) };
 }
 
-type Outcome = { ok: true; message: string } | { ok: false; message: string };
 
 /**
  * Armourers (and admins): the exceptions queue, newest first. Acknowledge ("I have
@@ -164,28 +164,7 @@ export function ExceptionsScreen({ commands, queries }: { commands: Commands; qu
         <ChoiceGroup legend="Kind" choices={kindChoices} value={kindFilter} onChange={setKindFilter} className="choice-row" />
       </div>
 
-      <div role="status" className="page-status">
-        {outcome?.ok ? (
-          <p className="message message-ok">
-            <span aria-hidden="true">✓ </span>
-            {outcome.message}
-          </p>
-        ) : null}
-      </div>
-      <div role="alert" className="page-alert">
-        {outcome && !outcome.ok ? (
-          <p className="message message-error">
-            <span aria-hidden="true">✕ </span>
-            {outcome.message}
-          </p>
-        ) : null}
-        {loadProblem ? (
-          <p className="message message-warning">
-            <span aria-hidden="true">⚠ </span>
-            Could not refresh the exceptions: {loadProblem}
-          </p>
-        ) : null}
-      </div>
+      <OutcomeRegions outcome={outcome} problem={loadProblem ? `Could not refresh the exceptions: ${loadProblem}` : null} classPrefix="page" />
 
       <section aria-labelledby="exc-list-title" className="exc-section">
         <h2 id="exc-list-title" ref={listTitle} tabIndex={-1} className="exc-list-title">

@@ -284,7 +284,7 @@ function RuleForm({
         </div>
       </div>
       <fieldset className="rule-roles">
-        <legend className="field-label">Roles needed (none ticked: any officer)</legend>
+        <legend className="field-label">Roles needed (none ticked: every officer)</legend>
         <div className="choice-list">
           {ROLES.map((role) => {
             const checked = draft.roles.includes(role);

@@ -1,8 +1,8 @@
 import { useEffect, useRef } from 'react';
 import type { ExportedFile } from '../../../../preload/contract.ts';
+import { OutcomeRegions, type Outcome } from '../../components/OutcomeRegions.tsx';
 
-/** One message for a panel: success (role=status) or main's error (role=alert). */
-export type Outcome = { ok: true; message: string } | { ok: false; message: string };
+export type { Outcome };
 
 const dateTimeFormat = new Intl.DateTimeFormat('en-GB', {
   day: 'numeric',
@@ -51,32 +51,7 @@ export function codeToWords(code: string): string {
 
 /** The status and alert regions every console panel uses for its outcome. */
 export function OutcomeMessages({ outcome, problem }: { outcome: Outcome | null; problem?: string | null }) {
-  return (
-    <>
-      <div role="status" className="console-status">
-        {outcome?.ok ? (
-          <p className="message message-ok">
-            <span aria-hidden="true">✓ </span>
-            {outcome.message}
-          </p>
-        ) : null}
-      </div>
-      <div role="alert" className="console-alert">
-        {outcome && !outcome.ok ? (
-          <p className="message message-error">
-            <span aria-hidden="true">✕ </span>
-            {outcome.message}
-          </p>
-        ) : null}
-        {problem ? (
-          <p className="message message-warning">
-            <span aria-hidden="true">⚠ </span>
-            {problem}
-          </p>
-        ) : null}
-      </div>
-    </>
-  );
+  return <OutcomeRegions outcome={outcome} problem={problem ?? null} classPrefix="console" />;
 }
 
 /** A ref that is false once the component has gone, so late answers are dropped. */
