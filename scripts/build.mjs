@@ -19,7 +19,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'out');
 
 // Native modules load from node_modules at run time (and pdfkit, which reads its font data from its own folder).
-const NATIVE_EXTERNALS = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'usb', '@node-usb/*', 'pcsc-mini', '@pcsc-mini/*', 'koffi', 'pdfkit', 'bufferutil', 'utf-8-validate'];
+const NATIVE_EXTERNALS = ['electron', 'better-sqlite3', 'serialport', '@serialport/*', 'usb', '@node-usb/*', 'koffi', 'pdfkit', 'bufferutil', 'utf-8-validate'];
 
 /**
  * `import.meta` does not exist in CommonJS output: point it at the bundle file so code

@@ -21,8 +21,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# `npm install` rather than `npm ci`: pcsc-mini lists optional per-platform packages that are
-# not all published, and `npm ci` counts their absence from the lock file as a mismatch.
-# The lock file still pins every package that is installed.
-npm install --no-audit --no-fund
+# Exactly what the lock file pins, on a clean node_modules.
+npm ci --no-audit --no-fund
 echo "setup: done. Node for builds and tests: $(node_modules/.bin/node --version)"

@@ -1,14 +1,13 @@
-import type * as PcscMini from 'pcsc-mini';
-
 /**
  * The slice of PC/SC the card reader uses, as plain interfaces: the reader logic is tested
  * against a fake, and the native binding is one adapter below that nothing else imports.
  *
- * The binding is pcsc-mini: a Node-API addon shipped prebuilt in per-platform npm packages
- * (@pcsc-mini/linux-x86_64-gnu etc.), so Electron loads the same binary as Node with no
- * node-gyp or electron-rebuild. It links libpcsclite.so.1 (Debian: libpcsclite1), which is
- * why it is imported lazily: on a machine without that library the require throws, and that
- * must become "card reader offline", not a main process that fails to start.
+ * The binding is our own (pcsc-lite.ts): pcsc-lite's client library, libpcsclite.so.1
+ * (Debian: libpcsclite1), called through koffi, whose Node-API prebuilds load in Electron as
+ * they are. It replaced the pcsc-mini addon, whose optional per-platform packages are not all
+ * published, so `npm ci` could never match the lock file. Both koffi and the library are
+ * loaded lazily: on a machine without them the load rejects, and that must become "card
+ * reader offline", not a main process that fails to start.
  */
 
 export interface PcscReaderState {
@@ -53,57 +52,12 @@ export interface PcscBinding {
   start(handlers: PcscSessionHandlers): PcscSession;
 }
 
-/** pcsc-mini reports failures as Errors with a `code` like "NoService"; keep it in the text. */
+/**
+ * Binding failures are Errors with a `code` naming the PC/SC error ("SCARD_E_NO_SERVICE");
+ * keep it in the text when the message does not already say it.
+ */
 export function pcscErrorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as Error & { code?: unknown }).code;
   return typeof code === 'string' && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
-}
-
-/** Loads pcsc-mini. Rejects when the addon or libpcsclite.so.1 is missing. */
-export async function loadPcscMini(): Promise<PcscBinding> {
-  const pcsc: typeof PcscMini = await import('pcsc-mini');
-  return {
-    start(handlers) {
-      const client = new pcsc.Client();
-      client.on('reader', (reader) => handlers.onReader(adaptReader(pcsc, reader)));
-      client.on('error', (error) => handlers.onError(error instanceof Error ? error : new Error(String(error))));
-      client.start();
-      return {
-        stop() {
-          try {
-            client.stop();
-          } catch {
-            // After the daemon died, stop() itself fails with NoService; the thread is gone anyway.
-          }
-        },
-      };
-    },
-  };
-}
-
-function adaptReader(pcsc: typeof PcscMini, reader: PcscMini.Reader): PcscReaderHandle {
-  const { ReaderStatus, CardMode, CardDisposition } = pcsc;
-  return {
-    name: reader.name(),
-    onChange(listener) {
-      reader.on('change', (status) => {
-        listener({
-          present: status.has(ReaderStatus.PRESENT) && !status.has(ReaderStatus.UNAVAILABLE),
-          mute: status.has(ReaderStatus.MUTE),
-          text: status.toString(),
-        });
-      });
-    },
-    onDisconnect(listener) {
-      reader.on('disconnect', listener);
-    },
-    async connect() {
-      const card = await reader.connect(CardMode.SHARED);
-      return {
-        transmit: (apdu) => card.transmit(apdu),
-        disconnect: () => card.disconnect(CardDisposition.LEAVE),
-      };
-    },
-  };
 }

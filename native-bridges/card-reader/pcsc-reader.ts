@@ -1,8 +1,9 @@
 import { Listeners } from '../device-health.ts';
 import type { LinkHealth } from '../device-health.ts';
 import { GET_DATA_UID, parseUidResponse } from './apdu.ts';
-import { loadPcscMini, pcscErrorText } from './pcsc-binding.ts';
+import { pcscErrorText } from './pcsc-binding.ts';
 import type { PcscBinding, PcscCardHandle, PcscReaderHandle, PcscReaderState, PcscSession } from './pcsc-binding.ts';
+import { loadPcscLite } from './pcsc-lite.ts';
 
 export interface PcscCardReaderOptions {
   /**
@@ -17,7 +18,7 @@ export interface PcscCardReaderOptions {
   timeoutMs?: number;
   /** How long after connecting to pcscd the readers have to show up before "no reader" is reported. Default 1000 ms. */
   readerGraceMs?: number;
-  /** The PC/SC binding; pcsc-mini unless a test supplies a fake. */
+  /** The PC/SC binding; libpcsclite through koffi unless a test supplies a fake. */
   binding?: () => Promise<PcscBinding>;
 }
 
@@ -60,7 +61,7 @@ export class PcscCardReader {
     this.retryMs = options.retryMs ?? 2000;
     this.timeoutMs = options.timeoutMs ?? 3000;
     this.readerGraceMs = options.readerGraceMs ?? 1000;
-    this.loadBinding = options.binding ?? loadPcscMini;
+    this.loadBinding = options.binding ?? (() => loadPcscLite());
     // Asynchronous on purpose: listeners attached right after construction see every event.
     setImmediate(() => void this.connect());
   }
@@ -101,7 +102,7 @@ export class PcscCardReader {
     } catch (error) {
       // Not cached: a library installed later is picked up on the next try.
       this.bindingPromise = null;
-      this.fail(`PC/SC binding did not load (libpcsclite1 and pcsc-mini installed?): ${pcscErrorText(error)}`);
+      this.fail(`PC/SC binding did not load (libpcsclite1 and koffi installed?): ${pcscErrorText(error)}`);
       return;
     }
     if (this.closed) return;

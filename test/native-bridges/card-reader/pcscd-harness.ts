@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writ
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { loadPcscLite } from '../../../native-bridges/card-reader/pcsc-lite.ts';
 
 /**
  * Starts a real pcscd for one test file, with only the vsmartcard-vpcd driver configured on
@@ -49,10 +50,10 @@ export async function missingForRealPcscd(): Promise<string[]> {
   if (findExecutable('pcscd') === null) missing.push('pcscd (no pcscd executable)');
   if (!VPCD_DRIVER_CANDIDATES.some((p) => existsSync(p))) missing.push('vsmartcard-vpcd (no libifdvpcd.so driver)');
   try {
-    await import('pcsc-mini');
+    await loadPcscLite();
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    missing.push(/libpcsclite/.test(text) ? `libpcsclite1 (${text.split('\n')[0] ?? ''})` : `the pcsc-mini npm package (${text.split('\n')[0] ?? ''})`);
+    missing.push(/libpcsclite/.test(text) ? `libpcsclite1 (${text.split('\n')[0] ?? ''})` : `the koffi npm package (${text.split('\n')[0] ?? ''})`);
   }
   return missing;
 }
