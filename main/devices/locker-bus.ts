@@ -17,6 +17,12 @@ export interface LockerBus {
   onReading(listener: (doors: DoorSensors[]) => void): () => void;
   /** Raw status for the hardware screen, as text ("board 0: locks 00000001 items 11111111"). */
   describeStatus(): Promise<string>;
+  /**
+   * Optional: polls every `intervalMs` for the next `forMs`, then at the normal pace again; a
+   * call while a window is open extends it. For right after an unlock, so a door opening is
+   * seen within tens of milliseconds rather than a poll interval later.
+   */
+  pollFast?(forMs: number, intervalMs: number): void;
   health(): LinkHealth;
   onHealth(listener: (health: LinkHealth) => void): () => void;
   start(): void;

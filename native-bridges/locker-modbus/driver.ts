@@ -1,6 +1,8 @@
-import { performance } from 'node:perf_hooks';
 import type { ByteTransport } from '../transport/byte-transport.ts';
 import type { LinkState } from '../device-health.ts';
+import { IsolatedListeners } from '../transport/isolated-listeners.ts';
+import { PolledBusDriver } from '../transport/polled-bus-driver.ts';
+import type { BusFrameLogEntry, ReplyVerdict } from '../transport/request-bus.ts';
 import {
   DEFAULT_PULSE_COMMAND,
   ModbusFunction,
@@ -11,7 +13,6 @@ import {
   encodeWriteSingleCoil,
   parseResponse,
   pulseUnitsForMs,
-  toHex,
 } from './codec.ts';
 import type { ModbusException, ModbusFrame, ModbusResponse } from './codec.ts';
 
@@ -59,115 +60,58 @@ export interface ModbusHealth {
   lastError: string | null;
 }
 
-export interface ModbusFrameLogEntry {
-  direction: 'tx' | 'rx';
-  bytes: Buffer;
-  /** Set for received bytes the decoder rejected (bad CRC, garbage, a partial frame cut off by silence). */
-  error?: string;
-}
+export type ModbusFrameLogEntry = BusFrameLogEntry;
 
-const DEGRADED_AFTER_FAILURES = 1;
-const OFFLINE_AFTER_FAILURES = 3;
-
-type Interpretation<T> = { ok: T } | { skip: string | null };
-const SKIP: { skip: null } = { skip: null };
-
-interface PendingRequest {
-  /** Every valid frame from our slave while the request waits; settles it if it is the answer. */
-  offer: (frame: ModbusFrame) => void;
-  /** Set when a corrupt or unexpected frame arrived while waiting, so a timeout can be reported as 'protocol'. */
-  corruption: string | null;
-  reject: (error: ModbusError) => void;
-}
-
-type Listener<T> = (value: T) => void;
+type Verdict<T> = ReplyVerdict<T, ModbusError>;
 
 /**
  * Drives one Modbus RTU relay/IO board: relays are door strikes, discrete inputs are door
- * sensors. One request is outstanding at a time, since RTU is strictly master-asks,
- * slave-answers on a half-duplex wire. Owns the transport: close() closes it.
+ * sensors. RTU is strictly master-asks, slave-answers on a half-duplex wire; the request bus
+ * underneath keeps one request outstanding at a time. Owns the transport: close() closes it.
  *
  * Relays and inputs are 0-based indexes (0 = relay 1 / input 1), as on the wire and as
  * KerongDriver numbers locks.
  */
-export class ModbusRelayDriver {
+export class ModbusRelayDriver extends PolledBusDriver<ModbusFrame, number, ModbusHealth> {
   readonly slave: number;
-  private readonly transport: ByteTransport;
-  private readonly replyTimeoutMs: number;
-  private readonly pollIntervalMs: number;
   private readonly inputCount: number;
   private readonly relayCount: number;
   private readonly pulseCommand: number;
-  private readonly interFrameGapMs: number;
-  private readonly decoder = new ModbusRtuDecoder({ mode: 'responses' });
-  private readonly unsubscribers: (() => void)[] = [];
-
-  private readonly inputListeners = new Set<Listener<boolean[]>>();
-  private readonly healthListeners = new Set<Listener<ModbusHealth>>();
-  private readonly frameListeners = new Set<Listener<ModbusFrameLogEntry>>();
-
-  /** Tail of the request queue; it never rejects, so one failed request can't block the rest. */
-  private queueTail: Promise<void> = Promise.resolve();
-  private pending: PendingRequest | null = null;
-  private closedReason: string | null = null;
-  /** performance.now() of the last byte seen either way, for the inter-frame gap. */
-  private lastBusActivity = Number.NEGATIVE_INFINITY;
-
-  private consecutiveFailures = 0;
-  // Not heard from yet: claiming "online" before any reply would mislead the hardware screen.
-  private health: ModbusHealth = { state: 'offline', lastError: null };
-
-  private polling = false;
-  private pollGeneration = 0;
-  private pollTimer: NodeJS.Timeout | null = null;
-  private wakePoller: (() => void) | null = null;
+  private readonly inputListeners = new IsolatedListeners<boolean[]>();
 
   constructor(transport: ByteTransport, options: ModbusRelayDriverOptions = {}) {
-    this.transport = transport;
-    this.slave = options.slave ?? 1;
-    this.replyTimeoutMs = options.replyTimeoutMs ?? 300;
-    this.pollIntervalMs = options.pollIntervalMs ?? 250;
-    this.inputCount = options.inputCount ?? 8;
-    this.relayCount = options.relayCount ?? 8;
-    this.pulseCommand = options.pulseCommand ?? DEFAULT_PULSE_COMMAND;
-    this.interFrameGapMs = options.interFrameGapMs ?? 4;
+    const slave = options.slave ?? 1;
+    const inputCount = options.inputCount ?? 8;
+    const relayCount = options.relayCount ?? 8;
+    const pulseCommand = options.pulseCommand ?? DEFAULT_PULSE_COMMAND;
     // Broadcast (0) gets no reply, so a driver that waits for replies can't use it.
-    requireInt(this.slave, 1, 247, 'Modbus slave address');
-    requireInt(this.inputCount, 1, 2000, 'inputCount');
-    requireInt(this.relayCount, 1, 256, 'relayCount');
-    requireInt(this.pulseCommand, 0, 0xff, 'pulseCommand');
-    if (!(this.replyTimeoutMs > 0)) throw new RangeError(`replyTimeoutMs must be positive, got ${this.replyTimeoutMs}`);
-    if (!(this.interFrameGapMs >= 0)) throw new RangeError(`interFrameGapMs must be >= 0, got ${this.interFrameGapMs}`);
-
-    this.unsubscribers.push(transport.onData((chunk) => this.handleData(chunk)));
-    this.unsubscribers.push(
-      transport.onClose((error) => this.handleClosed(error ? `${transport.name} closed: ${error.message}` : `${transport.name} closed`)),
-    );
-    if (!transport.isOpen) this.handleClosed(`${transport.name} is not open`);
-  }
-
-  get isClosed(): boolean {
-    return this.closedReason !== null;
+    requireInt(slave, 1, 247, 'Modbus slave address');
+    requireInt(inputCount, 1, 2000, 'inputCount');
+    requireInt(relayCount, 1, 256, 'relayCount');
+    requireInt(pulseCommand, 0, 0xff, 'pulseCommand');
+    const decoder = new ModbusRtuDecoder({ mode: 'responses' });
+    super(transport, {
+      decoder,
+      replyTimeoutMs: options.replyTimeoutMs ?? 300,
+      interFrameGapMs: options.interFrameGapMs ?? 4,
+      // RTU has no length field and ends a frame with silence: a fragment held over a quiet line is dead.
+      dropPartialFrame: () => decoder.reset(),
+      pollIntervalMs: options.pollIntervalMs ?? 250,
+      healthParts: [slave],
+    });
+    this.slave = slave;
+    this.inputCount = inputCount;
+    this.relayCount = relayCount;
+    this.pulseCommand = pulseCommand;
   }
 
   getHealth(): ModbusHealth {
-    return { ...this.health };
+    return this.health.overall();
   }
 
   /** Every successful input read, from polling or a direct call; index 0 is input 1. */
-  onInputs(listener: Listener<boolean[]>): () => void {
-    this.inputListeners.add(listener);
-    return () => this.inputListeners.delete(listener);
-  }
-
-  onHealth(listener: Listener<ModbusHealth>): () => void {
-    this.healthListeners.add(listener);
-    return () => this.healthListeners.delete(listener);
-  }
-
-  onFrame(listener: Listener<ModbusFrameLogEntry>): () => void {
-    this.frameListeners.add(listener);
-    return () => this.frameListeners.delete(listener);
+  onInputs(listener: (inputs: boolean[]) => void): () => void {
+    return this.inputListeners.add(listener);
   }
 
   /**
@@ -206,7 +150,7 @@ export class ModbusRelayDriver {
       this.inputCount,
       'read inputs',
     );
-    this.emit(this.inputListeners, [...inputs]);
+    this.inputListeners.emit([...inputs]);
     return inputs;
   }
 
@@ -215,40 +159,20 @@ export class ModbusRelayDriver {
     return this.readBits(encodeReadCoils(this.slave, 0, this.relayCount), ModbusFunction.readCoils, this.relayCount, 'read coils');
   }
 
-  startPolling(): void {
-    if (this.polling || this.isClosed) return;
-    this.polling = true;
-    const generation = ++this.pollGeneration;
-    void this.pollLoop(generation);
-  }
-
-  stopPolling(): void {
-    this.polling = false;
-    this.pollGeneration++;
-    if (this.pollTimer !== null) clearTimeout(this.pollTimer);
-    this.pollTimer = null;
-    this.wakePoller?.();
-    this.wakePoller = null;
-  }
-
-  /** Rejects the request in flight and every queued one, then closes the transport. */
-  async close(): Promise<void> {
-    if (this.isClosed) return;
-    this.stopPolling();
-    this.handleClosed('driver closed');
-    await this.transport.close();
+  protected pollCycle(): (() => Promise<boolean[]>)[] {
+    return [() => this.readInputs()];
   }
 
   private readBits(request: Buffer, functionCode: number, count: number, what: string): Promise<boolean[]> {
     const byteCount = Math.ceil(count / 8);
     return this.request<boolean[]>(request, what, (response) => {
-      if (response.kind !== 'bits' || response.functionCode !== functionCode) return SKIP;
+      if (response.kind !== 'bits' || response.functionCode !== functionCode) return null;
       // The wrong size is a reply to some other request (a late one), or a board that
       // disagrees about the count: keep waiting, and explain the timeout if nothing else comes.
       if (response.bits.length !== byteCount * 8) {
-        return { skip: `${what}: expected ${byteCount} data byte(s), got ${response.bits.length / 8}` };
+        return { suspect: `${what}: expected ${byteCount} data byte(s), got ${response.bits.length / 8}` };
       }
-      return { ok: response.bits.slice(0, count) };
+      return { reply: response.bits.slice(0, count) };
     });
   }
 
@@ -258,202 +182,26 @@ export class ModbusRelayDriver {
 
   /**
    * Queues one exchange. `interpret` sees every valid response from our slave while this
-   * request waits and returns the result, or a reason to keep waiting (null: not a reply to
-   * this kind of request at all). Exception replies are handled here for every request.
+   * request waits. Exception replies are handled here for every request, and count as the
+   * board answering: the link works even if the command was refused.
    */
-  private request<T>(bytes: Buffer, what: string, interpret: (response: ModbusResponse) => Interpretation<T>): Promise<T> {
+  private request<T>(bytes: Buffer, what: string, interpret: (response: ModbusResponse) => Verdict<T>): Promise<T> {
     const functionCode = bytes[1] ?? 0;
-    return this.enqueue(async () => {
-      try {
-        await this.waitForQuietBus();
-        const value = await this.transact<T>(bytes, what, (frame, pending) => {
-          const response = parseResponse(frame);
-          if (response.kind === 'exception') {
-            if (response.exception.functionCode !== functionCode) return null;
-            const { exception } = response;
-            throw new ModbusError(
-              'exception',
-              `Modbus slave ${this.slave}: ${what} refused: exception ${exception.exceptionCode} ${exception.name}`,
-              { exception },
-            );
-          }
-          const outcome = interpret(response);
-          if ('ok' in outcome) return outcome;
-          if (outcome.skip !== null) pending.corruption = outcome.skip;
-          return null;
-        });
-        this.recordSuccess();
-        return value;
-      } catch (error) {
-        const modbusError = this.toModbusError(error);
-        // The board answered: the link works even if the command was refused.
-        if (modbusError.kind === 'exception') this.recordSuccess();
-        else this.recordFailure(modbusError);
-        throw modbusError;
-      }
+    const exchange = this.bus.request<T, ModbusError>({
+      bytes,
+      interpret: (frame) => {
+        // Another slave on the bus: not ours to take.
+        if (frame.slave !== this.slave) return null;
+        const response = parseResponse(frame);
+        if (response.kind !== 'exception') return interpret(response);
+        const { exception } = response;
+        if (exception.functionCode !== functionCode) return null;
+        const message = `Modbus slave ${this.slave}: ${what} refused: exception ${exception.exceptionCode} ${exception.name}`;
+        return { refused: new ModbusError('exception', message, { exception }) };
+      },
+      fail: (failure) => new ModbusError(failure.kind, `Modbus slave ${this.slave}: ${what}: ${failure.message}`, { cause: failure.cause }),
     });
-  }
-
-  private transact<T>(bytes: Buffer, what: string, accepts: (frame: ModbusFrame, pending: PendingRequest) => { ok: T } | null): Promise<T> {
-    this.assertOpen();
-    // The bus has been quiet since the last exchange, so anything held is a dead fragment.
-    this.discardPartialFrame();
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const finish = (): void => {
-        settled = true;
-        clearTimeout(timer);
-        if (this.pending === entry) this.pending = null;
-        this.lastBusActivity = performance.now();
-      };
-      const entry: PendingRequest = {
-        offer: (frame) => {
-          if (settled) return;
-          let answer: { ok: T } | null;
-          try {
-            answer = accepts(frame, entry);
-          } catch (error) {
-            entry.reject(this.toModbusError(error));
-            return;
-          }
-          if (answer === null) return;
-          finish();
-          resolve(answer.ok);
-        },
-        corruption: null,
-        reject: (error) => {
-          if (settled) return;
-          finish();
-          reject(error);
-        },
-      };
-      const timer = setTimeout(() => {
-        // Silence ends an RTU frame: a partial reply held now will never complete.
-        this.discardPartialFrame();
-        entry.reject(
-          entry.corruption === null
-            ? new ModbusError('timeout', `Modbus slave ${this.slave}: ${what}: no reply within ${this.replyTimeoutMs} ms`)
-            : new ModbusError('protocol', `Modbus slave ${this.slave}: ${what}: no valid reply, ${entry.corruption}`),
-        );
-      }, this.replyTimeoutMs);
-      // Registered before writing: on a fast link the reply can beat the write's drain.
-      this.pending = entry;
-      this.emit(this.frameListeners, { direction: 'tx', bytes: Buffer.from(bytes) });
-      this.transport.write(bytes).then(
-        () => {
-          this.lastBusActivity = performance.now();
-        },
-        (error: unknown) => entry.reject(this.toModbusError(error)),
-      );
-    });
-  }
-
-  private async waitForQuietBus(): Promise<void> {
-    const wait = this.lastBusActivity + this.interFrameGapMs - performance.now();
-    if (wait > 0) await delay(Math.ceil(wait));
-  }
-
-  private discardPartialFrame(): void {
-    const dropped = this.decoder.reset();
-    if (dropped.length > 0) {
-      this.emit(this.frameListeners, { direction: 'rx', bytes: dropped, error: 'partial frame cut off by silence' });
-    }
-  }
-
-  private handleData(chunk: Buffer): void {
-    this.lastBusActivity = performance.now();
-    for (const event of this.decoder.push(chunk)) {
-      if (event.type === 'error') {
-        const { error } = event;
-        this.emit(this.frameListeners, { direction: 'rx', bytes: error.bytes, error: `${error.kind}: ${error.message}` });
-        // Noise can fake a frame start just before the real reply, so corruption doesn't fail
-        // the request at once; it only explains a timeout that follows.
-        if (error.kind === 'bad-crc' && this.pending !== null) this.pending.corruption = error.message;
-        continue;
-      }
-      const { frame } = event;
-      this.emit(this.frameListeners, { direction: 'rx', bytes: frame.raw });
-      // Another slave on the bus, or a late reply once nothing waits: not ours to take.
-      if (frame.slave === this.slave) this.pending?.offer(frame);
-    }
-  }
-
-  private async pollLoop(generation: number): Promise<void> {
-    const active = (): boolean => this.polling && this.pollGeneration === generation && !this.isClosed;
-    while (active()) {
-      // Failures are already recorded in health; the loop just carries on.
-      await this.readInputs().catch(() => undefined);
-      if (!active()) return;
-      await new Promise<void>((resolve) => {
-        this.wakePoller = resolve;
-        this.pollTimer = setTimeout(resolve, this.pollIntervalMs);
-      });
-      this.pollTimer = null;
-      this.wakePoller = null;
-    }
-  }
-
-  private enqueue<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.queueTail.then(job);
-    this.queueTail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
-  }
-
-  private assertOpen(): void {
-    if (this.closedReason !== null) throw new ModbusError('transport', this.closedReason);
-  }
-
-  private handleClosed(reason: string): void {
-    if (this.closedReason !== null) return;
-    this.closedReason = reason;
-    this.stopPolling();
-    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
-    this.pending?.reject(new ModbusError('transport', `Modbus slave ${this.slave}: ${reason}`));
-    this.setHealth({ state: 'offline', lastError: reason });
-  }
-
-  private recordSuccess(): void {
-    if (this.closedReason !== null) return;
-    this.consecutiveFailures = 0;
-    this.setHealth({ state: 'online', lastError: null });
-  }
-
-  private recordFailure(error: ModbusError): void {
-    if (this.closedReason !== null) return;
-    this.consecutiveFailures++;
-    const failures = this.consecutiveFailures;
-    const state: ModbusHealthState =
-      failures >= OFFLINE_AFTER_FAILURES ? 'offline' : failures >= DEGRADED_AFTER_FAILURES ? 'degraded' : 'online';
-    this.setHealth({ state, lastError: error.message });
-  }
-
-  private setHealth(health: ModbusHealth): void {
-    if (health.state === this.health.state && health.lastError === this.health.lastError) return;
-    this.health = health;
-    this.emit(this.healthListeners, { ...health });
-  }
-
-  private toModbusError(error: unknown): ModbusError {
-    if (error instanceof ModbusError) return error;
-    if (this.closedReason !== null) return new ModbusError('transport', `Modbus slave ${this.slave}: ${this.closedReason}`, { cause: error });
-    const message = error instanceof Error ? error.message : String(error);
-    return new ModbusError('transport', `Modbus slave ${this.slave}: ${message}`, { cause: error });
-  }
-
-  /** A throwing listener must not wedge the request queue; its error still surfaces. */
-  private emit<T>(listeners: Set<Listener<T>>, value: T): void {
-    for (const listener of [...listeners]) {
-      try {
-        listener(value);
-      } catch (error) {
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    }
+    return this.health.track(this.slave, exchange, (error) => error instanceof ModbusError && error.kind === 'exception');
   }
 }
 
@@ -461,13 +209,13 @@ export class ModbusRelayDriver {
  * Write single coil is answered by an exact echo. A different echo is most likely a late
  * reply to an earlier write, so it is noted rather than taken as this request's answer.
  */
-function expectEcho(response: ModbusResponse, request: Buffer): Interpretation<void> {
-  if (response.kind !== 'write-single-coil') return SKIP;
+function expectEcho(response: ModbusResponse, request: Buffer): Verdict<void> {
+  if (response.kind !== 'write-single-coil') return null;
   const address = ((request[2] ?? 0) << 8) | (request[3] ?? 0);
   const value = ((request[4] ?? 0) << 8) | (request[5] ?? 0);
-  if (response.address === address && response.value === value) return { ok: undefined };
+  if (response.address === address && response.value === value) return { reply: undefined };
   return {
-    skip: `write single coil echo mismatch: sent address 0x${address.toString(16)} value 0x${value.toString(16)}, got address 0x${response.address.toString(16)} value 0x${response.value.toString(16)}`,
+    suspect: `write single coil echo mismatch: sent address 0x${address.toString(16)} value 0x${value.toString(16)}, got address 0x${response.address.toString(16)} value 0x${response.value.toString(16)}`,
   };
 }
 
@@ -479,14 +227,5 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Hex for log lines, e.g. ">> 01 05 02 00 00 07 8d b0". */
-export function formatFrameLogEntry(entry: ModbusFrameLogEntry): string {
-  const arrow = entry.direction === 'tx' ? '>>' : '<<';
-  return `${arrow} ${toHex(entry.bytes)}${entry.error === undefined ? '' : ` (${entry.error})`}`;
-}
-
+export { formatFrameLogEntry } from '../transport/request-bus.ts';
 export type { ModbusException };
