@@ -1,10 +1,11 @@
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { MobilisationView } from '../../preload/contract.ts';
 import type { LinkHealth } from '../../native-bridges/device-health.ts';
-import { FileOutboxStore, Outbox, type BackoffOptions } from '../../native-bridges/video-trigger/outbox.ts';
-import { TriggerError, TriggerHealth, type VideoEvent, type VideoTrigger } from '../../native-bridges/video-trigger/trigger.ts';
-import { postSignedJson } from '../../native-bridges/video-trigger/webhook.ts';
+import { readFileIfExists, writeFileAtomic } from '../../native-bridges/outbox/durable-file.ts';
+import { FileOutboxStore } from '../../native-bridges/outbox/file-store.ts';
+import { DeliveryError, Outbox, type BackoffOptions, type OutboxMessage, type OutboxTarget } from '../../native-bridges/outbox/outbox.ts';
+import { SignedWebhook } from '../../native-bridges/video-trigger/webhook.ts';
 import { SECRET_MASK, type TerminalConfig } from '../config/terminal-config.ts';
 
 /**
@@ -109,30 +110,37 @@ export function buildC2Document(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Transport: the video outbox carries the documents, so the feed gets its durable, ordered,
-// retried delivery for free. The outbox stores VideoEvents, so each document rides in one.
+// Transport: the documents go through the generic outbox, so the feed gets durable, ordered,
+// retried delivery. Each message carries the exact body to POST, so a retry, even after a
+// restart, sends the same bytes with the same signature.
 // ---------------------------------------------------------------------------------------------
 
-/** Marks an outbox entry as a C2 document; anything else is refused rather than POSTed. */
-const OUTBOX_MARKER = 'c2-feed';
-/** Outbox delivery state is keyed by trigger name: constant, so a changed URL still gets what is queued. */
-const TRIGGER_NAME = 'c2-webhook';
-
-/**
- * Internal envelope only (never on the wire): `camera` holds the exact body to POST, so a retry,
- * even after a restart, sends the same bytes with the same signature.
- */
-function toOutboxEvent(document: C2Document, body: string): VideoEvent {
-  return { id: idempotencyKey(document.terminalId, document.sequence), kind: 'DOOR', terminal: document.terminalId, asset: OUTBOX_MARKER, officer: '-', camera: body, at: document.generatedAt };
-}
+/** The outbox message kind of a C2 document; the target refuses anything else rather than POST it. */
+const C2_DOCUMENT_TOPIC = 'c2-document';
+/** Outbox delivery state is keyed by target name: constant, so a changed URL still gets what is queued. */
+const TARGET_NAME = 'c2-webhook';
 
 export function idempotencyKey(terminalId: string, sequence: number): string {
   return `${terminalId}:${sequence}`;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+function c2Message(id: string, at: string, body: string): OutboxMessage<string> {
+  return { id, topic: C2_DOCUMENT_TOPIC, at, payload: body };
+}
 
-export interface C2WebhookTriggerOptions {
+/**
+ * A document queued before the outbox was generic rode in a fake video event, marked by
+ * `asset`, with the body in `camera`. Reading those lets a backlog from before the upgrade
+ * still be delivered, byte for byte.
+ */
+function legacyC2Message(event: unknown): OutboxMessage<string> | null {
+  if (typeof event !== 'object' || event === null) return null;
+  const { id, asset, camera, at } = event as Record<string, unknown>;
+  if (asset !== 'c2-feed' || typeof id !== 'string' || typeof camera !== 'string' || typeof at !== 'string') return null;
+  return c2Message(id, at, camera);
+}
+
+export interface C2WebhookTargetOptions {
   url: string;
   secret: string;
   timeoutMs?: number;
@@ -143,123 +151,39 @@ export interface C2WebhookTriggerOptions {
 
 /**
  * POSTs one queued C2 document, signed like the video webhook (HMAC-SHA256 over the raw body),
- * with its idempotency key. One attempt per send: the outbox retries. Shaped as a VideoTrigger
- * so the outbox can drive it; WebhookTrigger itself can't be reused because it re-serialises a
- * VideoEvent, and C2 must get the document as the body.
+ * with its idempotency key. One attempt per send: the outbox retries.
  */
-export class C2WebhookTrigger implements VideoTrigger {
-  readonly name = TRIGGER_NAME;
-  private readonly url: URL;
-  private readonly secret: string;
-  private readonly timeoutMs: number;
-  private readonly ca: string | Buffer | undefined;
-  private readonly now: () => Date;
-  private readonly healthState = new TriggerHealth();
-  private readonly inFlight = new Set<{ destroy(): void }>();
-  private closed = false;
+export class C2WebhookTarget implements OutboxTarget<string> {
+  readonly name = TARGET_NAME;
+  private readonly link: SignedWebhook;
 
-  constructor(options: C2WebhookTriggerOptions) {
-    this.url = new URL(options.url);
-    if (this.url.protocol !== 'https:' && !(this.url.protocol === 'http:' && LOOPBACK_HOSTS.has(this.url.hostname))) {
-      throw new RangeError(`C2 webhook URL must be https:// (http:// only to loopback), got ${this.url.protocol}//${this.url.host}`);
-    }
+  constructor(options: C2WebhookTargetOptions) {
+    // Before the link's own checks: the mask is shorter than a secret may be, and this says why.
     if (options.secret === SECRET_MASK) throw new RangeError('C2 webhook secret is still masked; enter the shared secret again');
-    if (options.secret.length < 16) throw new RangeError('C2 webhook secret must be at least 16 characters');
-    this.secret = options.secret;
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.ca = options.ca;
-    this.now = options.now ?? (() => new Date());
+    this.link = new SignedWebhook({ url: options.url, secret: options.secret, timeoutMs: options.timeoutMs ?? 10_000, ca: options.ca, now: options.now, label: 'C2 webhook' });
   }
 
   get origin(): string {
-    return this.url.origin;
+    return this.link.url.origin;
   }
 
   health(): LinkHealth {
-    return this.healthState.get();
+    return this.link.health();
   }
 
-  onHealth(listener: (health: LinkHealth) => void): () => void {
-    return this.healthState.on(listener);
+  async send(message: OutboxMessage<string>): Promise<void> {
+    if (message.topic !== C2_DOCUMENT_TOPIC) throw new DeliveryError('rejected', `outbox message ${message.id} is not a C2 document`);
+    await this.link.post(message.id, message.payload);
   }
 
-  async send(event: VideoEvent): Promise<void> {
-    if (this.closed) throw new TriggerError('unreachable', 'the C2 webhook is closed');
-    if (event.asset !== OUTBOX_MARKER) throw new TriggerError('rejected', `outbox entry ${event.id} is not a C2 document`);
-    try {
-      await this.post(event.id, Buffer.from(event.camera, 'utf8'));
-      this.healthState.succeeded();
-    } catch (error) {
-      const triggerError = error instanceof TriggerError ? error : new TriggerError('unreachable', String(error), { cause: error });
-      this.healthState.failed(triggerError);
-      throw triggerError;
-    }
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    for (const req of this.inFlight) req.destroy();
-    this.inFlight.clear();
-    this.healthState.closed();
-  }
-
-  private post(key: string, body: Buffer): Promise<void> {
-    return postSignedJson({
-      url: this.url,
-      body,
-      secret: this.secret,
-      idempotencyKey: key,
-      timeoutMs: this.timeoutMs,
-      ca: this.ca,
-      now: this.now,
-      label: 'C2 webhook',
-      inFlight: this.inFlight,
-    });
+  close(): Promise<void> {
+    return this.link.close();
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Files
 // ---------------------------------------------------------------------------------------------
-
-/** Makes a rename durable; not possible (nor needed, NTFS journals it) on Windows. */
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * Temp file in the same folder, fsync, rename over the old one: a reader opens either the old
- * document or the new, never half of one. The temp name starts with a dot so a watcher looking
- * for *.json does not pick it up.
- */
-async function writeFileAtomic(path: string, text: string, options: { mode: number; syncDir: 'required' | 'best-effort' }): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const handle = await open(temp, 'w', options.mode);
-  try {
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  try {
-    await syncDirectory(dirname(path));
-  } catch (error) {
-    // Network shares often refuse a directory fsync; the rename itself has happened and is atomic.
-    if (options.syncDir === 'required') throw error;
-  }
-}
 
 const STATE_FILE = 'c2-feed-state.json';
 const OUTBOX_DIR = 'outbox';
@@ -270,13 +194,8 @@ const OUTBOX_DIR = 'outbox';
  * larger than any sequence a terminal reaches by publishing, so C2 never sees one go back.
  */
 async function readSequence(path: string, now: Date, log: (line: string) => void): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw error;
-  }
+  const text = await readFileIfExists(path);
+  if (text === null) return 0;
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed === 'object' && parsed !== null && 'sequence' in parsed && Number.isSafeInteger(parsed.sequence) && (parsed.sequence as number) >= 0) {
@@ -342,19 +261,19 @@ export class C2Feed {
     private readonly config: C2FeedConfig,
     private readonly options: C2FeedOptions,
     private sequence: number,
-    private readonly outbox: Outbox | null,
-    private readonly trigger: C2WebhookTrigger | null,
+    private readonly outbox: Outbox<string> | null,
+    private readonly webhook: C2WebhookTarget | null,
   ) {
     outbox?.onDeliveryFailure((failure) => {
       // Every attempt of a long outage would flood the log: the first, the third, then every tenth.
       if (failure.permanent || failure.attempts === 1 || failure.attempts === 3 || failure.attempts % 10 === 0) {
         options.log(
-          `c2 feed: document ${failure.event.id} to ${trigger?.origin ?? '?'}: attempt ${failure.attempts} failed (${failure.permanent ? 'refused, not retried' : 'retrying'}): ${failure.error.message}`,
+          `c2 feed: document ${failure.message.id} to ${webhook?.origin ?? '?'}: attempt ${failure.attempts} failed (${failure.permanent ? 'refused, not retried' : 'retrying'}): ${failure.error.message}`,
         );
       }
     });
     outbox?.onDelivered((d) => {
-      if (d.attempts > 1) options.log(`c2 feed: document ${d.event.id} delivered after ${d.attempts} attempts`);
+      if (d.attempts > 1) options.log(`c2 feed: document ${d.message.id} delivered after ${d.attempts} attempts`);
     });
     outbox?.onStoreError((error) => options.log(`c2 feed outbox: ${error.message}`));
   }
@@ -365,38 +284,38 @@ export class C2Feed {
    * does nothing and touches no disk. Rejects only if the state folder cannot be used.
    */
   static async start(config: C2FeedConfig, options: C2FeedOptions): Promise<C2Feed> {
-    let trigger: C2WebhookTrigger | null = null;
+    let webhook: C2WebhookTarget | null = null;
     if (config.webhook !== null) {
       try {
-        trigger = new C2WebhookTrigger({ url: config.webhook.url, secret: config.webhook.secret, timeoutMs: options.timeoutMs, ca: options.ca, now: options.now });
+        webhook = new C2WebhookTarget({ url: config.webhook.url, secret: config.webhook.secret, timeoutMs: options.timeoutMs, ca: options.ca, now: options.now });
       } catch (error) {
         // A bad webhook must not take the file output (or the kiosk) down with it.
         options.log(`c2 feed: webhook not started: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    if (trigger === null && config.file === null) return new C2Feed(config, options, 0, null, null);
-    let outbox: Outbox | null = null;
+    if (webhook === null && config.file === null) return new C2Feed(config, options, 0, null, null);
+    let outbox: Outbox<string> | null = null;
     try {
       await mkdir(options.stateDir, { recursive: true });
       let sequence = await readSequence(join(options.stateDir, STATE_FILE), (options.now ?? (() => new Date()))(), options.log);
-      if (trigger !== null) {
-        const store = await FileOutboxStore.open(join(options.stateDir, OUTBOX_DIR));
+      if (webhook !== null) {
+        const store = await FileOutboxStore.open(join(options.stateDir, OUTBOX_DIR), { legacy: legacyC2Message });
         // Belt and braces: a queued document is never numbered at or above by a new one.
-        for (const entry of await store.load()) sequence = Math.max(sequence, sequenceOf(entry.event.id, config.terminalId));
-        outbox = await Outbox.open({ store, triggers: [trigger], backoff: options.backoff ?? { minMs: 1000, maxMs: 60_000 } });
+        for (const entry of await store.load()) sequence = Math.max(sequence, sequenceOf(entry.message.id, config.terminalId));
+        outbox = await Outbox.open({ store, targets: [webhook], backoff: options.backoff ?? { minMs: 1000, maxMs: 60_000 } });
       }
-      const feed = new C2Feed(config, options, sequence, outbox, trigger);
+      const feed = new C2Feed(config, options, sequence, outbox, webhook);
       feed.changed();
       return feed;
     } catch (error) {
       await outbox?.close();
-      await trigger?.close();
+      await webhook?.close();
       throw error;
     }
   }
 
   get enabled(): boolean {
-    return this.trigger !== null || this.config.file !== null;
+    return this.webhook !== null || this.config.file !== null;
   }
 
   /** Something in the picture may have changed. Cheap and safe to call often: changes are coalesced, and an unchanged picture is not published. */
@@ -426,7 +345,7 @@ export class C2Feed {
       enabled: this.enabled,
       sequence: this.sequence,
       pending: this.outbox?.pending().deliveries ?? 0,
-      webhook: this.trigger?.health() ?? null,
+      webhook: this.webhook?.health() ?? null,
       lastError: this.lastError,
     };
   }
@@ -444,9 +363,9 @@ export class C2Feed {
     if (this.retry !== null) clearTimeout(this.retry);
     this.retry = null;
     await this.tail;
-    // Trigger first: it aborts an attempt stuck on a dead receiver, which the outbox would otherwise
+    // Webhook first: it aborts an attempt stuck on a dead receiver, which the outbox would otherwise
     // wait out (up to the timeout); the document stays queued and is re-sent, same key, next start.
-    await this.trigger?.close();
+    await this.webhook?.close();
     await this.outbox?.close();
   }
 
@@ -483,7 +402,7 @@ export class C2Feed {
       const body = JSON.stringify(document);
       if (this.outbox !== null) {
         try {
-          await this.outbox.enqueue(toOutboxEvent(document, body));
+          await this.outbox.enqueue(c2Message(idempotencyKey(document.terminalId, document.sequence), document.generatedAt, body));
         } catch (error) {
           // Not marked published, so the retry queues the picture again (under a new sequence).
           return this.failed(`queueing document ${sequence} for the webhook`, error);

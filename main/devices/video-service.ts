@@ -4,9 +4,11 @@ import { Listeners } from '../../native-bridges/device-health.ts';
 import { MilestoneSimulator } from '../../native-bridges/video-trigger/milestone-simulator.ts';
 import { MilestoneTrigger } from '../../native-bridges/video-trigger/milestone.ts';
 import { OnvifRelayTrigger } from '../../native-bridges/video-trigger/onvif.ts';
-import { FileOutboxStore, Outbox } from '../../native-bridges/video-trigger/outbox.ts';
+import { FileOutboxStore } from '../../native-bridges/outbox/file-store.ts';
+import { Outbox } from '../../native-bridges/outbox/outbox.ts';
 import type { VideoEvent, VideoTrigger } from '../../native-bridges/video-trigger/trigger.ts';
 import { openUsbRelayDevice, UsbRelayTrigger } from '../../native-bridges/video-trigger/usb-relay.ts';
+import { legacyVideoMessage, videoMessage, videoOutboxTarget } from '../../native-bridges/video-trigger/video-outbox.ts';
 import { WebhookTrigger } from '../../native-bridges/video-trigger/webhook.ts';
 import type { TerminalConfig, VideoTriggerConfig } from '../config/terminal-config.ts';
 import type { VideoEventInput } from '../core/ports.ts';
@@ -40,7 +42,7 @@ export class VideoService {
   private constructor(
     private readonly config: TerminalConfig,
     private readonly targets: readonly Target[],
-    private readonly outbox: Outbox | null,
+    private readonly outbox: Outbox<VideoEvent> | null,
     private readonly simulators: readonly { close(): Promise<void> }[],
     private readonly options: VideoServiceOptions,
   ) {
@@ -49,17 +51,18 @@ export class VideoService {
     }
     outbox?.onDeliveryFailure((failure) => {
       const target = targets.find((t) => t.trigger.name === failure.target);
-      options.frames.add(`video:${failure.target}`, 'event', null, `event ${failure.event.kind} ${failure.event.asset}: attempt ${failure.attempts} failed: ${failure.error.message}`);
+      const event = failure.message.payload;
+      options.frames.add(`video:${failure.target}`, 'event', null, `event ${event.kind} ${event.asset}: attempt ${failure.attempts} failed: ${failure.error.message}`);
       if (failure.permanent || failure.attempts === FAILURES_BEFORE_EXCEPTION) {
         this.failures.emit({
           trigger: failure.target,
-          message: `${target?.label ?? failure.target}: ${failure.event.kind} of ${failure.event.asset} by ${failure.event.officer} ${
+          message: `${target?.label ?? failure.target}: ${event.kind} of ${event.asset} by ${event.officer} ${
             failure.permanent ? 'was refused' : `failed ${failure.attempts} times (still retrying)`
           }: ${failure.error.message}`,
         });
       }
     });
-    outbox?.onDelivered((d) => options.frames.add(`video:${d.target}`, 'event', null, `event ${d.event.kind} ${d.event.asset} delivered (attempt ${d.attempts})`));
+    outbox?.onDelivered((d) => options.frames.add(`video:${d.target}`, 'event', null, `event ${d.message.payload.kind} ${d.message.payload.asset} delivered (attempt ${d.attempts})`));
     outbox?.onStoreError((error) => options.log(`video outbox: ${error.message}`));
   }
 
@@ -72,7 +75,11 @@ export class VideoService {
       }
       const outbox =
         targets.length > 0
-          ? await Outbox.open({ store: await FileOutboxStore.open(options.outboxDir), triggers: targets.map((t) => t.trigger), backoff: { minMs: 500, maxMs: 60_000 } })
+          ? await Outbox.open({
+              store: await FileOutboxStore.open(options.outboxDir, { legacy: legacyVideoMessage }),
+              targets: targets.map((t) => videoOutboxTarget(t.trigger)),
+              backoff: { minMs: 500, maxMs: 60_000 },
+            })
           : null;
       return new VideoService(config, targets, outbox, simulators, options);
     } catch (error) {
@@ -95,7 +102,7 @@ export class VideoService {
   /** Durably queue the event for every trigger; resolves once it is on disk. */
   async record(input: VideoEventInput): Promise<void> {
     if (!this.outbox) return;
-    await this.outbox.enqueue(this.event(input, randomUUID()));
+    await this.outbox.enqueue(videoMessage(this.event(input, randomUUID())));
   }
 
   /** Send a test event straight to one trigger (not through the outbox) and say what happened. */

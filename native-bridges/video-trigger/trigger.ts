@@ -1,10 +1,12 @@
 import { Listeners, type LinkHealth } from '../device-health.ts';
+import { DeliveryError, type DeliveryErrorKind } from '../outbox/outbox.ts';
 
 /**
  * One thing that happened at the counter that the video systems must mark. The app fans it out
  * to every trigger the room has (VMS bookmark, webhook, camera relay, body-worn-video relay).
+ * A type rather than an interface so it counts as JSON, which the outbox carries.
  */
-export interface VideoEvent {
+export type VideoEvent = {
   /** Idempotency key: stable across retries and restarts so far ends can de-duplicate. */
   id: string;
   kind: 'ISSUE' | 'RETURN' | 'DOOR';
@@ -14,25 +16,18 @@ export interface VideoEvent {
   camera: string;
   /** ISO 8601 time the event happened at the counter (not the time it was delivered). */
   at: string;
-}
+};
 
 export const VIDEO_EVENT_KINDS: readonly VideoEvent['kind'][] = ['ISSUE', 'RETURN', 'DOOR'];
 
-/**
- * - unreachable: the far end could not be reached or was not ready (refused, reset, 5xx, 408, 429): retry.
- * - rejected: the far end answered and refused this event (4xx, SOAP fault): retrying the same bytes won't help.
- * - timeout: no answer in time; the event may or may not have landed, so retry (far ends de-duplicate).
- * - protocol: an answer we could not understand: retry, but it usually means a misconfigured endpoint.
- */
-export type TriggerErrorKind = 'unreachable' | 'rejected' | 'timeout' | 'protocol';
+/** The outbox's kinds (see DeliveryErrorKind), since the outbox is what acts on them. */
+export type TriggerErrorKind = DeliveryErrorKind;
 
-export class TriggerError extends Error {
-  readonly kind: TriggerErrorKind;
-
+/** A DeliveryError, so that the outbox retries or gives up on a trigger's failure by its kind. */
+export class TriggerError extends DeliveryError {
   constructor(kind: TriggerErrorKind, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(kind, message, options);
     this.name = 'TriggerError';
-    this.kind = kind;
   }
 }
 
@@ -44,13 +39,6 @@ export interface VideoTrigger {
   health(): LinkHealth;
   onHealth(listener: (health: LinkHealth) => void): () => void;
   close(): Promise<void>;
-}
-
-/** Wraps anything thrown into a TriggerError so callers only ever see one error type. */
-export function toTriggerError(error: unknown, fallback: TriggerErrorKind = 'unreachable'): TriggerError {
-  if (error instanceof TriggerError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new TriggerError(fallback, message, { cause: error });
 }
 
 /**

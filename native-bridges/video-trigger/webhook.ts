@@ -53,34 +53,36 @@ export interface WebhookTriggerOptions {
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
+export interface SignedWebhookOptions {
+  url: string;
+  secret: string;
+  timeoutMs: number;
+  ca?: string | Buffer;
+  now?: () => Date;
+  /** How the far end is named in errors: "webhook", "C2 webhook". */
+  label: string;
+}
+
 /**
- * POSTs each event as JSON to a receiver (a VMS integration, a SIEM, a bookmark service).
- * The signature covers the raw body only, as the contract says; the timestamp header is
- * informational (receivers may log skew but it is not authenticated), and replay is harmless
- * because the idempotency key makes a replayed event a no-op.
+ * One signed-JSON endpoint, with what every webhook here needs besides the body: https only
+ * (http to loopback, for tests and demos), a secret long enough to prove who sent it, health
+ * that follows the last POST, and close() aborting what is in flight. The video webhook and the
+ * C2 feed's webhook each wrap one, so both sign, fail and report alike.
  */
-export class WebhookTrigger implements VideoTrigger {
-  readonly name: string;
-  private readonly url: URL;
-  private readonly secret: string;
-  private readonly timeoutMs: number;
-  private readonly ca: string | Buffer | undefined;
-  private readonly now: () => Date;
+export class SignedWebhook {
+  readonly url: URL;
+  private readonly options: SignedWebhookOptions;
   private readonly healthState = new TriggerHealth();
   private readonly inFlight = new Set<{ destroy(): void }>();
   private closed = false;
 
-  constructor(options: WebhookTriggerOptions) {
+  constructor(options: SignedWebhookOptions) {
     this.url = new URL(options.url);
     if (this.url.protocol !== 'https:' && !(this.url.protocol === 'http:' && LOOPBACK_HOSTS.has(this.url.hostname))) {
-      throw new RangeError(`webhook URL must be https:// (http:// only to loopback), got ${this.url.protocol}//${this.url.host}`);
+      throw new RangeError(`${options.label} URL must be https:// (http:// only to loopback), got ${this.url.protocol}//${this.url.host}`);
     }
-    if (options.secret.length < 16) throw new RangeError('webhook secret must be at least 16 characters');
-    this.secret = options.secret;
-    this.timeoutMs = options.timeoutMs ?? 5000;
-    this.ca = options.ca;
-    this.now = options.now ?? (() => new Date());
-    this.name = options.name ?? `webhook:${this.url.origin}`;
+    if (options.secret.length < 16) throw new RangeError(`${options.label} secret must be at least 16 characters`);
+    this.options = options;
   }
 
   health(): LinkHealth {
@@ -91,11 +93,21 @@ export class WebhookTrigger implements VideoTrigger {
     return this.healthState.on(listener);
   }
 
-  async send(event: VideoEvent): Promise<void> {
-    if (this.closed) throw new TriggerError('unreachable', `${this.name} is closed`);
-    assertVideoEvent(event);
+  /** One attempt; rejects with a TriggerError. */
+  async post(idempotencyKey: string, body: string): Promise<void> {
+    if (this.closed) throw new TriggerError('unreachable', `${this.options.label} ${this.url.origin} is closed`);
     try {
-      await this.post(event);
+      await postSignedJson({
+        url: this.url,
+        body: Buffer.from(body, 'utf8'),
+        secret: this.options.secret,
+        idempotencyKey,
+        timeoutMs: this.options.timeoutMs,
+        ca: this.options.ca,
+        now: this.options.now ?? (() => new Date()),
+        label: this.options.label,
+        inFlight: this.inFlight,
+      });
       this.healthState.succeeded();
     } catch (error) {
       const triggerError = error instanceof TriggerError ? error : new TriggerError('unreachable', String(error), { cause: error });
@@ -110,19 +122,38 @@ export class WebhookTrigger implements VideoTrigger {
     this.inFlight.clear();
     this.healthState.closed();
   }
+}
 
-  private post(event: VideoEvent): Promise<void> {
-    return postSignedJson({
-      url: this.url,
-      body: Buffer.from(webhookBody(event), 'utf8'),
-      secret: this.secret,
-      idempotencyKey: event.id,
-      timeoutMs: this.timeoutMs,
-      ca: this.ca,
-      now: this.now,
-      label: 'webhook',
-      inFlight: this.inFlight,
-    });
+/**
+ * POSTs each event as JSON to a receiver (a VMS integration, a SIEM, a bookmark service).
+ * The signature covers the raw body only, as the contract says; the timestamp header is
+ * informational (receivers may log skew but it is not authenticated), and replay is harmless
+ * because the idempotency key makes a replayed event a no-op.
+ */
+export class WebhookTrigger implements VideoTrigger {
+  readonly name: string;
+  private readonly link: SignedWebhook;
+
+  constructor(options: WebhookTriggerOptions) {
+    this.link = new SignedWebhook({ ...options, timeoutMs: options.timeoutMs ?? 5000, label: 'webhook' });
+    this.name = options.name ?? `webhook:${this.link.url.origin}`;
+  }
+
+  health(): LinkHealth {
+    return this.link.health();
+  }
+
+  onHealth(listener: (health: LinkHealth) => void): () => void {
+    return this.link.onHealth(listener);
+  }
+
+  async send(event: VideoEvent): Promise<void> {
+    assertVideoEvent(event);
+    await this.link.post(event.id, webhookBody(event));
+  }
+
+  close(): Promise<void> {
+    return this.link.close();
   }
 }
 
@@ -142,8 +173,7 @@ export interface SignedPost {
 
 /**
  * One signed JSON POST, classified the way every webhook here is: 2xx accepted, 4xx
- * (except 408/429) rejected, anything else unreachable or a timeout. Shared by the video
- * webhook and the command-and-control feed so both sign and retry alike.
+ * (except 408/429) rejected, anything else unreachable or a timeout.
  */
 export function postSignedJson(post: SignedPost): Promise<void> {
   const { url, body, label, inFlight } = post;

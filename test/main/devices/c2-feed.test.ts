@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -385,6 +385,28 @@ describe('C2 feed webhook', () => {
     await second.feed.publishNow();
     await second.feed.whenDelivered();
     expect(receiver.received.at(-1)!.document.sequence).toBe(4);
+  });
+});
+
+describe('C2 feed upgrade', () => {
+  it('a document queued by the version before the generic outbox is still delivered, byte for byte, before new ones', async () => {
+    const stateDir = await tempDir();
+    const receiver = await C2Receiver.start(SECRET);
+    const meta = { terminalId: 'armoury-a-1', terminalName: 'Armoury A, terminal 1', sequence: 5, generatedAt: new Date('2026-11-14T09:00:00Z') };
+    const body = JSON.stringify(buildC2Document(c2Picture(ONE_ARMED), meta));
+    // What that version wrote: the body rode in the `camera` field of a fake video event.
+    const event = { id: 'armoury-a-1:5', kind: 'DOOR', terminal: 'armoury-a-1', asset: 'c2-feed', officer: '-', camera: body, at: '2026-11-14T09:00:00.000Z' };
+    const entry = { event, enqueuedAt: event.at, targets: { 'c2-webhook': { status: 'pending', attempts: 3, error: null } } };
+    await mkdir(join(stateDir, 'outbox'), { recursive: true });
+    await writeFile(join(stateDir, 'outbox', 'outbox.jsonl'), `${JSON.stringify({ op: 'add', entry })}\n`);
+    await writeFile(join(stateDir, 'c2-feed-state.json'), '{"sequence":5}\n');
+
+    const { feed } = await startFeed(config({ webhook: { url: receiver.url, secret: SECRET } }), { stateDir, picture: new Room().picture });
+    await feed.publishNow();
+    await feed.whenDelivered();
+    expect(receiver.received.map((r) => r.key)).toEqual(['armoury-a-1:5', 'armoury-a-1:6']);
+    expect(receiver.received[0]!.raw).toBe(body);
+    expect(receiver.badSignatures).toBe(0);
   });
 });
 

@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileOutboxStore, MemoryOutboxStore, Outbox, backoffDelay } from '../../../native-bridges/video-trigger/outbox.ts';
-import type { Delivered, DeliveryFailure, OutboxOptions } from '../../../native-bridges/video-trigger/outbox.ts';
+import { FileOutboxStore } from '../../../native-bridges/outbox/file-store.ts';
+import { MemoryOutboxStore, Outbox, backoffDelay } from '../../../native-bridges/outbox/outbox.ts';
+import type { Delivered, DeliveryFailure, OutboxOptions, OutboxStore } from '../../../native-bridges/outbox/outbox.ts';
+import { legacyVideoMessage, videoMessage, videoOutboxTarget } from '../../../native-bridges/video-trigger/video-outbox.ts';
 import { WebhookTrigger } from '../../../native-bridges/video-trigger/webhook.ts';
 import { WebhookReceiver } from '../../../native-bridges/video-trigger/webhook-receiver.ts';
 import { MilestoneTrigger } from '../../../native-bridges/video-trigger/milestone.ts';
@@ -39,8 +41,16 @@ function webhook(r: WebhookReceiver, url = r.url): WebhookTrigger {
   return t;
 }
 
-async function openOutbox(options: Partial<OutboxOptions> & Pick<OutboxOptions, 'store' | 'triggers'>): Promise<Outbox> {
-  const outbox = await Outbox.open({ backoff: FAST, ...options });
+type VideoOutboxOptions = Omit<Partial<OutboxOptions<VideoEvent>>, 'targets'> & { store: OutboxStore; triggers: readonly VideoTrigger[] };
+
+/** The outbox as the video service opens it: each trigger a target. */
+function open(options: VideoOutboxOptions): Promise<Outbox<VideoEvent>> {
+  const { triggers, ...rest } = options;
+  return Outbox.open({ backoff: FAST, ...rest, targets: triggers.map(videoOutboxTarget) });
+}
+
+async function openOutbox(options: VideoOutboxOptions): Promise<Outbox<VideoEvent>> {
+  const outbox = await open(options);
   cleanups.push(() => outbox.close());
   return outbox;
 }
@@ -91,11 +101,11 @@ describe('Outbox', () => {
     outbox.onDeliveryFailure((f) => failures.push(f));
 
     const events = Array.from({ length: 50 }, (_, i) => videoEvent({ kind: i % 2 === 0 ? 'ISSUE' : 'RETURN', asset: `A-${i}` }));
-    for (const event of events) await outbox.enqueue(event);
-    expect(outbox.pending()).toEqual({ deliveries: 100, events: 50, byTarget: { webhook: 50, milestone: 50 } });
+    for (const event of events) await outbox.enqueue(videoMessage(event));
+    expect(outbox.pending()).toEqual({ deliveries: 100, messages: 50, byTarget: { webhook: 50, milestone: 50 } });
 
     await expect.poll(() => failures.filter((f) => f.target === 'webhook').length, { timeout: 3000 }).toBeGreaterThanOrEqual(3);
-    expect(failures.every((f) => !f.permanent && f.error.kind === 'unreachable' && f.event.id === events[0]?.id)).toBe(true);
+    expect(failures.every((f) => !f.permanent && f.error.kind === 'unreachable' && f.message.id === events[0]?.id)).toBe(true);
     // Back-off: repeated attempts at the head event, not one attempt per queued event.
     expect(Math.max(...failures.map((f) => f.attempts))).toBeGreaterThanOrEqual(2);
 
@@ -106,7 +116,7 @@ describe('Outbox', () => {
     expect(r.received.map((x) => x.idempotencyKey)).toEqual(events.map((e) => e.id));
     expect(r.duplicates).toBe(0);
     expect(vms.events.map((e) => e.message?.asset)).toEqual(events.map((e) => e.asset));
-    expect(outbox.pending()).toEqual({ deliveries: 0, events: 0, byTarget: {} });
+    expect(outbox.pending()).toEqual({ deliveries: 0, messages: 0, byTarget: {} });
     expect(outbox.failures()).toEqual([]);
   });
 
@@ -114,8 +124,8 @@ describe('Outbox', () => {
     const dir = await tempDir();
     const r = await receiver({ delayMs: 15 });
     const events = Array.from({ length: 30 }, (_, i) => videoEvent({ asset: `R-${i}` }));
-    const first = await Outbox.open({ store: await FileOutboxStore.open(dir), triggers: [webhook(r)], backoff: FAST });
-    for (const event of events) await first.enqueue(event);
+    const first = await open({ store: await FileOutboxStore.open(dir), triggers: [webhook(r)] });
+    for (const event of events) await first.enqueue(videoMessage(event));
     await expect.poll(() => r.received.length, { timeout: 5000, interval: 5 }).toBeGreaterThanOrEqual(8);
     await first.close();
     const deliveredBeforeRestart = r.received.length;
@@ -133,15 +143,15 @@ describe('Outbox', () => {
   it('keeps the order and the pending events when the last line was torn by a power cut', async () => {
     const dir = await tempDir();
     const down = await receiver({ down: true });
-    const first = await Outbox.open({ store: await FileOutboxStore.open(dir), triggers: [webhook(down)], backoff: FAST });
+    const first = await open({ store: await FileOutboxStore.open(dir), triggers: [webhook(down)] });
     const events = [videoEvent(), videoEvent(), videoEvent()];
-    for (const event of events) await first.enqueue(event);
+    for (const event of events) await first.enqueue(videoMessage(event));
     await first.close();
-    await appendFile(join(dir, 'outbox.jsonl'), '{"op":"add","entry":{"event":{"id":"half-writ');
+    await appendFile(join(dir, 'outbox.jsonl'), '{"op":"add","entry":{"message":{"id":"half-writ');
 
     const store = await FileOutboxStore.open(dir);
     expect(store.corruptLines).toBe(1);
-    expect((await store.load()).map((e) => e.event.id)).toEqual(events.map((e) => e.id));
+    expect((await store.load()).map((e) => e.message.id)).toEqual(events.map((e) => e.id));
     // Compaction on open rewrote the file without the torn line.
     expect((await readFile(join(dir, 'outbox.jsonl'), 'utf8')).split('\n').filter((l) => l.length > 0)).toHaveLength(3);
     const up = await receiver();
@@ -153,15 +163,15 @@ describe('Outbox', () => {
   it('records a rejection as a permanent failure, reports it, keeps it across restarts, and can retry or dismiss it', async () => {
     const dir = await tempDir();
     const r = await receiver({ status: 422 });
-    const first = await Outbox.open({ store: await FileOutboxStore.open(dir), triggers: [webhook(r)], backoff: FAST });
+    const first = await open({ store: await FileOutboxStore.open(dir), triggers: [webhook(r)] });
     const failures: DeliveryFailure[] = [];
     first.onDeliveryFailure((f) => failures.push(f));
     const bad = videoEvent();
     const other = videoEvent();
-    await first.enqueue(bad);
-    await first.enqueue(other);
+    await first.enqueue(videoMessage(bad));
+    await first.enqueue(videoMessage(other));
     await first.whenIdle();
-    expect(failures.map((f) => [f.event.id, f.attempts, f.permanent, f.error.kind])).toEqual([
+    expect(failures.map((f) => [f.message.id, f.attempts, f.permanent, f.error.kind])).toEqual([
       [bad.id, 1, true, 'rejected'],
       [other.id, 1, true, 'rejected'],
     ]);
@@ -170,7 +180,7 @@ describe('Outbox', () => {
     await first.close();
 
     const second = await openOutbox({ store: await FileOutboxStore.open(dir), triggers: [webhook(r)] });
-    expect(second.failures().map((f) => [f.event.id, f.target, f.error?.kind])).toEqual([
+    expect(second.failures().map((f) => [f.message.id, f.target, f.error?.kind])).toEqual([
       [bad.id, 'webhook', 'rejected'],
       [other.id, 'webhook', 'rejected'],
     ]);
@@ -189,9 +199,9 @@ describe('Outbox', () => {
     const outbox = await openOutbox({ store: new MemoryOutboxStore(), triggers: [up, down] });
     const delivered: Delivered[] = [];
     outbox.onDelivered((d) => delivered.push(d));
-    for (let i = 0; i < 5; i++) await outbox.enqueue(videoEvent());
+    for (let i = 0; i < 5; i++) await outbox.enqueue(videoMessage(videoEvent()));
     await expect.poll(() => up.sent.length).toBe(5);
-    expect(outbox.pending()).toEqual({ deliveries: 5, events: 5, byTarget: { down: 5 } });
+    expect(outbox.pending()).toEqual({ deliveries: 5, messages: 5, byTarget: { down: 5 } });
     expect(delivered.every((d) => d.target === 'up' && d.attempts === 1)).toBe(true);
   });
 
@@ -202,7 +212,7 @@ describe('Outbox', () => {
     const outbox = await openOutbox({ store: new MemoryOutboxStore(), triggers: [flaky] });
     const failures: DeliveryFailure[] = [];
     outbox.onDeliveryFailure((f) => failures.push(f));
-    await outbox.enqueue(videoEvent());
+    await outbox.enqueue(videoMessage(videoEvent()));
     await outbox.whenIdle();
     expect(failures.map((f) => [f.attempts, f.error.kind, f.permanent])).toEqual([
       [1, 'timeout', false],
@@ -216,23 +226,43 @@ describe('Outbox', () => {
     hung.send = () => new Promise(() => undefined);
     const outbox = await openOutbox({ store: new MemoryOutboxStore(), triggers: [hung], attemptTimeoutMs: 30 });
     const failure = new Promise<DeliveryFailure>((resolve) => outbox.onDeliveryFailure(resolve));
-    await outbox.enqueue(videoEvent());
+    await outbox.enqueue(videoMessage(videoEvent()));
     expect((await failure).error.kind).toBe('timeout');
   });
 
   it('refuses unknown targets, duplicate trigger names and malformed events; ignores a repeated enqueue', async () => {
     const t = new ScriptedTrigger('t', () => null);
-    await expect(Outbox.open({ store: new MemoryOutboxStore(), triggers: [t, t] })).rejects.toThrow(/unique/);
+    await expect(open({ store: new MemoryOutboxStore(), triggers: [t, t] })).rejects.toThrow(/unique/);
     const outbox = await openOutbox({ store: new MemoryOutboxStore(), triggers: [t] });
-    await expect(outbox.enqueue(videoEvent(), ['nope'])).rejects.toThrow(/no video trigger named nope/);
-    await expect(outbox.enqueue(videoEvent({ id: '' }))).rejects.toThrow(TriggerError);
-    await expect(outbox.enqueue(videoEvent({ at: 'yesterday' }))).rejects.toThrow(/ISO/);
+    await expect(outbox.enqueue(videoMessage(videoEvent()), ['nope'])).rejects.toThrow(/no target named nope/);
+    // A malformed event is refused as it is made into a message, before anything is queued.
+    expect(() => videoMessage(videoEvent({ id: '' }))).toThrow(TriggerError);
+    expect(() => videoMessage(videoEvent({ at: 'yesterday' }))).toThrow(/ISO/);
     const event = videoEvent();
-    await Promise.all([outbox.enqueue(event), outbox.enqueue(event)]);
+    await Promise.all([outbox.enqueue(videoMessage(event)), outbox.enqueue(videoMessage(event))]);
     await outbox.whenIdle();
     expect(t.sent.filter((e) => e.id === event.id)).toHaveLength(1);
     await outbox.close();
-    await expect(outbox.enqueue(videoEvent())).rejects.toThrow(/closed/);
+    await expect(outbox.enqueue(videoMessage(videoEvent()))).rejects.toThrow(/closed/);
+  });
+
+  it('delivers what a log from before the outbox was generic still had pending, and rewrites it in the new form', async () => {
+    const dir = await tempDir();
+    const pending = videoEvent({ asset: 'OLD-PENDING' });
+    const delivered = videoEvent({ asset: 'OLD-DELIVERED' });
+    const old = (event: VideoEvent): string =>
+      JSON.stringify({ op: 'add', entry: { event, enqueuedAt: '2025-03-01T10:15:01.000Z', targets: { webhook: { status: 'pending', attempts: 0, error: null } } } });
+    const set = JSON.stringify({ op: 'set', id: delivered.id, target: 'webhook', delivery: { status: 'delivered', attempts: 1, error: null }, at: '2025-03-01T10:15:02.000Z' });
+    await appendFile(join(dir, 'outbox.jsonl'), `${old(pending)}\n${old(delivered)}\n${set}\n`);
+
+    const store = await FileOutboxStore.open(dir, { legacy: legacyVideoMessage });
+    expect(store.corruptLines).toBe(0);
+    expect(await readFile(store.file, 'utf8')).not.toContain('"event"');
+    const r = await receiver();
+    const outbox = await openOutbox({ store, triggers: [webhook(r)] });
+    await outbox.whenIdle();
+    expect(r.received.map((x) => x.idempotencyKey)).toEqual([pending.id]);
+    expect(r.received[0]?.event).toEqual(pending);
   });
 
   it('compacts the log once it is mostly delivered', async () => {
@@ -240,7 +270,7 @@ describe('Outbox', () => {
     const t = new ScriptedTrigger('t', () => null);
     const store = await FileOutboxStore.open(dir, { compactAfter: 20 });
     const outbox = await openOutbox({ store, triggers: [t] });
-    for (let i = 0; i < 30; i++) await outbox.enqueue(videoEvent());
+    for (let i = 0; i < 30; i++) await outbox.enqueue(videoMessage(videoEvent()));
     await outbox.whenIdle();
     const lines = (await readFile(store.file, 'utf8')).split('\n').filter((l) => l.length > 0);
     expect(lines.length).toBeLessThan(60);

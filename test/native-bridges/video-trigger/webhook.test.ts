@@ -11,8 +11,9 @@ import {
 import type { WebhookTriggerOptions } from '../../../native-bridges/video-trigger/webhook.ts';
 import { WebhookReceiver } from '../../../native-bridges/video-trigger/webhook-receiver.ts';
 import type { WebhookReceiverOptions } from '../../../native-bridges/video-trigger/webhook-receiver.ts';
-import { MemoryOutboxStore, Outbox } from '../../../native-bridges/video-trigger/outbox.ts';
-import type { DeliveryFailure } from '../../../native-bridges/video-trigger/outbox.ts';
+import { MemoryOutboxStore, Outbox } from '../../../native-bridges/outbox/outbox.ts';
+import type { DeliveryFailure } from '../../../native-bridges/outbox/outbox.ts';
+import { videoMessage, videoOutboxTarget } from '../../../native-bridges/video-trigger/video-outbox.ts';
 import { expectTriggerError, videoEvent } from './events.ts';
 
 const SECRET = 'correct horse battery staple';
@@ -144,12 +145,12 @@ describe('WebhookTrigger against the loopback receiver', () => {
 
   it('through the outbox, 500 is retried with back-off until the receiver recovers, then delivered once', async () => {
     const { receiver, trigger } = await rig({ faults: { failNext: 3 } });
-    const outbox = await Outbox.open({ store: new MemoryOutboxStore(), triggers: [trigger], backoff: { minMs: 10, maxMs: 40 } });
+    const outbox = await Outbox.open({ store: new MemoryOutboxStore(), targets: [videoOutboxTarget(trigger)], backoff: { minMs: 10, maxMs: 40 } });
     cleanups.push(() => outbox.close());
     const failures: DeliveryFailure[] = [];
     outbox.onDeliveryFailure((f) => failures.push(f));
     const event = videoEvent();
-    await outbox.enqueue(event);
+    await outbox.enqueue(videoMessage(event));
     await outbox.whenIdle();
     expect(receiver.requests).toBe(4);
     expect(receiver.received.map((r) => r.idempotencyKey)).toEqual([event.id]);
