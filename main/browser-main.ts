@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKiosk, type RunningKiosk } from './compose.ts';
+import { clockStartingAt, startOfToday } from './system-time.ts';
 import { startBrowserShell, type BrowserShell } from './shell/browser-shell.ts';
 import { USAGE, defaultDataDir, parseLaunchArgs } from './shell/kiosk-policy.ts';
 
@@ -141,6 +142,7 @@ async function main(): Promise<void> {
       resourcesDir: path.join(appRoot, 'resources'),
       demo: args.demo,
       configPath: args.configPath === null ? undefined : path.resolve(args.configPath),
+      clock: args.clockFrom === null ? undefined : clockStartingAt(startOfToday(args.clockFrom)),
       log,
     });
     shell = await startBrowserShell({

@@ -4,12 +4,15 @@ import { JsonFileConfigStore, type ConfigStore } from './config/config-store.ts'
 import { checkTerminalConfig, maskSecrets, secretsStillMasked, unmaskSecrets, type TerminalConfig } from './config/terminal-config.ts';
 import { openDatabase, type Db } from './core/db/database.ts';
 import { demoCards, ensureLockerBank, parseDemoSite, seedDemoSite, syncOverrideReasons } from './core/demo-seed.ts';
-import { Kiosk, type KioskPolicy } from './core/kiosk.ts';
+import { Kiosk } from './core/kiosk.ts';
+import type { KioskPolicy } from './core/kiosk-deps.ts';
 import type { KioskService } from './core/kiosk-service.ts';
-import { systemClock, type DoorSensors, type HardwareAdmin } from './core/ports.ts';
+import type { Clock, DoorSensors, HardwareAdmin } from './core/ports.ts';
 import { DeviceManager } from './devices/device-manager.ts';
 import { startTrainingSources } from './devices/training-sources.ts';
 import { C2Feed } from './devices/c2-feed.ts';
+import { systemClock, systemScheduler } from './system-time.ts';
+import { workerChainWalker } from './workers/audit-walker.ts';
 
 export interface KioskOptions {
   dataDir: string;
@@ -19,6 +22,8 @@ export interface KioskOptions {
   configPath?: string;
   /** The Electron shell passes its electron-store backed store; otherwise a JSON file is used. */
   configStore?: ConfigStore;
+  /** The terminal's clock; the system clock unless a demo or test starts it at a chosen time. */
+  clock?: Clock;
   log: (line: string) => void;
 }
 
@@ -39,6 +44,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       ? new JsonFileConfigStore(options.configPath)
       : new JsonFileConfigStore(join(options.dataDir, 'terminal-config.json'), join(options.resourcesDir, 'default-terminal-config.json')));
   const config = store.load();
+  const clock = options.clock ?? systemClock;
   const dbPath = join(options.dataDir, 'armoury.db');
   const isNew = !existsSync(dbPath);
   const db = openDatabase(dbPath);
@@ -47,11 +53,11 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     const site = options.demo ? parseDemoSite(JSON.parse(readFileSync(join(options.resourcesDir, 'demo-site.json'), 'utf8'))) : null;
     if (site && isNew) {
       options.log(`seeding the demo site into ${dbPath}`);
-      await seedDemoSite(db, site, systemClock.now());
+      await seedDemoSite(db, site, clock.now());
     }
     const bankName = config.lockerBank.name;
-    const bankId = ensureLockerBank(db, bankName, config.lockerBank.doors.map((d) => d.number), systemClock.now());
-    syncOverrideReasons(db, config.policy.overrideReasons, systemClock.now());
+    const bankId = ensureLockerBank(db, bankName, config.lockerBank.doors.map((d) => d.number), clock.now());
+    syncOverrideReasons(db, config.policy.overrideReasons, clock.now());
     const manager = new DeviceManager({ log: options.log, stockedDoors: () => stockedDoors(db, bankId), outboxDir: join(options.dataDir, 'video-outbox') });
     devices = manager;
     await manager.start(config);
@@ -92,8 +98,8 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
         if (next.lockerBank.name !== bankName) {
           return { ok: false, problems: [`lockerBank.name: this terminal's bank is "${bankName}"; renaming it would orphan its doors' history`] };
         }
-        ensureLockerBank(db, bankName, next.lockerBank.doors.map((d) => d.number), systemClock.now());
-        syncOverrideReasons(db, next.policy.overrideReasons, systemClock.now());
+        ensureLockerBank(db, bankName, next.lockerBank.doors.map((d) => d.number), clock.now());
+        syncOverrideReasons(db, next.policy.overrideReasons, clock.now());
         store.save(next);
         await manager.apply(next);
         Object.assign(policy, policyOf(next));
@@ -109,7 +115,9 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
 
     const kiosk = new Kiosk({
       db,
-      clock: systemClock,
+      clock,
+      scheduler: systemScheduler,
+      chainWalker: workerChainWalker(dbPath),
       policy,
       terminalName: config.terminalName,
       bankId,
@@ -123,10 +131,10 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       log: options.log,
     });
     await kiosk.start();
-    let trainingSources = startTrainingSources(config.training, kiosk.training, options.log);
+    let trainingSources = startTrainingSources(config.training, kiosk.services.training, options.log);
     // The command-and-control feed: published on every change of the armed/available picture.
     const startFeed = (c: TerminalConfig) =>
-      C2Feed.start(c.c2Feed, { terminalName: c.terminalName, stateDir: join(options.dataDir, 'c2-feed'), picture: () => kiosk.console.mobilisation(), log: options.log });
+      C2Feed.start(c.c2Feed, { terminalName: c.terminalName, stateDir: join(options.dataDir, 'c2-feed'), picture: () => kiosk.services.console.mobilisation(), log: options.log });
     let feed = await startFeed(config);
     // Every push follows a state change; the feed debounces and publishes only a changed picture.
     // The overdue tick also catches qualifications that lapse with the clock.
@@ -138,7 +146,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     };
     restartTrainingSources = async (next) => {
       await trainingSources.stop();
-      trainingSources = startTrainingSources(next.training, kiosk.training, options.log);
+      trainingSources = startTrainingSources(next.training, kiosk.services.training, options.log);
     };
     options.log(`${config.terminalName} ready (${options.demo ? 'demo' : 'live'} mode, database ${dbPath}, configuration ${store.location})`);
     return {

@@ -24,6 +24,7 @@ import {
   superviseRenderer,
 } from './shell/electron-window.ts';
 import { DEBUG_SWITCHES, USAGE, defaultDataDir, parseLaunchArgs } from './shell/kiosk-policy.ts';
+import { clockStartingAt, startOfToday } from './system-time.ts';
 
 /** The bundle sits in <root>/out/main/ (root = the checkout, or app.asar when packaged). */
 const appRoot = path.resolve(__dirname, '..', '..');
@@ -74,6 +75,7 @@ async function start(): Promise<void> {
     configPath: args.configPath === null ? undefined : path.resolve(args.configPath),
     // An explicit --config file is used as it is; otherwise electron-store keeps it in the data directory.
     configStore: args.configPath === null ? new ElectronConfigStore(dataDir, path.join(resourcesDir, 'default-terminal-config.json')) : undefined,
+    clock: args.clockFrom === null ? undefined : clockStartingAt(startOfToday(args.clockFrom)),
     log,
   });
   log(`${args.demo ? 'demo' : 'live'} mode, data in ${dataDir}`);

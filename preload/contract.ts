@@ -19,7 +19,11 @@ export { ScanTimingDetector, type KeyInput } from './keyboard-scan-timing.ts';
 
 export const ERROR_KINDS = [
   'invalid-request', // payload failed the schema
-  'forbidden', // no session, wrong role, or not allowed in this state
+  'not-signed-in', // the request needs a signed-in officer and nobody is
+  'wrong-role', // the signed-in officer lacks the role the request needs
+  'wrong-state', // not possible at this point (no PIN pad showing, a door still open, ...)
+  'demo-only', // a simulator request on a live terminal
+  'forbidden', // refused for another reason the message gives (self-override, ...)
   'not-found',
   'refused', // the decision engine said no; message names the reason
   'conflict', // state changed underneath (asset already drawn, door busy)
@@ -43,8 +47,26 @@ export const apiErrorSchema = z.object({
 // ---------------------------------------------------------------------------
 // Views pushed by main
 
-export const ROLES = ['officer', 'armourer', 'admin'] as const;
+export const ROLES = ['officer', 'armourer', 'admin', 'it'] as const;
 export type Role = (typeof ROLES)[number];
+
+/**
+ * Where an asset stands: the one list every layer uses (the database holds the same values
+ * in its asset_statuses table). Devices retired by a swap go awaiting-sanitisation ->
+ * sanitised -> disposed (or back to available when redeployed).
+ */
+export const ASSET_STATUSES = [
+  'available',
+  'issuing',
+  'on-loan',
+  'quarantined',
+  'maintenance',
+  'retired',
+  'awaiting-sanitisation',
+  'sanitised',
+  'disposed',
+] as const;
+export type AssetStatus = (typeof ASSET_STATUSES)[number];
 
 export const RETURN_CONDITIONS = ['ok', 'damaged', 'discharged'] as const;
 export type ReturnCondition = (typeof RETURN_CONDITIONS)[number];
@@ -104,6 +126,20 @@ export interface SessionView {
   holdings: HoldingView[];
   drawOptions: DrawOptionView[];
   qualifications: QualificationView[];
+  /** Device swaps IT has ordered for this officer, ready to do at this terminal. */
+  swapOrders: OfficerSwapView[];
+}
+
+/** A swap waiting for the officer: hand in the old device, get the new one. */
+export interface OfficerSwapView {
+  orderId: number;
+  oldTypeName: string;
+  oldSerial: string;
+  newTypeName: string;
+  /** The order's last day (yyyy-mm-dd). */
+  expiresOn: string;
+  /** The old device is already in; only the new one is still to collect. */
+  deposited: boolean;
 }
 
 export interface IdleView {
@@ -157,7 +193,30 @@ export type ScreenView =
   /** Site admins: release rules per asset type. */
   | { kind: 'rules' }
   /** Armourers: the live board, mobilisation, investigation, dashboard, assets and stock check. */
-  | { kind: 'console' };
+  | { kind: 'console' }
+  /**
+   * A one-for-one device swap: the old device goes into the deposit door first, and the new
+   * device's door opens only once the deposit door reads closed with it inside and its tag matched.
+   * "-opening" steps: the unlock is sent but no sensor has seen the door open yet.
+   */
+  | {
+      kind: 'swap';
+      step: 'deposit-opening' | 'deposit-open' | 'issue-opening' | 'issue-open';
+      orderId: number;
+      oldTypeName: string;
+      oldSerial: string;
+      newTypeName: string;
+      newSerial: string | null;
+      depositDoor: number | null;
+      issueDoor: number | null;
+      tagMatched: boolean;
+      message: string | null;
+    }
+  | { kind: 'swap-done'; oldTypeName: string; oldSerial: string; newTypeName: string; newSerial: string; doorNumber: number }
+  /** IT: swap orders, retired devices to collect, sanitisation and disposal. */
+  | { kind: 'device-refresh'; message: string | null }
+  /** IT collects a retired device from its door for sanitisation. */
+  | { kind: 'collect-door'; doorNumber: number; assetTypeName: string; serial: string; opened: boolean };
 
 export type DeviceState = 'connecting' | 'online' | 'degraded' | 'offline';
 
@@ -384,9 +443,81 @@ export interface StockCheckView {
   finishedAt: string | null;
   scanned: number;
   /** Expected in the armoury (not on loan, not retired) but not scanned. */
-  missing: { assetId: number; assetTypeName: string; serial: string; tag: string; status: string }[];
+  missing: { assetId: number; assetTypeName: string; serial: string; tag: string; status: AssetStatus }[];
   /** Scanned, but on loan, retired, or unknown. */
   unexpected: { tag: string; assetTypeName: string | null; serial: string | null; why: string }[];
+}
+
+// --- Device refresh (PCD 977) -------------------------------------------------
+
+export const SWAP_ORDER_STATES = ['open', 'deposited', 'completed', 'cancelled', 'expired'] as const;
+export type SwapOrderState = (typeof SWAP_ORDER_STATES)[number];
+
+export interface SwapOrderView {
+  id: number;
+  collarNumber: string;
+  officerName: string;
+  oldSerial: string;
+  oldTypeName: string;
+  /** The specific new device, when the order names one; otherwise any of the model. */
+  newSerial: string | null;
+  newTypeName: string;
+  expiresOn: string;
+  state: SwapOrderState;
+  createdAt: string;
+  createdBy: string;
+  /** The last thing that happened to it, in words ("tag mismatch at door 13: nothing released"). */
+  note: string | null;
+}
+
+/** NIST SP 800-88 sanitisation methods. */
+export const SANITISATION_METHODS = ['clear', 'purge', 'destroy'] as const;
+export const DISPOSAL_OUTCOMES = ['redeploy', 'recycle', 'destroy', 'donate'] as const;
+
+export interface SanitisationView {
+  method: (typeof SANITISATION_METHODS)[number];
+  tool: string;
+  operator: string;
+  verified: boolean;
+  certificateId: string;
+  recordedAt: string;
+  recordedBy: string;
+}
+
+export interface DisposalView {
+  outcome: (typeof DISPOSAL_OUTCOMES)[number];
+  receivingOrganisation: string | null;
+  certificate: string | null;
+  recordedAt: string;
+  recordedBy: string;
+}
+
+/** A device retired by a swap, and how far it is on its path to disposal. */
+export interface RetiredDeviceView {
+  assetId: number;
+  serial: string;
+  tag: string;
+  typeName: string;
+  status: AssetStatus;
+  /** When and by whom it was handed in. */
+  depositedAt: string | null;
+  depositedBy: string | null;
+  /** The locker door it is still behind; null once IT has collected it. */
+  door: number | null;
+  collectedAt: string | null;
+  collectedBy: string | null;
+  /** The latest sanitisation record (a failed verification is kept and shown). */
+  sanitisation: SanitisationView | null;
+  disposal: DisposalView | null;
+  /** What has to happen next, in words ("Collect it from door 13"). */
+  nextStep: string;
+}
+
+export interface DeviceRefreshView {
+  orders: SwapOrderView[];
+  devices: RetiredDeviceView[];
+  /** Models a swap order can name instead of a specific device. */
+  models: { assetTypeId: number; name: string; inLockers: number }[];
 }
 
 export interface KioskSnapshot {
@@ -491,6 +622,44 @@ export const requestSchemas = {
   finishStockCheck: empty,
   getStockCheck: empty,
   saveRule: z.object({ assetTypeId: id, rule: ruleSchema }).strict(),
+  // Device refresh (PCD 977): the officer swaps at the kiosk; IT orders, collects, sanitises and disposes.
+  startSwap: z.object({ orderId: id }).strict(),
+  openDeviceRefresh: empty,
+  getDeviceRefresh: empty,
+  createSwapOrder: z
+    .object({
+      /** The officer's collar number. */
+      officer: z.string().trim().min(1).max(20),
+      /** Serial or tag of the device on loan to them now. */
+      oldAsset: z.string().trim().min(1).max(64),
+      /** Serial or tag of a specific new device, or null to give any device of `newAssetTypeId`. */
+      newAsset: z.string().trim().min(1).max(64).nullable(),
+      newAssetTypeId: id.nullable(),
+      /** Last day the order can be used (yyyy-mm-dd). */
+      expiresOn: z.iso.date(),
+    })
+    .strict(),
+  cancelSwapOrder: z.object({ orderId: id, reason: z.string().trim().min(3, 'say why').max(500) }).strict(),
+  collectRetired: z.object({ assetId: id }).strict(),
+  recordSanitisation: z
+    .object({
+      assetId: id,
+      method: z.enum(SANITISATION_METHODS),
+      tool: z.string().trim().min(1).max(120),
+      operator: z.string().trim().min(1).max(120),
+      verified: z.boolean(),
+      certificateId: z.string().trim().min(1).max(120),
+    })
+    .strict(),
+  recordDisposal: z
+    .object({
+      assetId: id,
+      outcome: z.enum(DISPOSAL_OUTCOMES),
+      receivingOrganisation: z.string().trim().min(1).max(200).nullable(),
+      certificate: z.string().trim().min(1).max(120).nullable(),
+    })
+    .strict(),
+  getRetiredDevices: empty,
   /** A scan the renderer's timing heuristic picked out of key events (keyboard-fallback scanners only). */
   keyboardScan: z.object({ code: z.string().min(1).max(64).regex(/^[\x20-\x7e]+$/) }).strict(),
   // Demo mode only: play the part of the hardware. Refused in live mode.
@@ -547,15 +716,64 @@ export interface ResponseValues {
   getTimeline: TimelineView;
   exportTimeline: ExportedFile;
   getDashboard: DashboardView;
-  assetAction: { assetId: number; status: string };
+  assetAction: { assetId: number; status: AssetStatus };
   registerAsset: { assetId: number };
   startStockCheck: StockCheckView;
   finishStockCheck: StockCheckView;
   getStockCheck: StockCheckView | null;
   saveRule: AssetTypeRuleView;
+  startSwap: KioskSnapshot;
+  openDeviceRefresh: KioskSnapshot;
+  getDeviceRefresh: DeviceRefreshView;
+  createSwapOrder: SwapOrderView;
+  cancelSwapOrder: SwapOrderView;
+  collectRetired: KioskSnapshot;
+  recordSanitisation: RetiredDeviceView;
+  recordDisposal: RetiredDeviceView;
+  getRetiredDevices: RetiredDeviceView[];
 }
 
 export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];
+
+/** Requests main answers with the new snapshot. */
+export type SnapshotRequest = { [M in RequestName]: ResponseValues[M] extends KioskSnapshot ? M : never }[RequestName];
+
+/** The same list at run time, checked against ResponseValues both ways by the compiler. */
+export const SNAPSHOT_REQUESTS = [
+  'getSnapshot',
+  'submitPin',
+  'cancelPin',
+  'signOut',
+  'stillHere',
+  'startDraw',
+  'startReturn',
+  'recordCondition',
+  'dismiss',
+  'demoTapCard',
+  'demoScanTag',
+  'demoDoor',
+  'keyboardScan',
+  'openHardware',
+  'requestOverride',
+  'submitOverridePin',
+  'confirmOverride',
+  'cancelOverride',
+  'openExceptions',
+  'openTraining',
+  'openRules',
+  'openConsole',
+  'startSwap',
+  'openDeviceRefresh',
+  'collectRetired',
+] as const satisfies readonly SnapshotRequest[];
+type UnlistedSnapshotRequest = Exclude<SnapshotRequest, (typeof SNAPSHOT_REQUESTS)[number]>;
+// Fails to compile when a snapshot request is missing from SNAPSHOT_REQUESTS.
+const everySnapshotRequestListed: [UnlistedSnapshotRequest] extends [never] ? true : UnlistedSnapshotRequest = true;
+void everySnapshotRequestListed;
+
+export function answersWithSnapshot(method: RequestName): method is SnapshotRequest {
+  return (SNAPSHOT_REQUESTS as readonly string[]).includes(method);
+}
 
 /** The API object the renderer sees, whichever shell it runs in. */
 export type KioskApi = {

@@ -3,6 +3,7 @@
  * Build everything the shells run from `out/`:
  *   out/main/electron-main.cjs     Electron main process (CommonJS)
  *   out/main/browser-main.mjs      browser shell entry (ESM, plain Node)
+ *   out/main/audit-chain-worker.mjs  the worker thread that walks the whole audit chain
  *   out/preload/electron-preload.cjs  sandboxed preload (CommonJS, only `electron` external)
  *   out/renderer/                  the React renderer (vite build, vite.config.ts)
  *
@@ -81,6 +82,19 @@ const bundles = [
       external: NATIVE_EXTERNALS,
     },
     // Plain Node: `require('electron')` there would try to download the binary.
+    allowedExternals: (spec) => spec !== 'electron',
+  },
+  {
+    // Loaded with new Worker() by main/workers/audit-walker.ts from beside whichever main bundle runs.
+    name: 'audit chain worker',
+    options: {
+      ...common,
+      entryPoints: ['main/workers/audit-chain-worker.ts'],
+      outfile: 'out/main/audit-chain-worker.mjs',
+      format: 'esm',
+      banner: { js: ESM_BANNER },
+      external: NATIVE_EXTERNALS,
+    },
     allowedExternals: (spec) => spec !== 'electron',
   },
   {

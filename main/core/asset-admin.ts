@@ -1,17 +1,17 @@
-import type { Result } from '../../preload/contract.ts';
+import type { AssetStatus, Result } from '../../preload/contract.ts';
+import type { AssetMoveAction } from './audit-actions.ts';
 import type { AuditLog } from './audit.ts';
 import type { Db } from './db/database.ts';
 import { Exceptions } from './exceptions.ts';
 import type { Clock } from './ports.ts';
 
 export type AssetAction = 'quarantine' | 'maintenance' | 'return-to-service' | 'retire';
-type AssetStatus = 'available' | 'issuing' | 'on-loan' | 'quarantined' | 'maintenance' | 'retired';
 
 interface Transition {
   to: AssetStatus;
   /** The only states the action may start from; anything else is refused with the reason. */
   from: readonly AssetStatus[];
-  auditAction: string;
+  auditAction: AssetMoveAction;
   /** For messages: "cannot be <verb>". */
   verb: string;
 }
@@ -29,13 +29,16 @@ const TRANSITIONS: Readonly<Record<AssetAction, Transition>> = {
 };
 
 /** How a state reads in a sentence ("is in maintenance", not "is maintenance"). */
-const STATE_WORDS: Readonly<Record<string, string>> = {
+const STATE_WORDS: Readonly<Record<AssetStatus, string>> = {
   available: 'available',
   issuing: 'being drawn (its door is open for a draw)',
   'on-loan': 'on loan',
   quarantined: 'quarantined',
   maintenance: 'in maintenance',
   retired: 'retired',
+  'awaiting-sanitisation': 'retired by a device swap and awaiting sanitisation',
+  sanitised: 'sanitised and awaiting disposal',
+  disposed: 'disposed of',
 };
 
 interface AssetRow {
@@ -96,12 +99,12 @@ export class AssetAdmin {
    * The item stays behind its door (if it has one) except when retired: a retired item is
    * leaving the fleet, and keeping its door would take that door out of use for good.
    */
-  action(officerId: number, assetId: number, action: AssetAction, reason: string): Result<{ assetId: number; status: string }> {
+  action(officerId: number, assetId: number, action: AssetAction, reason: string): Result<{ assetId: number; status: AssetStatus }> {
     const why = reason.trim();
     if (why.length < 3) return { ok: false, error: { kind: 'invalid-request', message: 'Say why, in a few words.' } };
     const transition = TRANSITIONS[action];
     return this.db
-      .transaction((): Result<{ assetId: number; status: string }> => {
+      .transaction((): Result<{ assetId: number; status: AssetStatus }> => {
         const asset = this.sql.asset.get(assetId);
         if (!asset) return { ok: false, error: { kind: 'not-found', message: `There is no asset ${assetId}.` } };
         const refusal = this.refusal(asset, action, transition);
@@ -184,7 +187,7 @@ export class AssetAdmin {
     if (intent) return `Door ${intent.doorNumber} is open for a ${intent.kind} of ${item}, ${cannot} now. Try again when the door has closed.`;
     if (asset.status === 'retired') return `${item} is retired, and retirement is final: it cannot be ${transition.verb}.`;
     if (transition.from.includes(asset.status)) return null;
-    const state = STATE_WORDS[asset.status] ?? asset.status;
+    const state = STATE_WORDS[asset.status];
     if (action === 'return-to-service') return `${item} is ${state}, not quarantined or in maintenance, so there is nothing to return to service.`;
     if (asset.status === transition.to) return `${item} is already ${state}.`;
     return `${item} is ${state}, ${cannot}.`;

@@ -1,22 +1,17 @@
-import { hash } from 'node:crypto';
+import type { AuditAction, AuditDetails } from './audit-actions.ts';
+import { CHAIN_COLUMNS, GENESIS_HASH, rowHash, walkChain, type ChainRow, type ChainVerdict } from './audit-chain.ts';
 import type { Db } from './db/database.ts';
 
-export const GENESIS_HASH = '0'.repeat(64);
+export { GENESIS_HASH, type ChainVerdict } from './audit-chain.ts';
+export type { AuditAction, IntentAuditAction } from './audit-actions.ts';
 
 /** Who did it: an officer ("officer:12") or the terminal itself ("system"). */
 export type AuditActor = `officer:${number}` | 'system';
 
-export interface AuditEntry {
-  actor: AuditActor;
-  action: string; // "draw.intent", "auth.locked", ...
-  subject: string; // "asset:5", "door:3", "card:…"
-  details: Record<string, unknown>;
-}
-
-export type ChainVerdict =
-  | { ok: true; rows: number; lastHash: string }
-  | { ok: false; rows: number; firstBrokenSeq: number; reason: string };
-
+/** One row to append: an action from the typed list, with exactly the details that action carries. */
+export type AuditEntry = {
+  [A in AuditAction]: { actor: AuditActor; action: A; subject: string; details: AuditDetails[A] };
+}[AuditAction];
 /** JSON with object keys sorted, so the same content always hashes the same. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
@@ -27,11 +22,6 @@ export function canonicalJson(value: unknown): string {
     }
     return v;
   });
-}
-
-function rowHash(prevHash: string, seq: number, at: string, actor: string, action: string, subject: string, details: string): string {
-  // One-shot hash(): no Hash object per row, which is most of the verifier's time.
-  return hash('sha256', `${prevHash}\n${seq}\n${at}\n${actor}\n${action}\n${subject}\n${details}`, 'hex');
 }
 
 /**
@@ -63,26 +53,24 @@ export class AuditLog {
 
   /** Walk the whole chain; names the first row whose link or content does not match. */
   verify(): ChainVerdict {
-    const rows = this.db
-      .prepare('SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_log ORDER BY seq')
-      .raw()
-      .iterate() as IterableIterator<[number, string, string, string, string, string, string, string]>;
-    let expectedPrev = GENESIS_HASH;
-    let expectedSeq = 1;
-    let count = 0;
-    for (const [seq, at, actor, action, subject, details, prevHash, rowHashStored] of rows) {
-      let reason: string | null = null;
-      if (seq !== expectedSeq) reason = `row ${seq} follows row ${expectedSeq - 1}: rows are missing`;
-      else if (prevHash !== expectedPrev) reason = `row ${seq} does not link to the hash of row ${seq - 1}`;
-      else if (rowHash(prevHash, seq, at, actor, action, subject, details) !== rowHashStored) reason = `row ${seq} content does not match its hash (altered)`;
-      if (reason !== null) {
-        rows.return?.();
-        return { ok: false, rows: count, firstBrokenSeq: seq, reason };
+    const rows = this.db.prepare(`SELECT ${CHAIN_COLUMNS} FROM audit_log ORDER BY seq`).raw().iterate() as IterableIterator<ChainRow>;
+    return walkChain(rows, { seq: 0, hash: GENESIS_HASH });
+  }
+
+  /**
+   * Continue a good verdict over the rows appended since `trusted` (its last row is checked
+   * again first, so an edit to it is caught too): the console's cheap check between full walks.
+   */
+  verifyAfter(trusted: { lastSeq: number; lastHash: string; rows: number }): ChainVerdict {
+    if (trusted.lastSeq > 0) {
+      const anchor = this.db.prepare<[number], ChainRow>(`SELECT ${CHAIN_COLUMNS} FROM audit_log WHERE seq = ?`).raw().get(trusted.lastSeq);
+      if (!anchor) return { ok: false, rows: trusted.rows - 1, firstBrokenSeq: trusted.lastSeq, reason: `row ${trusted.lastSeq} is missing` };
+      const [seq, at, actor, action, subject, details, prevHash, stored] = anchor;
+      if (stored !== trusted.lastHash || rowHash(prevHash, seq, at, actor, action, subject, details) !== stored) {
+        return { ok: false, rows: trusted.rows - 1, firstBrokenSeq: seq, reason: `row ${seq} content does not match its hash (altered)` };
       }
-      expectedPrev = rowHashStored;
-      expectedSeq = seq + 1;
-      count++;
     }
-    return { ok: true, rows: count, lastHash: expectedPrev };
+    const rows = this.db.prepare<[number], ChainRow>(`SELECT ${CHAIN_COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq`).raw().iterate(trusted.lastSeq);
+    return walkChain(rows, { seq: trusted.lastSeq, hash: trusted.lastHash }, trusted.rows);
   }
 }

@@ -33,7 +33,7 @@ export class Authenticator {
   async signIn(cardUid: string, pin: string): Promise<SignInResult> {
     const lockedUntil = this.lockedUntil(cardUid);
     if (lockedUntil) {
-      this.record('auth.refused-locked', cardUid, { lockedUntil: lockedUntil.toISOString() });
+      this.recordLockedAttempt(cardUid, lockedUntil);
       return { ok: false, locked: true, message: lockedMessage(lockedUntil) };
     }
     const credential = this.db
@@ -92,9 +92,9 @@ export class Authenticator {
     return until.getTime() > this.clock.now().getTime() ? until : null;
   }
 
-  private record(action: string, cardUid: string, details: Record<string, unknown>): void {
+  private recordLockedAttempt(cardUid: string, lockedUntil: Date): void {
     this.db.transaction(() => {
-      this.audit.append({ actor: 'system', action, subject: `card:${cardUid}`, details }, this.clock.now());
+      this.audit.append({ actor: 'system', action: 'auth.refused-locked', subject: `card:${cardUid}`, details: { lockedUntil: lockedUntil.toISOString() } }, this.clock.now());
     }).immediate();
   }
 

@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import PDFDocument from 'pdfkit';
 import type {
   BoardEntry,
@@ -12,10 +11,10 @@ import type {
   TimelineQuery,
   TimelineView,
 } from '../../preload/contract.ts';
-import { AuditLog, GENESIS_HASH } from './audit.ts';
+import { AuditLog, type ChainVerdict } from './audit.ts';
 import { addDays, humanDate, humanTime, localDate } from './dates.ts';
 import type { Db } from './db/database.ts';
-import type { Clock } from './ports.ts';
+import type { ChainWalker, Clock } from './ports.ts';
 import { legacyRule, type RuleStore } from './rules.ts';
 
 /** The categories a mobilisation counts: the ones that arm an officer. */
@@ -39,19 +38,10 @@ const HOUR_MS = 3_600_000;
 
 type AuditRow = { seq: number; at: string; actor: string; action: string; subject: string; details: string };
 
+/** The last whole-chain verdict, and when the chain was last walked from row 1 (clock ms). */
 interface ChainCache {
-  /** Last row verified; its hash anchors the next incremental check. */
-  lastSeq: number;
-  lastHash: string;
-  rows: number;
-  broken: { firstBrokenSeq: number; reason: string } | null;
-  /** When the chain was last walked from row 1 (clock ms). */
+  verdict: ChainVerdict;
   fullAt: number;
-}
-
-/** The audit log's row hash. Must stay byte-for-byte the formula in audit.ts (AuditLog.append): the console tests check the two agree. */
-function rowHash(prevHash: string, seq: number, at: string, actor: string, action: string, subject: string, details: string): string {
-  return hash('sha256', `${prevHash}\n${seq}\n${at}\n${actor}\n${action}\n${subject}\n${details}`, 'hex');
 }
 
 /**
@@ -107,13 +97,11 @@ interface Names {
   types: Map<number, string>;
 }
 
-/** Validity of a held qualification, in SQL, as decision.ts's lastValidDay + grace has it. */
-const LAST_VALID_DAY = `coalesce(oq.expires_on, CASE WHEN q.validity_months IS NULL THEN NULL ELSE
-  -- addMonths clamped to the month's end, as decision.ts: 31 Jan + 1 month = 28 Feb (SQLite's own '+N months' would roll over to March).
-  min(date(oq.awarded_on, 'start of month', '+' || q.validity_months || ' months', '+' || (CAST(strftime('%d', oq.awarded_on) AS INTEGER) - 1) || ' days'),
-      date(oq.awarded_on, 'start of month', '+' || (q.validity_months + 1) || ' months', '-1 day')) END)`;
-/** :cutoff is today minus the grace days: valid today or in grace iff the last valid day is on or after it. */
-const VALID = `(${LAST_VALID_DAY} IS NULL OR ${LAST_VALID_DAY} >= :cutoff)`;
+/**
+ * Valid today or in grace: the record's last valid day (stored by validity.ts's one rule) is
+ * on or after :cutoff, which is today minus the rule's grace days; NULL never expires.
+ */
+const VALID = '(oq.valid_until IS NULL OR oq.valid_until >= :cutoff)';
 
 type AvailableParams = { type: number; cutoff: string; allOf: string; allCount: number; anyOf: string; anyCount: number; roles: string; roleCount: number };
 type AvailableRow = { officerId: number; collarNumber: string; name: string; unit: string | null };
@@ -152,13 +140,22 @@ function availableSql(grouped: boolean): string {
 /** The armourer console's read side: board, mobilisation, investigation timeline, exports and dashboard. */
 export class ArmourerConsole {
   private readonly sql;
+  private readonly audit: AuditLog;
   private chainCache: ChainCache | null = null;
+  private fullWalk: Promise<ChainCache> | null = null;
 
+  /**
+   * `walker` walks the whole chain for the first verdict and every FULL_REVERIFY_MS after
+   * (the composition root gives a worker thread, so a million rows never hold up the main
+   * thread or stay in its heap); in between, only rows appended since are checked here.
+   */
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly rules: RuleStore,
+    private readonly walker: ChainWalker = { walk: async () => new AuditLog(db).verify() },
   ) {
+    this.audit = new AuditLog(db);
     const timelineColumns = 'SELECT seq, at, actor, action, subject, details FROM audit_log';
     // Newest first so LIMIT keeps the latest; the window bounds are applied to the few rows the indexes found.
     const timelineTail = 'AND at >= :from AND at <= :to ORDER BY seq DESC LIMIT :limit';
@@ -224,12 +221,6 @@ export class ArmourerConsole {
           WHERE a.id IN (SELECT value FROM json_each(?))`,
       ),
       typeNames: db.prepare<[string], { id: number; name: string }>('SELECT id, name FROM asset_types WHERE id IN (SELECT value FROM json_each(?))'),
-      chainAnchor: db.prepare<[number], AuditRow & { prevHash: string; hash: string }>(
-        'SELECT seq, at, actor, action, subject, details, prev_hash AS prevHash, hash FROM audit_log WHERE seq = ?',
-      ),
-      chainAfter: db.prepare<[number], [number, string, string, string, string, string, string, string]>(
-        'SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq',
-      ),
       issuesByHour: db.prepare<[string], { hour: string; n: number }>(
         'SELECT substr(drawn_at, 1, 13) AS hour, count(*) AS n FROM loans WHERE drawn_at >= ? GROUP BY hour',
       ),
@@ -305,8 +296,8 @@ export class ArmourerConsole {
   }
 
   /** One asset's, officer's or door's history, or a time window, with the whole chain's verdict. */
-  timeline(query: TimelineQuery): TimelineView {
-    const chain = this.verifyChain();
+  async timeline(query: TimelineQuery): Promise<TimelineView> {
+    const chain = await this.verifyChain();
     const from = query.from === null ? null : new Date(query.from).toISOString();
     const to = query.to === null ? null : new Date(query.to).toISOString();
     const bounds = { from: from ?? '', to: to ?? '\uffff', limit: TIMELINE_LIMIT + 1 };
@@ -346,7 +337,7 @@ export class ArmourerConsole {
   }
 
   async exportTimeline(query: TimelineQuery, format: 'csv' | 'pdf'): Promise<ExportedFile> {
-    const view = this.timeline(query);
+    const view = await this.timeline(query);
     const base = `timeline-${query.by}${query.by === 'window' ? '' : `-${fileSafe(query.value.trim())}`}-${fileStamp(this.clock.now())}`;
     if (format === 'csv') {
       const csv = toCsv(
@@ -455,60 +446,34 @@ export class ArmourerConsole {
   }
 
   /**
-   * The whole chain's verdict. The first call walks every row (AuditLog.verify); later ones
+   * The whole chain's verdict. The first call walks every row (through the walker); later ones
    * re-check the last verified row and hash only rows appended since, until the verdict is
-   * FULL_REVERIFY_MS old and the chain is walked again from row 1.
+   * FULL_REVERIFY_MS old and the chain is walked again from row 1. A broken chain stays broken.
    */
-  private verifyChain(): ChainStatus {
-    const now = this.clock.now();
-    let cache = this.chainCache;
-    if (cache === null || now.getTime() - cache.fullAt >= FULL_REVERIFY_MS || now.getTime() < cache.fullAt) {
-      const verdict = new AuditLog(this.db).verify();
-      // Rows are numbered from 1 with no gaps in a chain that verifies, so the count is the last seq.
-      cache = verdict.ok
-        ? { lastSeq: verdict.rows, lastHash: verdict.lastHash, rows: verdict.rows, broken: null, fullAt: now.getTime() }
-        : { lastSeq: 0, lastHash: GENESIS_HASH, rows: verdict.rows, broken: { firstBrokenSeq: verdict.firstBrokenSeq, reason: verdict.reason }, fullAt: now.getTime() };
-    } else if (cache.broken === null) {
-      cache = this.verifyAfter(cache);
+  private async verifyChain(): Promise<ChainStatus> {
+    const now = this.clock.now().getTime();
+    const cache = this.chainCache;
+    let next: ChainCache;
+    if (cache === null || now - cache.fullAt >= FULL_REVERIFY_MS || now < cache.fullAt) {
+      // Concurrent timelines share one walk.
+      this.fullWalk ??= this.walker.walk().then((verdict) => ({ verdict, fullAt: now }));
+      try {
+        next = await this.fullWalk;
+      } finally {
+        this.fullWalk = null;
+      }
+    } else {
+      next = cache.verdict.ok ? { verdict: this.audit.verifyAfter(cache.verdict), fullAt: cache.fullAt } : cache;
     }
-    this.chainCache = cache;
+    this.chainCache = next;
+    const verdict = next.verdict;
     return {
-      ok: cache.broken === null,
-      rows: cache.rows,
-      firstBrokenSeq: cache.broken?.firstBrokenSeq ?? null,
-      reason: cache.broken?.reason ?? null,
-      checkedAt: now.toISOString(),
+      ok: verdict.ok,
+      rows: verdict.rows,
+      firstBrokenSeq: verdict.ok ? null : verdict.firstBrokenSeq,
+      reason: verdict.ok ? null : verdict.reason,
+      checkedAt: new Date(now).toISOString(),
     };
-  }
-
-  /** Continue a good verdict over the rows appended since; the anchor row is checked again first. */
-  private verifyAfter(cache: ChainCache): ChainCache {
-    const broken = (firstBrokenSeq: number, reason: string): ChainCache => ({ ...cache, broken: { firstBrokenSeq, reason } });
-    if (cache.lastSeq > 0) {
-      const anchor = this.sql.chainAnchor.get(cache.lastSeq);
-      if (!anchor) return broken(cache.lastSeq, `row ${cache.lastSeq} is missing`);
-      if (anchor.hash !== cache.lastHash || rowHash(anchor.prevHash, anchor.seq, anchor.at, anchor.actor, anchor.action, anchor.subject, anchor.details) !== anchor.hash) {
-        return broken(cache.lastSeq, `row ${cache.lastSeq} content does not match its hash (altered)`);
-      }
-    }
-    let expectedPrev = cache.lastHash;
-    let expectedSeq = cache.lastSeq + 1;
-    let rows = cache.rows;
-    const iterator = this.sql.chainAfter.raw().iterate(cache.lastSeq);
-    for (const [seq, at, actor, action, subject, details, prevHash, stored] of iterator) {
-      let reason: string | null = null;
-      if (seq !== expectedSeq) reason = `row ${seq} follows row ${expectedSeq - 1}: rows are missing`;
-      else if (prevHash !== expectedPrev) reason = `row ${seq} does not link to the hash of row ${seq - 1}`;
-      else if (rowHash(prevHash, seq, at, actor, action, subject, details) !== stored) reason = `row ${seq} content does not match its hash (altered)`;
-      if (reason !== null) {
-        iterator.return?.();
-        return { ...cache, rows, broken: { firstBrokenSeq: seq, reason } };
-      }
-      expectedPrev = stored;
-      expectedSeq = seq + 1;
-      rows++;
-    }
-    return { ...cache, lastSeq: expectedSeq - 1, lastHash: expectedPrev, rows };
   }
 }
 

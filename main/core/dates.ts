@@ -27,3 +27,13 @@ export function humanTime(at: Date): string {
 export function addDays(isoDate: string, days: number): string {
   return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
+
+/** yyyy-mm-dd plus whole calendar months, clamped to the month's end (31 Jan + 1 month = 28 Feb). */
+export function addMonths(isoDate: string, months: number): string {
+  const [y = 1970, m = 1, d = 1] = isoDate.split('-').map(Number);
+  const monthIndex = y * 12 + (m - 1) + months;
+  const year = Math.floor(monthIndex / 12);
+  const month = (monthIndex % 12) + 1;
+  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(Math.min(d, lastDay)).padStart(2, '0')}`;
+}

@@ -7,9 +7,8 @@ export interface HeldQualification {
   code: string;
   name: string;
   awardedOn: string; // yyyy-mm-dd
-  expiresOn: string | null; // last valid day as recorded, yyyy-mm-dd; null = see validityMonths
-  /** The qualification's validity period, for records that carry no expiry date; null = does not expire. */
-  validityMonths: number | null;
+  /** The last valid day (yyyy-mm-dd) as validity.ts worked it out when the record was written; null: does not expire. */
+  validUntil: string | null;
 }
 
 export interface DrawDecisionInput {
@@ -31,34 +30,14 @@ export interface DrawDecisionInput {
 export type DrawDecision = { allowed: true; reasons: [] } | { allowed: false; reasons: RefusalReason[] };
 
 const ARMOURER = 'If you must deploy now, tell an armourer: they can check your record and, where policy allows, override.';
-const ROLE_NAMES: Record<Role, string> = { officer: 'officer', armourer: 'armourer', admin: 'site admin' };
-
-/** yyyy-mm-dd plus whole calendar months, clamped to the month's end (31 Jan + 1 month = 28 Feb). */
-export function addMonths(isoDate: string, months: number): string {
-  const [y = 1970, m = 1, d = 1] = isoDate.split('-').map(Number);
-  const monthIndex = y * 12 + (m - 1) + months;
-  const year = Math.floor(monthIndex / 12);
-  const month = (monthIndex % 12) + 1;
-  const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(Math.min(d, lastDay)).padStart(2, '0')}`;
-}
-
-/**
- * The last day a held qualification is valid: its recorded expiry if it has one, else the
- * award date plus the qualification's validity period, else null (it does not expire).
- */
-export function lastValidDay(held: HeldQualification): string | null {
-  if (held.expiresOn !== null) return held.expiresOn;
-  if (held.validityMonths !== null) return addMonths(held.awardedOn, held.validityMonths);
-  return null;
-}
+const ROLE_NAMES: Record<Role, string> = { officer: 'officer', armourer: 'armourer', admin: 'site admin', it: 'IT' };
 
 type Standing = { state: 'missing' } | { state: 'valid' } | { state: 'grace'; expired: string } | { state: 'expired'; expired: string };
 
 /** Where a qualification stands today under a rule's grace period. */
 function standing(held: HeldQualification | undefined, today: string, graceDays: number): Standing {
   if (!held) return { state: 'missing' };
-  const last = lastValidDay(held);
+  const last = held.validUntil;
   if (last === null || today <= last) return { state: 'valid' };
   return today <= addDays(last, graceDays) ? { state: 'grace', expired: last } : { state: 'expired', expired: last };
 }
@@ -174,7 +153,7 @@ export function decideDraw(input: DrawDecisionInput): DrawDecision {
  * so it reads as expiring (with its grace period named) rather than expired.
  */
 export function describeQualification(held: HeldQualification, today: string, warningDays: number, graceDays = 0): QualificationView {
-  const last = lastValidDay(held);
+  const last = held.validUntil;
   const base = { code: held.code, name: held.name, expiresOn: last };
   if (last === null) return { ...base, state: 'valid', label: `${held.name}: does not expire` };
   const days = daysBetween(today, last);

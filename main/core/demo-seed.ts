@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { ruleSchema, type DemoCardView, type RuleView } from '../../preload/contract.ts';
+import { ROLES, ruleSchema, type DemoCardView, type RuleView } from '../../preload/contract.ts';
 import { AuditLog, canonicalJson } from './audit.ts';
 import type { Db } from './db/database.ts';
 import { addDays, localDate } from './dates.ts';
 import { hashPin, type PinHash } from './pin.ts';
 import { dueAt, legacyRule } from './rules.ts';
+import { validUntil } from './validity.ts';
 
-const ROLE = z.enum(['officer', 'armourer', 'admin']);
+const ROLE = z.enum(ROLES);
 
 export const demoSiteSchema = z.object({
   site: z.string(),
@@ -19,6 +20,8 @@ export const demoSiteSchema = z.object({
       category: z.string(),
       requires: z.array(z.string()),
       maxPerOfficer: z.number().int().min(1),
+      /** false: issued only by order (a device swap), never drawn from the home screen. */
+      selfService: z.boolean().default(true),
       /** Version 1 of the type's release rule; when absent, DEMO_RULES or the requirements alone. */
       rule: ruleSchema.optional(),
     }),
@@ -48,6 +51,20 @@ export const demoSiteSchema = z.object({
       status: z.enum(['quarantined', 'maintenance', 'available-store']).optional(),
     }),
   ),
+  /** Device swaps IT has ordered (PCD 977): the officer hands in `oldAsset` for `newAsset` or any of `newType`. */
+  swapOrders: z
+    .array(
+      z.object({
+        officer: z.string(),
+        oldAsset: z.string(),
+        newAsset: z.string().nullable(),
+        newType: z.string(),
+        /** Days from seeding to the order's last day. */
+        expiresInDays: z.number().int().min(0),
+        orderedBy: z.string(),
+      }),
+    )
+    .default([]),
 });
 export type DemoSite = z.infer<typeof demoSiteSchema>;
 
@@ -112,8 +129,9 @@ export async function seedDemoSite(db: Db, site: DemoSite, now: Date): Promise<v
     const typeRules = new Map<string, RuleView>();
     for (const t of site.assetTypes) {
       const id = Number(
-        db.prepare('INSERT INTO asset_types (code, name, category, max_per_officer) VALUES (?, ?, ?, ?)').run(t.code, t.name, t.category, t.maxPerOfficer)
-          .lastInsertRowid,
+        db
+          .prepare('INSERT INTO asset_types (code, name, category, max_per_officer, self_service) VALUES (?, ?, ?, ?, ?)')
+          .run(t.code, t.name, t.category, t.maxPerOfficer, t.selfService ? 1 : 0).lastInsertRowid,
       );
       typeIds.set(t.code, id);
       for (const code of t.requires) {
@@ -148,10 +166,11 @@ export async function seedDemoSite(db: Db, site: DemoSite, now: Date): Promise<v
         // Awarded a year before expiry (or a year ago), as an annual refresher would be.
         const awarded = addDays(expires ?? today, -365);
         db.prepare(
-          'INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
-        ).run(id, need(qualIds, code, 'qualification'), awarded, expires, 'demo seed', at);
+          'INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, valid_until, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        ).run(id, need(qualIds, code, 'qualification'), awarded, expires, validUntil(awarded, expires, null), 'demo seed', at);
       }
     });
+    const assetIds = new Map<string, number>();
     for (const a of site.assets) {
       const typeId = need(typeIds, a.type, 'asset type');
       const doorId = a.door === undefined ? null : need(doorIds, a.door, 'door');
@@ -160,6 +179,7 @@ export async function seedDemoSite(db: Db, site: DemoSite, now: Date): Promise<v
         db.prepare('INSERT INTO assets (serial, tag, asset_type_id, status, door_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)').run(a.serial, a.tag, typeId, status, doorId, at)
           .lastInsertRowid,
       );
+      assetIds.set(a.serial, assetId);
       if (a.loanTo) {
         const drawn = new Date(now.getTime() - 3 * 3600_000);
         const rule = typeRules.get(a.type);
@@ -171,6 +191,21 @@ export async function seedDemoSite(db: Db, site: DemoSite, now: Date): Promise<v
           due?.toISOString() ?? null,
         );
       }
+    }
+    for (const order of site.swapOrders) {
+      db.prepare(
+        `INSERT INTO swap_orders (officer_id, old_asset_id, new_asset_id, new_asset_type_id, expires_on, state, created_at, created_by, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?)`,
+      ).run(
+        need(officerIds, order.officer, 'officer'),
+        need(assetIds, order.oldAsset, 'asset'),
+        order.newAsset === null ? null : need(assetIds, order.newAsset, 'asset'),
+        need(typeIds, order.newType, 'asset type'),
+        addDays(today, order.expiresInDays),
+        at,
+        need(officerIds, order.orderedBy, 'officer'),
+        at,
+      );
     }
     audit.append({ actor: 'system', action: 'site.seeded-demo', subject: `site:${siteId}`, details: { officers: site.officers.length, assets: site.assets.length, rules: typeRules.size } }, now);
   }).immediate();

@@ -1,5 +1,5 @@
 import type { Exceptions } from './exceptions.ts';
-import type { DoorSensors } from './ports.ts';
+import type { Clock, DoorSensors } from './ports.ts';
 
 /**
  * Watches every door reading for what no transaction explains: a door open with no
@@ -10,13 +10,13 @@ export class DoorWatch {
 
   constructor(
     private readonly exceptions: Exceptions,
+    private readonly clock: Clock,
     private readonly leftOpenMs: () => number,
-    private readonly now: () => number = Date.now,
   ) {}
 
   /** `expected` holds the doors that have an active intent or service opening. */
   observe(doors: readonly DoorSensors[], expected: ReadonlySet<number>): void {
-    const now = this.now();
+    const now = this.clock.now().getTime();
     for (const door of doors) {
       if (!door.open) {
         this.openSince.delete(door.doorNumber);

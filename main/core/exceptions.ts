@@ -10,7 +10,8 @@ export type ExceptionKind =
   | 'override-used'
   | 'overdue'
   | 'quarantine'
-  | 'wrong-item';
+  | 'wrong-item'
+  | 'swap-mismatch';
 
 export interface ExceptionRecord {
   id: number;
@@ -46,6 +47,7 @@ export class Exceptions {
   private readonly openOne;
   private readonly insert;
   private readonly recentRows;
+  private readonly overdueLoans;
 
   constructor(
     private readonly db: Db,
@@ -55,6 +57,11 @@ export class Exceptions {
     this.openOne = db.prepare<[string, string], { id: number }>("SELECT id FROM exceptions WHERE kind = ? AND subject = ? AND state != 'resolved' LIMIT 1");
     this.insert = db.prepare('INSERT INTO exceptions (kind, subject, message, details, raised_at) VALUES (?, ?, ?, ?, ?)');
     this.recentRows = db.prepare<[number], ExceptionRecord>(`${SELECT} ORDER BY e.id DESC LIMIT ?`);
+    this.overdueLoans = db.prepare<[string], { loanId: number; serial: string; typeName: string; collar: string; dueAt: string }>(
+      `SELECT l.id AS loanId, a.serial, t.name AS typeName, o.collar_number AS collar, l.due_at AS dueAt
+         FROM loans l JOIN assets a ON a.id = l.asset_id JOIN asset_types t ON t.id = a.asset_type_id JOIN officers o ON o.id = l.officer_id
+        WHERE l.returned_at IS NULL AND l.due_at IS NOT NULL AND l.due_at < ?`,
+    );
   }
 
   /** Raise unless the same kind is already open for the subject; returns the new id, or null. */
@@ -68,6 +75,20 @@ export class Exceptions {
         return id;
       })
       .immediate();
+  }
+
+  /** Raise an overdue exception for every loan past its due time (once per loan); returns how many were raised. */
+  raiseOverdue(): number {
+    const overdue = this.overdueLoans.all(this.clock.now().toISOString());
+    let raised = 0;
+    for (const loan of overdue) {
+      const id = this.raise('overdue', `loan:${loan.loanId}`, `${loan.typeName} ${loan.serial} drawn by ${loan.collar} was due back at ${new Date(loan.dueAt).toLocaleString('en-GB')}.`, {
+        loan: loan.loanId,
+        dueAt: loan.dueAt,
+      });
+      if (id !== null) raised++;
+    }
+    return raised;
   }
 
   recent(limit = 20): ExceptionRecord[] {
@@ -99,7 +120,7 @@ export class Exceptions {
   acknowledge(id: number, officerId: number): ExceptionRecord {
     return this.move(id, officerId, ['open'], () => {
       this.db.prepare("UPDATE exceptions SET state = 'acknowledged', acknowledged_by = ?, acknowledged_at = ? WHERE id = ?").run(officerId, this.clock.now().toISOString(), id);
-      return { action: 'exception.acknowledged', details: {} };
+      return null;
     });
   }
 
@@ -109,18 +130,26 @@ export class Exceptions {
       this.db
         .prepare("UPDATE exceptions SET state = 'resolved', resolved_by = ?, resolved_at = ?, resolution_note = ? WHERE id = ?")
         .run(officerId, this.clock.now().toISOString(), note, id);
-      return { action: 'exception.resolved', details: { note } };
+      return note;
     });
   }
 
-  private move(id: number, officerId: number, from: ExceptionRecord['state'][], apply: () => { action: string; details: Record<string, unknown> }): ExceptionRecord {
+  /** `apply` makes the change and answers the resolution note (null for an acknowledgement). */
+  private move(id: number, officerId: number, from: ExceptionRecord['state'][], apply: () => string | null): ExceptionRecord {
     return this.db
       .transaction(() => {
         const current = this.get(id);
         if (!current) throw new ExceptionStateError(`There is no exception ${id}.`);
         if (!from.includes(current.state)) throw new ExceptionStateError(`Exception ${id} is already ${current.state}.`);
-        const { action, details } = apply();
-        this.audit.append({ actor: `officer:${officerId}`, action, subject: current.subject, details: { exception: id, kind: current.kind, ...details } }, this.clock.now());
+        const note = apply();
+        const actor = `officer:${officerId}` as const;
+        const details = { exception: id, kind: current.kind };
+        this.audit.append(
+          note === null
+            ? { actor, action: 'exception.acknowledged', subject: current.subject, details }
+            : { actor, action: 'exception.resolved', subject: current.subject, details: { ...details, note } },
+          this.clock.now(),
+        );
         const after = this.get(id);
         if (!after) throw new Error('exception vanished');
         return after;

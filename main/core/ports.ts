@@ -1,4 +1,5 @@
 import type { DeviceHealthView, FrameLogEntryView, HardwareView } from '../../preload/contract.ts';
+import type { ChainVerdict } from './audit-chain.ts';
 
 /**
  * What the core needs from the room's hardware. The composition root adapts real
@@ -49,10 +50,39 @@ export interface DemoRoom {
   onChange(listener: () => void): () => void;
 }
 
+/**
+ * Time is a port: the core never reads the wall clock or sets its own timers, so tests run
+ * every timer on a controlled clock, at any hour and in any time zone.
+ */
 export interface Clock {
   now(): Date;
 }
-export const systemClock: Clock = { now: () => new Date() };
+
+/** Timers, as a port (see Clock). */
+export interface Scheduler {
+  /** Run `task` once, `ms` from now; the returned function cancels it if it has not run. */
+  after(ms: number, task: () => void): () => void;
+}
+
+/** Resolves `ms` from now on the scheduler's time. */
+export function pause(scheduler: Scheduler, ms: number): Promise<void> {
+  return new Promise((resolve) => scheduler.after(ms, resolve));
+}
+
+/** Run `task` every `ms` until the returned function is called. */
+export function repeat(scheduler: Scheduler, ms: number, task: () => void): () => void {
+  let cancel = scheduler.after(ms, tick);
+  let stopped = false;
+  function tick(): void {
+    if (stopped) return;
+    cancel = scheduler.after(ms, tick);
+    task();
+  }
+  return () => {
+    stopped = true;
+    cancel();
+  };
+}
 
 /** What the hardware screen needs from the device layer; the core adds roles and audit. */
 export interface HardwareAdmin {
@@ -82,4 +112,9 @@ export interface VideoPort {
   record(event: VideoEventInput): Promise<void>;
   /** A trigger gave up on an event, or rejected it: the kiosk raises an exception. */
   onFailure(listener: (failure: { trigger: string; message: string }) => void): () => void;
+}
+
+/** A walk of the whole audit chain somewhere that does not hold up the main thread (a worker thread). */
+export interface ChainWalker {
+  walk(): Promise<ChainVerdict>;
 }

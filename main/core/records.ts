@@ -1,4 +1,4 @@
-import type { HoldingView, Role } from '../../preload/contract.ts';
+import { ROLES, type AssetStatus, type HoldingView, type Role } from '../../preload/contract.ts';
 import type { Db } from './db/database.ts';
 import type { HeldQualification, OfficerStatus } from './decision.ts';
 
@@ -17,6 +17,8 @@ export interface AssetTypeRecord {
   name: string;
   category: string;
   maxPerOfficer: number;
+  /** Drawn by officers from the home screen; false: issued only by order (a device swap). */
+  selfService: boolean;
   /**
    * The type's requirements from before versioned rules. The rule in force supersedes them;
    * they decide only for a type that has no stored rule (see Eligibility).
@@ -24,13 +26,24 @@ export interface AssetTypeRecord {
   required: { code: string; name: string }[];
 }
 
+export interface OverrideRecord {
+  id: number;
+  officerId: number;
+  assetTypeId: number;
+  refusal: string;
+  createdAt: string;
+  usedByIntent: number | null;
+}
+
+type AssetTypeRow = { id: number; code: string; name: string; category: string; maxPerOfficer: number; selfService: number; required: string | null };
+
 export interface AssetRecord {
   id: number;
   serial: string;
   tag: string;
   assetTypeId: number;
   assetTypeName: string;
-  status: string;
+  status: AssetStatus;
   doorId: number | null;
 }
 
@@ -49,12 +62,12 @@ export class Records {
            FROM officers o WHERE o.id = ?`,
       ),
       qualifications: db.prepare<[number], HeldQualification>(
-        `SELECT q.code, q.name, oq.awarded_on AS awardedOn, oq.expires_on AS expiresOn, q.validity_months AS validityMonths
+        `SELECT q.code, q.name, oq.awarded_on AS awardedOn, oq.valid_until AS validUntil
            FROM officer_qualifications oq JOIN qualifications q ON q.id = oq.qualification_id
           WHERE oq.officer_id = ? ORDER BY q.name`,
       ),
-      assetTypes: db.prepare<[], { id: number; code: string; name: string; category: string; maxPerOfficer: number; required: string | null }>(
-        `SELECT t.id, t.code, t.name, t.category, t.max_per_officer AS maxPerOfficer,
+      assetTypes: db.prepare<[], AssetTypeRow>(
+        `SELECT t.id, t.code, t.name, t.category, t.max_per_officer AS maxPerOfficer, t.self_service AS selfService,
                 (SELECT json_group_array(json_object('code', q.code, 'name', q.name))
                    FROM asset_type_requirements r JOIN qualifications q ON q.id = r.qualification_id
                   WHERE r.asset_type_id = t.id) AS required
@@ -74,8 +87,8 @@ export class Records {
         `SELECT a.asset_type_id AS assetTypeId, count(*) AS count FROM assets a
           WHERE a.status = 'available' AND a.door_id IS NOT NULL GROUP BY a.asset_type_id`,
       ),
-      assetType: db.prepare<[number], { id: number; code: string; name: string; category: string; maxPerOfficer: number; required: string | null }>(
-        `SELECT t.id, t.code, t.name, t.category, t.max_per_officer AS maxPerOfficer,
+      assetType: db.prepare<[number], AssetTypeRow>(
+        `SELECT t.id, t.code, t.name, t.category, t.max_per_officer AS maxPerOfficer, t.self_service AS selfService,
                 (SELECT json_group_array(json_object('code', q.code, 'name', q.name))
                    FROM asset_type_requirements r JOIN qualifications q ON q.id = r.qualification_id
                   WHERE r.asset_type_id = t.id) AS required
@@ -93,6 +106,24 @@ export class Records {
         `SELECT a.id, a.serial, a.tag, a.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.status, a.door_id AS doorId
            FROM assets a JOIN asset_types t ON t.id = a.asset_type_id WHERE a.id = ?`,
       ),
+      // In index order (doors are numbered in id order): stops at the first free door, no sort.
+      firstAvailable: db.prepare<[number, number], { assetId: number; doorId: number }>(
+        `SELECT a.id AS assetId, d.id AS doorId FROM assets a JOIN doors d ON d.id = a.door_id
+          WHERE a.asset_type_id = ? AND a.status = 'available' AND d.bank_id = ?
+            AND NOT EXISTS (SELECT 1 FROM door_intents i WHERE i.door_id = d.id AND i.state IN ('pending', 'open', 'closed'))
+            AND NOT EXISTS (SELECT 1 FROM swap_orders o WHERE o.new_asset_id = a.id AND o.state IN ('open', 'deposited'))
+          ORDER BY a.door_id LIMIT 1`,
+      ),
+      override: db.prepare<[number], OverrideRecord>(
+        `SELECT id, officer_id AS officerId, asset_type_id AS assetTypeId, refusal, created_at AS createdAt, used_by_intent AS usedByIntent
+           FROM overrides WHERE id = ?`,
+      ),
+      // Guarded on used_by_intent IS NULL as well: one override, one draw, whatever the caller does.
+      spendOverride: db.prepare<[number, number]>('UPDATE overrides SET used_by_intent = ? WHERE id = ? AND used_by_intent IS NULL'),
+      overrideReasons: db.prepare<[], { code: string; label: string }>('SELECT code, label FROM override_reasons WHERE active = 1 ORDER BY label'),
+      insertOverride: db.prepare<[number, number, number, string, string, string, number | null, string]>(
+        'INSERT INTO overrides (officer_id, armourer_id, asset_type_id, reason_code, note, refusal, rule_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
       assetByTag: db.prepare<[string], AssetRecord>(
         `SELECT a.id, a.serial, a.tag, a.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.status, a.door_id AS doorId
            FROM assets a JOIN asset_types t ON t.id = a.asset_type_id WHERE a.tag = ?`,
@@ -103,7 +134,7 @@ export class Records {
   officer(id: number): OfficerRecord | undefined {
     const row = this.statements.officer.get(id);
     if (!row) return undefined;
-    const roles = (row.roles ?? '').split(',').filter((r): r is Role => r === 'officer' || r === 'armourer' || r === 'admin');
+    const roles = (row.roles ?? '').split(',').filter((r): r is Role => (ROLES as readonly string[]).includes(r));
     return { id: row.id, collarNumber: row.collarNumber, displayName: row.displayName, status: row.status, roles, unit: row.unit };
   }
 
@@ -160,15 +191,65 @@ export class Records {
   assetByTag(tag: string): AssetRecord | undefined {
     return this.statements.assetByTag.get(tag);
   }
+
+  /** What lives behind each door of a bank ("Taser 7 T7-0001"), for the simulator panel's labels. */
+  doorLabels(bankId: number): Map<number, string> {
+    const rows = this.db
+      .prepare<[number], { number: number; label: string }>(
+        `SELECT d.number, t.name || ' ' || a.serial AS label FROM doors d
+           JOIN assets a ON a.door_id = d.id JOIN asset_types t ON t.id = a.asset_type_id WHERE d.bank_id = ?`,
+      )
+      .all(bankId);
+    return new Map(rows.map((r) => [r.number, r.label]));
+  }
+
+  /** Every tag with what it is and where, for the simulator panel's scan list (demo mode). */
+  demoTags(): { tag: string; label: string }[] {
+    return this.db
+      .prepare<[], { tag: string; label: string }>(
+        `SELECT a.tag, t.name || ' ' || a.serial || ' (' ||
+                CASE WHEN o.collar_number IS NOT NULL THEN 'on loan to ' || o.collar_number ELSE a.status END || ')' AS label
+           FROM assets a JOIN asset_types t ON t.id = a.asset_type_id
+           LEFT JOIN loans l ON l.asset_id = a.id AND l.returned_at IS NULL
+           LEFT JOIN officers o ON o.id = l.officer_id
+          ORDER BY (o.collar_number IS NULL), t.name, a.serial`,
+      )
+      .all();
+  }
+
+  /** The lowest-numbered door holding an available item of the type, not held by an intent or reserved for a swap. */
+  firstAvailableBehindDoor(assetTypeId: number, bankId: number): { assetId: number; doorId: number } | undefined {
+    return this.statements.firstAvailable.get(assetTypeId, bankId);
+  }
+
+  override(id: number): OverrideRecord | undefined {
+    return this.statements.override.get(id);
+  }
+
+  /** The reason codes an armourer may give for an override now. */
+  overrideReasons(): { code: string; label: string }[] {
+    return this.statements.overrideReasons.all();
+  }
+
+  /** A dual-authorised override, for the caller's transaction to audit. */
+  insertOverride(o: { officerId: number; armourerId: number; assetTypeId: number; reasonCode: string; note: string; refusal: string; ruleVersion: number | null; at: Date }): number {
+    return Number(this.statements.insertOverride.run(o.officerId, o.armourerId, o.assetTypeId, o.reasonCode, o.note, o.refusal, o.ruleVersion, o.at.toISOString()).lastInsertRowid);
+  }
+
+  /** Mark an override used by a draw; false if it was already used. */
+  spendOverride(id: number, intentId: number): boolean {
+    return this.statements.spendOverride.run(intentId, id).changes === 1;
+  }
 }
 
-function toAssetType(row: { id: number; code: string; name: string; category: string; maxPerOfficer: number; required: string | null }): AssetTypeRecord {
+function toAssetType(row: AssetTypeRow): AssetTypeRecord {
   return {
     id: row.id,
     code: row.code,
     name: row.name,
     category: row.category,
     maxPerOfficer: row.maxPerOfficer,
+    selfService: row.selfService === 1,
     required: row.required ? (JSON.parse(row.required) as { code: string; name: string }[]) : [],
   };
 }

@@ -49,7 +49,7 @@ export class ServiceOpenings {
   }
 
   fail(id: number, reason: string): void {
-    this.move(id, ['pending'], 'failed', 'service.door-failed', { reason });
+    this.move(id, ['pending'], 'failed', reason);
   }
 
   /** Returns the ids whose state changed, with the new state. */
@@ -59,9 +59,9 @@ export class ServiceOpenings {
     for (const opening of this.activeRows.all(this.bankId)) {
       const door = byNumber.get(opening.doorNumber);
       if (!door) continue;
-      if (opening.state === 'pending' && door.open && this.move(opening.id, ['pending'], 'open', 'service.door-opened')) {
+      if (opening.state === 'pending' && door.open && this.move(opening.id, ['pending'], 'open')) {
         changed.push({ ...opening, state: 'open' });
-      } else if (opening.state === 'open' && !door.open && this.move(opening.id, ['open'], 'closed', 'service.door-closed')) {
+      } else if (opening.state === 'open' && !door.open && this.move(opening.id, ['open'], 'closed')) {
         changed.push({ ...opening, state: 'closed' });
       }
     }
@@ -76,7 +76,8 @@ export class ServiceOpenings {
     return new Set(this.activeRows.all(this.bankId).map((o) => o.doorNumber));
   }
 
-  private move(id: number, from: State[], to: State, action: string, details: Record<string, unknown> = {}): boolean {
+  /** `reason` is given for a failed opening only. */
+  private move(id: number, from: State[], to: Exclude<State, 'pending'>, reason?: string): boolean {
     return this.db
       .transaction(() => {
         const row = this.db
@@ -87,7 +88,13 @@ export class ServiceOpenings {
         if (!row || !from.includes(row.state)) return false;
         const now = this.clock.now();
         this.db.prepare('UPDATE service_openings SET state = ?, updated_at = ? WHERE id = ?').run(to, now.toISOString(), id);
-        this.audit.append({ actor: 'system', action, subject: `door:${row.doorNumber}`, details: { opening: id, ...details } }, now);
+        const subject = `door:${row.doorNumber}`;
+        this.audit.append(
+          to === 'failed'
+            ? { actor: 'system', action: 'service.door-failed', subject, details: { opening: id, reason: reason ?? 'unknown' } }
+            : { actor: 'system', action: to === 'open' ? 'service.door-opened' : 'service.door-closed', subject, details: { opening: id } },
+          now,
+        );
         return true;
       })
       .immediate();

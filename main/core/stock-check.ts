@@ -1,11 +1,11 @@
-import type { Result, StockCheckView } from '../../preload/contract.ts';
+import type { AssetStatus, Result, StockCheckView } from '../../preload/contract.ts';
 import type { AuditLog } from './audit.ts';
 import type { Db } from './db/database.ts';
 import { Exceptions } from './exceptions.ts';
 import type { Clock } from './ports.ts';
 
 /** The states in which an item should be physically in the armoury (lockers or store). */
-const EXPECTED_PRESENT = ['available', 'quarantined', 'maintenance'] as const;
+const EXPECTED_PRESENT: readonly AssetStatus[] = ['available', 'quarantined', 'maintenance'];
 
 /** Longer than any real tag; a scanner spewing garbage should not grow the database without bound. */
 const MAX_TAG_LENGTH = 128;
@@ -22,7 +22,7 @@ interface ScanRow {
   scannedAt: string;
   assetId: number | null;
   serial: string | null;
-  status: string | null;
+  status: AssetStatus | null;
   typeName: string | null;
   holder: string | null;
   drawnAt: string | null;

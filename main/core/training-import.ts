@@ -3,8 +3,9 @@ import { TextDecoder } from 'node:util';
 import type { TrainingImportRowProblem, TrainingImportView } from '../../preload/contract.ts';
 import type { AuditActor, AuditLog } from './audit.ts';
 import type { Db } from './db/database.ts';
-import { addDays, localDate } from './dates.ts';
+import { localDate } from './dates.ts';
 import type { Clock } from './ports.ts';
+import { validUntil } from './validity.ts';
 
 /**
  * Training records imports: the digital training record (an LMS export) brought into the
@@ -38,10 +39,10 @@ import type { Clock } from './ports.ts';
  * write them so. Never mm/dd/yyyy: a US-format file mostly fails on months above 12, which
  * is the point, since silently swapping day and month would release kit on wrong dates.
  *
- * Expiry is the last valid day (as `officer_qualifications.expires_on` everywhere). With
- * no expiry given it is derived from the qualification's `validity_months`: the day before
- * the same date that many months on (awarded 2026-03-15, 12 months: valid to 2027-03-14).
- * A qualification without `validity_months` and with no expiry given does not expire.
+ * Expiry is the last valid day. The expiry is stored as the file gives it (none when it gives
+ * none), and beside it the last valid day from validity.ts, the one rule every reader uses:
+ * with no expiry given, the day before the award date plus the qualification's
+ * `validity_months` (awarded 2026-03-15, 12 months: valid to 2027-03-14).
  *
  * Only records in the file are touched: a record the file does not mention is left as it
  * is (an export of recent completions must not wipe everyone else). A record whose dates
@@ -97,6 +98,7 @@ interface Parsed {
 interface StoredRecord {
   awarded: string;
   expires: string | null;
+  validUntil: string | null;
 }
 
 interface Change {
@@ -105,7 +107,9 @@ interface Change {
   officerId: number;
   qualificationId: number;
   awarded: string;
+  /** The expiry as the file gives it; null when the file gives none. */
   expires: string | null;
+  validUntil: string | null;
 }
 
 interface ImportRow {
@@ -149,16 +153,18 @@ export class TrainingImports {
   ) {
     this.officers = db.prepare<[], [number, string]>('SELECT id, collar_number FROM officers').raw();
     this.qualifications = db.prepare<[], [number, string, number | null]>('SELECT id, code, validity_months FROM qualifications').raw();
-    this.stored = db.prepare<[], [number, number, string, string | null]>('SELECT officer_id, qualification_id, awarded_on, expires_on FROM officer_qualifications').raw();
+    this.stored = db
+      .prepare<[], [number, number, string, string | null, string | null]>('SELECT officer_id, qualification_id, awarded_on, expires_on, valid_until FROM officer_qualifications')
+      .raw();
     this.insertImport = db.prepare<[string, string, string, string, string, number, number, string, string, number | null]>(
       `INSERT INTO training_imports (source, file_name, sha256, format, status, rows, changed, report, imported_at, imported_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.upsert = db.prepare<[number, number, string, string | null, string, string, number]>(
-      `INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, source, recorded_at, import_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
+    this.upsert = db.prepare<[number, number, string, string | null, string | null, string, string, number]>(
+      `INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, valid_until, source, recorded_at, import_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (officer_id, qualification_id) DO UPDATE SET
-         awarded_on = excluded.awarded_on, expires_on = excluded.expires_on, source = excluded.source,
+         awarded_on = excluded.awarded_on, expires_on = excluded.expires_on, valid_until = excluded.valid_until, source = excluded.source,
          recorded_at = excluded.recorded_at, import_id = excluded.import_id`,
     );
     this.listRows = db.prepare<[number], ImportRow>(
@@ -257,7 +263,7 @@ export class TrainingImports {
     for (const [id, code, validityMonths] of this.qualifications.all()) qualifications.set(code.toUpperCase(), { id, validityMonths });
     const knownCodes = [...qualifications.keys()].join(', ');
     const stored = new Map<number, StoredRecord>();
-    for (const [officerId, qualificationId, awarded, expires] of this.stored.all()) stored.set(recordKey(officerId, qualificationId), { awarded, expires });
+    for (const [officerId, qualificationId, awarded, expires, valid] of this.stored.all()) stored.set(recordKey(officerId, qualificationId), { awarded, expires, validUntil: valid });
 
     const today = localDate(this.clock.now());
     const dates = new Map<string, string | null>();
@@ -307,14 +313,13 @@ export class TrainingImports {
         expires = parseDate(expiresText);
         if (expires === null) fail('bad-date', `expiry date "${expiresText}" is not a date: use yyyy-mm-dd or dd/mm/yyyy`);
         else if (awarded !== null && expires < awarded) fail('bad-date', `expiry date ${expires} is before the award date ${awarded}`);
-      } else if (awarded !== null && qualification?.validityMonths) {
-        expires = addDays(addMonths(awarded, qualification.validityMonths), -1);
       }
       // Once the file is known to be rejected the changes are never used: stop collecting.
       if (!ok || problemCount > 0 || officerId === undefined || !qualification || awarded === null) continue;
+      const valid = validUntil(awarded, expires, qualification.validityMonths);
       const before = stored.get(recordKey(officerId, qualification.id));
-      if (before && before.awarded === awarded && before.expires === expires) continue;
-      changes.push({ added: before === undefined, officerId, qualificationId: qualification.id, awarded, expires });
+      if (before && before.awarded === awarded && before.expires === expires && before.validUntil === valid) continue;
+      changes.push({ added: before === undefined, officerId, qualificationId: qualification.id, awarded, expires, validUntil: valid });
     }
     if (problemCount > problems.length) {
       problems.push({
@@ -345,15 +350,12 @@ export class TrainingImports {
       this.insertImport.run(input.source, input.fileName, digest, format, status, rows, changes.length, JSON.stringify(report), at, input.officerId).lastInsertRowid,
     );
     const recordSource = `${input.source}: ${input.fileName}`;
-    for (const c of changes) this.upsert.run(c.officerId, c.qualificationId, c.awarded, c.expires, recordSource, at, id);
+    for (const c of changes) this.upsert.run(c.officerId, c.qualificationId, c.awarded, c.expires, c.validUntil, recordSource, at, id);
     const actor: AuditActor = input.officerId === null ? 'system' : `officer:${input.officerId}`;
+    const details = { source: input.source, file: input.fileName, rows, changed: changes.length, status };
+    const subject = `training-import:${id}`;
     this.audit.append(
-      {
-        actor,
-        action: status === 'rejected' ? 'training.rejected' : 'training.imported',
-        subject: `training-import:${id}`,
-        details: { source: input.source, file: input.fileName, rows, changed: changes.length, status, ...(status === 'rejected' ? { problems: problemCount } : {}) },
-      },
+      status === 'rejected' ? { actor, action: 'training.rejected', subject, details: { ...details, problems: problemCount } } : { actor, action: 'training.imported', subject, details },
       now,
     );
     return { id, source: input.source, fileName: input.fileName, format, status, rows, changed: changes.length, problems, importedAt: at };
@@ -404,16 +406,6 @@ export function isoDate(value: string): string | null {
 
 function daysInMonth(y: number, m: number): number {
   return new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
-
-/** The same day `months` on, or the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb). */
-export function addMonths(isoDay: string, months: number): string {
-  const [y, m, d] = isoDay.split('-').map(Number) as [number, number, number];
-  const total = y * 12 + (m - 1) + months;
-  const year = Math.floor(total / 12);
-  const month = (total % 12) + 1;
-  const day = Math.min(d, daysInMonth(year, month));
-  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
 // ---------------------------------------------------------------------------------------

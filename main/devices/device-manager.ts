@@ -11,7 +11,7 @@ import type { ByteTransport } from '../../native-bridges/transport/byte-transpor
 import { createMemoryPair } from '../../native-bridges/transport/memory-transport.ts';
 import { openSerialTransport } from '../../native-bridges/transport/serial-transport.ts';
 import type { CardReaderConfig, LockerBus as BusConfig, ScannerConfig, TerminalConfig } from '../config/terminal-config.ts';
-import type { DeviceHealthSourceList } from '../core/kiosk.ts';
+import type { DeviceHealthSourceList } from '../core/kiosk-deps.ts';
 import type { CardReaderPort, DemoRoom, DoorSensors, LockerBankPort, ScannerPort, VideoPort } from '../core/ports.ts';
 import { FrameLog } from './frame-log.ts';
 import { KerongBus } from './kerong-bus.ts';

@@ -282,6 +282,8 @@ export interface LaunchArgs {
   demo: boolean;
   /** Browser shell: do not open Chromium. */
   headless: boolean;
+  /** Demo mode only: the terminal's clock starts at this local time of day ("12:00"). */
+  clockFrom: string | null;
   help: boolean;
 }
 
@@ -293,7 +295,8 @@ export const USAGE = `Usage: armoury-kiosk [--live] [--data-dir DIR] [--config F
   --config FILE   terminal hardware config (JSON)
   --port N        browser shell: listen on this loopback port (default: a free port)
   --headless      browser shell: do not open Chromium (for tests and thin-client setups)
-  --open          browser shell: open Chromium in app mode (the default)`;
+  --open          browser shell: open Chromium in app mode (the default)
+  --clock-from HH:MM  demo mode only: run the terminal's clock from this time today (tests, rehearsals)`;
 
 /**
  * Parse the flags both entry points share. `strict` (the browser shell) refuses unknown
@@ -301,7 +304,7 @@ export const USAGE = `Usage: armoury-kiosk [--live] [--data-dir DIR] [--config F
  * Playwright's `--remote-debugging-port`) add switches of their own.
  */
 export function parseLaunchArgs(argv: readonly string[], options: { strict: boolean }): ParsedArgs {
-  const args: LaunchArgs = { port: null, dataDir: null, configPath: null, demo: true, headless: false, help: false };
+  const args: LaunchArgs = { port: null, dataDir: null, configPath: null, demo: true, headless: false, clockFrom: null, help: false };
   for (let i = 0; i < argv.length; i += 1) {
     const raw = argv[i] ?? '';
     const eq = raw.indexOf('=');
@@ -334,6 +337,12 @@ export function parseLaunchArgs(argv: readonly string[], options: { strict: bool
         args.configPath = v;
         break;
       }
+      case '--clock-from': {
+        const v = value();
+        if (v === null || !/^([01]\d|2[0-3]):[0-5]\d$/.test(v)) return { ok: false, message: `--clock-from needs a time such as 12:00, got ${v ?? 'nothing'}` };
+        args.clockFrom = v;
+        break;
+      }
       case '--live':
         args.demo = false;
         break;
@@ -354,6 +363,8 @@ export function parseLaunchArgs(argv: readonly string[], options: { strict: bool
         if (options.strict) return { ok: false, message: `unknown argument ${raw}` };
     }
   }
+  // A live terminal's records are evidence: its clock is the system's, always.
+  if (args.clockFrom !== null && !args.demo) return { ok: false, message: '--clock-from is for demo mode only; a live terminal uses the system clock' };
   return { ok: true, args };
 }
 

@@ -23,7 +23,8 @@ export async function startShell(policy: Record<string, number> = {}, overrides:
   Object.assign(config, overrides);
   const configPath = join(dataDir, 'terminal-config.json');
   writeFileSync(configPath, JSON.stringify(config));
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'out/main/browser-main.mjs'), '--headless', '--data-dir', dataDir, '--config', configPath], {
+  // The clock starts at noon whatever the hour, so seeded loans (due back by 07:00 or within 12 h) are never overdue at the start.
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'out/main/browser-main.mjs'), '--headless', '--data-dir', dataDir, '--config', configPath, '--clock-from', '12:00'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

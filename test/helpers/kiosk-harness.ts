@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KioskSnapshot, RequestInput, RequestName, ResponseValues, Result } from '../../preload/contract.ts';
 import { startKiosk, type RunningKiosk } from '../../main/compose.ts';
+import { clockStartingAt, startOfToday } from '../../main/system-time.ts';
 import { tempDir } from './temp-db.ts';
 
 export const RESOURCES = new URL('../../resources/', import.meta.url).pathname;
@@ -9,12 +10,26 @@ export const RESOURCES = new URL('../../resources/', import.meta.url).pathname;
 export interface Harness {
   kiosk: RunningKiosk;
   dataDir: string;
+  /** The kiosk's time (its clock starts at noon), for due times and the like. */
+  now(): Date;
   latest(): KioskSnapshot | null;
   call<M extends RequestName>(method: M, input: RequestInput<M>): Promise<Result<ResponseValues[M]>>;
   /** Resolve with the first snapshot (current or pushed) that satisfies `ok`; reject after `ms`. */
   waitFor(ok: (s: KioskSnapshot) => boolean, ms?: number): Promise<KioskSnapshot>;
   close(): Promise<void>;
 }
+
+/**
+ * Noon today, local time: the harness's clock starts there (and runs at the real rate) so a
+ * test means the same at any hour. Seeded loans are drawn three hours earlier and due back by
+ * 07:00 or within 12 h, so none is overdue at the start, whenever the suite runs.
+ */
+export function noonToday(): Date {
+  return startOfToday('12:00');
+}
+
+/** One clock for every harness in a test file, so a restart on the same data never goes back in time. */
+const harnessClock = clockStartingAt(noonToday());
 
 /** A demo-mode kiosk on a fresh data directory, with policy overrides written to a config file. */
 export async function startHarness(policy: Record<string, number> = {}, dataDir?: string, overrides: Record<string, unknown> = {}): Promise<Harness> {
@@ -27,7 +42,7 @@ export async function startHarness(policy: Record<string, number> = {}, dataDir?
   Object.assign(config, overrides);
   const configPath = join(dir, 'terminal-config.json');
   writeFileSync(configPath, JSON.stringify(config));
-  const kiosk = await startKiosk({ dataDir: dir, resourcesDir: RESOURCES, demo: true, configPath, log: process.env.KIOSK_TEST_LOG ? (l) => console.log(l) : () => {} });
+  const kiosk = await startKiosk({ dataDir: dir, resourcesDir: RESOURCES, demo: true, configPath, clock: harnessClock, log: process.env.KIOSK_TEST_LOG ? (l) => console.log(l) : () => {} });
   let latest: KioskSnapshot | null = null;
   const waiters = new Set<() => void>();
   kiosk.service.onSnapshot((s) => {
@@ -39,6 +54,7 @@ export async function startHarness(policy: Record<string, number> = {}, dataDir?
   return {
     kiosk,
     dataDir: dir,
+    now: () => harnessClock.now(),
     latest: () => latest,
     call: (method, input) => kiosk.service.request(method, input),
     waitFor(ok, ms = 5000) {

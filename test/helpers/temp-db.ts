@@ -14,12 +14,17 @@ export function demoSite(): DemoSite {
   return parseDemoSite(JSON.parse(readFileSync(new URL('../../resources/demo-site.json', import.meta.url), 'utf8')));
 }
 
-/** The demo site cut to its ten named officers, so tests hash few PINs. */
+/** The demo site cut to its eleven named officers, so tests hash few PINs. */
 export function smallDemoSite(): DemoSite {
   const site = demoSite();
-  const officers = site.officers.slice(0, 10);
+  const officers = site.officers.slice(0, 11);
   const collars = new Set(officers.map((o) => o.collar));
-  return { ...site, officers, assets: site.assets.filter((a) => !a.loanTo || collars.has(a.loanTo)) };
+  return {
+    ...site,
+    officers,
+    assets: site.assets.filter((a) => !a.loanTo || collars.has(a.loanTo)),
+    swapOrders: site.swapOrders.filter((o) => collars.has(o.officer) && collars.has(o.orderedBy)),
+  };
 }
 
 export async function seededDb(path: string, now = new Date(), site = smallDemoSite()): Promise<Db> {

@@ -41,10 +41,10 @@ describe('the competency gate is enforced in main, whatever the renderer sends',
     h = await startHarness();
     await signIn(PRIYA);
     // Straight to the last step, skipping the armourer: refused.
-    expect(await h.call('confirmOverride', { reasonCode: 'SPONTANEOUS-INCIDENT', note: 'urgent call' })).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
+    expect(await h.call('confirmOverride', { reasonCode: 'SPONTANEOUS-INCIDENT', note: 'urgent call' })).toMatchObject({ ok: false, error: { kind: 'wrong-state' } });
     await h.call('requestOverride', { assetTypeId: taserId() });
-    expect(await h.call('confirmOverride', { reasonCode: 'SPONTANEOUS-INCIDENT', note: 'urgent call' })).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
-    expect(await h.call('submitOverridePin', { pin: '9001' })).toMatchObject({ ok: false, error: { kind: 'forbidden' } }); // no armourer card yet
+    expect(await h.call('confirmOverride', { reasonCode: 'SPONTANEOUS-INCIDENT', note: 'urgent call' })).toMatchObject({ ok: false, error: { kind: 'wrong-state' } });
+    expect(await h.call('submitOverridePin', { pin: '9001' })).toMatchObject({ ok: false, error: { kind: 'wrong-state' } }); // no armourer card yet
     expect(count('SELECT count(*) AS n FROM overrides')).toBe(0);
     expect(h.latest()?.demo?.doors.every((d) => !d.open)).toBe(true);
   });
@@ -54,7 +54,7 @@ describe('the competency gate is enforced in main, whatever the renderer sends',
     await signIn(JO); // an armourer whose own draw is refused would need someone else
     // Make Jo's Taser refresher expired so there is something to override.
     const db = openDatabase(`${h.dataDir}/armoury.db`);
-    db.prepare("UPDATE officer_qualifications SET expires_on = '2020-01-01' WHERE officer_id = (SELECT id FROM officers WHERE collar_number = 'ARM 01')").run();
+    db.prepare("UPDATE officer_qualifications SET expires_on = '2020-01-01', valid_until = '2020-01-01' WHERE officer_id = (SELECT id FROM officers WHERE collar_number = 'ARM 01')").run();
     db.close();
     await h.call('signOut', {});
     await signIn(JO);
@@ -118,7 +118,7 @@ describe('the competency gate is enforced in main, whatever the renderer sends',
       await h.call('importTraining', { fileName: 'x.csv', content: 'collar_number,qualification_code,awarded_on\nPC 2345,TASER,2026-11-01\n' }),
       await h.call('listTrainingImports', {}),
     ];
-    for (const result of refused) expect(result).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
+    for (const result of refused) expect(result).toMatchObject({ ok: false, error: { kind: 'wrong-role' } });
     expect(count('SELECT count(*) AS n FROM asset_type_rules WHERE version > 1')).toBe(0);
     expect(count('SELECT count(*) AS n FROM training_imports')).toBe(0);
   });

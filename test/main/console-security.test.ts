@@ -24,12 +24,12 @@ describe('the armourer console is closed to officers, checked in main', () => {
       await h.call('finishStockCheck', {}),
       await h.call('getStockCheck', {}),
     ];
-    for (const result of await attempts()) expect(result).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
+    for (const result of await attempts()) expect(result).toMatchObject({ ok: false, error: { kind: 'not-signed-in' } });
     await h.call('demoTapCard', { uid: ALEX.card });
     await h.waitFor((s) => s.screen.kind === 'pin');
     await h.call('submitPin', { pin: ALEX.pin });
     for (const result of await attempts()) {
-      expect(result).toMatchObject({ ok: false, error: { kind: 'forbidden', message: 'Only an armourer can use the armourer console.' } });
+      expect(result).toMatchObject({ ok: false, error: { kind: 'wrong-role', message: 'Only an armourer can use the armourer console.' } });
     }
   });
 });

@@ -34,10 +34,10 @@ describe('hardware screen: roles are enforced in main', () => {
       await h.call('saveHardwareConfig', { configJson: '{}' }),
       await h.call('hardwareFrames', { since: 0 }),
     ];
-    for (const result of await attempts()) expect(result).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
+    for (const result of await attempts()) expect(result).toMatchObject({ ok: false, error: { kind: 'not-signed-in' } });
     for (const who of [OFFICER, ARMOURER]) {
       await signIn(who);
-      for (const result of await attempts()) expect(result).toMatchObject({ ok: false, error: { kind: 'forbidden', message: 'Only a site admin can use the hardware screen.' } });
+      for (const result of await attempts()) expect(result).toMatchObject({ ok: false, error: { kind: 'wrong-role', message: 'Only a site admin can use the hardware screen.' } });
       await h.call('signOut', {});
     }
     expect(h.latest()?.demo?.doors.find((d) => d.number === 3)?.open).toBe(false);
@@ -62,7 +62,7 @@ describe('hardware screen for a site admin', () => {
     expect(actions.indexOf('service.door-opened')).toBeGreaterThan(actions.indexOf('service.open-intent'));
 
     const status = await h.call('hardwareTest', { action: 'board-status', busId: 'bus-a' });
-    expect(status.ok && status.value.message).toMatch(/^board 0: door open 0010000000000000 · item present 1111111111110000/);
+    expect(status.ok && status.value.message).toMatch(/^board 0: door open 0010000000000000 · item present 1111111111110011/);
 
     const frames = await h.call('hardwareFrames', { since: 0 });
     expect(frames.ok && frames.value.some((f) => f.direction === 'tx' && f.hex === '02 02 31 03 38')).toBe(true);

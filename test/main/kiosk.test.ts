@@ -95,8 +95,9 @@ describe('kiosk (demo site, simulated bank over the Kerong protocol)', () => {
 
   it('requests that need a session are refused without one', async () => {
     h = await startHarness();
-    expect(await h.call('startDraw', { assetTypeId: 1 })).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
-    expect(await h.call('recordCondition', { condition: 'ok' })).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
-    expect(await h.call('submitPin', { pin: '1234' })).toMatchObject({ ok: false, error: { kind: 'forbidden' } });
+    expect(await h.call('startDraw', { assetTypeId: 1 })).toMatchObject({ ok: false, error: { kind: 'not-signed-in' } });
+    expect(await h.call('recordCondition', { condition: 'ok' })).toMatchObject({ ok: false, error: { kind: 'not-signed-in' } });
+    // No card tapped, so there is no PIN pad to answer.
+    expect(await h.call('submitPin', { pin: '1234' })).toMatchObject({ ok: false, error: { kind: 'wrong-state' } });
   });
 });

@@ -19,8 +19,8 @@ describe('the overdue scheduler in main', () => {
     h = await startHarness({ overdueCheckSeconds: 1 });
     const db = openDatabase(`${h.dataDir}/armoury.db`);
     const loans = db.prepare<[], { id: number }>('SELECT id FROM loans WHERE returned_at IS NULL ORDER BY id LIMIT 2').all();
-    db.prepare('UPDATE loans SET due_at = ? WHERE id = ?').run(new Date(Date.now() - 60_000).toISOString(), loans[0]!.id);
-    db.prepare('UPDATE loans SET due_at = ? WHERE id = ?').run(new Date(Date.now() + 3_600_000).toISOString(), loans[1]!.id);
+    db.prepare('UPDATE loans SET due_at = ? WHERE id = ?').run(new Date(h.now().getTime() - 60_000).toISOString(), loans[0]!.id);
+    db.prepare('UPDATE loans SET due_at = ? WHERE id = ?').run(new Date(h.now().getTime() + 3_600_000).toISOString(), loans[1]!.id);
     db.close();
     await new Promise((r) => setTimeout(r, 2500)); // at least two checks
     const raised = rows<{ subject: string; message: string }>("SELECT subject, message FROM exceptions WHERE kind = 'overdue'");

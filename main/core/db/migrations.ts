@@ -4,15 +4,22 @@ import { exceptionsAndServiceOpenings } from './migrations/002-exceptions-and-se
 import { competencyGate } from './migrations/003-competency-gate.ts';
 import { consoleIndexes } from './migrations/004-console-indexes.ts';
 import { stockChecks } from './migrations/005-stock-checks.ts';
+import { journeysAndDeviceRefresh } from './migrations/006-journeys-and-device-refresh.ts';
 
 export interface Migration {
   version: number;
   name: string;
+  /**
+   * Set when the migration rebuilds tables that others reference (SQLite's way to change a
+   * constraint). Foreign keys are then off while it runs, as SQLite's documented procedure
+   * requires, and `foreign_key_check` must find nothing before it commits.
+   */
+  rebuildsTables?: boolean;
   up(db: Database.Database): void;
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -35,10 +42,21 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) throw new NewerDatabaseError(current, migrations.length);
   for (const migration of migrations.slice(current)) {
-    db.transaction(() => {
-      migration.up(db);
-      db.pragma(`user_version = ${migration.version}`);
-    }).immediate();
+    // PRAGMA foreign_keys is a no-op inside a transaction: it must be set around it.
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+    if (migration.rebuildsTables) db.pragma('foreign_keys = OFF');
+    try {
+      db.transaction(() => {
+        migration.up(db);
+        if (migration.rebuildsTables) {
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) throw new Error(`migration ${migration.version} (${migration.name}) would leave ${broken.length} broken references`);
+        }
+        db.pragma(`user_version = ${migration.version}`);
+      }).immediate();
+    } finally {
+      if (migration.rebuildsTables) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+    }
   }
   return migrations.length;
 }

@@ -3,10 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { AssetAdmin, type AssetAction } from '../../../main/core/asset-admin.ts';
 import { AuditLog } from '../../../main/core/audit.ts';
 import { openDatabase, type Db } from '../../../main/core/db/database.ts';
-import { bankIdByName } from '../../../main/core/demo-seed.ts';
-import { DoorTransactions } from '../../../main/core/door-transactions.ts';
-import { Eligibility } from '../../../main/core/eligibility.ts';
-import { Records } from '../../../main/core/records.ts';
+import { doorCore, type DoorCore } from '../../helpers/door-core.ts';
 import { assetTypeId, join, officerIdByCollar, seededDb, tempDir } from '../../helpers/temp-db.ts';
 
 process.env.TZ = 'Europe/London';
@@ -73,10 +70,8 @@ function exceptionsFor(subject: string, kind: string): { state: string; message:
   return db.prepare<[string, string], { state: string; message: string }>('SELECT state, message FROM exceptions WHERE subject = ? AND kind = ?').all(subject, kind);
 }
 
-function doorTransactions(): DoorTransactions {
-  const bankId = bankIdByName(db, 'Locker bank A');
-  if (bankId === undefined) throw new Error('no bank');
-  return new DoorTransactions(db, audit, clock, new Eligibility(new Records(db), clock, 30), bankId);
+function doorTransactions(): DoorCore {
+  return doorCore(db, clock);
 }
 
 // Seeded: T7-0001 available behind door 1; T7-0011 quarantined and T7-0012 in maintenance (both in

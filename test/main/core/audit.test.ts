@@ -14,7 +14,7 @@ beforeEach(() => {
   db = openDatabase(join(t.dir, 'audit.db'));
   audit = new AuditLog(db);
   db.transaction(() => {
-    for (let i = 1; i <= 5; i++) audit.append({ actor: 'system', action: 'test.row', subject: `thing:${i}`, details: { i, b: 'x', a: [1, 2] } }, at);
+    for (let i = 1; i <= 5; i++) audit.append({ actor: 'system', action: 'bank.doors-added', subject: `bank:${i}`, details: { doors: [i, 1, 2] } }, at);
   })();
 });
 afterEach(() => {
@@ -33,17 +33,17 @@ describe('audit log', () => {
     const rows = db.prepare<[], { seq: number; prev_hash: string; hash: string }>('SELECT seq, prev_hash, hash FROM audit_log ORDER BY seq').all();
     expect(rows[0]?.prev_hash).toBe(GENESIS_HASH);
     for (let i = 1; i < rows.length; i++) expect(rows[i]?.prev_hash).toBe(rows[i - 1]?.hash);
-    expect(audit.verify()).toEqual({ ok: true, rows: 5, lastHash: rows[4]?.hash });
+    expect(audit.verify()).toEqual({ ok: true, rows: 5, lastSeq: 5, lastHash: rows[4]?.hash });
   });
 
   it('refuses to write outside a transaction', () => {
-    expect(() => audit.append({ actor: 'system', action: 'x', subject: 'y', details: {} }, at)).toThrow(/inside the transaction/);
+    expect(() => audit.append({ actor: 'system', action: 'stock.started', subject: 'y', details: {} }, at)).toThrow(/inside the transaction/);
   });
 
   it('rolls back with the change it records', () => {
     expect(() =>
       db.transaction(() => {
-        audit.append({ actor: 'system', action: 'doomed', subject: 'y', details: {} }, at);
+        audit.append({ actor: 'system', action: 'stock.started', subject: 'y', details: {} }, at);
         throw new Error('change failed');
       })(),
     ).toThrow('change failed');

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RefusalReason, Role, RuleView } from '../../../preload/contract.ts';
-import {
-  addMonths,
-  decideDraw,
-  describeQualification,
-  lastValidDay,
-  type DrawDecisionInput,
-  type HeldQualification,
-  type OfficerStatus,
-} from '../../../main/core/decision.ts';
+import { addMonths } from '../../../main/core/dates.ts';
+import { decideDraw, describeQualification, type DrawDecisionInput, type HeldQualification, type OfficerStatus } from '../../../main/core/decision.ts';
+import { validUntil } from '../../../main/core/validity.ts';
 
 const TODAY = '2026-11-21';
 const TASER = { code: 'TASER', name: 'Taser refresher' };
@@ -18,8 +12,11 @@ const NAMES = new Map([TASER, AFO, BWV].map((q) => [q.code, q.name]));
 
 const RULE: RuleView = { allOf: [], anyOf: [], graceDays: 0, roles: [], units: [], maxLoanHours: null, returnBy: null };
 
-function held(q: { code: string; name: string }, fields: Partial<HeldQualification> = {}): HeldQualification {
-  return { ...q, awardedOn: '2026-01-01', expiresOn: '2027-06-01', validityMonths: null, ...fields };
+/** A record as stored: its last valid day worked out by the one rule (validity.ts) from what a file would give. */
+function held(q: { code: string; name: string }, fields: { awardedOn?: string; expiresOn?: string | null; validityMonths?: number | null } = {}): HeldQualification {
+  const awardedOn = fields.awardedOn ?? '2026-01-01';
+  const expiresOn = fields.expiresOn === undefined ? '2027-06-01' : fields.expiresOn;
+  return { ...q, awardedOn, validUntil: validUntil(awardedOn, expiresOn, fields.validityMonths ?? null) };
 }
 
 function input(overrides: Partial<Omit<DrawDecisionInput, 'held'>> & { held?: HeldQualification[] }): DrawDecisionInput {
@@ -71,7 +68,7 @@ const STATES: QualState[] = [
   {
     name: 'no expiry date, awarded 30 Jun 2025 + 12 months',
     record: (q) => held(q, { awardedOn: '2025-06-30', expiresOn: null, validityMonths: 12 }),
-    outcome: { kind: 'expired', on: '30 Jun 2026' },
+    outcome: { kind: 'expired', on: '29 Jun 2026' },
   },
   { name: 'does not expire', record: (q) => held(q, { awardedOn: '2001-01-01', expiresOn: null, validityMonths: null }), outcome: { kind: 'ok' } },
 ];
@@ -301,10 +298,12 @@ describe('validity from the award date', () => {
     expect(addMonths(from, months)).toBe(to);
   });
 
-  it('a recorded expiry wins over the validity period', () => {
-    expect(lastValidDay(held(TASER, { awardedOn: '2026-01-01', expiresOn: '2026-05-01', validityMonths: 12 }))).toBe('2026-05-01');
-    expect(lastValidDay(held(TASER, { awardedOn: '2026-01-01', expiresOn: null, validityMonths: 12 }))).toBe('2027-01-01');
-    expect(lastValidDay(held(TASER, { expiresOn: null, validityMonths: null }))).toBeNull();
+  it('a recorded expiry wins over the validity period, which ends the day before the anniversary', () => {
+    expect(validUntil('2026-01-01', '2026-05-01', 12)).toBe('2026-05-01');
+    expect(validUntil('2026-01-01', null, 12)).toBe('2026-12-31');
+    expect(validUntil('2026-03-15', null, 12)).toBe('2027-03-14');
+    expect(validUntil('2026-01-31', null, 1)).toBe('2026-02-27');
+    expect(validUntil('2026-01-01', null, null)).toBeNull();
   });
 });
 
@@ -335,7 +334,7 @@ describe('describeQualification', () => {
 
   it('a record without an expiry date shows the date its validity period gives', () => {
     const view = describeQualification(held(TASER, { awardedOn: '2026-03-01', expiresOn: null, validityMonths: 12 }), TODAY, 30);
-    expect(view).toEqual({ code: 'TASER', name: 'Taser refresher', expiresOn: '2027-03-01', state: 'valid', label: 'Taser refresher: valid until 1 Mar 2027' });
+    expect(view).toEqual({ code: 'TASER', name: 'Taser refresher', expiresOn: '2027-02-28', state: 'valid', label: 'Taser refresher: valid until 28 Feb 2027' });
     expect(describeQualification(held(TASER, { expiresOn: null }), TODAY, 30)).toMatchObject({ expiresOn: null, state: 'valid', label: 'Taser refresher: does not expire' });
   });
 });

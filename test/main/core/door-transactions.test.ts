@@ -3,12 +3,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { RefusalReason } from '../../../preload/contract.ts';
 import { AuditLog } from '../../../main/core/audit.ts';
 import { openDatabase, type Db } from '../../../main/core/db/database.ts';
-import { bankIdByName } from '../../../main/core/demo-seed.ts';
-import { DoorTransactions } from '../../../main/core/door-transactions.ts';
-import { Eligibility } from '../../../main/core/eligibility.ts';
 import type { DoorSensors } from '../../../main/core/ports.ts';
-import { Records } from '../../../main/core/records.ts';
 import { RuleStore } from '../../../main/core/rules.ts';
+import { doorCore, type DoorCore } from '../../helpers/door-core.ts';
 import { assetTypeId, join, officerIdByCollar, seededDb, tempDir } from '../../helpers/temp-db.ts';
 
 // Due times are wall-clock times in the room; pin the zone so "07:00" means the same everywhere.
@@ -18,17 +15,12 @@ let now = new Date('2026-11-21T10:00:00Z');
 const clock = { now: () => now };
 let dbPath: string;
 let db: Db;
-let doors: DoorTransactions;
+let doors: DoorCore;
 let cleanup: () => void;
 
-function open(path: string): { db: Db; doors: DoorTransactions } {
+function open(path: string): { db: Db; doors: DoorCore } {
   const d = openDatabase(path);
-  const records = new Records(d);
-  const bankId = bankIdByName(d, 'Locker bank A');
-  if (bankId === undefined) throw new Error('no bank');
-  const audit = new AuditLog(d);
-  const eligibility = new Eligibility(records, clock, 30, { rules: new RuleStore(d, audit, clock), overridableRefusals: ['qualification-expired'] });
-  return { db: d, doors: new DoorTransactions(d, audit, clock, eligibility, bankId) };
+  return { db: d, doors: doorCore(d, clock, { overridableRefusals: ['qualification-expired'] }) };
 }
 
 /** Sensors for every door: closed and empty unless listed. */
@@ -278,16 +270,19 @@ describe('return', () => {
     const [inside] = doors.observe(sensors({ doorNumber: 13, itemPresent: true }));
     expect(inside?.intent.state).toBe('closed');
     expect(asset(assetId)?.status).toBe('on-loan'); // not returned until the condition is given
-    const done = doors.completeReturn(begun.intent.id, 'discharged', 'officer');
+    const done = doors.completeReturn(begun.intent.id, 'discharged');
     expect(done?.intent.state).toBe('completed');
     const door13 = db.prepare<[], { id: number }>('SELECT id FROM doors WHERE number = 13').get()?.id;
     expect(asset(assetId)).toEqual({ status: 'quarantined', door_id: door13 });
     expect(db.prepare('SELECT return_condition FROM loans WHERE asset_id = ? ORDER BY id DESC').get(assetId)).toEqual({ return_condition: 'discharged' });
   });
 
-  it('skips a door whose sensor reads occupied', () => {
-    const begun = doors.beginReturn(officerIdByCollar(db, 'PC 1234'), radioOfAlex(), new Set([13, 14]));
-    expect(begun.ok && begun.intent.doorNumber).toBe(15);
+  it('skips a door whose sensor reads occupied, and says so when no door is left', () => {
+    const begun = doors.beginReturn(officerIdByCollar(db, 'PC 1234'), radioOfAlex(), new Set([13]));
+    expect(begun.ok && begun.intent.doorNumber).toBe(14);
+    doors.fail(begun.ok ? begun.intent.id : 0, 'test');
+    // 15 and 16 hold the new laptops, so with 13 and 14 reading occupied every door is taken.
+    expect(doors.beginReturn(officerIdByCollar(db, 'PC 1234'), radioOfAlex(), new Set([13, 14]))).toMatchObject({ ok: false, message: expect.stringMatching(/full/) });
   });
 
   it("refuses someone else's item", () => {

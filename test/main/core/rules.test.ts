@@ -43,6 +43,8 @@ describe('RuleStore', () => {
       ['Airwave radio', 1],
       ['Body-worn camera', 1],
       ['Glock 17 pistol', 1],
+      ['Laptop (2019 build)', 1],
+      ['Laptop (2026 build)', 1],
       ['Taser 7', 1],
     ]);
     expect(rules.current(assetTypeId(db, 'TASER7'))).toEqual({ version: 1, rule: DEMO_RULES.TASER7 });

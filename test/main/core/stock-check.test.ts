@@ -4,11 +4,8 @@ import type { StockCheckView } from '../../../preload/contract.ts';
 import { AssetAdmin } from '../../../main/core/asset-admin.ts';
 import { AuditLog } from '../../../main/core/audit.ts';
 import { openDatabase, type Db } from '../../../main/core/db/database.ts';
-import { bankIdByName } from '../../../main/core/demo-seed.ts';
-import { DoorTransactions } from '../../../main/core/door-transactions.ts';
-import { Eligibility } from '../../../main/core/eligibility.ts';
+import { doorCore } from '../../helpers/door-core.ts';
 import type { DoorSensors } from '../../../main/core/ports.ts';
-import { Records } from '../../../main/core/records.ts';
 import { StockChecks } from '../../../main/core/stock-check.ts';
 import { assetTypeId, join, officerIdByCollar, seededDb, tempDir } from '../../helpers/temp-db.ts';
 
@@ -174,9 +171,7 @@ describe('a stock check', () => {
   it('reports retired and issuing items as unexpected, but raises wrong-item only for unknown and on-loan ones', () => {
     const admin = new AssetAdmin(db, audit, clock);
     value(admin.action(armourer, assetId('RAD-0006'), 'retire', 'written off'));
-    const bankId = bankIdByName(db, 'Locker bank A');
-    if (bankId === undefined) throw new Error('no bank');
-    const doors = new DoorTransactions(db, audit, clock, new Eligibility(new Records(db), clock, 30), bankId);
+    const doors = doorCore(db, clock);
     const draw = doors.beginDraw(officerIdByCollar(db, 'PC 1234'), assetTypeId(db, 'TASER7'));
     if (!draw.ok) throw new Error(draw.message);
 
@@ -192,9 +187,7 @@ describe('a stock check', () => {
   });
 
   it('counts an item scanned and then drawn during the check as present, not unexpected', () => {
-    const bankId = bankIdByName(db, 'Locker bank A');
-    if (bankId === undefined) throw new Error('no bank');
-    const doors = new DoorTransactions(db, audit, clock, new Eligibility(new Records(db), clock, 30), bankId);
+    const doors = doorCore(db, clock);
     value(stock.start(armourer));
     stock.scan('AKT70001');
     later(30);

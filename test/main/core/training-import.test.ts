@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../../main/core/audit.ts';
 import type { Db } from '../../../main/core/db/database.ts';
-import { addMonths, csvRecords, isoDate, MAX_LISTED_PROBLEMS, TrainingImports } from '../../../main/core/training-import.ts';
+import { addMonths } from '../../../main/core/dates.ts';
+import { csvRecords, isoDate, MAX_LISTED_PROBLEMS, TrainingImports } from '../../../main/core/training-import.ts';
 import type { Clock } from '../../../main/core/ports.ts';
 import { buildTrainingDb, trainingCsv } from '../../bench/training-import.ts';
 import { join, officerIdByCollar, seededDb, tempDir } from '../../helpers/temp-db.ts';
@@ -38,6 +39,7 @@ afterEach(() => {
 interface Held {
   awarded_on: string;
   expires_on: string | null;
+  valid_until: string | null;
   source: string;
   recorded_at: string;
   import_id: number | null;
@@ -46,7 +48,7 @@ interface Held {
 function held(collar: string, code: string): Held | undefined {
   return db
     .prepare<[string, string], Held>(
-      `SELECT oq.awarded_on, oq.expires_on, oq.source, oq.recorded_at, oq.import_id FROM officer_qualifications oq
+      `SELECT oq.awarded_on, oq.expires_on, oq.valid_until, oq.source, oq.recorded_at, oq.import_id FROM officer_qualifications oq
        JOIN officers o ON o.id = oq.officer_id JOIN qualifications q ON q.id = oq.qualification_id
        WHERE o.collar_number = ? AND q.code = ?`,
     )
@@ -66,6 +68,7 @@ describe('training import: applying a good file', () => {
     expect(held('PC 2345', 'TASER')).toEqual({
       awarded_on: '2026-11-16',
       expires_on: '2027-11-15',
+      valid_until: '2027-11-15',
       source: 'upload: renew-taser.csv',
       recorded_at: now.toISOString(),
       import_id: view.id,
@@ -116,17 +119,17 @@ describe('training import: applying a good file', () => {
     expect(view).toMatchObject({ status: 'applied', rows: 2, changed: 2, problems: [] });
     expect(held('PC 7890', 'TASER')).toMatchObject({ awarded_on: '2026-11-12', expires_on: '2027-11-11' });
     // AFO without a validity period: no expiry given means none.
-    expect(held('ARM 02', 'AFO')).toMatchObject({ awarded_on: '2026-11-02', expires_on: null });
+    expect(held('ARM 02', 'AFO')).toMatchObject({ awarded_on: '2026-11-02', expires_on: null, valid_until: null });
   });
 
-  it("derives a missing expiry from the qualification's validity period (last valid day)", () => {
+  it("derives the last valid day from the qualification's validity period when no expiry is given, and keeps the file's own", () => {
     db.prepare("UPDATE qualifications SET validity_months = 12 WHERE code = 'TASER'").run();
     upload('x.csv', `${HEADER}\nPC 2345,TASER,2026-02-28,\nPC 3456,TASER,2026-11-09,2027-01-31\n`);
-    expect(held('PC 2345', 'TASER')?.expires_on).toBe('2027-02-27');
-    expect(held('PC 3456', 'TASER')?.expires_on).toBe('2027-01-31'); // given: kept
+    expect(held('PC 2345', 'TASER')).toMatchObject({ expires_on: null, valid_until: '2027-02-27' });
+    expect(held('PC 3456', 'TASER')).toMatchObject({ expires_on: '2027-01-31', valid_until: '2027-01-31' }); // given: kept
     // Without an expires_on column at all.
     upload('y.csv', 'collar_number,qualification_code,awarded_on\nPC 1234,TASER,2025-12-01\n');
-    expect(held('PC 1234', 'TASER')?.expires_on).toBe('2026-11-30');
+    expect(held('PC 1234', 'TASER')).toMatchObject({ expires_on: null, valid_until: '2026-11-30' });
   });
 
   it('applies the JSON sample, and a bare array', () => {

@@ -219,7 +219,7 @@ describe('launch arguments', () => {
   it('defaults to demo mode with nothing set', () => {
     expect(parseLaunchArgs([], { strict: true })).toEqual({
       ok: true,
-      args: { port: null, dataDir: null, configPath: null, demo: true, headless: false, help: false },
+      args: { port: null, dataDir: null, configPath: null, demo: true, headless: false, clockFrom: null, help: false },
     });
   });
 
@@ -227,8 +227,14 @@ describe('launch arguments', () => {
     const parsed = parseLaunchArgs(['--port', '8123', '--data-dir=/var/lib/k', '--config', 'c.json', '--live', '--headless'], { strict: true });
     expect(parsed).toEqual({
       ok: true,
-      args: { port: 8123, dataDir: '/var/lib/k', configPath: 'c.json', demo: false, headless: true, help: false },
+      args: { port: 8123, dataDir: '/var/lib/k', configPath: 'c.json', demo: false, headless: true, clockFrom: null, help: false },
     });
+  });
+
+  it("starts a demo terminal's clock at a time of day, and never a live one", () => {
+    expect(parseLaunchArgs(['--clock-from', '12:00'], { strict: true })).toMatchObject({ ok: true, args: { clockFrom: '12:00', demo: true } });
+    expect(parseLaunchArgs(['--clock-from', '25:00'], { strict: true }).ok).toBe(false);
+    expect(parseLaunchArgs(['--clock-from', '12:00', '--live'], { strict: true })).toEqual({ ok: false, message: expect.stringMatching(/demo mode only/) });
   });
 
   it('refuses bad values and, when strict, unknown flags', () => {

@@ -87,7 +87,8 @@ export const competencyGate: Migration = {
     const insert = db.prepare<[number, string, string]>(
       'INSERT INTO asset_type_rules (asset_type_id, version, rule, created_at, created_by) VALUES (?, 1, ?, ?, NULL)',
     );
-    const now = new Date().toISOString();
+    // The rule was in force at least since the last recorded event (a migration reads no clock).
+    const now = db.prepare<[], { at: string }>("SELECT coalesce(max(at), '1970-01-01T00:00:00.000Z') AS at FROM audit_log").get()?.at ?? '1970-01-01T00:00:00.000Z';
     for (const type of types) {
       const rule = {
         allOf: codesOf.all(type.id).map((r) => r.code),

@@ -93,7 +93,10 @@ describe('migration 1: initial schema', () => {
   });
 
   it('rejects unknown states and dangling references', () => {
-    expect(() => db.exec("UPDATE assets SET status = 'lost'")).toThrow(/CHECK/);
+    // Statuses are a lookup table since migration 6 (asset_statuses), so an unknown one is a dangling reference.
+    expect(() => db.exec("UPDATE assets SET status = 'lost'")).toThrow(/FOREIGN KEY/);
+    expect(() => db.exec("UPDATE door_intents SET state = 'lost'")).not.toThrow(); // no rows
+    expect(() => db.exec("INSERT INTO door_intents (kind, door_id, asset_id, officer_id, state, created_at, updated_at) VALUES ('draw', 1, 1, 1, 'lost', 'x', 'x')")).toThrow(/CHECK/);
     expect(() => db.exec("INSERT INTO loans (asset_id, officer_id, drawn_at) VALUES (99, 1, 'a')")).toThrow(/FOREIGN KEY/);
   });
 

@@ -1,0 +1,166 @@
+import type { IntentKind } from './intent-table.ts';
+
+/** What every door-intent transition records (the intent table's rows), with what its effect adds. */
+export interface IntentDetails {
+  intent: number;
+  kind: IntentKind;
+  asset: number;
+  officer: number;
+  outcome: string;
+  loan?: number | null;
+  condition?: string;
+  quarantined?: boolean;
+  order?: number | null;
+}
+
+type Changes = { changes: string[] };
+/** The armourer's moves of an asset (asset-admin.ts). */
+export type AssetMoveAction = 'asset.quarantined' | 'asset.sent-to-maintenance' | 'asset.returned-to-service' | 'asset.retired';
+type AssetMove = { from: string; to: string; reason: string; serial: string; door: number | null; doorFreed?: number | null };
+
+/**
+ * Every action the audit log records, with the details it carries: the one list the writers
+ * are typed against and the console's timeline reads (see AUDIT_ACTIONS below for the words).
+ */
+export interface AuditDetails {
+  'auth.signed-in': Record<string, never>;
+  'auth.signed-out': { why: string };
+  'auth.failed': { failures: number };
+  'auth.locked': { failures: number; lockedUntil: string };
+  'auth.refused-locked': { lockedUntil: string };
+
+  'draw.intent': { intent: number; door: number; ruleVersion: number | null; override: number | null };
+  'draw.refused': { reasons: { code: string; message: string }[]; ruleVersion: number | null; override: number | null };
+  'draw.override-rejected': { override: number; why: string };
+  'return.intent': { intent: number; door: number; loan: number };
+  'swap.deposit-intent': { order: number; intent: number; door: number; asset: number };
+  'swap.issue-intent': { order: number; intent: number; door: number; asset: number };
+  'collect.intent': { intent: number; door: number; asset: number };
+
+  'door.opened': IntentDetails;
+  'draw.completed': IntentDetails;
+  'draw.cancelled': IntentDetails;
+  'draw.door-failed': IntentDetails;
+  'return.item-in': IntentDetails;
+  'return.cancelled': IntentDetails;
+  'return.completed': IntentDetails;
+  'return.door-failed': IntentDetails;
+  'swap-deposit.item-in': IntentDetails;
+  'swap-deposit.cancelled': IntentDetails;
+  'swap-deposit.completed': IntentDetails;
+  'swap-deposit.unverified': IntentDetails;
+  'swap-deposit.door-failed': IntentDetails;
+  'swap-issue.completed': IntentDetails;
+  'swap-issue.cancelled': IntentDetails;
+  'swap-issue.door-failed': IntentDetails;
+  'collect.completed': IntentDetails;
+  'collect.cancelled': IntentDetails;
+  'collect.door-failed': IntentDetails;
+
+  'service.open-intent': { opening: number; reason: string };
+  'service.door-opened': { opening: number };
+  'service.door-closed': { opening: number };
+  'service.door-failed': { opening: number; reason: string };
+
+  'exception.raised': { exception: number; kind: string; message: string } & Record<string, unknown>;
+  'exception.acknowledged': { exception: number; kind: string };
+  'exception.resolved': { exception: number; kind: string; note: string };
+
+  'override.granted': { override: number; assetType: string; reasonCode: string; note: string; refusals: string[] };
+  'override-reasons.changed': Changes;
+  'rule.changed': { assetType: number; assetTypeName: string; fromVersion: number | null; toVersion: number; before: unknown; after: unknown };
+  'training.imported': { source: string; file: string; rows: number; changed: number; status: string };
+  'training.rejected': { source: string; file: string; rows: number; changed: number; status: string; problems: number };
+  'config.changed': Changes;
+  'hardware.test': { test: unknown; ok: boolean; message: string };
+
+  'asset.registered': { assetType: string; assetTypeId: number; serial: string; tag: string };
+  'asset.quarantined': AssetMove;
+  'asset.sent-to-maintenance': AssetMove;
+  'asset.returned-to-service': AssetMove;
+  'asset.retired': AssetMove;
+  'stock.started': Record<string, never>;
+  'stock.checked': { scanned: number; missing: number; unexpected: number; missingTags: string[]; unexpectedTags: { tag: string; problem: string }[] };
+
+  'site.seeded-demo': { officers: number; assets: number; rules: number };
+  'bank.added': { name: string };
+  'bank.doors-added': { doors: number[] };
+
+  'swap.order-created': { order: number; officer: number; asset: number; newAsset: number | null; newAssetType: number; expiresOn: string };
+  'swap.order-cancelled': { order: number; reason: string };
+  'swap.order-expired': { order: number };
+  'device.sanitised': { asset: number; method: string; tool: string; operator: string; verified: boolean; certificateId: string };
+  'device.sanitisation-failed': { asset: number; method: string; tool: string; operator: string; verified: boolean; certificateId: string };
+  'device.disposed': { asset: number; outcome: string; receivingOrganisation: string | null; certificate: string | null };
+}
+
+export type AuditAction = keyof AuditDetails;
+export type IntentAuditAction = { [A in AuditAction]: AuditDetails[A] extends IntentDetails ? A : never }[AuditAction];
+
+/**
+ * Every action with what it means, in words: a runtime list of the same keys (the compiler
+ * checks it has each, and only, the actions above), for the console and its tests.
+ */
+export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
+  'auth.signed-in': 'an officer signed in with card and PIN',
+  'auth.signed-out': 'an officer signed out, or was signed out when idle',
+  'auth.failed': 'a wrong PIN was entered for a card',
+  'auth.locked': 'a card was locked after repeated wrong PINs',
+  'auth.refused-locked': 'a PIN was entered for a locked card',
+  'draw.intent': 'a draw was allowed and its door is about to open',
+  'draw.refused': 'a draw was refused, with every reason',
+  'draw.override-rejected': 'an override offered for a draw was not accepted',
+  'return.intent': 'a return began and its door is about to open',
+  'swap.deposit-intent': 'a device swap began: the deposit door is about to open',
+  'swap.issue-intent': "a swap's old device is in: the new device's door is about to open",
+  'collect.intent': 'IT is about to open the door of a retired device to collect it',
+  'door.opened': 'a door read open for its intent',
+  'draw.completed': 'a drawn item left its door: the loan began',
+  'draw.cancelled': 'a draw door closed with the item still inside',
+  'draw.door-failed': 'a draw door never opened',
+  'return.item-in': 'a returned item is in its door',
+  'return.cancelled': 'a return door closed without the item',
+  'return.completed': 'a return was settled with its condition',
+  'return.door-failed': 'a return door never opened',
+  'swap-deposit.item-in': "a swap's old device is in the deposit door",
+  'swap-deposit.cancelled': 'a deposit door closed empty',
+  'swap-deposit.completed': "a swap's old device was verified and taken in",
+  'swap-deposit.unverified': 'a deposit door closed with an item whose tag was not matched',
+  'swap-deposit.door-failed': 'a deposit door never opened',
+  'swap-issue.completed': "a swap's new device left its door: the loan began",
+  'swap-issue.cancelled': "a swap's new device was left in its door",
+  'swap-issue.door-failed': "a swap's new-device door never opened",
+  'collect.completed': 'IT took a retired device from its door',
+  'collect.cancelled': 'a collection door closed with the device still inside',
+  'collect.door-failed': 'a collection door never opened',
+  'service.open-intent': 'a site admin asked to open a door for service',
+  'service.door-opened': 'a door opened for service',
+  'service.door-closed': 'a door closed after service',
+  'service.door-failed': 'a door did not open for service',
+  'exception.raised': 'the terminal raised an exception for an armourer',
+  'exception.acknowledged': 'an armourer acknowledged an exception',
+  'exception.resolved': 'an armourer resolved an exception, saying what was done',
+  'override.granted': 'an armourer overrode a refusal for one draw',
+  'override-reasons.changed': 'the override reason codes changed',
+  'rule.changed': 'a release rule got a new version',
+  'training.imported': 'training records were imported',
+  'training.rejected': 'a training import was rejected whole',
+  'config.changed': 'the terminal configuration was saved',
+  'hardware.test': 'a site admin ran a hardware test',
+  'asset.registered': 'an item was registered',
+  'asset.quarantined': 'an item was quarantined',
+  'asset.sent-to-maintenance': 'an item was sent for maintenance',
+  'asset.returned-to-service': 'an item was returned to service',
+  'asset.retired': 'an item was retired',
+  'stock.started': 'a stock check started',
+  'stock.checked': 'a stock check finished, with its findings',
+  'site.seeded-demo': 'the demo site was seeded',
+  'bank.added': 'a locker bank was added',
+  'bank.doors-added': 'doors were added to a locker bank',
+  'swap.order-created': 'IT ordered a device swap',
+  'swap.order-cancelled': 'IT cancelled a swap order',
+  'swap.order-expired': 'a swap order lapsed unused',
+  'device.sanitised': "a retired device's sanitisation was recorded and verified",
+  'device.sanitisation-failed': 'a sanitisation was recorded but did not verify',
+  'device.disposed': "a sanitised device's disposal was recorded",
+};

@@ -1,0 +1,47 @@
+import type { LockerBankPort, Clock, DoorSensors, Scheduler } from './ports.ts';
+import { pause } from './ports.ts';
+
+/** Between status polls while an unlock is being confirmed. */
+export const CONFIRM_POLL_MS = 150;
+
+export type DoorCommandResult = { ok: true } | { ok: false; reason: string; stopped: boolean };
+
+/**
+ * The one door command every journey uses, once its intent is committed: send the unlock,
+ * confirm it by status polls (the Kerong board may not answer an unlock at all), and give up
+ * after the confirm time. Each poll's reading goes through the kiosk's door handling, so the
+ * intents move exactly as they do on the bank's own polls.
+ */
+export class DoorCommand {
+  constructor(
+    private readonly lockers: LockerBankPort,
+    private readonly clock: Clock,
+    private readonly scheduler: Scheduler,
+    private readonly confirmMs: () => number,
+    private readonly onReading: (doors: DoorSensors[]) => void,
+    private readonly stopped: () => boolean,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Unlock `doorNumber`, then poll until `settled()` (the intent moved on) or the confirm time runs out. */
+  async open(doorNumber: number, settled: () => boolean): Promise<DoorCommandResult> {
+    try {
+      await this.lockers.unlock(doorNumber);
+    } catch (error) {
+      return { ok: false, reason: `the unlock command could not be sent: ${error instanceof Error ? error.message : String(error)}`, stopped: false };
+    }
+    const deadline = this.clock.now().getTime() + this.confirmMs();
+    while (this.clock.now().getTime() < deadline) {
+      await pause(this.scheduler, CONFIRM_POLL_MS);
+      if (this.stopped()) return { ok: false, reason: 'the terminal is shutting down', stopped: true };
+      try {
+        this.onReading(await this.lockers.readDoors());
+      } catch (error) {
+        this.log(`door ${doorNumber} status read failed while confirming: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (this.stopped()) return { ok: false, reason: 'the terminal is shutting down', stopped: true };
+      if (settled()) return { ok: true };
+    }
+    return { ok: false, reason: 'the door did not read open', stopped: false };
+  }
+}

@@ -1,0 +1,286 @@
+import type { ReturnCondition } from '../../preload/contract.ts';
+import type { AuditActor, AuditLog, IntentAuditAction } from './audit.ts';
+import type { Db } from './db/database.ts';
+import { ACTIVE_INTENT_STATES, liveEvent, startupEvent, transitionFor, type IntentEffect, type IntentEvent, type IntentKind, type IntentState } from './intent-table.ts';
+import type { Clock, DoorSensors } from './ports.ts';
+
+export interface DoorIntent {
+  id: number;
+  kind: IntentKind;
+  doorId: number;
+  doorNumber: number;
+  assetId: number;
+  assetTypeName: string;
+  serial: string;
+  tag: string;
+  officerId: number;
+  loanId: number | null;
+  swapOrderId: number | null;
+  state: IntentState;
+  outcome: string | null;
+  /** When the item's own tag was matched to this intent (swap deposits); null until then. */
+  verifiedAt: string | null;
+}
+
+export interface IntentChange {
+  intent: DoorIntent;
+  from: IntentState;
+  event: IntentEvent;
+  /** What the transition did (the table's effect): journeys move on it. */
+  effect: IntentEffect;
+}
+
+/** What an effect may add to the transition's audit row. */
+export interface EffectResult {
+  details?: Record<string, unknown>;
+  actor?: AuditActor;
+}
+
+export interface EffectInput {
+  intent: DoorIntent;
+  now: Date;
+  /** The condition the officer gave, for 'condition-given'. */
+  condition: ReturnCondition | null;
+}
+
+/**
+ * An intent kind, as the journey that owns it defines it: the audit action for each effect
+ * and what each effect does to loans, assets and orders. Effects run inside the transition's
+ * transaction, so a state change, its consequences and its audit row commit together.
+ */
+export interface IntentKindSpec {
+  kind: IntentKind;
+  actions: Partial<Record<IntentEffect, IntentAuditAction>>;
+  effects: Partial<Record<IntentEffect, (input: EffectInput) => EffectResult | void>>;
+}
+
+export interface NewIntent {
+  kind: IntentKind;
+  doorId: number;
+  assetId: number;
+  officerId: number;
+  loanId?: number | null;
+  ruleVersion?: number | null;
+  overrideId?: number | null;
+  swapOrderId?: number | null;
+}
+
+const INTENT_SELECT = `
+  SELECT i.id, i.kind, i.door_id AS doorId, d.number AS doorNumber, i.asset_id AS assetId, t.name AS assetTypeName,
+         a.serial, a.tag, i.officer_id AS officerId, i.loan_id AS loanId, i.swap_order_id AS swapOrderId, i.state, i.outcome,
+         i.verified_at AS verifiedAt
+    FROM door_intents i
+    JOIN doors d ON d.id = i.door_id
+    JOIN assets a ON a.id = i.asset_id
+    JOIN asset_types t ON t.id = a.asset_type_id`;
+
+/**
+ * Door intents as durable transactions, in the order that keeps the record honest:
+ *   1. a journey commits its decision and a pending intent (before any unlock frame);
+ *   2. the door command sends the unlock;
+ *   3. what the sensors saw is committed through the intent table (door open; door closed
+ *      with or without the item), each step one transaction carrying its audit row.
+ * Nothing here touches hardware, so a crash between any two steps leaves an intent that
+ * `reconcile` settles from the sensors at the next start, through the same table.
+ */
+export class DoorIntents {
+  private readonly specs = new Map<IntentKind, IntentKindSpec>();
+  private readonly sql;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditLog,
+    private readonly clock: Clock,
+    private readonly bankId: number,
+  ) {
+    const active = `('${ACTIVE_INTENT_STATES.join("', '")}')`;
+    this.sql = {
+      byId: db.prepare<[number], DoorIntent>(`${INTENT_SELECT} WHERE i.id = ?`),
+      active: db.prepare<[number], DoorIntent>(`${INTENT_SELECT} WHERE d.bank_id = ? AND i.state IN ${active} ORDER BY i.id`),
+      insert: db.prepare<[string, number, number, number, number | null, number | null, number | null, number | null, string, string]>(
+        `INSERT INTO door_intents (kind, door_id, asset_id, officer_id, loan_id, rule_version, override_id, swap_order_id, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      ),
+      setState: db.prepare<[string, string | null, string, number]>('UPDATE door_intents SET state = ?, outcome = coalesce(?, outcome), updated_at = ? WHERE id = ?'),
+      verify: db.prepare<[string, number]>('UPDATE door_intents SET verified_at = ? WHERE id = ? AND verified_at IS NULL'),
+      activeForAsset: db.prepare<[number, number], { id: number }>(
+        `SELECT i.id FROM door_intents i JOIN doors d ON d.id = i.door_id WHERE d.bank_id = ? AND i.asset_id = ? AND i.state IN ${active}`,
+      ),
+      freeDoors: db.prepare<[number], { doorId: number; number: number }>(
+        `SELECT d.id AS doorId, d.number FROM doors d
+          WHERE d.bank_id = ?
+            AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.door_id = d.id)
+            AND NOT EXISTS (SELECT 1 FROM door_intents i WHERE i.door_id = d.id AND i.state IN ${active})
+            AND NOT EXISTS (SELECT 1 FROM service_openings s WHERE s.door_id = d.id AND s.state IN ('pending', 'open'))
+          ORDER BY d.number`,
+      ),
+    };
+  }
+
+  /** Journeys register the kinds they own before the first reading is reconciled. */
+  register(spec: IntentKindSpec): void {
+    if (this.specs.has(spec.kind)) throw new Error(`intent kind ${spec.kind} registered twice`);
+    this.specs.set(spec.kind, spec);
+  }
+
+  registeredKinds(): IntentKind[] {
+    return [...this.specs.keys()];
+  }
+
+  intent(id: number): DoorIntent | undefined {
+    return this.sql.byId.get(id);
+  }
+
+  activeIntents(): DoorIntent[] {
+    return this.sql.active.all(this.bankId);
+  }
+
+  /** Whether some active intent already holds this asset (a second door for it would put it in two places). */
+  assetBusy(assetId: number): boolean {
+    return this.sql.activeForAsset.get(this.bankId, assetId) !== undefined;
+  }
+
+  /** The lowest free door: nothing recorded behind it, no intent or service opening on it, and not reading as occupied. */
+  freeDoor(occupiedDoorNumbers: ReadonlySet<number>): { doorId: number; number: number } | undefined {
+    return this.sql.freeDoors.all(this.bankId).find((d) => !occupiedDoorNumbers.has(d.number));
+  }
+
+  /** Step 1: the pending intent. The caller holds the transaction its decision ran in. */
+  create(fields: NewIntent): DoorIntent {
+    if (!this.db.inTransaction) throw new Error('an intent is created inside the transaction of the decision behind it');
+    if (!this.specs.has(fields.kind)) throw new Error(`intent kind ${fields.kind} is not registered`);
+    const now = this.clock.now().toISOString();
+    const id = Number(
+      this.sql.insert.run(
+        fields.kind,
+        fields.doorId,
+        fields.assetId,
+        fields.officerId,
+        fields.loanId ?? null,
+        fields.ruleVersion ?? null,
+        fields.overrideId ?? null,
+        fields.swapOrderId ?? null,
+        now,
+        now,
+      ).lastInsertRowid,
+    );
+    return this.mustGet(id);
+  }
+
+  /** The unlock could not be sent, or the door never read open: nothing moved. */
+  fail(intentId: number, reason: string): IntentChange | undefined {
+    return this.apply(intentId, 'unlock-unconfirmed', reason);
+  }
+
+  /** The last step of a return: the officer's condition report settles loan and asset together. */
+  completeReturn(intentId: number, condition: ReturnCondition): IntentChange | undefined {
+    const outcome = condition === 'ok' ? 'returned ok' : `returned ${condition}: quarantined`;
+    return this.apply(intentId, 'condition-given', outcome, condition);
+  }
+
+  /** The item's tag was scanned and matched: recorded at once (so crash recovery knows), and settles an intent already closed. */
+  verify(intentId: number): IntentChange | undefined {
+    return this.db
+      .transaction(() => {
+        this.sql.verify.run(this.clock.now().toISOString(), intentId);
+        const intent = this.intent(intentId);
+        return intent?.state === 'closed' ? this.apply(intentId, 'tag-verified', 'tag matched: item verified') : undefined;
+      })
+      .immediate();
+  }
+
+  /** A wrong tag was scanned after a right one: the earlier match no longer counts. */
+  unverify(intentId: number): void {
+    this.db.prepare<[number]>('UPDATE door_intents SET verified_at = NULL WHERE id = ?').run(intentId);
+  }
+
+  /** The last step will not be done (the officer left, or the journey refused the item): settled as abandoned. */
+  abandon(intentId: number): IntentChange | undefined {
+    return this.apply(intentId, 'abandoned', 'left without finishing: the terminal settled it');
+  }
+
+  /**
+   * An in-direction intent closed with its item inside and nobody there to finish it (its
+   * journey ended, or a restart): settled as verified when its tag had matched, else abandoned.
+   */
+  settleLeft(intent: DoorIntent): IntentChange | undefined {
+    return intent.verifiedAt !== null ? this.apply(intent.id, 'tag-verified', 'tag matched; settled by the terminal') : this.abandon(intent.id);
+  }
+
+  /** Step 3, live: commit what a poll saw, through the table. Returns what changed. */
+  observe(doors: readonly DoorSensors[]): IntentChange[] {
+    const byNumber = new Map(doors.map((d) => [d.doorNumber, d]));
+    const changes: IntentChange[] = [];
+    for (const intent of this.activeIntents()) {
+      const door = byNumber.get(intent.doorNumber);
+      const seen = door ? liveEvent(intent.kind, intent.state, door) : null;
+      const change = seen ? this.apply(intent.id, seen.event, seen.how) : undefined;
+      if (change) changes.push(change);
+    }
+    return changes;
+  }
+
+  /**
+   * Crash recovery: settle every intent a crash left active from the first reading of the
+   * doors, through the same table. A door still open stays tracked; an in-direction intent
+   * left with its item inside and its last step undone is settled as abandoned (or as
+   * verified, when its tag had matched before the crash).
+   */
+  reconcile(doors: readonly DoorSensors[]): IntentChange[] {
+    const byNumber = new Map(doors.map((d) => [d.doorNumber, d]));
+    const changes: IntentChange[] = [];
+    for (const intent of this.activeIntents()) {
+      const door = byNumber.get(intent.doorNumber);
+      if (!door) continue;
+      const seen = startupEvent(intent.state, door);
+      const change = seen ? this.apply(intent.id, seen.event, seen.how) : undefined;
+      if (change) changes.push(change);
+      const now = change?.intent ?? intent;
+      if (now.state === 'closed' && !door.open) {
+        const settled = this.settleLeft(now);
+        if (settled) changes.push(settled);
+      }
+    }
+    return changes;
+  }
+
+  /**
+   * One event through the table: the state change, the kind's effect and the audit row, in
+   * one transaction. An event the table does not allow in the intent's current state changes
+   * nothing (so the same reading twice, or a late timer, is harmless).
+   */
+  apply(intentId: number, event: IntentEvent, how: string, condition: ReturnCondition | null = null): IntentChange | undefined {
+    return this.db
+      .transaction((): IntentChange | undefined => {
+        const intent = this.sql.byId.get(intentId);
+        if (!intent) return undefined;
+        const cell = transitionFor(intent.kind, intent.state, event);
+        if (!cell) return undefined;
+        const spec = this.specs.get(intent.kind);
+        if (!spec) throw new Error(`intent kind ${intent.kind} is not registered`);
+        const now = this.clock.now();
+        const outcome = cell.outcome(how);
+        const result = spec.effects[cell.effect]?.({ intent, now, condition }) ?? {};
+        this.sql.setState.run(cell.to, outcome, now.toISOString(), intentId);
+        const action = spec.actions[cell.effect];
+        if (!action) throw new Error(`intent kind ${intent.kind} names no audit action for ${cell.effect}`);
+        this.audit.append(
+          {
+            actor: result.actor ?? 'system',
+            action,
+            subject: `door:${intent.doorNumber}`,
+            details: { intent: intent.id, kind: intent.kind, asset: intent.assetId, officer: intent.officerId, outcome, ...result.details },
+          },
+          now,
+        );
+        return { intent: this.mustGet(intentId), from: intent.state, event, effect: cell.effect };
+      })
+      .immediate();
+  }
+
+  private mustGet(id: number): DoorIntent {
+    const intent = this.sql.byId.get(id);
+    if (!intent) throw new Error(`door intent ${id} vanished inside its own transaction`);
+    return intent;
+  }
+}

@@ -1,0 +1,27 @@
+import type { DoorIntent } from '../door-intents.ts';
+import type { KioskContext } from './journey.ts';
+
+export type DoorStepResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Step 2 of the door ordering, the same for every journey: the intent is committed, so queue
+ * the video event, send the unlock and confirm it. A door that never read open fails its
+ * intent (through the intent table), and the journey hears of it like any other change.
+ */
+export async function openIntentDoor(ctx: KioskContext, intent: DoorIntent, video: 'ISSUE' | 'RETURN' | 'DOOR'): Promise<DoorStepResult> {
+  const { intents } = ctx.services;
+  const videoProblem = await ctx.recordVideo(video, intent.serial, intent.officerId);
+  if (videoProblem) {
+    const change = intents.fail(intent.id, videoProblem);
+    if (change) ctx.intentsChanged([change]);
+    return { ok: false, reason: videoProblem };
+  }
+  const result = await ctx.doors.open(intent.doorNumber, () => intents.intent(intent.id)?.state !== 'pending');
+  if (result.ok || result.stopped) return result.ok ? result : { ok: false, reason: result.reason };
+  const change = intents.fail(intent.id, result.reason);
+  // No change: a poll saw the door open in the meantime, so it did open after all.
+  if (!change) return { ok: true };
+  ctx.log(`door ${intent.doorNumber} did not open for ${intent.kind} intent ${intent.id}: ${result.reason}`);
+  ctx.intentsChanged([change]);
+  return { ok: false, reason: result.reason };
+}

@@ -1,0 +1,45 @@
+import type { DemoCardView, DeviceHealthView, RefusalReason } from '../../preload/contract.ts';
+import type { LockoutPolicy } from './auth.ts';
+import type { Db } from './db/database.ts';
+import type { CardReaderPort, ChainWalker, Clock, DemoRoom, HardwareAdmin, LockerBankPort, ScannerPort, Scheduler, VideoPort } from './ports.ts';
+
+export interface KioskPolicy {
+  idleTimeoutSeconds: number;
+  idleWarningSeconds: number;
+  expiryWarningDays: number;
+  lockout: LockoutPolicy;
+  /** How long after the unlock frame the door must read open before the opening is called off. */
+  doorOpenConfirmMs: number;
+  doorLeftOpenSeconds: number;
+  overdueCheckSeconds: number;
+  /** Refusal reasons an armourer may override; everything else (suspension, quarantine...) may not be. */
+  overridableRefusals: readonly RefusalReason['code'][];
+}
+
+/** Every device's health, for the status bar and device-offline exceptions. */
+export interface DeviceHealthSourceList {
+  list(): DeviceHealthView[];
+  onChange(listener: () => void): () => void;
+}
+
+/** What the composition root gives the kiosk: storage, time, policy and the room's devices. */
+export interface KioskDeps {
+  db: Db;
+  clock: Clock;
+  scheduler: Scheduler;
+  /** Read on every use, so a saved configuration takes effect at once. */
+  policy: KioskPolicy;
+  terminalName: string;
+  bankId: number;
+  lockers: LockerBankPort;
+  cardReader: CardReaderPort;
+  scanner: ScannerPort;
+  video: VideoPort;
+  devices: DeviceHealthSourceList;
+  /** The hardware screen's device side; null where the terminal offers none. */
+  hardware: HardwareAdmin | null;
+  demo: { room: DemoRoom; cards: DemoCardView[] } | null;
+  /** Whole-chain audit walks for the console (a worker thread); in-process when absent. */
+  chainWalker?: ChainWalker;
+  log: (line: string) => void;
+}

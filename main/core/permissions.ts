@@ -1,0 +1,140 @@
+import type { ApiError, RequestName, Role } from '../../preload/contract.ts';
+import type { JourneyKind } from './journeys/journey.ts';
+
+/**
+ * Where the session must be for a request:
+ * - any: at any time, signed in or not;
+ * - pin: a card was tapped and the PIN pad is showing;
+ * - signed-in: someone is signed in, whatever they are doing;
+ * - free: signed in, with no journey under way (no door open for them, no override running);
+ * - a journey kind: signed in, with that journey under way.
+ */
+export type SessionNeed = 'any' | 'pin' | 'signed-in' | 'free' | { journey: JourneyKind };
+
+export interface Permission {
+  /** Roles any one of which allows the request; 'anyone' needs no role (but may need a session). */
+  roles: readonly Role[] | 'anyone';
+  state: SessionNeed;
+  /** Simulator requests: refused on a live terminal. */
+  demoOnly?: true;
+  /** What a signed-in officer without the role is told. */
+  refusal?: string;
+}
+
+const ARMOURERS: readonly Role[] = ['armourer', 'admin'];
+const ADMINS: readonly Role[] = ['admin'];
+const IT: readonly Role[] = ['it'];
+
+const CONSOLE = { roles: ARMOURERS, state: 'free', refusal: 'Only an armourer can use the armourer console.' } as const;
+const EXCEPTIONS = { roles: ARMOURERS, state: 'free', refusal: 'Only an armourer can work the exceptions queue.' } as const;
+const HARDWARE = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can use the hardware screen.' } as const;
+const TRAINING = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can import training records.' } as const;
+const RULES = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can edit release rules.' } as const;
+const REFRESH = { roles: IT, state: 'free', refusal: 'Only IT can order device swaps and record sanitisation and disposal.' } as const;
+const SIMULATOR = { roles: 'anyone', state: 'any', demoOnly: true } as const;
+
+/**
+ * Every request of the contract: who may make it and where the session must be. Checked once,
+ * in main, before any handler runs (Kiosk.request); a test proves every request has an entry.
+ * Handlers still check what only they can know (is this their item, is this override theirs).
+ */
+export const PERMISSIONS: Readonly<Record<RequestName, Permission>> = {
+  getSnapshot: { roles: 'anyone', state: 'any' },
+  stillHere: { roles: 'anyone', state: 'any' },
+  keyboardScan: { roles: 'anyone', state: 'any' },
+  submitPin: { roles: 'anyone', state: 'pin' },
+  cancelPin: { roles: 'anyone', state: 'pin' },
+  signOut: { roles: 'anyone', state: 'signed-in' },
+  dismiss: { roles: 'anyone', state: 'signed-in' },
+  startDraw: { roles: 'anyone', state: 'free' },
+  startReturn: { roles: 'anyone', state: 'free' },
+  recordCondition: { roles: 'anyone', state: { journey: 'return' } },
+  requestOverride: { roles: 'anyone', state: 'free' },
+  submitOverridePin: { roles: 'anyone', state: { journey: 'override' } },
+  confirmOverride: { roles: 'anyone', state: { journey: 'override' } },
+  cancelOverride: { roles: 'anyone', state: { journey: 'override' } },
+  startSwap: { roles: 'anyone', state: 'free' },
+
+  openHardware: HARDWARE,
+  getHardware: { ...HARDWARE, state: 'signed-in' },
+  saveHardwareConfig: HARDWARE,
+  hardwareTest: HARDWARE,
+  hardwareFrames: { ...HARDWARE, state: 'signed-in' },
+
+  openExceptions: EXCEPTIONS,
+  listExceptions: { ...EXCEPTIONS, state: 'signed-in' },
+  acknowledgeException: EXCEPTIONS,
+  resolveException: EXCEPTIONS,
+
+  openTraining: TRAINING,
+  importTraining: TRAINING,
+  listTrainingImports: { ...TRAINING, state: 'signed-in' },
+  openRules: RULES,
+  getRules: { ...RULES, state: 'signed-in' },
+  saveRule: RULES,
+
+  openConsole: CONSOLE,
+  getBoard: { ...CONSOLE, state: 'signed-in' },
+  getMobilisation: { ...CONSOLE, state: 'signed-in' },
+  exportMobilisation: { ...CONSOLE, state: 'signed-in' },
+  getTimeline: { ...CONSOLE, state: 'signed-in' },
+  exportTimeline: { ...CONSOLE, state: 'signed-in' },
+  getDashboard: { ...CONSOLE, state: 'signed-in' },
+  assetAction: CONSOLE,
+  registerAsset: CONSOLE,
+  startStockCheck: CONSOLE,
+  finishStockCheck: CONSOLE,
+  getStockCheck: { ...CONSOLE, state: 'signed-in' },
+  getRetiredDevices: { roles: [...ARMOURERS, ...IT], state: 'signed-in', refusal: 'Only an armourer or IT can see retired devices.' },
+
+  openDeviceRefresh: REFRESH,
+  getDeviceRefresh: { ...REFRESH, state: 'signed-in' },
+  createSwapOrder: REFRESH,
+  cancelSwapOrder: REFRESH,
+  collectRetired: REFRESH,
+  recordSanitisation: REFRESH,
+  recordDisposal: REFRESH,
+
+  demoTapCard: SIMULATOR,
+  demoScanTag: SIMULATOR,
+  demoDoor: SIMULATOR,
+};
+
+/** Where the session is now, as the permission check sees it. */
+export interface SessionFacts {
+  phase: 'idle' | 'pin' | 'signed-in';
+  roles: readonly Role[];
+  journey: JourneyKind | null;
+  demo: boolean;
+}
+
+/** Null when the request may go ahead; otherwise the error, with a kind the UI can switch on. */
+export function checkPermission(method: RequestName, facts: SessionFacts): ApiError | null {
+  const permission = PERMISSIONS[method];
+  if (permission.demoOnly && !facts.demo) return { kind: 'demo-only', message: 'The simulator is available in demo mode only.' };
+  const need = permission.state;
+  if (need === 'pin') {
+    return facts.phase === 'pin' ? null : { kind: 'wrong-state', message: 'Tap your card first.' };
+  }
+  const needsSession = need !== 'any' || permission.roles !== 'anyone';
+  if (needsSession && facts.phase !== 'signed-in') return { kind: 'not-signed-in', message: 'Sign in first.' };
+  if (permission.roles !== 'anyone' && !permission.roles.some((role) => facts.roles.includes(role))) {
+    return { kind: 'wrong-role', message: permission.refusal ?? 'You do not have the role this needs.' };
+  }
+  if (need === 'free' && facts.journey !== null) {
+    return { kind: 'wrong-state', message: facts.journey === 'override' ? 'Finish or cancel the override first.' : 'Finish with the open door first.' };
+  }
+  if (typeof need === 'object' && facts.journey !== need.journey) {
+    return { kind: 'wrong-state', message: WRONG_JOURNEY[need.journey] };
+  }
+  return null;
+}
+
+const WRONG_JOURNEY: Readonly<Record<JourneyKind, string>> = {
+  draw: 'No draw is under way.',
+  return: 'There is no return waiting for a condition.',
+  override: 'No override is under way.',
+  'service-opening': 'No service opening is under way.',
+  swap: 'No swap is under way.',
+  collect: 'No collection is under way.',
+};

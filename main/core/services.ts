@@ -1,0 +1,68 @@
+import { AssetAdmin } from './asset-admin.ts';
+import { AuditLog } from './audit.ts';
+import { Authenticator } from './auth.ts';
+import { ArmourerConsole } from './console.ts';
+import type { Db } from './db/database.ts';
+import { DeviceRefresh } from './device-refresh.ts';
+import { DoorIntents } from './door-intents.ts';
+import { Eligibility } from './eligibility.ts';
+import { Exceptions } from './exceptions.ts';
+import { Ledger } from './ledger.ts';
+import type { KioskPolicy } from './kiosk-deps.ts';
+import type { ChainWalker, Clock, Scheduler } from './ports.ts';
+import { Records } from './records.ts';
+import { RuleStore } from './rules.ts';
+import { ServiceOpenings } from './service-openings.ts';
+import { StockChecks } from './stock-check.ts';
+import { TrainingImports } from './training-import.ts';
+
+/** The core's services over one database, built once and shared by every module. */
+export interface CoreServices {
+  db: Db;
+  clock: Clock;
+  scheduler: Scheduler;
+  bankId: number;
+  records: Records;
+  audit: AuditLog;
+  auth: Authenticator;
+  rules: RuleStore;
+  eligibility: Eligibility;
+  intents: DoorIntents;
+  ledger: Ledger;
+  exceptions: Exceptions;
+  serviceOpenings: ServiceOpenings;
+  training: TrainingImports;
+  console: ArmourerConsole;
+  assets: AssetAdmin;
+  stock: StockChecks;
+  refresh: DeviceRefresh;
+}
+
+export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker }): CoreServices {
+  const { db, clock, scheduler, policy, bankId } = input;
+  const audit = new AuditLog(db);
+  const records = new Records(db);
+  const rules = new RuleStore(db, audit, clock);
+  const exceptions = new Exceptions(db, audit, clock);
+  const eligibility = new Eligibility(records, clock, policy.expiryWarningDays, { rules, overridableRefusals: () => policy.overridableRefusals });
+  return {
+    db,
+    clock,
+    scheduler,
+    bankId,
+    records,
+    audit,
+    auth: new Authenticator(db, audit, clock, policy.lockout),
+    rules,
+    eligibility,
+    intents: new DoorIntents(db, audit, clock, bankId),
+    ledger: new Ledger(db, clock, rules),
+    exceptions,
+    serviceOpenings: new ServiceOpenings(db, audit, clock, bankId),
+    training: new TrainingImports(db, audit, clock),
+    console: new ArmourerConsole(db, clock, rules, input.chainWalker),
+    assets: new AssetAdmin(db, audit, clock),
+    stock: new StockChecks(db, audit, clock),
+    refresh: new DeviceRefresh(db, audit, clock, records),
+  };
+}

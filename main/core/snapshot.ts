@@ -1,0 +1,54 @@
+import type { DemoView, KioskSnapshot, ScreenView, SessionView } from '../../preload/contract.ts';
+import type { KioskContext } from './journeys/journey.ts';
+import type { Session } from './session.ts';
+
+/** The picture main pushes to the renderer after every change: screen, session, idle, devices, demo. */
+export function buildSnapshot(ctx: KioskContext, session: Session, revision: number): KioskSnapshot {
+  const { deps, policy } = ctx;
+  return {
+    terminalName: deps.terminalName,
+    mode: deps.demo ? 'demo' : 'live',
+    screen: screenView(session),
+    session: sessionView(ctx, session.officerId),
+    idle: { warningSecondsLeft: session.warningSecondsLeft(), timeoutSeconds: policy.idleTimeoutSeconds },
+    devices: deps.devices.list(),
+    demo: demoView(ctx),
+    keyboardScanFallback: deps.scanner.keyboardFallback(),
+    revision,
+  };
+}
+
+function screenView(session: Session): ScreenView {
+  const pin = session.pin;
+  if (pin) return { kind: 'pin', message: pin.message, attemptsLocked: pin.locked };
+  if (session.journey) return session.journey.screen();
+  return session.screen ?? { kind: 'idle' };
+}
+
+function sessionView(ctx: KioskContext, officerId: number | null): SessionView | null {
+  if (officerId === null) return null;
+  const { records, eligibility, refresh } = ctx.services;
+  const officer = records.officer(officerId);
+  if (!officer) return null;
+  return {
+    officerId: officer.id,
+    collarNumber: officer.collarNumber,
+    displayName: officer.displayName,
+    roles: officer.roles,
+    holdings: records.holdings(officer.id).map(({ assetTypeId: _type, ...holding }) => holding),
+    drawOptions: eligibility.drawOptions(officer.id),
+    qualifications: eligibility.qualifications(officer.id),
+    swapOrders: refresh.ordersFor(officer.id),
+  };
+}
+
+function demoView(ctx: KioskContext): DemoView | null {
+  const demo = ctx.deps.demo;
+  if (!demo) return null;
+  const labels = ctx.services.records.doorLabels(ctx.services.bankId);
+  return {
+    doors: demo.room.doors().map((d) => ({ number: d.doorNumber, open: d.open, itemPresent: d.itemPresent, assetLabel: labels.get(d.doorNumber) ?? null })),
+    cards: demo.cards,
+    tags: ctx.services.records.demoTags(),
+  };
+}
