@@ -7,7 +7,7 @@ import { demoCards, ensureLockerBank, parseDemoSite, seedDemoSite, syncOverrideR
 import { Kiosk } from './core/kiosk.ts';
 import type { KioskPolicy } from './core/kiosk-deps.ts';
 import type { KioskService } from './core/kiosk-service.ts';
-import type { Clock, DoorSensors, HardwareAdmin } from './core/ports.ts';
+import type { Clock, DoorSensors, HardwareAdmin, Scheduler } from './core/ports.ts';
 import { DeviceManager } from './devices/device-manager.ts';
 import { startTrainingSources } from './devices/training-sources.ts';
 import { C2Feed } from './devices/c2-feed.ts';
@@ -24,6 +24,8 @@ export interface KioskOptions {
   configStore?: ConfigStore;
   /** The terminal's clock; the system clock unless a demo or test starts it at a chosen time. */
   clock?: Clock;
+  /** The core's timers; the system's unless a test moves time by hand. */
+  scheduler?: Scheduler;
   log: (line: string) => void;
 }
 
@@ -116,7 +118,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     const kiosk = new Kiosk({
       db,
       clock,
-      scheduler: systemScheduler,
+      scheduler: options.scheduler ?? systemScheduler,
       chainWalker: workerChainWalker(dbPath),
       policy,
       terminalName: config.terminalName,

@@ -145,8 +145,11 @@ export class DoorIntents {
     return this.sql.freeDoors.all(this.bankId).find((d) => !occupiedDoorNumbers.has(d.number));
   }
 
-  /** Step 1: the pending intent. The caller holds the transaction its decision ran in. */
-  create(fields: NewIntent): DoorIntent {
+  /**
+   * Step 1: the pending intent. The caller holds the transaction its decision ran in, and
+   * says what the intent shows (door number, item), which it has just read: no read-back.
+   */
+  create(fields: NewIntent, shown: Pick<DoorIntent, 'doorNumber' | 'serial' | 'tag' | 'assetTypeName'>): DoorIntent {
     if (!this.db.inTransaction) throw new Error('an intent is created inside the transaction of the decision behind it');
     if (!this.specs.has(fields.kind)) throw new Error(`intent kind ${fields.kind} is not registered`);
     const now = this.clock.now().toISOString();
@@ -164,7 +167,22 @@ export class DoorIntents {
         now,
       ).lastInsertRowid,
     );
-    return this.mustGet(id);
+    return {
+      id,
+      kind: fields.kind,
+      doorId: fields.doorId,
+      assetId: fields.assetId,
+      officerId: fields.officerId,
+      loanId: fields.loanId ?? null,
+      swapOrderId: fields.swapOrderId ?? null,
+      state: 'pending',
+      outcome: null,
+      verifiedAt: null,
+      doorNumber: shown.doorNumber,
+      serial: shown.serial,
+      tag: shown.tag,
+      assetTypeName: shown.assetTypeName,
+    };
   }
 
   /** The unlock could not be sent, or the door never read open: nothing moved. */
@@ -269,7 +287,8 @@ export class DoorIntents {
             actor: result.actor ?? 'system',
             action,
             subject: `door:${intent.doorNumber}`,
-            details: { intent: intent.id, kind: intent.kind, asset: intent.assetId, officer: intent.officerId, outcome, ...result.details },
+            // The order too, for a swap's intents: both legs of a swap read as one trail.
+            details: { intent: intent.id, kind: intent.kind, asset: intent.assetId, officer: intent.officerId, outcome, ...(intent.swapOrderId === null ? {} : { order: intent.swapOrderId }), ...result.details },
           },
           now,
         );

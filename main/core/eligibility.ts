@@ -87,12 +87,16 @@ export class Eligibility {
     });
   }
 
-  /** One type only: the draw path, so it reads just that type's rule and counts. */
-  decide(officerId: number, assetTypeId: number): Verdict | undefined {
+  /**
+   * One type only: the draw path, so it reads just that type's rule and counts. A draw that
+   * has already looked for a free item passes how many it found (0 or 1), saving the count.
+   */
+  decide(officerId: number, assetTypeId: number, options: { availableCount?: number } = {}): Verdict | undefined {
     const officer = this.records.officer(officerId);
     const type = this.records.assetType(assetTypeId);
     if (!officer || !type) return undefined;
-    const { version, rule } = this.ruleFor(type, this.rules.current(assetTypeId));
+    const stored = this.rules.current(assetTypeId);
+    const { version, rule } = stored ?? { version: null, rule: legacyRule(this.records.requiredCodes(assetTypeId).map((r) => r.code)) };
     const held = this.heldByCode(officerId);
     const decision = decideDraw({
       officerStatus: officer.status,
@@ -104,7 +108,7 @@ export class Eligibility {
       held,
       holdingOfType: this.records.holdingOfType(officerId, assetTypeId),
       maxPerOfficer: type.maxPerOfficer,
-      availableCount: this.records.availableOfType(assetTypeId),
+      availableCount: options.availableCount ?? this.records.availableOfType(assetTypeId),
       today: localDate(this.clock.now()),
     });
     return { type, decision, ruleVersion: version };

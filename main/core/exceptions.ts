@@ -2,16 +2,19 @@ import type { AuditLog } from './audit.ts';
 import type { Db } from './db/database.ts';
 import type { Clock } from './ports.ts';
 
-export type ExceptionKind =
-  | 'forced-door'
-  | 'door-left-open'
-  | 'video-trigger-failed'
-  | 'device-offline'
-  | 'override-used'
-  | 'overdue'
-  | 'quarantine'
-  | 'wrong-item'
-  | 'swap-mismatch';
+/** What an armourer may be asked to look at; the database keeps the same list in exception_kinds. */
+export const EXCEPTION_KINDS = [
+  'forced-door',
+  'door-left-open',
+  'video-trigger-failed',
+  'device-offline',
+  'override-used',
+  'overdue',
+  'quarantine',
+  'wrong-item',
+  'swap-mismatch',
+] as const;
+export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 
 export interface ExceptionRecord {
   id: number;

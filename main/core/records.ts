@@ -35,6 +35,19 @@ export interface OverrideRecord {
   usedByIntent: number | null;
 }
 
+const ASSET_SELECT = `
+  SELECT a.id, a.serial, a.tag, a.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.status, a.door_id AS doorId, d.number AS doorNumber
+    FROM assets a JOIN asset_types t ON t.id = a.asset_type_id LEFT JOIN doors d ON d.id = a.door_id`;
+
+/** An item behind a door, free to draw: what a draw's intent needs to say which door and what. */
+export interface FreeItem {
+  assetId: number;
+  doorId: number;
+  doorNumber: number;
+  serial: string;
+  tag: string;
+}
+
 type AssetTypeRow = { id: number; code: string; name: string; category: string; maxPerOfficer: number; selfService: number; required: string | null };
 
 export interface AssetRecord {
@@ -45,6 +58,7 @@ export interface AssetRecord {
   assetTypeName: string;
   status: AssetStatus;
   doorId: number | null;
+  doorNumber: number | null;
 }
 
 /**
@@ -87,12 +101,13 @@ export class Records {
         `SELECT a.asset_type_id AS assetTypeId, count(*) AS count FROM assets a
           WHERE a.status = 'available' AND a.door_id IS NOT NULL GROUP BY a.asset_type_id`,
       ),
+      // Without the pre-rule requirements: the draw path reads those only for a type with no stored rule.
       assetType: db.prepare<[number], AssetTypeRow>(
-        `SELECT t.id, t.code, t.name, t.category, t.max_per_officer AS maxPerOfficer, t.self_service AS selfService,
-                (SELECT json_group_array(json_object('code', q.code, 'name', q.name))
-                   FROM asset_type_requirements r JOIN qualifications q ON q.id = r.qualification_id
-                  WHERE r.asset_type_id = t.id) AS required
+        `SELECT t.id, t.code, t.name, t.category, t.max_per_officer AS maxPerOfficer, t.self_service AS selfService, NULL AS required
            FROM asset_types t WHERE t.id = ?`,
+      ),
+      requiredCodes: db.prepare<[number], { code: string; name: string }>(
+        `SELECT q.code, q.name FROM asset_type_requirements r JOIN qualifications q ON q.id = r.qualification_id WHERE r.asset_type_id = ?`,
       ),
       availableOfType: db.prepare<[number], { count: number }>(
         `SELECT count(*) AS count FROM assets WHERE asset_type_id = ? AND status = 'available' AND door_id IS NOT NULL`,
@@ -103,12 +118,11 @@ export class Records {
           WHERE l.officer_id = ? AND l.returned_at IS NULL AND a.asset_type_id = ?`,
       ),
       assetById: db.prepare<[number], AssetRecord>(
-        `SELECT a.id, a.serial, a.tag, a.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.status, a.door_id AS doorId
-           FROM assets a JOIN asset_types t ON t.id = a.asset_type_id WHERE a.id = ?`,
+        `${ASSET_SELECT} WHERE a.id = ?`,
       ),
       // In index order (doors are numbered in id order): stops at the first free door, no sort.
-      firstAvailable: db.prepare<[number, number], { assetId: number; doorId: number }>(
-        `SELECT a.id AS assetId, d.id AS doorId FROM assets a JOIN doors d ON d.id = a.door_id
+      firstAvailable: db.prepare<[number, number], FreeItem>(
+        `SELECT a.id AS assetId, d.id AS doorId, d.number AS doorNumber, a.serial, a.tag FROM assets a JOIN doors d ON d.id = a.door_id
           WHERE a.asset_type_id = ? AND a.status = 'available' AND d.bank_id = ?
             AND NOT EXISTS (SELECT 1 FROM door_intents i WHERE i.door_id = d.id AND i.state IN ('pending', 'open', 'closed'))
             AND NOT EXISTS (SELECT 1 FROM swap_orders o WHERE o.new_asset_id = a.id AND o.state IN ('open', 'deposited'))
@@ -125,8 +139,7 @@ export class Records {
         'INSERT INTO overrides (officer_id, armourer_id, asset_type_id, reason_code, note, refusal, rule_version, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       assetByTag: db.prepare<[string], AssetRecord>(
-        `SELECT a.id, a.serial, a.tag, a.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.status, a.door_id AS doorId
-           FROM assets a JOIN asset_types t ON t.id = a.asset_type_id WHERE a.tag = ?`,
+        `${ASSET_SELECT} WHERE a.tag = ?`,
       ),
     };
   }
@@ -152,9 +165,15 @@ export class Records {
     return this.statements.assetTypes.all().map(toAssetType);
   }
 
+  /** One type, without its pre-rule requirements (`required` is empty: see requiredCodes). */
   assetType(id: number): AssetTypeRecord | undefined {
     const row = this.statements.assetType.get(id);
     return row ? toAssetType(row) : undefined;
+  }
+
+  /** A type's requirements from before versioned rules (what decides a type with no stored rule). */
+  requiredCodes(assetTypeId: number): { code: string; name: string }[] {
+    return this.statements.requiredCodes.all(assetTypeId);
   }
 
   /** Items of one type in a locker and free to draw (the covering partial index answers it). */
@@ -182,8 +201,7 @@ export class Records {
   assetBySerial(serial: string): AssetRecord | undefined {
     return this.db
       .prepare<[string], AssetRecord>(
-        `SELECT a.id, a.serial, a.tag, a.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.status, a.door_id AS doorId
-           FROM assets a JOIN asset_types t ON t.id = a.asset_type_id WHERE a.serial = ? COLLATE NOCASE`,
+        `${ASSET_SELECT} WHERE a.serial = ? COLLATE NOCASE`,
       )
       .get(serial);
   }
@@ -218,7 +236,7 @@ export class Records {
   }
 
   /** The lowest-numbered door holding an available item of the type, not held by an intent or reserved for a swap. */
-  firstAvailableBehindDoor(assetTypeId: number, bankId: number): { assetId: number; doorId: number } | undefined {
+  firstAvailableBehindDoor(assetTypeId: number, bankId: number): FreeItem | undefined {
     return this.statements.firstAvailable.get(assetTypeId, bankId);
   }
 

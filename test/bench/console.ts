@@ -8,9 +8,10 @@ import { pathToFileURL } from 'node:url';
 import { AuditLog } from '../../main/core/audit.ts';
 import { ArmourerConsole } from '../../main/core/console.ts';
 import { openDatabase, type Db } from '../../main/core/db/database.ts';
-import { systemClock } from '../../main/core/ports.ts';
+import { systemClock } from '../../main/system-time.ts';
+import { workerChainWalker } from '../../main/workers/audit-walker.ts';
 import { RuleStore } from '../../main/core/rules.ts';
-import { seededRandom, summarize, timeMs } from './stats.ts';
+import { seededRandom, summarize, timeMs, timeMsAsync } from './stats.ts';
 
 const RUNS = 200;
 const WARMUP = 20;
@@ -28,7 +29,8 @@ export async function measureConsole(dbPath: string): Promise<ConsoleFigures> {
   try {
     ensureOpenLoans(db, OPEN_LOANS);
     const rules = new RuleStore(db, new AuditLog(db), systemClock);
-    const armourer = new ArmourerConsole(db, systemClock, rules);
+    // As the terminal runs it: the first whole-chain walk in a worker thread, increments here.
+    const armourer = new ArmourerConsole(db, systemClock, rules, workerChainWalker(dbPath));
     const serials = db.prepare<[], { serial: string }>('SELECT serial FROM assets ORDER BY id').all().map((r) => r.serial);
     const random = seededRandom(11);
     const randomSerial = () => serials[Math.floor(random() * serials.length)] as string;
@@ -44,11 +46,21 @@ export async function measureConsole(dbPath: string): Promise<ConsoleFigures> {
       }
       return summarize(samples).p99;
     };
+    const timeAsync = async (fn: () => Promise<unknown>): Promise<number> => {
+      const samples: number[] = [];
+      for (let i = 0; i < WARMUP + RUNS; i++) {
+        const { ms } = await timeMsAsync(fn);
+        if (i >= WARMUP) samples.push(ms);
+      }
+      return summarize(samples).p99;
+    };
+    // The first timeline waits for the whole chain's walk; the figure is the console as used after it.
+    await armourer.timeline({ by: 'window', value: '', from: null, to: null });
     return {
       board_p99_ms: time(() => armourer.board(null)),
       mobilisation_p99_ms: time(() => armourer.mobilisation()),
-      timeline_p99_ms: time(() => {
-        const view = armourer.timeline({ by: 'asset', value: randomSerial(), from: null, to: null });
+      timeline_p99_ms: await timeAsync(async () => {
+        const view = await armourer.timeline({ by: 'asset', value: randomSerial(), from: null, to: null });
         if (!view.chain.ok) throw new Error(`audit chain broken at ${view.chain.firstBrokenSeq}: ${view.chain.reason}`);
       }),
     };

@@ -36,8 +36,8 @@ export async function measureScanToUnlock(resourcesDir: string, iterations: numb
     const scanner = new SerialScannerSimulator(await openSerialTransport(scannerPty.simPath, 9600));
     cleanups.push(() => scanner.close());
 
-    // The demo site's stock, seeded as the database will say.
-    for (let lock = 1; lock <= 12; lock++) boards.setItemPresent(0, lock - 1, true);
+    // The demo site's stock, seeded as the database will say: doors 1-12, and the new laptops in 15-16.
+    for (const lock of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 16]) boards.setItemPresent(0, lock - 1, true);
 
     const config = JSON.parse(readFileSync(join(resourcesDir, 'default-terminal-config.json'), 'utf8')) as Record<string, unknown> & {
       lockerBank: { buses: Record<string, unknown>[] };

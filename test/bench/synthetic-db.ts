@@ -1,8 +1,9 @@
 import { pathToFileURL } from 'node:url';
-import { AuditLog, type AuditActor } from '../../main/core/audit.ts';
+import { AuditLog, type AuditEntry } from '../../main/core/audit.ts';
 import { openDatabase, type Db } from '../../main/core/db/database.ts';
 import { addDays, localDate } from '../../main/core/dates.ts';
 import { hashPin } from '../../main/core/pin.ts';
+import { validUntil } from '../../main/core/validity.ts';
 import { seededRandom } from './stats.ts';
 
 /**
@@ -114,14 +115,15 @@ export async function buildSyntheticDb(path: string, sizes: SyntheticSizes, now:
       // Each officer gets `perOfficer` (or one more) of the codes, from a rotating start so
       // every code is common; expiry is 70% in date, 20% expired, 10% never.
       const insertQual = db.prepare(
-        'INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, valid_until, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
       for (let k = 0; k < sizes.qualifications; k++) {
         const officer = officerIds[k % sizes.officers] as number;
         const qualification = qualIds[(Math.floor(k / sizes.officers) + officer) % qualIds.length] as number;
         const r = random();
         const expires = r < 0.7 ? addDays(today, 1 + Math.floor(random() * 365)) : r < 0.9 ? addDays(today, -1 - Math.floor(random() * 365)) : null;
-        insertQual.run(officer, qualification, addDays(expires ?? today, -365), expires, 'bench seed', at);
+        const awarded = addDays(expires ?? today, -365);
+        insertQual.run(officer, qualification, awarded, expires, validUntil(awarded, expires, null), 'bench seed', at);
       }
 
       // The locker bank, every door stocked with an available item of a rotating type.
@@ -186,17 +188,17 @@ function appendAuditHistory(db: Db, sizes: SyntheticSizes, officerIds: readonly 
   const stepMs = Math.max(1, Math.floor((365 * 86_400_000) / Math.max(1, toAdd)));
   const start = now.getTime() - toAdd * stepMs;
   const officerAt = (i: number) => officerIds[Math.floor(random() * officerIds.length)] ?? i;
-  const entry = (i: number): { actor: AuditActor; action: string; subject: string; details: Record<string, unknown> } => {
+  const entry = (i: number): AuditEntry => {
     const officer = officerAt(i);
     const door = 1 + Math.floor(random() * sizes.doors);
     const asset = 1 + Math.floor(random() * sizes.assets);
     switch (i % 6) {
       case 0:
-        return { actor: `officer:${officer}`, action: 'auth.signed-in', subject: `officer:${officer}`, details: { card: `04${(0x10000000 + officer).toString(16)}` } };
+        return { actor: `officer:${officer}`, action: 'auth.signed-in', subject: `card:04${(0x10000000 + officer).toString(16)}`, details: {} };
       case 1:
-        return { actor: `officer:${officer}`, action: 'draw.intent', subject: `asset:${asset}`, details: { intent: i, door } };
+        return { actor: `officer:${officer}`, action: 'draw.intent', subject: `asset:${asset}`, details: { intent: i, door, ruleVersion: 1, override: null } };
       case 2:
-        return { actor: 'system', action: 'door.opened', subject: `door:${door}`, details: { intent: i - 1, kind: 'draw', asset, officer, outcome: null } };
+        return { actor: 'system', action: 'door.opened', subject: `door:${door}`, details: { intent: i - 1, kind: 'draw', asset, officer, outcome: 'door opened' } };
       case 3:
         return { actor: 'system', action: 'draw.completed', subject: `door:${door}`, details: { intent: i - 2, kind: 'draw', asset, officer, outcome: 'door closed: item taken', loan: i } };
       case 4:

@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { AuditLog } from '../../main/core/audit.ts';
 import { openDatabase, type Db } from '../../main/core/db/database.ts';
 import { addDays, localDate } from '../../main/core/dates.ts';
-import { systemClock } from '../../main/core/ports.ts';
+import { systemClock } from '../../main/system-time.ts';
+import { validUntil } from '../../main/core/validity.ts';
 import { TrainingImports } from '../../main/core/training-import.ts';
 
 /** The demo site's codes first, then enough more that 10,000 officers x codes reaches 100,000 distinct records. */
@@ -45,16 +46,16 @@ export function buildTrainingDb(path: string, officers: number, now: Date): Db {
     const qualIds = BENCH_QUALIFICATIONS.map((q) => Number(insertQual.run(q.code, q.name, q.validityMonths).lastInsertRowid));
     const insertOfficer = db.prepare("INSERT INTO officers (collar_number, display_name, status, site_id, created_at) VALUES (?, ?, 'active', ?, ?)");
     const insertRecord = db.prepare(
-      'INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, valid_until, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     for (let i = 0; i < officers; i++) {
       const id = Number(insertOfficer.run(benchCollar(i), `Officer ${i}`, siteId, at).lastInsertRowid);
       for (const q of [0, 2, 3 + (i % 7)]) {
         const expires = q === 2 ? null : addDays(today, (i % 400) - 100);
-        insertRecord.run(id, qualIds[q], addDays(expires ?? today, -365), expires, 'bench seed', at);
+        const awarded = addDays(expires ?? today, -365);
+        insertRecord.run(id, qualIds[q], awarded, expires, validUntil(awarded, expires, BENCH_QUALIFICATIONS[q]?.validityMonths ?? null), 'bench seed', at);
       }
     }
-    new AuditLog(db).append({ actor: 'system', action: 'bench.seeded', subject: 'site:1', details: { officers } }, now);
   }).immediate();
   return db;
 }

@@ -41,10 +41,18 @@ export interface DoorCore {
   activeIntents(): DoorIntent[];
 }
 
-export function doorCore(db: Db, clock: Clock, options: { overridableRefusals?: RefusalReason['code'][]; scheduler?: Scheduler } = {}): DoorCore {
-  const bankId = bankIdByName(db, 'Locker bank A');
+export function doorCore(
+  db: Db,
+  clock: Clock,
+  options: { overridableRefusals?: RefusalReason['code'][]; scheduler?: Scheduler; bankName?: string; expiryWarningDays?: number } = {},
+): DoorCore {
+  const bankId = bankIdByName(db, options.bankName ?? 'Locker bank A');
   if (bankId === undefined) throw new Error('no bank');
-  const policy = { ...TEST_POLICY, overridableRefusals: options.overridableRefusals ?? TEST_POLICY.overridableRefusals };
+  const policy = {
+    ...TEST_POLICY,
+    overridableRefusals: options.overridableRefusals ?? TEST_POLICY.overridableRefusals,
+    expiryWarningDays: options.expiryWarningDays ?? TEST_POLICY.expiryWarningDays,
+  };
   const services = createServices({ db, clock, scheduler: options.scheduler ?? noTimers, policy, bankId });
   for (const spec of [drawIntentSpec(services), returnIntentSpec(services), ...swapIntentSpecs(services), collectIntentSpec(services)]) services.intents.register(spec);
   const { intents } = services;

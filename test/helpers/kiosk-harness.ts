@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { KioskSnapshot, RequestInput, RequestName, ResponseValues, Result } from '../../preload/contract.ts';
 import { startKiosk, type RunningKiosk } from '../../main/compose.ts';
 import { clockStartingAt, startOfToday } from '../../main/system-time.ts';
+import type { ManualTime } from './manual-time.ts';
 import { tempDir } from './temp-db.ts';
 
 export const RESOURCES = new URL('../../resources/', import.meta.url).pathname;
@@ -31,8 +32,12 @@ export function noonToday(): Date {
 /** One clock for every harness in a test file, so a restart on the same data never goes back in time. */
 const harnessClock = clockStartingAt(noonToday());
 
-/** A demo-mode kiosk on a fresh data directory, with policy overrides written to a config file. */
-export async function startHarness(policy: Record<string, number> = {}, dataDir?: string, overrides: Record<string, unknown> = {}): Promise<Harness> {
+/**
+ * A demo-mode kiosk on a fresh data directory, with policy overrides written to a config file.
+ * With `time`, the core's clock and timers are moved by hand (idle sign-out, overdue checks,
+ * doors left open) while the simulated devices keep real time.
+ */
+export async function startHarness(policy: Record<string, number> = {}, dataDir?: string, overrides: Record<string, unknown> = {}, time?: ManualTime): Promise<Harness> {
   const t = dataDir ? null : tempDir('armoury-kiosk-');
   const dir = dataDir ?? t!.dir;
   const config = JSON.parse(
@@ -42,7 +47,7 @@ export async function startHarness(policy: Record<string, number> = {}, dataDir?
   Object.assign(config, overrides);
   const configPath = join(dir, 'terminal-config.json');
   writeFileSync(configPath, JSON.stringify(config));
-  const kiosk = await startKiosk({ dataDir: dir, resourcesDir: RESOURCES, demo: true, configPath, clock: harnessClock, log: process.env.KIOSK_TEST_LOG ? (l) => console.log(l) : () => {} });
+  const kiosk = await startKiosk({ dataDir: dir, resourcesDir: RESOURCES, demo: true, configPath, clock: time ?? harnessClock, scheduler: time, log: process.env.KIOSK_TEST_LOG ? (l) => console.log(l) : () => {} });
   let latest: KioskSnapshot | null = null;
   const waiters = new Set<() => void>();
   kiosk.service.onSnapshot((s) => {
@@ -54,7 +59,7 @@ export async function startHarness(policy: Record<string, number> = {}, dataDir?
   return {
     kiosk,
     dataDir: dir,
-    now: () => harnessClock.now(),
+    now: () => (time ?? harnessClock).now(),
     latest: () => latest,
     call: (method, input) => kiosk.service.request(method, input),
     waitFor(ok, ms = 5000) {

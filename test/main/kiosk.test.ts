@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/kiosk-harness.ts';
+import { ManualTime } from '../helpers/manual-time.ts';
 
 const ALEX = { card: '04A1B2C3D4', pin: '1234' };
 const PRIYA = { card: '04B2C3D4E5', pin: '2345' };
@@ -61,22 +62,34 @@ describe('kiosk (demo site, simulated bank over the Kerong protocol)', () => {
     expect(h.latest()?.demo?.doors.every((d) => !d.open)).toBe(true);
   });
 
-  it('signs out after the idle timeout, warning first', async () => {
-    h = await startHarness({ idleTimeoutSeconds: 5, idleWarningSeconds: 3 });
+  it('signs out after the idle timeout, warning first, to the second', async () => {
+    const time = new ManualTime('2026-12-01T12:00:00Z');
+    h = await startHarness({ idleTimeoutSeconds: 60, idleWarningSeconds: 15 }, undefined, {}, time);
     await signIn(ALEX.card, ALEX.pin);
-    const warned = await h.waitFor((s) => s.idle.warningSecondsLeft !== null, 10_000);
-    expect(warned.screen.kind).toBe('home');
-    expect(warned.idle.warningSecondsLeft).toBeLessThanOrEqual(3);
-    await h.waitFor((s) => s.screen.kind === 'idle' && s.session === null, 10_000);
+    await time.advance(44_999);
+    expect(h.latest()?.idle.warningSecondsLeft).toBeNull();
+    await time.advance(1);
+    expect(h.latest()).toMatchObject({ screen: { kind: 'home' }, idle: { warningSecondsLeft: 15 } });
+    await time.advance(10_000);
+    expect(h.latest()?.idle.warningSecondsLeft).toBe(5);
+    await time.advance(4_999);
+    expect(h.latest()?.session?.collarNumber).toBe('PC 1234');
+    await time.advance(1);
+    expect(h.latest()).toMatchObject({ screen: { kind: 'idle' }, session: null });
   });
 
   it('"still here" restarts the countdown', async () => {
-    h = await startHarness({ idleTimeoutSeconds: 5, idleWarningSeconds: 3 });
+    const time = new ManualTime('2026-12-01T12:00:00Z');
+    h = await startHarness({ idleTimeoutSeconds: 60, idleWarningSeconds: 15 }, undefined, {}, time);
     await signIn(ALEX.card, ALEX.pin);
-    await h.waitFor((s) => s.idle.warningSecondsLeft !== null, 10_000);
+    await time.advance(50_000);
+    expect(h.latest()?.idle.warningSecondsLeft).toBe(10);
     const kept = await h.call('stillHere', {});
     expect(kept.ok && kept.value.idle.warningSecondsLeft).toBe(null);
-    expect(kept.ok && kept.value.screen.kind).toBe('home');
+    await time.advance(59_000);
+    expect(h.latest()).toMatchObject({ screen: { kind: 'home' }, idle: { warningSecondsLeft: 1 } });
+    await time.advance(1_000);
+    expect(h.latest()?.screen.kind).toBe('idle');
   });
 
   it('a card tapped during a session does not switch officers', async () => {

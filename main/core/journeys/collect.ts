@@ -49,7 +49,7 @@ export function beginCollect(services: CoreServices, officerId: number, assetId:
         return { ok: false, kind: 'conflict', message: `${asset.assetTypeName} ${asset.serial} is not waiting behind a door for collection.` };
       }
       if (intents.assetBusy(asset.id)) return { ok: false, kind: 'conflict', message: 'Its door is already open.' };
-      const intent = intents.create({ kind: 'collect', doorId: asset.doorId, assetId: asset.id, officerId });
+      const intent = intents.create({ kind: 'collect', doorId: asset.doorId, assetId: asset.id, officerId }, { ...asset, doorNumber: asset.doorNumber ?? 0 });
       audit.append({ actor: `officer:${officerId}`, action: 'collect.intent', subject: `asset:${asset.id}`, details: { intent: intent.id, door: intent.doorNumber, asset: asset.id } }, clock.now());
       return { ok: true, intent };
     })

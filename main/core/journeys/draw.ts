@@ -55,7 +55,9 @@ export function beginDraw(services: CoreServices, officerId: number, assetTypeId
   const { db, audit, clock, eligibility, intents, ledger, bankId } = services;
   return db
     .transaction((): BeginResult => {
-      const verdict = eligibility.decide(officerId, assetTypeId);
+      // The door first: whether there is a free item is the decision's availability fact too.
+      const pick = services.records.firstAvailableBehindDoor(assetTypeId, bankId);
+      const verdict = eligibility.decide(officerId, assetTypeId, { availableCount: pick ? 1 : 0 });
       if (!verdict || !verdict.type.selfService) return { ok: false, kind: 'not-found', message: verdict ? `${verdict.type.name} is issued by order, not drawn here.` : 'That kind of equipment is not known here.' };
       let excused = new Set<string>();
       if (overrideId !== undefined) {
@@ -83,10 +85,12 @@ export function beginDraw(services: CoreServices, officerId: number, assetTypeId
         const message = remaining.map((r) => r.message).join('; ');
         return { ok: false, kind: 'refused', message: overrideId === undefined ? message : `The override does not cover this: ${message}`, reasons: remaining };
       }
-      const pick = services.records.firstAvailableBehindDoor(assetTypeId, bankId);
       if (!pick) return { ok: false, kind: 'conflict', message: `No ${verdict.type.name} is free in the lockers right now.` };
       ledger.setAsset(pick.assetId, 'issuing', pick.doorId);
-      const intent = intents.create({ kind: 'draw', doorId: pick.doorId, assetId: pick.assetId, officerId, ruleVersion: verdict.ruleVersion, overrideId: overrideId ?? null });
+      const intent = intents.create(
+        { kind: 'draw', doorId: pick.doorId, assetId: pick.assetId, officerId, ruleVersion: verdict.ruleVersion, overrideId: overrideId ?? null },
+        { doorNumber: pick.doorNumber, serial: pick.serial, tag: pick.tag, assetTypeName: verdict.type.name },
+      );
       if (overrideId !== undefined && !services.records.spendOverride(overrideId, intent.id)) {
         // checkOverride saw it unused inside this same transaction, so this cannot happen.
         throw new Error(`override ${overrideId} was spent inside the draw's own transaction`);

@@ -56,7 +56,7 @@ export type BeginReturnResult = { ok: true; intent: DoorIntent } | { ok: false; 
  * door; the intent takes the first free door (nothing recorded there, nothing reading there).
  */
 export function beginReturn(services: CoreServices, officerId: number, assetId: number, occupiedDoorNumbers: ReadonlySet<number>): BeginReturnResult {
-  const { db, audit, clock, intents, ledger } = services;
+  const { db, audit, clock, intents, ledger, records } = services;
   return db
     .transaction((): BeginReturnResult => {
       const loan = ledger.openLoanOf(assetId);
@@ -65,7 +65,9 @@ export function beginReturn(services: CoreServices, officerId: number, assetId: 
       if (intents.assetBusy(assetId)) return { ok: false, kind: 'conflict', message: 'A door is already open for that item.' };
       const free = intents.freeDoor(occupiedDoorNumbers);
       if (!free) return { ok: false, kind: 'conflict', message: 'Every locker door is full. Hand the item to an armourer.' };
-      const intent = intents.create({ kind: 'return', doorId: free.doorId, assetId, officerId, loanId: loan.id });
+      const asset = records.asset(assetId);
+      if (!asset) return { ok: false, kind: 'conflict', message: 'That item is not known here. Hand it to an armourer.' };
+      const intent = intents.create({ kind: 'return', doorId: free.doorId, assetId, officerId, loanId: loan.id }, { ...asset, doorNumber: free.number });
       audit.append({ actor: `officer:${officerId}`, action: 'return.intent', subject: `asset:${assetId}`, details: { intent: intent.id, door: free.number, loan: loan.id } }, clock.now());
       return { ok: true, intent };
     })

@@ -154,7 +154,7 @@ export function beginDeposit(services: CoreServices, officerId: number, orderId:
       }
       const free = intents.freeDoor(occupied);
       if (!free) return { ok: false, kind: 'conflict', message: 'Every locker door is full, so there is nowhere to put the old device. Ask IT.' };
-      const intent = intents.create({ kind: 'swap-deposit', doorId: free.doorId, assetId: old.id, officerId, loanId: loan.id, swapOrderId: orderId });
+      const intent = intents.create({ kind: 'swap-deposit', doorId: free.doorId, assetId: old.id, officerId, loanId: loan.id, swapOrderId: orderId }, { ...old, doorNumber: free.number });
       audit.append(
         { actor: `officer:${officerId}`, action: 'swap.deposit-intent', subject: `swap-order:${orderId}`, details: { order: orderId, intent: intent.id, door: free.number, asset: old.id } },
         clock.now(),
@@ -180,7 +180,7 @@ export function beginIssue(services: CoreServices, officerId: number, orderId: n
       if (refused) return { ok: false, kind: 'refused', message: refused };
       const ruleVersion = eligibility.decide(officerId, order.newAssetTypeId)?.ruleVersion ?? null;
       ledger.setAsset(device.id, 'issuing', device.doorId);
-      const intent = intents.create({ kind: 'swap-issue', doorId: device.doorId, assetId: device.id, officerId, ruleVersion, swapOrderId: orderId });
+      const intent = intents.create({ kind: 'swap-issue', doorId: device.doorId, assetId: device.id, officerId, ruleVersion, swapOrderId: orderId }, { ...device, doorNumber: device.doorNumber ?? 0 });
       audit.append(
         { actor: `officer:${officerId}`, action: 'swap.issue-intent', subject: `swap-order:${orderId}`, details: { order: orderId, intent: intent.id, door: intent.doorNumber, asset: device.id } },
         clock.now(),

@@ -6,7 +6,7 @@ import { RuleError } from '../rules.ts';
 
 /**
  * The exceptions queue (armourers), training imports and release rules (site admins), and the
- * terminal's own watchers that feed the queue: overdue loans on a schedule, devices that go
+ * terminal's own watchers: overdue loans and lapsed swap orders on a schedule, devices that go
  * offline, and video triggers that give up. Roles are checked in the permissions table.
  */
 export function adminModule(ctx: KioskContext): KioskModule {
@@ -24,8 +24,11 @@ export function adminModule(ctx: KioskContext): KioskModule {
     }
   }
 
-  function checkOverdue(): void {
-    if (services.exceptions.raiseOverdue() > 0) ctx.changed();
+  /** On a schedule: loans past their due time, and swap orders past their last day. */
+  function sweep(): void {
+    const overdue = services.exceptions.raiseOverdue();
+    const lapsed = services.refresh.expireLapsed();
+    if (overdue + lapsed > 0) ctx.changed();
   }
 
   function onDeviceHealth(): void {
@@ -45,10 +48,10 @@ export function adminModule(ctx: KioskContext): KioskModule {
           services.exceptions.raise('video-trigger-failed', `video:${trigger}`, message, { trigger });
           ctx.changed();
         }),
-        repeat(services.scheduler, ctx.policy.overdueCheckSeconds * 1000, checkOverdue),
+        repeat(services.scheduler, ctx.policy.overdueCheckSeconds * 1000, sweep),
       );
       onDeviceHealth();
-      checkOverdue();
+      sweep();
     },
     stop() {
       for (const off of unsubscribe.splice(0)) off();

@@ -8,10 +8,6 @@ export function deviceRefreshModule(ctx: KioskContext): KioskModule {
     return result;
   };
   return {
-    // Lapsed orders expire on the same tick as overdue loans are looked for.
-    start() {
-      if (refresh.expireLapsed() > 0) ctx.changed();
-    },
     handlers: {
       openDeviceRefresh: () => {
         ctx.show({ kind: 'device-refresh', message: null });

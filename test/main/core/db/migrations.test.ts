@@ -162,3 +162,85 @@ describe('migration 3: competency gate', () => {
     db.close();
   });
 });
+
+describe('migration 6: journeys and device refresh', () => {
+  /** A database as release 5 left it, with people, assets, a loan, an intent and an exception in it. */
+  function fromRelease5(): Database.Database {
+    const db = new Database(join(dir, 'v5.db'));
+    db.pragma('foreign_keys = ON');
+    migrate(db, MIGRATIONS.slice(0, 5));
+    db.exec(`
+      INSERT INTO qualifications (id, code, name, validity_months) VALUES (1, 'TASER', 'Taser refresher', 12), (2, 'AFO', 'Firearms requalification (AFO)', NULL);
+      INSERT INTO asset_types (id, code, name, category) VALUES (1, 'TASER7', 'Taser 7', 'taser');
+      INSERT INTO officers (id, collar_number, display_name, status, created_at) VALUES (1, 'PC 1', 'A', 'active', 'x'), (2, 'ARM 1', 'B', 'active', 'x');
+      INSERT INTO officer_roles (officer_id, role) VALUES (1, 'officer'), (2, 'armourer');
+      INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, source, recorded_at) VALUES
+        (1, 1, '2026-01-31', NULL, 'lms', 'x'), (2, 1, '2026-01-01', '2026-06-30', 'lms', 'x'), (2, 2, '2020-01-01', NULL, 'lms', 'x');
+      INSERT INTO locker_banks (id, name) VALUES (1, 'A');
+      INSERT INTO doors (id, bank_id, number) VALUES (1, 1, 1), (2, 1, 2);
+      INSERT INTO assets (id, serial, tag, asset_type_id, status, door_id, updated_at) VALUES (1, 'T-1', 'TAG1', 1, 'on-loan', NULL, 'x'), (2, 'T-2', 'TAG2', 1, 'available', 2, 'x');
+      INSERT INTO door_intents (id, kind, door_id, asset_id, officer_id, state, created_at, updated_at) VALUES (1, 'draw', 1, 1, 1, 'completed', 'x', 'x');
+      INSERT INTO loans (id, asset_id, officer_id, drawn_at, draw_intent_id) VALUES (1, 1, 1, 'x', 1);
+      INSERT INTO exceptions (id, kind, subject, message, details, raised_at) VALUES (1, 'forced-door', 'door:1', 'forced', '{}', 'x');
+    `);
+    expect(migrate(db)).toBe(SCHEMA_VERSION);
+    return db;
+  }
+
+  it("keeps every row, every reference and the foreign keys, and stores each record's last valid day", () => {
+    const db = fromRelease5();
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    expect(db.prepare('SELECT id, status, door_id FROM assets ORDER BY id').all()).toEqual([
+      { id: 1, status: 'on-loan', door_id: null },
+      { id: 2, status: 'available', door_id: 2 },
+    ]);
+    expect(db.prepare('SELECT id, kind, state, swap_order_id, verified_at FROM door_intents').all()).toEqual([{ id: 1, kind: 'draw', state: 'completed', swap_order_id: null, verified_at: null }]);
+    expect(db.prepare('SELECT officer_id, role FROM officer_roles ORDER BY officer_id').all()).toEqual([
+      { officer_id: 1, role: 'officer' },
+      { officer_id: 2, role: 'armourer' },
+    ]);
+    expect(db.prepare('SELECT kind, subject FROM exceptions').all()).toEqual([{ kind: 'forced-door', subject: 'door:1' }]);
+    // The one validity rule: 31 Jan + 12 months is 31 Jan 2027, so valid through 30 Jan; a given expiry is kept; none and no period: no end.
+    expect(db.prepare('SELECT officer_id, qualification_id, valid_until FROM officer_qualifications ORDER BY officer_id, qualification_id').all()).toEqual([
+      { officer_id: 1, qualification_id: 1, valid_until: '2027-01-30' },
+      { officer_id: 2, qualification_id: 1, valid_until: '2026-06-30' },
+      { officer_id: 2, qualification_id: 2, valid_until: null },
+    ]);
+    expect(db.prepare('SELECT self_service FROM asset_types').all()).toEqual([{ self_service: 1 }]);
+    db.close();
+  });
+
+  it('holds the same lists as the code: roles, asset statuses, intent kinds and their direction, exception kinds', async () => {
+    const { ROLES, ASSET_STATUSES } = await import('../../../../preload/contract.ts');
+    const { INTENT_DIRECTION, INTENT_KINDS } = await import('../../../../main/core/intent-table.ts');
+    const { EXCEPTION_KINDS } = await import('../../../../main/core/exceptions.ts');
+    const db = openDatabase(join(dir, 'lists.db'));
+    const column = (sql: string) => db.prepare(sql).raw().all().map((r) => (r as unknown[])[0]).sort();
+    expect(column('SELECT role FROM roles')).toEqual([...ROLES].sort());
+    expect(column('SELECT status FROM asset_statuses')).toEqual([...ASSET_STATUSES].sort());
+    expect(column('SELECT kind FROM intent_kinds')).toEqual([...INTENT_KINDS].sort());
+    expect(Object.fromEntries(db.prepare<[], { kind: string; direction: string }>('SELECT kind, direction FROM intent_kinds').all().map((r) => [r.kind, r.direction]))).toEqual(INTENT_DIRECTION);
+    expect(column('SELECT kind FROM exception_kinds')).toEqual([...EXCEPTION_KINDS].sort());
+    db.close();
+  });
+
+  it('one live swap order per old device, and only known values anywhere', () => {
+    const db = fromRelease5();
+    const order = (state: string) =>
+      db
+        .prepare(
+          `INSERT INTO swap_orders (officer_id, old_asset_id, new_asset_type_id, expires_on, state, created_at, created_by, updated_at) VALUES (1, 1, 1, '2026-12-31', ?, 'x', 2, 'x')`,
+        )
+        .run(state);
+    order('open');
+    expect(() => order('deposited')).toThrow(/UNIQUE/);
+    expect(() => order('completed')).not.toThrow();
+    expect(() => order('lost')).toThrow(/CHECK/);
+    expect(() => db.exec("INSERT INTO officer_roles (officer_id, role) VALUES (1, 'superuser')")).toThrow(/FOREIGN KEY/);
+    expect(() => db.exec("UPDATE door_intents SET kind = 'teleport'")).toThrow(/FOREIGN KEY/);
+    expect(() => db.exec("INSERT INTO exceptions (kind, subject, message, details, raised_at) VALUES ('gremlins', 's', 'm', '{}', 'x')")).toThrow(/FOREIGN KEY/);
+    expect(() => db.exec("INSERT INTO sanitisation_records (asset_id, method, tool, operator, verified, certificate_id, recorded_at, recorded_by) VALUES (1, 'shred-ish', 't', 'o', 1, 'c', 'x', 2)")).toThrow(/CHECK/);
+    db.close();
+  });
+});

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REQUEST_NAMES, requestSchemas, type RequestInput, type RequestName } from '../../preload/contract.ts';
+import { openDatabase } from '../../main/core/db/database.ts';
+import { PERMISSIONS } from '../../main/core/permissions.ts';
+import { startHarness, type Harness } from '../helpers/kiosk-harness.ts';
+
+const query = { by: 'window', value: '', from: null, to: null } as const;
+const rule = { allOf: [], anyOf: [], graceDays: 0, roles: [], units: [], maxLoanHours: null, returnBy: null };
+
+/** A well-formed payload for every request, so a refusal can only come from the permission check. */
+const SAMPLES: { [M in RequestName]: RequestInput<M> } = {
+  getSnapshot: {},
+  submitPin: { pin: '1234' },
+  cancelPin: {},
+  signOut: {},
+  stillHere: {},
+  startDraw: { assetTypeId: 1 },
+  startReturn: { assetId: 1 },
+  recordCondition: { condition: 'ok' },
+  dismiss: {},
+  openHardware: {},
+  getHardware: {},
+  saveHardwareConfig: { configJson: '{}' },
+  hardwareTest: { action: 'open-door', doorNumber: 3 },
+  hardwareFrames: { since: 0 },
+  requestOverride: { assetTypeId: 1 },
+  submitOverridePin: { pin: '9001' },
+  confirmOverride: { reasonCode: 'SPONTANEOUS-INCIDENT', note: 'urgent call' },
+  cancelOverride: {},
+  openExceptions: {},
+  listExceptions: { state: 'all', kind: null },
+  acknowledgeException: { id: 1 },
+  resolveException: { id: 1, note: 'sorted it' },
+  openTraining: {},
+  importTraining: { fileName: 'x.csv', content: 'collar_number,qualification_code,awarded_on\nPC 2345,TASER,2026-11-01\n' },
+  listTrainingImports: {},
+  openRules: {},
+  getRules: {},
+  openConsole: {},
+  getBoard: { category: null },
+  getMobilisation: {},
+  exportMobilisation: { format: 'csv' },
+  getTimeline: query,
+  exportTimeline: { query, format: 'csv' },
+  getDashboard: {},
+  assetAction: { asset: 'T7-0001', action: 'retire', reason: 'just because' },
+  registerAsset: { assetTypeId: 1, serial: 'X-1', tag: 'TAG-X-1' },
+  startStockCheck: {},
+  finishStockCheck: {},
+  getStockCheck: {},
+  saveRule: { assetTypeId: 1, rule },
+  startSwap: { orderId: 1 },
+  openDeviceRefresh: {},
+  getDeviceRefresh: {},
+  createSwapOrder: { officer: 'PC 6789', oldAsset: 'LT19-0002', newAsset: null, newAssetTypeId: 1, expiresOn: '2099-01-01' },
+  cancelSwapOrder: { orderId: 1, reason: 'not needed' },
+  collectRetired: { assetId: 1 },
+  recordSanitisation: { assetId: 1, method: 'purge', tool: 'Blancco', operator: 'N Hussain', verified: true, certificateId: 'C-1' },
+  recordDisposal: { assetId: 1, outcome: 'recycle', receivingOrganisation: 'ReTech', certificate: 'W-1' },
+  getRetiredDevices: {},
+  keyboardScan: { code: 'AKT70001' },
+  demoTapCard: { uid: '04A1B2C3D4' },
+  demoScanTag: { tag: 'AKT70001' },
+  demoDoor: { doorNumber: 1, action: 'open' },
+};
+
+const ALEX = { card: '04A1B2C3D4', pin: '1234' };
+const PEOPLE = {
+  officer: ALEX,
+  armourer: { card: '0418293A4B', pin: '9001' },
+  admin: { card: '043A4B5C6D', pin: '9003' },
+  it: { card: '044B5C6D7E', pin: '9004' },
+} as const;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+async function signIn(who: { card: string; pin: string }): Promise<void> {
+  await h.call('signOut', {});
+  await h.call('demoTapCard', { uid: who.card });
+  await h.waitFor((s) => s.screen.kind === 'pin');
+  const result = await h.call('submitPin', { pin: who.pin });
+  if (!result.ok) throw new Error(result.error.message);
+}
+
+function auditRows(): number {
+  const db = openDatabase(`${h.dataDir}/armoury.db`);
+  try {
+    return db.prepare<[], { n: number }>('SELECT count(*) AS n FROM audit_log').get()?.n ?? 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** Requests that change something even when allowed, or wait for hardware: not fired for real below. */
+const NOT_FIRED_WHEN_ALLOWED: ReadonlySet<RequestName> = new Set(['signOut', 'hardwareTest', 'demoTapCard', 'demoScanTag', 'demoDoor']);
+
+describe('permissions: one table, checked before any handler', () => {
+  it('has an entry for every request of the contract, and every sample passes its schema', () => {
+    expect(Object.keys(PERMISSIONS).sort()).toEqual([...REQUEST_NAMES].sort());
+    for (const name of REQUEST_NAMES) expect(requestSchemas[name].safeParse(SAMPLES[name]).success, name).toBe(true);
+  });
+
+  it('refuses every request that needs a session with not-signed-in, changing nothing', async () => {
+    await h.call('signOut', {});
+    const before = auditRows();
+    for (const name of REQUEST_NAMES) {
+      const permission = PERMISSIONS[name];
+      const needsSession = permission.state !== 'any' && permission.state !== 'pin';
+      if (!needsSession && permission.roles === 'anyone') continue;
+      expect(await h.call(name, SAMPLES[name] as never), name).toMatchObject({ ok: false, error: { kind: 'not-signed-in' } });
+    }
+    expect(auditRows()).toBe(before);
+  });
+
+  it.each(Object.entries(PEOPLE))('refuses a %s every request their roles do not allow, with wrong-role, before the handler', async (role, who) => {
+    await signIn(who);
+    const before = auditRows();
+    const refused: RequestName[] = [];
+    for (const name of REQUEST_NAMES) {
+      const permission = PERMISSIONS[name];
+      if (permission.roles === 'anyone') continue;
+      const roles = h.latest()?.session?.roles ?? [];
+      if (permission.roles.some((r) => roles.includes(r))) continue;
+      refused.push(name);
+      expect(await h.call(name, SAMPLES[name] as never), `${role} ${name}`).toMatchObject({ ok: false, error: { kind: 'wrong-role' } });
+    }
+    expect(refused.length).toBeGreaterThan(0);
+    expect(auditRows()).toBe(before);
+  });
+
+  it('refuses what needs a free session while a journey is under way, with wrong-state', async () => {
+    await signIn({ card: '04B2C3D4E5', pin: '2345' }); // PC 2345: Taser refresher expired, overridable
+    const taser = h.latest()?.session?.drawOptions.find((o) => o.name === 'Taser 7');
+    expect((await h.call('requestOverride', { assetTypeId: taser!.assetTypeId })).ok).toBe(true);
+    for (const name of REQUEST_NAMES) {
+      const permission = PERMISSIONS[name];
+      if (permission.state !== 'free' || permission.roles !== 'anyone') continue;
+      expect(await h.call(name, SAMPLES[name] as never), name).toMatchObject({ ok: false, error: { kind: 'wrong-state' } });
+    }
+    // And what belongs to another journey is the wrong state too.
+    expect(await h.call('recordCondition', { condition: 'ok' })).toMatchObject({ ok: false, error: { kind: 'wrong-state' } });
+    expect((await h.call('cancelOverride', {})).ok).toBe(true);
+  });
+
+  it('lets through what each table entry allows (the handler answers, refusing only on its own grounds)', async () => {
+    await signIn(PEOPLE.admin);
+    for (const name of REQUEST_NAMES) {
+      if (NOT_FIRED_WHEN_ALLOWED.has(name)) continue;
+      const permission = PERMISSIONS[name];
+      const roles = h.latest()?.session?.roles ?? [];
+      if (permission.roles !== 'anyone' && !permission.roles.some((r) => roles.includes(r))) continue;
+      if (permission.state !== 'any' && permission.state !== 'signed-in' && permission.state !== 'free') continue;
+      const result = await h.call(name, SAMPLES[name] as never);
+      if (!result.ok) expect(['not-signed-in', 'wrong-role', 'wrong-state', 'demo-only'], `${name}: ${result.error.message}`).not.toContain(result.error.kind);
+      if (h.latest()?.session === null) await signIn(PEOPLE.admin);
+    }
+  });
+});
