@@ -209,7 +209,8 @@ export type ScreenView =
       newSerial: string | null;
       depositDoor: number | null;
       issueDoor: number | null;
-      tagMatched: boolean;
+      /** The old device's tag: not scanned yet, matched, or refused (a wrong tag: nothing new will be released). */
+      tag: 'waiting' | 'matched' | 'refused';
       message: string | null;
     }
   | { kind: 'swap-done'; oldTypeName: string; oldSerial: string; newTypeName: string; newSerial: string; doorNumber: number }
@@ -310,7 +311,7 @@ export const ruleSchema = z
     /** Days a qualification still counts after it expires (0: none). */
     graceDays: z.number().int().min(0).max(90),
     /** Roles the officer must hold (empty: no role needed). */
-    roles: z.array(z.enum(ROLES)).max(3),
+    roles: z.array(z.enum(ROLES)).max(ROLES.length),
     /** Units whose officers may draw it (empty: every unit). */
     units: z.array(z.string().min(1).max(60)).max(50),
     /** An item must come back within this many hours (null: no limit). */

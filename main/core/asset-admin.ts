@@ -1,6 +1,7 @@
 import type { AssetStatus, Result } from '../../preload/contract.ts';
 import type { AssetMoveAction } from './audit-actions.ts';
 import type { AuditLog } from './audit.ts';
+import type { IntentKind } from './intent-table.ts';
 import type { Db } from './db/database.ts';
 import { Exceptions } from './exceptions.ts';
 import type { Clock } from './ports.ts';
@@ -78,7 +79,7 @@ export class AssetAdmin {
         `SELECT o.collar_number AS collar, o.display_name AS name
            FROM loans l JOIN officers o ON o.id = l.officer_id WHERE l.asset_id = ? AND l.returned_at IS NULL`,
       ),
-      activeIntent: db.prepare<[number], { kind: string; doorNumber: number }>(
+      activeIntent: db.prepare<[number], { kind: IntentKind; doorNumber: number }>(
         `SELECT i.kind, d.number AS doorNumber FROM door_intents i JOIN doors d ON d.id = i.door_id
           WHERE i.asset_id = ? AND i.state IN ('pending', 'open', 'closed') LIMIT 1`,
       ),

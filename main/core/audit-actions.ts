@@ -1,3 +1,4 @@
+import type { ExceptionKind } from './exceptions.ts';
 import type { IntentKind } from './intent-table.ts';
 
 /** What every door-intent transition records (the intent table's rows), with what its effect adds. */
@@ -62,9 +63,9 @@ export interface AuditDetails {
   'service.door-closed': { opening: number };
   'service.door-failed': { opening: number; reason: string };
 
-  'exception.raised': { exception: number; kind: string; message: string } & Record<string, unknown>;
-  'exception.acknowledged': { exception: number; kind: string };
-  'exception.resolved': { exception: number; kind: string; note: string };
+  'exception.raised': { exception: number; kind: ExceptionKind; message: string } & Record<string, unknown>;
+  'exception.acknowledged': { exception: number; kind: ExceptionKind };
+  'exception.resolved': { exception: number; kind: ExceptionKind; note: string };
 
   'override.granted': { override: number; assetType: string; reasonCode: string; note: string; refusals: string[] };
   'override-reasons.changed': Changes;

@@ -61,7 +61,8 @@ export class Eligibility {
     const rules = this.rules.currentAll();
     const names = this.records.qualificationNames();
     const today = localDate(this.clock.now());
-    return this.records.assetTypes().map((type) => {
+    // Types issued only by order (a swap's laptops) are never offered as a draw.
+    return this.records.assetTypes().filter((type) => type.selfService).map((type) => {
       const decision = decideDraw({
         officerStatus: officer.status,
         officerRoles: officer.roles,

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type {
+  ErrorKind,
   KioskApi,
   KioskSnapshot,
   RequestInput,
@@ -15,9 +16,13 @@ import type { CommandName, Commands, Queries } from './commands.ts';
 import { DemoPanel } from './components/DemoPanel.tsx';
 import { DeviceStatus } from './components/DeviceStatus.tsx';
 import { IdleWarning } from './components/IdleWarning.tsx';
+import { OnScreenKeyboard } from './components/OnScreenKeyboard.tsx';
+import { useFocusableWhenScrollable } from './components/useFocusableWhenScrollable.ts';
 import { useNow } from './components/useNow.ts';
 import { formatClock } from './format.ts';
+import { CollectDoorScreen } from './screens/CollectDoorScreen.tsx';
 import { ConsoleScreen } from './screens/ConsoleScreen.tsx';
+import { DeviceRefreshScreen } from './screens/DeviceRefreshScreen.tsx';
 import { DrawDoneScreen } from './screens/DrawDoneScreen.tsx';
 import { DrawDoorOpenScreen } from './screens/DrawDoorOpenScreen.tsx';
 import { ExceptionsScreen } from './screens/ExceptionsScreen.tsx';
@@ -31,6 +36,8 @@ import { ReturnConditionScreen } from './screens/ReturnConditionScreen.tsx';
 import { ReturnDoneScreen } from './screens/ReturnDoneScreen.tsx';
 import { ReturnDoorOpenScreen } from './screens/ReturnDoorOpenScreen.tsx';
 import { RulesScreen } from './screens/RulesScreen.tsx';
+import { SwapDoneScreen } from './screens/SwapDoneScreen.tsx';
+import { SwapScreen } from './screens/SwapScreen.tsx';
 import { TrainingScreen } from './screens/TrainingScreen.tsx';
 
 type Methods = { [M in RequestName]: (input: RequestInput<M>) => Promise<Result<ResponseValues[M]>> };
@@ -38,6 +45,11 @@ type Methods = { [M in RequestName]: (input: RequestInput<M>) => Promise<Result<
 /** Activity is reported to main at most this often (it resets the idle timer). */
 const ACTIVITY_THROTTLE_MS = 5000;
 const DEMO_PANEL_ID = 'demo-panel';
+/**
+ * Refusals that mean this screen is out of date (the session timed out, another tap or a door
+ * moved it on): the message is shown, and a fresh snapshot brings the screen up to date.
+ */
+const STALE_SCREEN_ERRORS: ReadonlySet<ErrorKind> = new Set(['not-signed-in', 'wrong-state']);
 
 export function App({ api }: { api: KioskApi }) {
   const [snapshot, setSnapshot] = useState<KioskSnapshot | null>(null);
@@ -46,6 +58,10 @@ export function App({ api }: { api: KioskApi }) {
   const [demoOpen, setDemoOpen] = useState(false);
   const revision = useRef(-1);
   const snapshotRef = useRef<KioskSnapshot | null>(null);
+  // The screen a stale-screen error was caught up to: its message stays when that screen appears.
+  const errorScreen = useRef<ScreenView['kind'] | null>(null);
+  const mainRef = useRef<HTMLElement>(null);
+  useFocusableWhenScrollable(mainRef);
 
   const accept = useCallback((next: KioskSnapshot) => {
     // Pushes and answers can cross: never step back to an older picture.
@@ -79,9 +95,17 @@ export function App({ api }: { api: KioskApi }) {
     <M extends CommandName>(method: M, input: RequestInput<M>): void => {
       const methods: Methods = api;
       setError(null);
-      void methods[method](input).then((result) => {
-        if (result.ok) accept(result.value);
-        else setError(result.error.message);
+      void methods[method](input).then(async (result) => {
+        if (result.ok) {
+          accept(result.value);
+          return;
+        }
+        if (STALE_SCREEN_ERRORS.has(result.error.kind)) {
+          const fresh = await api.getSnapshot({});
+          if (fresh.ok) accept(fresh.value);
+          errorScreen.current = snapshotRef.current?.screen.kind ?? null;
+        }
+        setError(result.error.message);
       });
     },
     [api, accept],
@@ -112,10 +136,12 @@ export function App({ api }: { api: KioskApi }) {
   const onKeyboardScan = useCallback((code: string) => commands.keyboardScan({ code }), [commands]);
   useKeyboardScans(snapshot?.keyboardScanFallback ?? false, onKeyboardScan);
 
-  // Errors belong to the screen they happened on.
+  // Errors belong to the screen they happened on, or the one a stale screen was caught up to.
   const screenKind = snapshot?.screen.kind;
   useEffect(() => {
-    setError(null);
+    const keep = errorScreen.current !== null && errorScreen.current === screenKind;
+    errorScreen.current = null;
+    if (!keep) setError(null);
   }, [screenKind]);
 
   const demo = snapshot?.demo ?? null;
@@ -143,7 +169,7 @@ export function App({ api }: { api: KioskApi }) {
           ) : null}
         </header>
         <div className="layout">
-          <main className="main" data-screen={snapshot?.screen.kind ?? 'loading'}>
+          <main ref={mainRef} className="main" data-screen={snapshot?.screen.kind ?? 'loading'}>
             <div className="alerts" role="alert">
               {!connected ? (
                 <p className="message message-error">
@@ -168,6 +194,7 @@ export function App({ api }: { api: KioskApi }) {
           </main>
           {panelOpen ? <DemoPanel id={DEMO_PANEL_ID} demo={demo} commands={commands} /> : null}
         </div>
+        <OnScreenKeyboard />
       </div>
       {dialogOpen ? <IdleWarning secondsLeft={warningSeconds} onStillHere={() => commands.stillHere({})} /> : null}
     </div>
@@ -217,6 +244,14 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
       return <RulesScreen commands={commands} queries={queries} />;
     case 'console':
       return <ConsoleScreen session={snapshot.session} commands={commands} queries={queries} />;
+    case 'swap':
+      return <SwapScreen screen={screen} />;
+    case 'swap-done':
+      return <SwapDoneScreen screen={screen} commands={commands} />;
+    case 'device-refresh':
+      return <DeviceRefreshScreen screen={screen} session={snapshot.session} commands={commands} queries={queries} />;
+    case 'collect-door':
+      return <CollectDoorScreen screen={screen} />;
     default: {
       const unknown: never = screen;
       return (
@@ -233,6 +268,8 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
 function messageOnScreen(snapshot: KioskSnapshot | null): string | null {
   const screen = snapshot?.screen;
   if (!screen) return null;
-  if (screen.kind === 'pin' || screen.kind === 'home' || screen.kind === 'problem' || screen.kind === 'override') return screen.message;
+  if (screen.kind === 'pin' || screen.kind === 'home' || screen.kind === 'problem' || screen.kind === 'override' || screen.kind === 'swap' || screen.kind === 'device-refresh') {
+    return screen.message;
+  }
   return null;
 }

@@ -30,3 +30,20 @@ export function formatDrawnAt(iso: string, now: Date = new Date()): string {
 export function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
 }
+
+const dayFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+
+/** A calendar day ("2026-11-21") as "21 Nov 2026", read as a local day (not UTC midnight); the raw string if unparseable. */
+export function formatDay(isoDate: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
+  if (!match) return isoDate;
+  const date = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  return Number.isNaN(date.getTime()) ? isoDate : dayFormat.format(date);
+}
+
+/** The local calendar day `days` from now as "yyyy-mm-dd" (what a date input holds). */
+export function localDayFromNow(days: number, now: Date = new Date()): string {
+  const date = new Date(now.getFullYear(), now.getMonth(), now.getDate() + days);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}

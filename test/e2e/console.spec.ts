@@ -88,7 +88,7 @@ function tab(page: Page, name: string) {
   return page.getByRole('tablist', { name: 'Console sections' }).getByRole('tab', { name, exact: true });
 }
 
-test('the console is a tablist of six sections, each accessible; officers do not see it', async ({ page }) => {
+test('the console is a tablist of seven sections, each accessible; officers do not see it', async ({ page }) => {
   shell = await startShell();
   const csp = watchCsp(page);
   await page.goto(shell.url);
@@ -101,7 +101,7 @@ test('the console is a tablist of six sections, each accessible; officers do not
 
   await openConsole(page);
   const tabs = page.getByRole('tablist', { name: 'Console sections' }).getByRole('tab');
-  await expect(tabs).toHaveText(['Board', 'Mobilisation', 'Investigation', 'Dashboard', 'Assets', 'Stock check'].map((t) => new RegExp(`${t}$`)));
+  await expect(tabs).toHaveText(['Board', 'Mobilisation', 'Investigation', 'Dashboard', 'Assets', 'Stock check', 'Retired devices'].map((t) => new RegExp(`${t}$`)));
   await expect(tab(page, 'Board')).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('tabpanel', { name: 'Board' })).toBeVisible();
 
@@ -111,11 +111,11 @@ test('the console is a tablist of six sections, each accessible; officers do not
   await expect(tab(page, 'Mobilisation')).toBeFocused();
   await expect(tab(page, 'Mobilisation')).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('End');
-  await expect(tab(page, 'Stock check')).toHaveAttribute('aria-selected', 'true');
+  await expect(tab(page, 'Retired devices')).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('ArrowRight');
   await expect(tab(page, 'Board')).toHaveAttribute('aria-selected', 'true');
 
-  for (const name of ['Board', 'Mobilisation', 'Investigation', 'Dashboard', 'Assets', 'Stock check']) {
+  for (const name of ['Board', 'Mobilisation', 'Investigation', 'Dashboard', 'Assets', 'Stock check', 'Retired devices']) {
     await tab(page, name).click();
     await expect(page.getByRole('tabpanel', { name })).toBeVisible();
     await expectAccessible(page, `console ${name}`);

@@ -137,3 +137,29 @@ test('an idle officer is warned, then signed out to the idle screen', async ({ p
   await screen(page, 'idle');
   await expect(page.getByText('Alex Morgan')).toHaveCount(0);
 });
+
+test('a screen that missed a push catches up when main refuses a tap as stale, and keeps main\'s words', async ({ page }) => {
+  shell = await startShell({ idleTimeoutSeconds: 6, idleWarningSeconds: 4 });
+  // Pass everything through, except pushed snapshots while `dropping`: the page then misses
+  // the idle warning and the sign-out, as a page would behind a stalled socket.
+  let dropping = false;
+  await page.routeWebSocket(/\/api\b/, (socket) => {
+    const server = socket.connectToServer();
+    socket.onMessage((message) => server.send(message));
+    server.onMessage((message) => {
+      if (dropping && typeof message === 'string' && message.startsWith('{"type":"snapshot"')) return;
+      socket.send(message);
+    });
+  });
+  await page.goto(shell.url);
+  await signIn(page, ALEX);
+  dropping = true;
+  // Main signs Alex out after 6 s idle; the page still shows his home screen.
+  await page.waitForTimeout(7_500);
+  await expect(page.locator('main[data-screen="home"]')).toBeVisible();
+  await page.getByRole('button', { name: /^Draw Taser 7/ }).click();
+  // Refused as not signed in: the page reads a fresh snapshot and shows the idle screen, with the reason.
+  await screen(page, 'idle');
+  await expect(page.getByRole('alert').filter({ hasText: 'Sign in first.' })).toBeVisible();
+  await expect(page.getByText('Alex Morgan')).toHaveCount(0);
+});

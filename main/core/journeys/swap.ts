@@ -240,7 +240,8 @@ export class SwapJourney implements Journey {
       newSerial: this.issue?.serial ?? null,
       depositDoor: this.deposit?.doorNumber ?? null,
       issueDoor: this.issue?.doorNumber ?? null,
-      tagMatched: this.tagMatched,
+      // Once the issue leg runs the tag was matched, this visit or (a deposited order) an earlier one.
+      tag: this.machine.state === 'mismatch-open' || this.machine.state === 'mismatch' ? 'refused' : this.tagMatched || this.issue !== null ? 'matched' : 'waiting',
       message: this.message,
     };
   }

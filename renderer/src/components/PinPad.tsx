@@ -127,7 +127,8 @@ export function PinPad({
           </p>
         ) : null}
       </div>
-      <div className="pin-pad" role="group" aria-label="PIN keypad">
+      {/* data-pin-pad: the on-screen keyboard stays away while the PIN pad is in use. */}
+      <div className="pin-pad" role="group" aria-label="PIN keypad" data-pin-pad>
         {KEYS.map((key) => (
           <button key={key} type="button" className="btn key" onClick={() => press(key)}>
             {key}

@@ -8,10 +8,11 @@ import type { ReactNode } from 'react';
 export function ScreenHeading({ children, className }: { children: ReactNode; className?: string }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    // Only pick up focus that the old screen dropped (its button vanished); never
-    // steal it from the simulator panel, the top bar or a dialog.
+    // Only pick up focus that the old screen dropped (its button vanished) or left on the
+    // page's scroll area (focusable while it overflows); never steal it from the simulator
+    // panel, the top bar or a dialog.
     const active = document.activeElement;
-    if (active === null || active === document.body || !active.isConnected) {
+    if (active === null || active === document.body || !active.isConnected || active.tagName === 'MAIN') {
       ref.current?.focus({ preventScroll: true });
     }
   }, []);

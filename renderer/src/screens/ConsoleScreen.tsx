@@ -9,6 +9,7 @@ import { DashboardPanel } from './console/DashboardPanel.tsx';
 import { InvestigationPanel } from './console/InvestigationPanel.tsx';
 import type { InvestigationRequest } from './console/InvestigationPanel.tsx';
 import { MobilisationPanel } from './console/MobilisationPanel.tsx';
+import { RetiredDevicesPanel } from './console/RetiredDevicesPanel.tsx';
 import { StockCheckPanel } from './console/StockCheckPanel.tsx';
 
 const TABS = [
@@ -18,6 +19,7 @@ const TABS = [
   { id: 'dashboard', label: 'Dashboard', icon: '▥' },
   { id: 'assets', label: 'Assets', icon: '⚙' },
   { id: 'stock', label: 'Stock check', icon: '☑' },
+  { id: 'retired', label: 'Retired devices', icon: '♻' },
 ] as const;
 
 export type ConsoleTab = (typeof TABS)[number]['id'];
@@ -27,7 +29,8 @@ const panelId = (tab: ConsoleTab): string => `console-panel-${tab}`;
 
 /**
  * Armourers (and admins): the console. Who holds what now, mobilisation, investigation
- * of the audit trail, the dashboard, asset administration and stock checks. The
+ * of the audit trail, the dashboard, asset administration, stock checks and the retired
+ * devices' path to disposal. The
  * renderer only asks and shows: main checks the role and decides on every call.
  */
 export function ConsoleScreen({ session, commands, queries }: { session: SessionView | null; commands: Commands; queries: Queries }) {
@@ -145,6 +148,8 @@ function TabContent({
       return <AssetsPanel queries={queries} assetTypes={session?.drawOptions ?? []} />;
     case 'stock':
       return <StockCheckPanel queries={queries} />;
+    case 'retired':
+      return <RetiredDevicesPanel queries={queries} />;
     default: {
       const unknown: never = tab;
       return <p>{String(unknown)}</p>;

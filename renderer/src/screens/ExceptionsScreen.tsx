@@ -38,6 +38,7 @@ const KIND_TEXT: Record<string, { icon: string; text: string }> = {
   overdue: { icon: '◷', text: 'Overdue' },
   quarantine: { icon: '⊘', text: 'Quarantine' },
   'wrong-item': { icon: '✗', text: 'Wrong item' },
+  'swap-mismatch': { icon: '⇄', text: 'Swap mismatch' },
 };
 
 function kindText(kind: string): { icon: string; text: string } {

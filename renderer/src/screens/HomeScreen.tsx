@@ -1,7 +1,7 @@
-import type { DrawOptionView, QualificationView, ScreenView, SessionView } from '../../../preload/contract.ts';
+import type { DrawOptionView, OfficerSwapView, QualificationView, ScreenView, SessionView } from '../../../preload/contract.ts';
 import type { Commands } from '../commands.ts';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
-import { formatDrawnAt } from '../format.ts';
+import { formatDay, formatDrawnAt } from '../format.ts';
 
 type HomeView = Extract<ScreenView, { kind: 'home' }>;
 
@@ -26,6 +26,7 @@ export function HomeScreen({
   // Buttons are shown by role; main checks the role again on every request.
   const isAdmin = session.roles.includes('admin');
   const isArmourer = isAdmin || session.roles.includes('armourer');
+  const isIt = session.roles.includes('it');
 
   return (
     <div className="screen screen-home">
@@ -44,6 +45,12 @@ export function HomeScreen({
             <button type="button" className="btn btn-secondary home-console" onClick={() => commands.openConsole({})}>
               <span aria-hidden="true">▦ </span>
               Console
+            </button>
+          ) : null}
+          {isIt ? (
+            <button type="button" className="btn btn-secondary home-refresh" onClick={() => commands.openDeviceRefresh({})}>
+              <span aria-hidden="true">⇄ </span>
+              Device refresh
             </button>
           ) : null}
           {isAdmin ? (
@@ -78,6 +85,7 @@ export function HomeScreen({
 
       <div className="home-grid">
         <div className="home-col">
+          {session.swapOrders.length > 0 ? <SwapPanel orders={session.swapOrders} commands={commands} /> : null}
           <section aria-labelledby="draw-title" className="panel">
             <h2 id="draw-title">What I may draw</h2>
             {allowed.length === 0 ? (
@@ -160,6 +168,47 @@ export function HomeScreen({
         </div>
       </div>
     </div>
+  );
+}
+
+/** "Laptop (2019 build)" → "laptop": the device in everyday words, for the panel's heading. */
+function everydayName(typeName: string): string {
+  const plain = typeName.replace(/\s*\(.*\)\s*$/, '').trim() || typeName;
+  return plain.charAt(0).toLowerCase() + plain.slice(1);
+}
+
+/**
+ * Device swaps IT has ordered for this officer (PCD 977). Pressing one starts it: the old
+ * device goes in first, and only then does the new one's door open. An order whose old device
+ * is already in only has the new device left to collect.
+ */
+function SwapPanel({ orders, commands }: { orders: readonly OfficerSwapView[]; commands: Commands }) {
+  const first = orders[0];
+  const title = orders.length === 1 && first ? `Swap your ${everydayName(first.oldTypeName)}` : 'Swap your devices';
+  return (
+    <section aria-labelledby="swap-title" className="panel panel-swap">
+      <h2 id="swap-title">
+        <span aria-hidden="true">⇄ </span>
+        {title}
+      </h2>
+      <ul className="swap-list">
+        {orders.map((order) => (
+          <li key={order.orderId}>
+            <button type="button" className="btn btn-primary btn-swap" onClick={() => commands.startSwap({ orderId: order.orderId })}>
+              <span className="btn-swap-main">
+                {order.deposited ? `Collect your new ${order.newTypeName}` : `Swap your ${order.oldTypeName} ${order.oldSerial}`}
+              </span>
+              <span className="btn-swap-sub">
+                {order.deposited
+                  ? ` — your ${order.oldTypeName} ${order.oldSerial} is already in`
+                  : ` — for a ${order.newTypeName}; hand the old one in first`}
+              </span>
+            </button>
+            <p className="swap-until">Ready until the end of {formatDay(order.expiresOn)}.</p>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 

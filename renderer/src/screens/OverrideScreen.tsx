@@ -93,7 +93,8 @@ function StepHeading({ children }: { children: ReactNode }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     const active = document.activeElement;
-    if (active === null || active === document.body || !active.isConnected) ref.current?.focus({ preventScroll: true });
+    // The page's scroll area (focusable while it overflows) counts as dropped focus too.
+    if (active === null || active === document.body || !active.isConnected || active.tagName === 'MAIN') ref.current?.focus({ preventScroll: true });
   }, []);
   return (
     <h2 id="override-step-title" ref={ref} tabIndex={-1} className="override-step-title">

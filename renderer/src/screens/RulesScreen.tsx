@@ -6,7 +6,7 @@ import type { Commands, Queries } from '../commands.ts';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
 import { formatDrawnAt } from '../format.ts';
 
-const ROLE_TEXT: Record<Role, string> = { officer: 'Officer', armourer: 'Armourer', admin: 'Site admin' };
+const ROLE_TEXT: Record<Role, string> = { officer: 'Officer', armourer: 'Armourer', admin: 'Site admin', it: 'IT' };
 
 type SaveRule = Queries['saveRule'];
 type Outcome = { ok: true; message: string } | { ok: false; message: string };

@@ -26,7 +26,8 @@ beforeEach(async () => {
   const t = tempDir();
   dir = t.dir;
   cleanup = t.cleanup;
-  now = new Date('2026-11-21T10:00:00Z');
+  // 10:00 on 21 Nov in the terminal's own zone: the import's "today" is the local date, whatever TZ the suite runs in.
+  now = new Date(2026, 10, 21, 10, 0);
   db = await seededDb(join(dir, 'armoury.db'), now);
   audit = new AuditLog(db);
   imports = new TrainingImports(db, audit, clock);
@@ -92,13 +93,14 @@ describe('training import: applying a good file', () => {
   it('importing the same file twice changes nothing the second time', () => {
     const first = upload('renew-taser.csv', sample('renew-taser.csv'));
     const before = allRecords();
-    now = new Date('2026-11-21T11:00:00Z');
+    const firstAt = now;
+    now = new Date(2026, 10, 21, 11, 0);
     const second = upload('renew-taser.csv', sample('renew-taser.csv'));
     expect(second).toMatchObject({ status: 'unchanged', changed: 0, rows: 2 });
     expect(second.id).not.toBe(first.id);
     // Not rewritten at all: recorded_at, source and import_id are the first import's.
     expect(allRecords()).toEqual(before);
-    expect(held('PC 2345', 'TASER')?.recorded_at).toBe('2026-11-21T10:00:00.000Z');
+    expect(held('PC 2345', 'TASER')?.recorded_at).toBe(firstAt.toISOString());
     expect(auditRows('training.imported').map((r) => (JSON.parse(r.details) as { status: string }).status)).toEqual(['applied', 'unchanged']);
     expect(audit.verify()).toMatchObject({ ok: true });
   });
@@ -106,11 +108,11 @@ describe('training import: applying a good file', () => {
   it('only rows that differ are rewritten', () => {
     const content = `${HEADER}\nPC 2345,TASER,2026-11-16,2027-11-15\n`;
     upload('a.csv', content);
-    now = new Date('2026-11-21T12:00:00Z');
+    now = new Date(2026, 10, 21, 12, 0);
     const view = upload('b.csv', `${content}PC 3456,TASER,2026-11-09,2027-11-08\n`);
     expect(view).toMatchObject({ status: 'applied', rows: 2, changed: 1 });
     expect(held('PC 2345', 'TASER')?.source).toBe('upload: a.csv');
-    expect(held('PC 3456', 'TASER')).toMatchObject({ source: 'upload: b.csv', recorded_at: '2026-11-21T12:00:00.000Z', import_id: view.id });
+    expect(held('PC 3456', 'TASER')).toMatchObject({ source: 'upload: b.csv', recorded_at: now.toISOString(), import_id: view.id });
   });
 
   it('applies the LMS-style sample: aliases, spaced header names, quoted names, dd/mm/yyyy', () => {

@@ -17,7 +17,8 @@ const sample = (name: string): string => readFileSync(join(SAMPLES, name), 'utf8
 let db: Db;
 let dir: string;
 let cleanup: () => void;
-const now = new Date('2026-11-21T10:00:00Z');
+// 10:00 local on 21 Nov: imports compare dates in the terminal's own zone, whatever TZ the suite runs in.
+const now = new Date(2026, 10, 21, 10, 0);
 const clock: Clock = { now: () => now };
 let imports: TrainingImports;
 let sources: TrainingSources | null;

@@ -38,7 +38,7 @@ async function swapAlex(): Promise<void> {
   await h.call('startSwap', { orderId: h.latest()!.session!.swapOrders[0]!.orderId });
   await h.waitFor((s) => s.screen.kind === 'swap' && s.screen.step === 'deposit-open');
   await h.call('demoScanTag', { tag: 'AKLT190001' });
-  await h.waitFor((s) => s.screen.kind === 'swap' && s.screen.tagMatched);
+  await h.waitFor((s) => s.screen.kind === 'swap' && s.screen.tag === 'matched');
   await h.call('demoDoor', { doorNumber: 13, action: 'put-item' });
   await h.call('demoDoor', { doorNumber: 13, action: 'close' });
   await h.waitFor((s) => s.screen.kind === 'swap' && s.screen.step === 'issue-open', 8000);

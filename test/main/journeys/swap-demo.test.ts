@@ -29,6 +29,10 @@ describe('device swap in the demo room', () => {
     const home = await h.waitFor((s) => s.screen.kind === 'home');
     const order = home.session?.swapOrders[0];
     expect(order).toMatchObject({ oldSerial: 'LT19-0001', newTypeName: 'Laptop (2026 build)', deposited: false });
+    // Laptops are issued by order only: never offered as a draw, and refused if asked for anyway.
+    expect(home.session?.drawOptions.map((o) => o.name)).not.toContain('Laptop (2026 build)');
+    const laptopType = query<{ id: number }>("SELECT id FROM asset_types WHERE code = 'LT26'")[0]!.id;
+    expect(await h.call('startDraw', { assetTypeId: laptopType })).toMatchObject({ ok: false, error: { message: 'Laptop (2026 build) is issued by order, not drawn here.' } });
     const started = await h.call('startSwap', { orderId: order!.orderId });
     expect(started.ok).toBe(true);
     const deposit = await h.waitFor((s) => s.screen.kind === 'swap' && s.screen.step === 'deposit-open');
@@ -37,7 +41,7 @@ describe('device swap in the demo room', () => {
     // The new laptop's door stays shut while the old one is not in.
     expect(h.latest()?.demo?.doors.find((d) => d.number === 15)?.open).toBe(false);
     await h.call('demoScanTag', { tag: 'AKLT190001' });
-    await h.waitFor((s) => s.screen.kind === 'swap' && s.screen.tagMatched);
+    await h.waitFor((s) => s.screen.kind === 'swap' && s.screen.tag === 'matched');
     await h.call('demoDoor', { doorNumber: depositDoor, action: 'put-item' });
     expect(h.latest()?.demo?.doors.find((d) => d.number === 15)?.open).toBe(false);
     await h.call('demoDoor', { doorNumber: depositDoor, action: 'close' });

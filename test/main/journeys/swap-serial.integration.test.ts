@@ -146,7 +146,7 @@ describe('device swap over the Kerong bus, card reader and scanner on socat ptys
     await k.until('deposit open', (s) => s.screen.kind === 'swap' && s.screen.step === 'deposit-open');
 
     await r.scanner.scan(OLD_LAPTOP_TAG);
-    await k.until('tag matched', (s) => s.screen.kind === 'swap' && s.screen.tagMatched);
+    await k.until('tag matched', (s) => s.screen.kind === 'swap' && s.screen.tag === 'matched');
     deposit.put();
     await new Promise((resolve) => setTimeout(resolve, 400)); // several polls with the item in and the door open
     expect(issue.open()).toBe(false);
@@ -199,7 +199,7 @@ describe('device swap over the Kerong bus, card reader and scanner on socat ptys
     const deposit = door(r, 13);
     await waitFor('door 13 unlocked', deposit.open);
     await r.scanner.scan(OLD_LAPTOP_TAG);
-    await k.until('tag matched', (s) => s.screen.kind === 'swap' && s.screen.tagMatched);
+    await k.until('tag matched', (s) => s.screen.kind === 'swap' && s.screen.tag === 'matched');
     deposit.put();
     // The terminal goes down with the deposit door open, the tag matched and the laptop inside.
     await k.kiosk.close();
