@@ -1,5 +1,5 @@
 /**
- * Entry point of the Electron shell (bundled to out/main/electron-main.cjs): one
+ * Entry point of the Electron shell (bundled by electron-vite to out/main/electron-main.mjs, an ES module, which Electron 28 and later load as main): one
  * full-screen, locked-down kiosk window over the core. See electron-window.ts for the
  * fences and electron-ipc.ts for the contract binding.
  *
@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Menu, app, session, type BrowserWindow } from 'electron';
 import { startKiosk, type RunningKiosk } from './compose.ts';
 import { ElectronConfigStore } from './shell/electron-config-store.ts';
@@ -27,7 +28,7 @@ import { DEBUG_SWITCHES, USAGE, defaultDataDir, parseLaunchArgs } from './shell/
 import { clockStartingAt, startOfToday } from './system-time.ts';
 
 /** The bundle sits in <root>/out/main/ (root = the checkout, or app.asar when packaged). */
-const appRoot = path.resolve(__dirname, '..', '..');
+const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const log = (line: string): void => {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);

@@ -5,7 +5,7 @@ import type { ChainWalker } from '../core/ports.ts';
 
 /**
  * The console's whole-chain walks, each in a fresh worker thread over the database file. The
- * worker is the bundled audit-chain-worker.mjs beside the built main process, or the source
+ * worker is electron-vite's audit-chain-worker.mjs beside the built main process, or the source
  * file when running from a checkout (Node strips its types).
  */
 export function workerChainWalker(databasePath: string): ChainWalker {

@@ -27,7 +27,7 @@ let dataDir: string;
 test.beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'armoury-e2e-electron-'));
   app = await electron.launch({
-    args: [path.join(root, 'out', 'main', 'electron-main.cjs'), '--data-dir', dataDir],
+    args: [path.join(root, 'out', 'main', 'electron-main.mjs'), '--data-dir', dataDir],
     cwd: root,
     env: { ...process.env, ELECTRON_ENABLE_LOGGING: '1' },
   });
