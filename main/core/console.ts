@@ -98,10 +98,13 @@ interface Names {
 }
 
 /**
+ * Parameters are written `+:name` / `+?` so that STAT4 does not re-plan these statements on
+ * every call with new values (see records.ts).
+ *
  * Valid today or in grace: the record's last valid day (stored by validity.ts's one rule) is
  * on or after :cutoff, which is today minus the rule's grace days; NULL never expires.
  */
-const VALID = '(oq.valid_until IS NULL OR oq.valid_until >= :cutoff)';
+const VALID = '(oq.valid_until IS NULL OR oq.valid_until >= +:cutoff)';
 
 type AvailableParams = { type: number; cutoff: string; allOf: string; allCount: number; anyOf: string; anyCount: number; roles: string; roleCount: number };
 type AvailableRow = { officerId: number; collarNumber: string; name: string; unit: string | null };
@@ -123,7 +126,7 @@ function availableSql(grouped: boolean): string {
             WHERE q.code IN (SELECT value FROM json_each(:anyOf)) AND ${VALID}
          ), holding AS (
            SELECT l.officer_id FROM assets a JOIN loans l ON l.asset_id = a.id AND l.returned_at IS NULL
-            WHERE a.asset_type_id = :type AND a.status = 'on-loan'
+            WHERE a.asset_type_id = +:type AND a.status = 'on-loan'
          )
          SELECT o.id AS officerId, o.collar_number AS collarNumber, o.display_name AS name, o.unit
            FROM officers o
@@ -164,12 +167,12 @@ export class ArmourerConsole {
         // Walks loans_open_by_drawn backwards: newest first with no sort, only open loans read.
         `SELECT l.id AS loanId, o.id AS officerId, o.collar_number AS collarNumber, o.display_name AS officerName,
                 a.id AS assetId, t.name AS assetTypeName, t.category, a.serial, l.drawn_at AS drawnAt, l.due_at AS dueAt,
-                coalesce(l.due_at < :now, 0) AS overdue
+                coalesce(l.due_at < +:now, 0) AS overdue
            FROM loans l
            JOIN assets a ON a.id = l.asset_id
            JOIN asset_types t ON t.id = a.asset_type_id
            JOIN officers o ON o.id = l.officer_id
-          WHERE l.returned_at IS NULL AND (:category IS NULL OR t.category = :category)
+          WHERE l.returned_at IS NULL AND (+:category IS NULL OR t.category = +:category)
           ORDER BY l.drawn_at DESC, l.id DESC`,
       ),
       mobilisationTypes: db.prepare<[], { id: number; name: string; category: string; required: string }>(
@@ -184,7 +187,7 @@ export class ArmourerConsole {
            FROM assets a
            JOIN loans l ON l.asset_id = a.id AND l.returned_at IS NULL
            JOIN officers o ON o.id = l.officer_id
-          WHERE a.asset_type_id = ? AND a.status = 'on-loan'
+          WHERE a.asset_type_id = +? AND a.status = 'on-loan'
           ORDER BY o.collar_number, a.serial`,
       ),
       // One code (the usual rule) needs no GROUP BY: IN ignores duplicates, and each officer has one record per code.

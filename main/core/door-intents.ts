@@ -96,7 +96,18 @@ export class DoorIntents {
     const active = `('${ACTIVE_INTENT_STATES.join("', '")}')`;
     this.sql = {
       byId: db.prepare<[number], DoorIntent>(`${INTENT_SELECT} WHERE i.id = ?`),
-      active: db.prepare<[number], DoorIntent>(`${INTENT_SELECT} WHERE d.bank_id = ? AND i.state IN ${active} ORDER BY i.id`),
+      // Every poll asks this: walked from the partial index of active intents (a handful), never
+      // from the bank's doors (thousands); +? keeps the plan fixed (see records.ts).
+      active: db.prepare<[number], DoorIntent>(
+        `SELECT i.id, i.kind, i.door_id AS doorId, d.number AS doorNumber, i.asset_id AS assetId, t.name AS assetTypeName,
+                a.serial, a.tag, i.officer_id AS officerId, i.loan_id AS loanId, i.swap_order_id AS swapOrderId, i.state, i.outcome,
+                i.verified_at AS verifiedAt
+           FROM door_intents i INDEXED BY door_intents_one_active_per_door
+           CROSS JOIN doors d ON d.id = i.door_id
+           JOIN assets a ON a.id = i.asset_id
+           JOIN asset_types t ON t.id = a.asset_type_id
+          WHERE i.state IN ${active} AND d.bank_id = +? ORDER BY i.id`,
+      ),
       insert: db.prepare<[string, number, number, number, number | null, number | null, number | null, number | null, string, string]>(
         `INSERT INTO door_intents (kind, door_id, asset_id, officer_id, loan_id, rule_version, override_id, swap_order_id, state, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,

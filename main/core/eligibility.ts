@@ -4,6 +4,7 @@ import { localDate } from './dates.ts';
 import { decideDraw, describeQualification, type DrawDecision, type HeldQualification } from './decision.ts';
 import type { Clock } from './ports.ts';
 import type { AssetTypeRecord, OfficerRecord, Records } from './records.ts';
+import { ReferenceCache } from './reference-cache.ts';
 import { legacyRule, RuleStore } from './rules.ts';
 
 export interface EligibilityOptions {
@@ -27,6 +28,7 @@ export interface Verdict {
 export class Eligibility {
   readonly rules: RuleStore;
   private readonly overridablePolicy: () => readonly RefusalReason['code'][];
+  private readonly cache: ReferenceCache;
 
   constructor(
     private readonly records: Records,
@@ -35,6 +37,7 @@ export class Eligibility {
     options: EligibilityOptions = {},
   ) {
     this.rules = options.rules ?? new RuleStore(records.db, new AuditLog(records.db), clock);
+    this.cache = new ReferenceCache(records.db);
     const policy = options.overridableRefusals ?? [];
     // A function is read on every use, so a saved policy takes effect without a restart.
     this.overridablePolicy = typeof policy === 'function' ? policy : () => policy;
@@ -93,19 +96,31 @@ export class Eligibility {
    * has already looked for a free item passes how many it found (0 or 1), saving the count.
    */
   decide(officerId: number, assetTypeId: number, options: { availableCount?: number } = {}): Verdict | undefined {
-    const officer = this.records.officer(officerId);
-    const type = this.records.assetType(assetTypeId);
-    if (!officer || !type) return undefined;
-    const stored = this.rules.current(assetTypeId);
-    const { version, rule } = stored ?? { version: null, rule: legacyRule(this.records.requiredCodes(assetTypeId).map((r) => r.code)) };
-    const held = this.heldByCode(officerId);
+    // What the officer is and holds on record, and the type and its rule, change only with
+    // reference data: cached against its generation. Loans and stock are read live.
+    this.cache.refresh();
+    const standing = this.cache.get(`officer:${officerId}`, () => {
+      const officer = this.records.officer(officerId);
+      return officer ? { officer, held: this.heldByCode(officerId) } : null;
+    });
+    const kind = this.cache.get(`type:${assetTypeId}`, () => {
+      const type = this.records.assetType(assetTypeId);
+      if (!type) return null;
+      const stored = this.rules.current(assetTypeId);
+      const { version, rule } = stored ?? { version: null, rule: legacyRule(this.records.requiredCodes(assetTypeId).map((r) => r.code)) };
+      // The names of the rule's qualifications, to word a refusal for one the officer lacks.
+      return { type, version, rule, names: this.records.qualificationNames([...rule.allOf, ...rule.anyOf]) };
+    });
+    if (!standing || !kind) return undefined;
+    const { officer, held } = standing;
+    const { type, version, rule, names } = kind;
     const decision = decideDraw({
       officerStatus: officer.status,
       officerRoles: officer.roles,
       officerUnit: officer.unit,
       assetTypeName: type.name,
       rule,
-      qualificationNames: this.namesNotHeld(rule, held),
+      qualificationNames: names,
       held,
       holdingOfType: this.records.holdingOfType(officerId, assetTypeId),
       maxPerOfficer: type.maxPerOfficer,
@@ -135,11 +150,5 @@ export class Eligibility {
 
   private heldByCode(officerId: OfficerRecord['id']): Map<string, HeldQualification> {
     return new Map(this.records.qualifications(officerId).map((q) => [q.code, q]));
-  }
-
-  /** Names are needed only to word a refusal for what the officer does not hold: skip the query otherwise. */
-  private namesNotHeld(rule: RuleView, held: ReadonlyMap<string, HeldQualification>): Map<string, string> {
-    const missing = [...rule.allOf, ...rule.anyOf].filter((code) => !held.has(code));
-    return missing.length === 0 ? new Map() : this.records.qualificationNames(missing);
   }
 }

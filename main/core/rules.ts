@@ -76,10 +76,10 @@ export class RuleStore {
     private readonly clock: Clock,
   ) {
     this.sql = {
-      // Backwards over the UNIQUE (asset_type_id, version) index: one row, no sort.
+      // Backwards over the UNIQUE (asset_type_id, version) index: one row, no sort (+?: a fixed plan, see records.ts).
       current: db.prepare<[number], RuleRow>(
         `SELECT id, asset_type_id AS assetTypeId, version, rule FROM asset_type_rules
-          WHERE asset_type_id = ? ORDER BY version DESC LIMIT 1`,
+          WHERE asset_type_id = +? ORDER BY version DESC LIMIT 1`,
       ),
       currentAll: db.prepare<[], RuleRow>(
         `SELECT r.id, r.asset_type_id AS assetTypeId, r.version, r.rule FROM asset_type_rules r

