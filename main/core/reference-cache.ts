@@ -8,6 +8,25 @@ import type { Db } from './db/database.ts';
  * path this serves: an officer's standing is read for their home screen, then again for the
  * draw a moment later.
  */
+/**
+ * Write many rows of one reference table (an import) inside the caller's transaction, bumping
+ * the reference generation once for all of them instead of once per row: a trigger run per row
+ * made a 100,000-row import half as slow again. The table's generation triggers are lifted and
+ * put back, from their own stored definitions, within the same transaction, so no other writer
+ * or reader ever sees the table without them.
+ */
+export function bulkReferenceWrite<T>(db: Db, table: string, write: () => T): T {
+  if (!db.inTransaction) throw new Error('a bulk reference write runs inside the transaction of the change it is part of');
+  const triggers = db
+    .prepare<[string], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name GLOB '*_generation'")
+    .all(table);
+  for (const trigger of triggers) db.exec(`DROP TRIGGER "${trigger.name}"`);
+  const result = write();
+  for (const trigger of triggers) db.exec(trigger.sql);
+  db.prepare('UPDATE reference_generation SET n = n + 1 WHERE id = 1').run();
+  return result;
+}
+
 export class ReferenceCache {
   private readonly generationRow;
   private generation = -1;

@@ -5,6 +5,7 @@ import type { AuditActor, AuditLog } from './audit.ts';
 import type { Db } from './db/database.ts';
 import { localDate } from './dates.ts';
 import type { Clock } from './ports.ts';
+import { bulkReferenceWrite } from './reference-cache.ts';
 import { validUntil } from './validity.ts';
 
 /**
@@ -350,7 +351,10 @@ export class TrainingImports {
       this.insertImport.run(input.source, input.fileName, digest, format, status, rows, changes.length, JSON.stringify(report), at, input.officerId).lastInsertRowid,
     );
     const recordSource = `${input.source}: ${input.fileName}`;
-    for (const c of changes) this.upsert.run(c.officerId, c.qualificationId, c.awarded, c.expires, c.validUntil, recordSource, at, id);
+    // One reference-generation bump for the whole file, not one per record.
+    if (changes.length > 0) bulkReferenceWrite(this.db, 'officer_qualifications', () => {
+      for (const c of changes) this.upsert.run(c.officerId, c.qualificationId, c.awarded, c.expires, c.validUntil, recordSource, at, id);
+    });
     const actor: AuditActor = input.officerId === null ? 'system' : `officer:${input.officerId}`;
     const details = { source: input.source, file: input.fileName, rows, changed: changes.length, status };
     const subject = `training-import:${id}`;

@@ -196,7 +196,13 @@ function SwapPanel({ orders, commands }: { orders: readonly OfficerSwapView[]; c
           <li key={order.orderId}>
             <button type="button" className="btn btn-primary btn-swap" onClick={() => commands.startSwap({ orderId: order.orderId })}>
               <span className="btn-swap-main">
-                {order.deposited ? `Collect your new ${order.newTypeName}` : `Swap your ${order.oldTypeName} ${order.oldSerial}`}
+                {order.deposited ? (
+                  `Collect your new ${order.newTypeName}`
+                ) : (
+                  <>
+                    Swap your {order.oldTypeName} <span className="nowrap">{order.oldSerial}</span>
+                  </>
+                )}
               </span>
               <span className="btn-swap-sub">
                 {order.deposited

@@ -1,6 +1,7 @@
 import { copyFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../main/core/db/database.ts';
+import { bulkReferenceWrite } from '../../../main/core/reference-cache.ts';
 import { doorCore } from '../../helpers/door-core.ts';
 import { assetTypeId, join, officerIdByCollar, seededDb, tempDir } from '../../helpers/temp-db.ts';
 
@@ -76,6 +77,42 @@ describe('the decision cache never decides on a stale record', () => {
         expect(now, sql).toBeGreaterThan(last);
         last = now;
       }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('bumps once for a bulk write, keeps the triggers afterwards, and keeps them when the write fails', () => {
+    const path = join(dir, 'cache-bulk.db');
+    copyFileSync(join(dir, 'template.db'), path);
+    const db = openDatabase(path);
+    const triggerNames = () =>
+      db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'officer_qualifications' ORDER BY name").all().map((t) => t.name);
+    try {
+      const before = triggerNames();
+      expect(before.length).toBe(3);
+      const start = generation(path);
+      expect(() => bulkReferenceWrite(db, 'officer_qualifications', () => 0)).toThrow(/inside the transaction/);
+      db.transaction(() =>
+        bulkReferenceWrite(db, 'officer_qualifications', () => {
+          db.exec("UPDATE officer_qualifications SET valid_until = '2030-01-01'");
+          db.exec("UPDATE officer_qualifications SET valid_until = '2031-01-01'");
+        }),
+      )();
+      expect(generation(path)).toBe(start + 1);
+      expect(triggerNames()).toEqual(before);
+      expect(() =>
+        db.transaction(() =>
+          bulkReferenceWrite(db, 'officer_qualifications', () => {
+            throw new Error('bad row');
+          }),
+        )(),
+      ).toThrow('bad row');
+      expect(triggerNames()).toEqual(before);
+      // The triggers are live again: an ordinary write bumps the counter once per row.
+      const rows = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM officer_qualifications').get()?.n ?? 0;
+      db.exec("UPDATE officer_qualifications SET valid_until = '2032-01-01'");
+      expect(generation(path)).toBe(start + 1 + rows);
     } finally {
       db.close();
     }

@@ -9,6 +9,9 @@ const REFERENCE_TABLES = ['officers', 'officer_roles', 'officer_qualifications',
  * writes it: an import, the rules screen, a later estate sync, or another connection. The core
  * caches those inputs for as long as the counter stands still, so a decision never uses a
  * stale record and no writer has to remember to invalidate anything.
+ *
+ * A bulk writer (a 100,000-row import) lifts a table's triggers for the length of its own
+ * transaction and bumps the counter once (see bulkReferenceWrite in reference-cache.ts).
  */
 export const referenceGeneration: Migration = {
   version: 7,
