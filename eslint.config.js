@@ -36,6 +36,15 @@ export default tseslint.config(
     ),
   },
   {
+    // Time is a port: the core reads the Clock and waits on the Scheduler (main/core/ports.ts).
+    files: ['main/core/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', ...['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'performance'].map((name) => ({ name, message: 'Time is a port: use the Clock or Scheduler from main/core/ports.ts.' }))],
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Time is a port: use clock.now().' }],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Time is a port: use clock.now().' }],
+    },
+  },
+  {
     files: ['native-bridges/**/*.ts'],
     rules: restrict([electron], [{ group: ['**/main/**', '**/preload/**', '**/renderer/**'], message: 'Bridges import only node built-ins, serialport, usb and other bridges.' }]),
   },

@@ -1,9 +1,9 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { AuditLog } from '../../main/core/audit.ts';
 import { startShell, type RunningShell } from './browser-shell-fixture.ts';
+import { enterPin, expectAccessible, screen, setSimulator, signIn, signOut, tapCard } from './kiosk-steps.ts';
 
 const PRIYA = { card: 'PC 2345', pin: '2345' }; // Taser refresher expired
 const MARCUS = { card: 'ARM 02', pin: '9002' }; // armourer
@@ -14,45 +14,6 @@ const SAMPLES = new URL('../../resources/training-samples/', import.meta.url).pa
 
 let shell: RunningShell;
 test.afterEach(async () => shell?.stop());
-
-async function screen(page: Page, kind: string): Promise<void> {
-  await expect(page.locator(`main[data-screen="${kind}"]`)).toBeVisible({ timeout: 10_000 });
-}
-
-/** No serious or critical axe violations on what is showing now. */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${what}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-async function setSimulator(page: Page, open: boolean): Promise<void> {
-  const toggle = page.getByRole('button', { name: 'Simulator' });
-  if (((await toggle.getAttribute('aria-expanded')) === 'true') !== open) await toggle.click();
-}
-
-async function tapCard(page: Page, collar: string): Promise<void> {
-  await setSimulator(page, true);
-  await page.getByRole('button', { name: new RegExp(`^Tap card ${collar}\\b`) }).click();
-}
-
-async function enterPin(page: Page, pin: string): Promise<void> {
-  for (const digit of pin) await page.getByRole('button', { name: digit, exact: true }).click();
-  await page.getByRole('button', { name: 'Enter', exact: true }).click();
-}
-
-async function signIn(page: Page, who: { card: string; pin: string }): Promise<void> {
-  await tapCard(page, who.card);
-  await screen(page, 'pin');
-  await setSimulator(page, false);
-  await enterPin(page, who.pin);
-  await screen(page, 'home');
-}
-
-async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await screen(page, 'idle');
-}
 
 function exceptionItem(page: Page, kind: string, text: string | RegExp): Locator {
   return page.locator(`li[data-kind="${kind}"]`).filter({ hasText: text });

@@ -1,7 +1,7 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { startShell, type RunningShell } from './browser-shell-fixture.ts';
+import { expectAccessible, screen, setSimulator, signIn, signOut } from './kiosk-steps.ts';
 
 const ALEX = { card: 'PC 1234', pin: '1234' }; // Taser refresher in date
 const JO = { card: 'ARM 01', pin: '9001' }; // armourer
@@ -15,41 +15,6 @@ interface CanvasLike {
 
 let shell: RunningShell;
 test.afterEach(async () => shell?.stop());
-
-async function screen(page: Page, kind: string): Promise<void> {
-  await expect(page.locator(`main[data-screen="${kind}"]`)).toBeVisible({ timeout: 10_000 });
-}
-
-/** No serious or critical axe violations on what is showing now. */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${what}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-async function setSimulator(page: Page, open: boolean): Promise<void> {
-  const toggle = page.getByRole('button', { name: 'Simulator' });
-  if (((await toggle.getAttribute('aria-expanded')) === 'true') !== open) await toggle.click();
-}
-
-async function enterPin(page: Page, pin: string): Promise<void> {
-  for (const digit of pin) await page.getByRole('button', { name: digit, exact: true }).click();
-  await page.getByRole('button', { name: 'Enter', exact: true }).click();
-}
-
-async function signIn(page: Page, who: { card: string; pin: string }): Promise<void> {
-  await setSimulator(page, true);
-  await page.getByRole('button', { name: new RegExp(`^Tap card ${who.card}\\b`) }).click();
-  await screen(page, 'pin');
-  await setSimulator(page, false);
-  await enterPin(page, who.pin);
-  await screen(page, 'home');
-}
-
-async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await screen(page, 'idle');
-}
 
 /** Every Content Security Policy complaint the page logs (chart.js must need none). */
 function watchCsp(page: Page): string[] {

@@ -1,6 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { startShell, type RunningShell } from './browser-shell-fixture.ts';
+import { door, enterPin, expectAccessible, screen, setSimulator, signIn, signOut } from './kiosk-steps.ts';
 
 // PCD 977, the one-for-one device swap, played through the Simulator panel. In the demo site
 // PC 1234 holds laptop LT19-0001 (tag AKLT190001) and has a swap order for a "Laptop (2026
@@ -14,44 +14,6 @@ const ISSUE_DOOR = 15;
 
 let shell: RunningShell;
 test.afterEach(async () => shell?.stop());
-
-async function screen(page: Page, kind: string): Promise<void> {
-  await expect(page.locator(`main[data-screen="${kind}"]`)).toBeVisible({ timeout: 10_000 });
-}
-
-/** No axe violations at all (any impact) on what is showing now. */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  expect(results.violations.map((v) => `${what}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-async function setSimulator(page: Page, open: boolean): Promise<void> {
-  const toggle = page.getByRole('button', { name: 'Simulator' });
-  if (((await toggle.getAttribute('aria-expanded')) === 'true') !== open) await toggle.click();
-}
-
-async function enterPin(page: Page, pin: string): Promise<void> {
-  for (const digit of pin) await page.getByRole('button', { name: digit, exact: true }).click();
-  await page.getByRole('button', { name: 'Enter', exact: true }).click();
-}
-
-async function signIn(page: Page, who: { card: string; pin: string }): Promise<void> {
-  await setSimulator(page, true);
-  await page.getByRole('button', { name: new RegExp(`^Tap card ${who.card}\\b`) }).click();
-  await screen(page, 'pin');
-  await setSimulator(page, false);
-  await enterPin(page, who.pin);
-  await screen(page, 'home');
-}
-
-async function signOut(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await screen(page, 'idle');
-}
-
-async function door(page: Page, action: 'Close door' | 'Put item in door' | 'Take item from door', number: number): Promise<void> {
-  await page.getByRole('button', { name: `${action} ${number}`, exact: true }).click();
-}
 
 function swapHeading(page: Page): Locator {
   return page.getByRole('heading', { level: 1 });

@@ -1,6 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { startShell, type RunningShell } from './browser-shell-fixture.ts';
+import { expectAccessible, screen, setSimulator, signIn } from './kiosk-steps.ts';
 
 const ADMIN = { card: 'ADM 01', pin: '9003' }; // Chris Patel, site admin
 const ALEX = { card: 'PC 1234', pin: '1234' }; // officer only
@@ -16,32 +16,6 @@ interface DoorLayout {
 }
 interface ConfigShape {
   lockerBank: { doors: DoorLayout[] };
-}
-
-async function screen(page: Page, kind: string): Promise<void> {
-  await expect(page.locator(`main[data-screen="${kind}"]`)).toBeVisible({ timeout: 10_000 });
-}
-
-/** No serious or critical axe violations on what is showing now. */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${what}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-async function setSimulator(page: Page, open: boolean): Promise<void> {
-  const toggle = page.getByRole('button', { name: 'Simulator' });
-  if (((await toggle.getAttribute('aria-expanded')) === 'true') !== open) await toggle.click();
-}
-
-async function signIn(page: Page, who: { card: string; pin: string }): Promise<void> {
-  await setSimulator(page, true);
-  await page.getByRole('button', { name: new RegExp(`^Tap card ${who.card}\\b`) }).click();
-  await screen(page, 'pin');
-  await setSimulator(page, false);
-  for (const digit of who.pin) await page.getByRole('button', { name: digit, exact: true }).click();
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await screen(page, 'home');
 }
 
 function door(config: ConfigShape, number: number): DoorLayout {

@@ -1,51 +1,12 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { startShell, type RunningShell } from './browser-shell-fixture.ts';
+import { enterPin, expectAccessible, screen, setSimulator, signIn, tapCard } from './kiosk-steps.ts';
 
 const ALEX = { card: 'PC 1234', pin: '1234' }; // Taser in date
 const PRIYA = { card: 'PC 2345', pin: '2345' }; // Taser refresher expired
 
 let shell: RunningShell;
 test.afterEach(async () => shell?.stop());
-
-async function screen(page: Page, kind: string): Promise<void> {
-  await expect(page.locator(`main[data-screen="${kind}"]`)).toBeVisible({ timeout: 10_000 });
-}
-
-/** No serious or critical axe violations on what is showing now. */
-async function expectAccessible(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${what}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
-
-async function openSimulator(page: Page): Promise<void> {
-  const toggle = page.getByRole('button', { name: 'Simulator' });
-  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
-}
-
-async function closeSimulator(page: Page): Promise<void> {
-  const toggle = page.getByRole('button', { name: 'Simulator' });
-  if ((await toggle.getAttribute('aria-expanded')) === 'true') await toggle.click();
-}
-
-async function tapCard(page: Page, collar: string): Promise<void> {
-  await openSimulator(page);
-  await page.getByRole('button', { name: new RegExp(`^Tap card ${collar}\\b`) }).click();
-  await screen(page, 'pin');
-  await closeSimulator(page);
-}
-
-async function enterPin(page: Page, pin: string): Promise<void> {
-  for (const digit of pin) await page.getByRole('button', { name: digit, exact: true }).click();
-  await page.getByRole('button', { name: 'Enter' }).click();
-}
-
-async function signIn(page: Page, who: { card: string; pin: string }): Promise<void> {
-  await tapCard(page, who.card);
-  await enterPin(page, who.pin);
-  await screen(page, 'home');
-}
 
 test('a qualified officer draws a Taser and returns it', async ({ page }) => {
   shell = await startShell();
@@ -55,6 +16,8 @@ test('a qualified officer draws a Taser and returns it', async ({ page }) => {
   await expectAccessible(page, 'idle');
 
   await tapCard(page, ALEX.card);
+  await screen(page, 'pin');
+  await setSimulator(page, false);
   await expectAccessible(page, 'pin');
   await enterPin(page, ALEX.pin);
   await screen(page, 'home');
@@ -67,10 +30,10 @@ test('a qualified officer draws a Taser and returns it', async ({ page }) => {
   await expectAccessible(page, 'draw-door-open');
   await page.screenshot({ path: 'test-results/draw-door-open.png' });
 
-  await openSimulator(page);
+  await setSimulator(page, true);
   await page.getByRole('button', { name: 'Take item from door 1', exact: true }).click();
   await page.getByRole('button', { name: 'Close door 1', exact: true }).click();
-  await closeSimulator(page);
+  await setSimulator(page, false);
   await screen(page, 'draw-done');
   await expect(page.getByText(/T7-0001/).first()).toBeVisible();
   await expectAccessible(page, 'draw-done');
@@ -82,10 +45,10 @@ test('a qualified officer draws a Taser and returns it', async ({ page }) => {
   const door = Number((await page.locator('main').innerText()).match(/Door (\d+) is open/)?.[1]);
   expect(door).toBeGreaterThan(0);
   await expectAccessible(page, 'return-door-open');
-  await openSimulator(page);
+  await setSimulator(page, true);
   await page.getByRole('button', { name: `Put item in door ${door}`, exact: true }).click();
   await page.getByRole('button', { name: `Close door ${door}`, exact: true }).click();
-  await closeSimulator(page);
+  await setSimulator(page, false);
   await screen(page, 'return-condition');
   await expectAccessible(page, 'return-condition');
   await page.getByRole('button', { name: 'Discharged' }).click();
@@ -113,6 +76,8 @@ test('five wrong PINs lock the card out, even against the right PIN', async ({ p
   shell = await startShell();
   await page.goto(shell.url);
   await tapCard(page, ALEX.card);
+  await screen(page, 'pin');
+  await setSimulator(page, false);
   for (let attempt = 1; attempt <= 4; attempt++) {
     await enterPin(page, '0000');
     await expect(page.getByRole('alert').filter({ hasText: 'Card or PIN not accepted' })).toBeVisible();

@@ -35,6 +35,14 @@ describe('layer rules (ARCHITECTURE.md) are enforced by lint', () => {
     expect(await broken('renderer/src/x.ts', "import { REQUEST_NAMES } from '../../preload/contract.ts';\nexport const a = REQUEST_NAMES;\n")).toEqual([]);
   });
 
+  it('the core reads time only through its ports', async () => {
+    expect(await broken('main/core/x.ts', 'export const a = Date.now();\n')).toContain('no-restricted-properties');
+    expect(await broken('main/core/x.ts', 'export const a = new Date();\n')).toContain('no-restricted-syntax');
+    expect(await broken('main/core/x.ts', 'export const a = setTimeout(() => {}, 1);\n')).toContain('no-restricted-globals');
+    expect(await broken('main/core/x.ts', "export const a = new Date('2026-12-01');\n")).toEqual([]);
+    expect(await broken('main/system-time.ts', 'export const a = Date.now();\n')).toEqual([]);
+  });
+
   it('any is an error', async () => {
     expect(await broken('main/core/x.ts', 'export const a: any = 1;\n')).toContain('@typescript-eslint/no-explicit-any');
   });

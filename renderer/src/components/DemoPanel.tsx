@@ -12,7 +12,7 @@ export function DemoPanel({ demo, commands, id }: { demo: DemoView; commands: Co
   const doorOpen = openDoors.length > 0;
   const lockerBank = (
     <section aria-labelledby="demo-doors-title" className="demo-section">
-      <h3 id="demo-doors-title">Locker bank</h3>
+      <h3 id="demo-doors-title">Open and close the doors</h3>
       {doorOpen ? (
         <ul className="door-open-list" aria-label="Open doors">
           {openDoors.map((door) => (

@@ -2,7 +2,7 @@ import { useCallback, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 import type { SessionView } from '../../../preload/contract.ts';
 import type { Commands, Queries } from '../commands.ts';
-import { ScreenHeading } from '../components/ScreenHeading.tsx';
+import { PageHead } from '../components/PageHead.tsx';
 import { AssetsPanel } from './console/AssetsPanel.tsx';
 import { BoardPanel } from './console/BoardPanel.tsx';
 import { DashboardPanel } from './console/DashboardPanel.tsx';
@@ -65,13 +65,7 @@ export function ConsoleScreen({ session, commands, queries }: { session: Session
 
   return (
     <div className="screen screen-console">
-      <div className="page-head console-head">
-        <ScreenHeading className="screen-title page-title">Armourer console</ScreenHeading>
-        <button type="button" className="btn btn-secondary page-back" onClick={() => commands.dismiss({})}>
-          <span aria-hidden="true">← </span>
-          Back
-        </button>
-      </div>
+      <PageHead title="Armourer console" className="console-head" onBack={() => commands.dismiss({})} />
 
       <div role="tablist" aria-label="Console sections" className="console-tabs">
         {TABS.map((t, index) => {

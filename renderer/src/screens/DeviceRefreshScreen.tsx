@@ -7,10 +7,11 @@ import { ChoiceGroup } from '../components/ChoiceGroup.tsx';
 import type { Choice } from '../components/ChoiceGroup.tsx';
 import { OutcomeRegions, type Outcome } from '../components/OutcomeRegions.tsx';
 import { METHOD_TEXT, OUTCOME_TEXT, RetiredDeviceList } from '../components/RetiredDevices.tsx';
-import { ScreenHeading } from '../components/ScreenHeading.tsx';
+import { PageHead, ScreenMessage } from '../components/PageHead.tsx';
 import { usePoll } from '../components/hardware/usePoll.ts';
 import { formatDay, localDayFromNow, plural } from '../format.ts';
 import { formatFull, useAlive } from './console/shared.tsx';
+import { FormHint } from '../components/FormHint.tsx';
 
 type RefreshView = Extract<ScreenView, { kind: 'device-refresh' }>;
 type Method = RequestInput<'recordSanitisation'>['method'];
@@ -83,10 +84,11 @@ export function DeviceRefreshScreen({ screen, session, commands, queries }: { sc
     window.setTimeout(() => document.querySelector<HTMLElement>(`[data-asset-id="${assetId}"] .retired-name`)?.focus(), 0);
   }
 
-  async function sanitise(device: RetiredDeviceView, input: Omit<RequestInput<'recordSanitisation'>, 'assetId'>): Promise<void> {
+  /** Send one step of a retired device's path; on success the form closes and focus returns to the device. */
+  async function recordStep(device: RetiredDeviceView, send: () => Promise<{ ok: true } | { ok: false; error: { message: string } }>, done: () => Outcome): Promise<void> {
     setBusy(true);
     setDeviceOutcome(null);
-    const result = await recordSanitisation({ assetId: device.assetId, ...input });
+    const result = await send();
     if (!alive.current) return;
     setBusy(false);
     if (!result.ok) {
@@ -94,30 +96,29 @@ export function DeviceRefreshScreen({ screen, session, commands, queries }: { sc
       return;
     }
     setOpenForm(null);
-    const name = `${device.typeName} ${device.serial}`;
-    setDeviceOutcome(
-      input.verified
-        ? { ok: true, message: `Sanitisation of ${name} recorded (${METHOD_TEXT[input.method].label}, certificate ${input.certificateId}). Next: record its disposal.` }
-        : { ok: false, message: `Failed verification recorded for ${name}: sanitise it again before it can be disposed of.` },
-    );
+    setDeviceOutcome(done());
     await refresh();
     focusDevice(device.assetId);
   }
 
-  async function dispose(device: RetiredDeviceView, input: Omit<RequestInput<'recordDisposal'>, 'assetId'>): Promise<void> {
-    setBusy(true);
-    setDeviceOutcome(null);
-    const result = await recordDisposal({ assetId: device.assetId, ...input });
-    if (!alive.current) return;
-    setBusy(false);
-    if (!result.ok) {
-      setDeviceOutcome({ ok: false, message: result.error.message });
-      return;
-    }
-    setOpenForm(null);
-    setDeviceOutcome({ ok: true, message: `${device.typeName} ${device.serial}: ${OUTCOME_TEXT[input.outcome].done.toLowerCase()}, recorded.` });
-    await refresh();
-    focusDevice(device.assetId);
+  function sanitise(device: RetiredDeviceView, input: Omit<RequestInput<'recordSanitisation'>, 'assetId'>): Promise<void> {
+    const name = `${device.typeName} ${device.serial}`;
+    return recordStep(
+      device,
+      () => recordSanitisation({ assetId: device.assetId, ...input }),
+      () =>
+        input.verified
+          ? { ok: true, message: `Sanitisation of ${name} recorded (${METHOD_TEXT[input.method].label}, certificate ${input.certificateId}). Next: record its disposal.` }
+          : { ok: false, message: `Failed verification recorded for ${name}: sanitise it again before it can be disposed of.` },
+    );
+  }
+
+  function dispose(device: RetiredDeviceView, input: Omit<RequestInput<'recordDisposal'>, 'assetId'>): Promise<void> {
+    return recordStep(
+      device,
+      () => recordDisposal({ assetId: device.assetId, ...input }),
+      () => ({ ok: true, message: `${device.typeName} ${device.serial}: ${OUTCOME_TEXT[input.outcome].done.toLowerCase()}, recorded.` }),
+    );
   }
 
   async function cancelOrder(order: SwapOrderView, reason: string): Promise<void> {
@@ -174,25 +175,12 @@ export function DeviceRefreshScreen({ screen, session, commands, queries }: { sc
   const liveOrders = view?.orders.filter((o) => o.state === 'open' || o.state === 'deposited').length ?? 0;
   return (
     <div className="screen screen-refresh">
-      <div className="page-head">
-        <ScreenHeading className="screen-title page-title">Device refresh</ScreenHeading>
-        <button type="button" className="btn btn-secondary page-back" onClick={() => commands.dismiss({})}>
-          <span aria-hidden="true">← </span>
-          Back
-        </button>
-      </div>
+      <PageHead title="Device refresh" onBack={() => commands.dismiss({})} />
       <p className="page-intro">
         One-for-one swaps: the officer hands in the old device at the kiosk before the new one is released. Each old device is then
         collected, sanitised and disposed of, and every step is recorded here.
       </p>
-      <div className="refresh-message" role="status">
-        {screen.message ? (
-          <p className="message message-info">
-            <span aria-hidden="true">ℹ </span>
-            {screen.message}
-          </p>
-        ) : null}
-      </div>
+      <ScreenMessage message={screen.message} className="refresh-message" />
       <OutcomeRegions outcome={null} problem={loadProblem} classPrefix="refresh" />
 
       <div className="refresh-grid">
@@ -243,20 +231,6 @@ export function DeviceRefreshScreen({ screen, session, commands, queries }: { sc
           </section>
         </div>
       </div>
-    </div>
-  );
-}
-
-/** A hint shown in an alert region under a form, empty (and hidden) when there is nothing to fix. */
-function FormHint({ hint, className }: { hint: string | null; className: string }) {
-  return (
-    <div role="alert" className={className}>
-      {hint ? (
-        <p className="field-error">
-          <span aria-hidden="true">⚠ </span>
-          {hint}
-        </p>
-      ) : null}
     </div>
   );
 }

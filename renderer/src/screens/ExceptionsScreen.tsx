@@ -5,9 +5,10 @@ import type { ExceptionView, RequestInput } from '../../../preload/contract.ts';
 import type { Commands, Queries } from '../commands.ts';
 import { ChoiceGroup } from '../components/ChoiceGroup.tsx';
 import type { Choice } from '../components/ChoiceGroup.tsx';
-import { ScreenHeading } from '../components/ScreenHeading.tsx';
+import { PageHead } from '../components/PageHead.tsx';
 import { usePoll } from '../components/hardware/usePoll.ts';
 import { formatDrawnAt, plural } from '../format.ts';
+import { FormHint } from '../components/FormHint.tsx';
 
 const REFRESH_MS = 5000;
 const ALL_KINDS = 'all';
@@ -152,13 +153,7 @@ export function ExceptionsScreen({ commands, queries }: { commands: Commands; qu
   const stateLabel = STATE_CHOICES.find((c) => c.value === stateFilter)?.label ?? '';
   return (
     <div className="screen screen-exceptions">
-      <div className="page-head">
-        <ScreenHeading className="screen-title page-title">Exceptions</ScreenHeading>
-        <button type="button" className="btn btn-secondary page-back" onClick={() => commands.dismiss({})}>
-          <span aria-hidden="true">← </span>
-          Back
-        </button>
-      </div>
+      <PageHead title="Exceptions" onBack={() => commands.dismiss({})} />
 
       <div className="page-filters">
         <ChoiceGroup legend="Show" choices={STATE_CHOICES} value={stateFilter} onChange={setStateFilter} className="choice-row" />
@@ -341,14 +336,7 @@ function ResolveForm({
           setNote(event.target.value);
         }}
       />
-      <div role="alert" className="exc-resolve-hint">
-        {hint ? (
-          <p id={hintId} className="field-error">
-            <span aria-hidden="true">⚠ </span>
-            {hint}
-          </p>
-        ) : null}
-      </div>
+      <FormHint hint={hint} className="exc-resolve-hint" id={hintId} />
       <div className="exc-actions">
         <button type="submit" className="btn btn-primary" disabled={busy}>
           Resolve<span className="visually-hidden"> {context}</span>

@@ -1,5 +1,6 @@
 import type { DrawOptionView, OfficerSwapView, QualificationView, ScreenView, SessionView } from '../../../preload/contract.ts';
 import type { Commands } from '../commands.ts';
+import { ScreenMessage } from '../components/PageHead.tsx';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
 import { formatDay, formatDrawnAt } from '../format.ts';
 
@@ -74,14 +75,7 @@ export function HomeScreen({
           </button>
         </div>
       </div>
-      <div className="home-message" role="status">
-        {screen.message ? (
-          <p className="message message-info">
-            <span aria-hidden="true">ℹ </span>
-            {screen.message}
-          </p>
-        ) : null}
-      </div>
+      <ScreenMessage message={screen.message} className="home-message" />
 
       <div className="home-grid">
         <div className="home-col">

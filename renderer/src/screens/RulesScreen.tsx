@@ -3,7 +3,7 @@ import type { FormEvent } from 'react';
 import { ROLES } from '../../../preload/contract.ts';
 import type { AssetTypeRuleView, Role, RuleView } from '../../../preload/contract.ts';
 import type { Commands, Queries } from '../commands.ts';
-import { ScreenHeading } from '../components/ScreenHeading.tsx';
+import { PageHead } from '../components/PageHead.tsx';
 import { formatDrawnAt } from '../format.ts';
 
 const ROLE_TEXT: Record<Role, string> = { officer: 'Officer', armourer: 'Armourer', admin: 'Site admin', it: 'IT' };
@@ -105,13 +105,7 @@ export function RulesScreen({ commands, queries }: { commands: Commands; queries
 
   return (
     <div className="screen screen-rules">
-      <div className="page-head">
-        <ScreenHeading className="screen-title page-title">Release rules</ScreenHeading>
-        <button type="button" className="btn btn-secondary page-back" onClick={() => commands.dismiss({})}>
-          <span aria-hidden="true">← </span>
-          Back
-        </button>
-      </div>
+      <PageHead title="Release rules" onBack={() => commands.dismiss({})} />
       <p className="page-intro">
         Who may draw each kind of equipment. Every save is a new version; past draws keep the version they were decided
         under.

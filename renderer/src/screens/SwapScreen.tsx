@@ -93,6 +93,46 @@ function instruction(screen: SwapView): ReactNode {
   }
 }
 
+/** One leg of the swap (hand in, collect): its door by number, the door's state in words, the item. */
+function SwapLeg(props: {
+  leg: 'deposit' | 'issue';
+  state: LegState;
+  mark: string;
+  name: string;
+  door: number | null;
+  /** What stands in the door's place before main has picked one. */
+  noDoor: ReactNode;
+  doorState: { icon: string; text: string };
+  item: ReactNode;
+  children?: ReactNode;
+}) {
+  return (
+    <li className={`swap-leg swap-leg-${props.state}`} aria-current={props.state === 'current' ? 'step' : undefined} data-leg={props.leg}>
+      <p className="swap-leg-head">
+        <span className="swap-leg-mark" aria-hidden="true">
+          {props.mark}
+        </span>
+        <span className="swap-leg-name">{props.name}</span>
+        <span className="swap-leg-when">{LEG_TEXT[props.state]}</span>
+      </p>
+      {props.door === null ? (
+        <p className="swap-leg-door swap-leg-door-later">{props.noDoor}</p>
+      ) : (
+        <p className="swap-leg-door">
+          <span className="swap-leg-door-word">Door </span>
+          <span className="swap-leg-door-number">{props.door}</span>
+        </p>
+      )}
+      <p className="swap-leg-state">
+        <span aria-hidden="true">{props.doorState.icon} </span>
+        {props.doorState.text}
+      </p>
+      <p className="swap-leg-item">{props.item}</p>
+      {props.children}
+    </li>
+  );
+}
+
 /**
  * A one-for-one device swap: the deposit door first, the new device's door only once the old
  * device is in and its tag matched (main decides; this screen shows where the swap stands).
@@ -127,68 +167,51 @@ export function SwapScreen({ screen }: { screen: SwapView }) {
       {/* What main said about the last scan: a wrong tag is an alert, a match a status. */}
       <OutcomeRegions outcome={screen.message === null ? null : { ok: screen.tag !== 'refused', message: screen.message }} problem={null} classPrefix="swap" />
       <ol className="swap-legs" aria-label="Swap steps">
-        <li className={`swap-leg swap-leg-${deposit}`} aria-current={deposit === 'current' ? 'step' : undefined} data-leg="deposit">
-          <p className="swap-leg-head">
-            <span className="swap-leg-mark" aria-hidden="true">
-              {deposit === 'done' ? '✓' : '1'}
-            </span>
-            <span className="swap-leg-name">Hand in your old device</span>
-            <span className="swap-leg-when">{LEG_TEXT[deposit]}</span>
-          </p>
-          {screen.depositDoor === null ? (
-            <p className="swap-leg-door swap-leg-door-later">Handed in on an earlier visit</p>
-          ) : (
-            <p className="swap-leg-door">
-              <span className="swap-leg-door-word">Door </span>
-              <span className="swap-leg-door-number">{screen.depositDoor}</span>
-            </p>
-          )}
-          <p className="swap-leg-state">
-            <span aria-hidden="true">{depositState.icon} </span>
-            {depositState.text}
-          </p>
-          <p className="swap-leg-item">
-            {screen.oldTypeName} <span className="nowrap">{screen.oldSerial}</span>
-          </p>
+        <SwapLeg
+          leg="deposit"
+          state={deposit}
+          mark={deposit === 'done' ? '✓' : '1'}
+          name="Hand in your old device"
+          door={screen.depositDoor}
+          noDoor="Handed in on an earlier visit"
+          doorState={depositState}
+          item={
+            <>
+              {screen.oldTypeName} <Serial>{screen.oldSerial}</Serial>
+            </>
+          }
+        >
           <p className={`swap-tag swap-tag-${screen.tag}`} data-tag={screen.tag}>
             <span className="swap-tag-icon" aria-hidden="true">
               {tag.icon}
             </span>
             {tag.text}
           </p>
-        </li>
-        <li className={`swap-leg swap-leg-${issue}`} aria-current={issue === 'current' ? 'step' : undefined} data-leg="issue">
-          <p className="swap-leg-head">
-            <span className="swap-leg-mark" aria-hidden="true">
-              2
-            </span>
-            <span className="swap-leg-name">Collect your new device</span>
-            <span className="swap-leg-when">{LEG_TEXT[issue]}</span>
-          </p>
-          {screen.issueDoor === null ? (
-            <p className="swap-leg-door swap-leg-door-later">
+        </SwapLeg>
+        <SwapLeg
+          leg="issue"
+          state={issue}
+          mark="2"
+          name="Collect your new device"
+          door={screen.issueDoor}
+          noDoor={
+            <>
               Its door opens after <span className="nowrap">step 1</span>
-            </p>
-          ) : (
-            <p className="swap-leg-door">
-              <span className="swap-leg-door-word">Door </span>
-              <span className="swap-leg-door-number">{screen.issueDoor}</span>
-            </p>
-          )}
-          <p className="swap-leg-state">
-            <span aria-hidden="true">{issueState.icon} </span>
-            {issueState.text}
-          </p>
-          <p className="swap-leg-item">
-            {screen.newTypeName}
-            {screen.newSerial ? (
-              <>
-                {' '}
-                <span className="nowrap">{screen.newSerial}</span>
-              </>
-            ) : null}
-          </p>
-        </li>
+            </>
+          }
+          doorState={issueState}
+          item={
+            <>
+              {screen.newTypeName}
+              {screen.newSerial ? (
+                <>
+                  {' '}
+                  <Serial>{screen.newSerial}</Serial>
+                </>
+              ) : null}
+            </>
+          }
+        />
       </ol>
 
     </div>

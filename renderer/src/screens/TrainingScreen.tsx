@@ -2,7 +2,7 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ChangeEvent } from 'react';
 import type { TrainingImportRowProblem, TrainingImportView } from '../../../preload/contract.ts';
 import type { Commands, Queries } from '../commands.ts';
-import { ScreenHeading } from '../components/ScreenHeading.tsx';
+import { PageHead } from '../components/PageHead.tsx';
 import { formatDrawnAt, plural } from '../format.ts';
 
 const STATUS: Record<TrainingImportView['status'], { icon: string; text: string }> = {
@@ -87,13 +87,7 @@ export function TrainingScreen({ commands, queries }: { commands: Commands; quer
 
   return (
     <div className="screen screen-training">
-      <div className="page-head">
-        <ScreenHeading className="screen-title page-title">Training records</ScreenHeading>
-        <button type="button" className="btn btn-secondary page-back" onClick={() => commands.dismiss({})}>
-          <span aria-hidden="true">← </span>
-          Back
-        </button>
-      </div>
+      <PageHead title="Training records" onBack={() => commands.dismiss({})} />
 
       <section aria-labelledby="training-upload-title" className="panel training-upload">
         <h2 id="training-upload-title">Import an export</h2>

@@ -6,6 +6,7 @@ import { ChoiceGroup } from '../../components/ChoiceGroup.tsx';
 import type { Choice } from '../../components/ChoiceGroup.tsx';
 import { OutcomeMessages, useAlive } from './shared.tsx';
 import type { Outcome } from './shared.tsx';
+import { FormHint } from '../../components/FormHint.tsx';
 
 type AssetAction = RequestInput<'assetAction'>['action'];
 
@@ -117,14 +118,7 @@ function RegisterForm({ queries, assetTypes }: { queries: Queries; assetTypes: r
           onChange={(event) => setTag(event.target.value)}
         />
       </div>
-      <div role="alert" className="assets-hint">
-        {hint ? (
-          <p id={hintId} className="field-error">
-            <span aria-hidden="true">⚠ </span>
-            {hint}
-          </p>
-        ) : null}
-      </div>
+      <FormHint hint={hint} className="assets-hint" id={hintId} />
       <button type="submit" className="btn btn-primary assets-register-submit" disabled={busy}>
         Register asset
       </button>
@@ -195,14 +189,7 @@ function ActionForm({ queries }: { queries: Queries }) {
           onChange={(event) => setReason(event.target.value)}
         />
       </div>
-      <div role="alert" className="assets-hint">
-        {hint ? (
-          <p className="field-error">
-            <span aria-hidden="true">⚠ </span>
-            {hint}
-          </p>
-        ) : null}
-      </div>
+      <FormHint hint={hint} className="assets-hint" />
       <button type="submit" className="btn btn-primary assets-action-submit" disabled={busy}>
         Apply
       </button>

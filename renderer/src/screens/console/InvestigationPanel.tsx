@@ -7,6 +7,7 @@ import type { Choice } from '../../components/ChoiceGroup.tsx';
 import { plural } from '../../format.ts';
 import { OutcomeMessages, downloadFile, formatFull, localInputToIso, useAlive } from './shared.tsx';
 import type { Outcome } from './shared.tsx';
+import { FormHint } from '../../components/FormHint.tsx';
 
 type By = TimelineQuery['by'];
 
@@ -171,14 +172,7 @@ export function InvestigationPanel({ queries, request }: { queries: Queries; req
             <input id={toId} className="text-input" type="datetime-local" value={to} onChange={(event) => setTo(event.target.value)} />
           </div>
         </div>
-        <div role="alert" className="inv-hint">
-          {hint ? (
-            <p id={hintId} className="field-error">
-              <span aria-hidden="true">⚠ </span>
-              {hint}
-            </p>
-          ) : null}
-        </div>
+        <FormHint hint={hint} className="inv-hint" id={hintId} />
         <div className="console-actions">
           <button type="submit" className="btn btn-primary inv-search" disabled={busy}>
             <span aria-hidden="true">⌕ </span>

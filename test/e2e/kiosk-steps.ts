@@ -1,0 +1,53 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page } from '@playwright/test';
+
+/** What a person does at the kiosk in the e2e specs, said once: the Simulator panel plays the hardware. */
+
+export interface Person {
+  card: string;
+  pin: string;
+}
+
+export async function screen(page: Page, kind: string): Promise<void> {
+  await expect(page.locator(`main[data-screen="${kind}"]`)).toBeVisible({ timeout: 10_000 });
+}
+
+/** No axe violations of any impact on what is showing now. */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(results.violations.map((v) => `${what}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+export async function setSimulator(page: Page, open: boolean): Promise<void> {
+  const toggle = page.getByRole('button', { name: 'Simulator' });
+  if (((await toggle.getAttribute('aria-expanded')) === 'true') !== open) await toggle.click();
+}
+
+/** Tap a demo card in the Simulator panel (left open). */
+export async function tapCard(page: Page, collar: string): Promise<void> {
+  await setSimulator(page, true);
+  await page.getByRole('button', { name: new RegExp(`^Tap card ${collar}\\b`) }).click();
+}
+
+export async function enterPin(page: Page, pin: string): Promise<void> {
+  for (const digit of pin) await page.getByRole('button', { name: digit, exact: true }).click();
+  await page.getByRole('button', { name: 'Enter', exact: true }).click();
+}
+
+export async function signIn(page: Page, who: Person): Promise<void> {
+  await tapCard(page, who.card);
+  await screen(page, 'pin');
+  await setSimulator(page, false);
+  await enterPin(page, who.pin);
+  await screen(page, 'home');
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await screen(page, 'idle');
+}
+
+/** Play a door in the Simulator panel (which must be open). */
+export async function door(page: Page, action: 'Close door' | 'Put item in door' | 'Take item from door', number: number): Promise<void> {
+  await page.getByRole('button', { name: `${action} ${number}`, exact: true }).click();
+}
