@@ -11,6 +11,9 @@ export const systemScheduler: Scheduler = {
     const timer = setTimeout(task, ms);
     return () => clearTimeout(timer);
   },
+  soon(task) {
+    setImmediate(task);
+  },
 };
 
 /**

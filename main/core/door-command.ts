@@ -21,14 +21,19 @@ export class DoorCommand {
     private readonly onReading: (doors: DoorSensors[]) => void,
     private readonly stopped: () => boolean,
     private readonly log: (line: string) => void,
+    /** Holds back screen pushes until the unlock is on its way (see Kiosk.holdPushes); returns the release. */
+    private readonly holdScreen: () => () => void,
   ) {}
 
   /** Unlock `doorNumber`, then poll until `settled()` (the intent moved on) or the confirm time runs out. */
   async open(doorNumber: number, settled: () => boolean): Promise<DoorCommandResult> {
+    const release = this.holdScreen();
     try {
       await this.lockers.unlock(doorNumber);
     } catch (error) {
       return { ok: false, reason: `the unlock command could not be sent: ${error instanceof Error ? error.message : String(error)}`, stopped: false };
+    } finally {
+      release();
     }
     const deadline = this.clock.now().getTime() + this.confirmMs();
     while (this.clock.now().getTime() < deadline) {

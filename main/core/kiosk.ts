@@ -59,6 +59,10 @@ export class Kiosk implements KioskService {
   private latestDoors: DoorSensors[] = [];
   private reconciled = false;
   private revision = 0;
+  /** A snapshot push is waiting for the scheduler's next turn (see push()). */
+  private pushPending = false;
+  /** Door steps under way between their intent's commit and the unlock frame (see holdPushes()). */
+  private pushHolds = 0;
   /** Set by stop(): door confirmations still waiting give up instead of touching a closed database. */
   private stopped = false;
 
@@ -67,7 +71,16 @@ export class Kiosk implements KioskService {
     const { clock, scheduler } = deps;
     this.session = new Session(clock, scheduler, () => ({ timeoutSeconds: deps.policy.idleTimeoutSeconds, warningSeconds: deps.policy.idleWarningSeconds }), () => this.signOut('idle timeout'), () => this.push());
     this.doorWatch = new DoorWatch(this.services.exceptions, clock, () => deps.policy.doorLeftOpenSeconds * 1000);
-    const doors = new DoorCommand(deps.lockers, clock, scheduler, () => deps.policy.doorOpenConfirmMs, (reading) => this.onDoors(reading), () => this.stopped, deps.log);
+    const doors = new DoorCommand(
+      deps.lockers,
+      clock,
+      scheduler,
+      () => deps.policy.doorOpenConfirmMs,
+      (reading) => this.onDoors(reading),
+      () => this.stopped,
+      deps.log,
+      () => this.holdPushes(),
+    );
     this.context = this.makeContext(doors);
     this.modules = MODULES.map((make) => make(this.context));
     for (const module of this.modules) {
@@ -116,8 +129,8 @@ export class Kiosk implements KioskService {
     const handler = this.handlers[method] as Handler<M>;
     const result = await handler(input, this.session.officerId);
     this.settle();
-    // Snapshot requests answer null from their handler; the answer is the new snapshot.
-    if (result.ok && answersWithSnapshot(method)) return { ok: true, value: this.snapshot() } as Result<ResponseValues[M]>;
+    // Snapshot requests answer null from their handler; the answer is the new snapshot (pushed too, if a push was waiting).
+    if (result.ok && answersWithSnapshot(method)) return { ok: true, value: this.pendingPushNow() ?? this.snapshot() } as Result<ResponseValues[M]>;
     return result as Result<ResponseValues[M]>;
   }
 
@@ -262,6 +275,7 @@ export class Kiosk implements KioskService {
    */
   private async recordVideo(kind: 'ISSUE' | 'RETURN' | 'DOOR', asset: string, officerId: number): Promise<string | null> {
     const officer = this.services.records.officer(officerId)?.collarNumber ?? `officer ${officerId}`;
+    const release = this.holdPushes();
     try {
       await this.deps.video.record({ kind, asset, officer });
       return null;
@@ -269,6 +283,8 @@ export class Kiosk implements KioskService {
       const message = `The video event for ${kind} of ${asset} could not be queued: ${describeError(error)}`;
       this.services.exceptions.raise('video-trigger-failed', 'video:queue', message, { kind, asset });
       return this.deps.video.required() ? message : null;
+    } finally {
+      release();
     }
   }
 
@@ -283,9 +299,48 @@ export class Kiosk implements KioskService {
     this.push();
   }
 
+  /**
+   * Push a snapshot on the scheduler's next turn, once for everything that changed in this one.
+   * A scan or a door reading changes several things at once (a journey starts, the screen
+   * moves, a door reads open), and building the picture costs about a millisecond: built once
+   * and after the unlock's I/O is under way, it neither repeats nor holds up a door.
+   */
   private push(): void {
-    if (this.listeners.size === 0 || this.stopped) return;
+    if (this.pushPending || this.listeners.size === 0 || this.stopped) return;
+    this.pushPending = true;
+    this.pushSoon();
+  }
+
+  private pushSoon(): void {
+    this.deps.scheduler.soon(() => {
+      if (this.pushHolds === 0) this.pendingPushNow();
+    });
+  }
+
+  /**
+   * From a door intent's commit to its unlock frame (the video event queued, the unlock sent),
+   * the screen waits: building it is a millisecond of the one thread the unlock also needs. The
+   * wait is bounded by the bus's own request timeout. Returns the release; the push that waited
+   * goes out once the last hold is released.
+   */
+  private holdPushes(): () => void {
+    this.pushHolds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.pushHolds--;
+      if (this.pushHolds === 0 && this.pushPending) this.pushSoon();
+    };
+  }
+
+  /** The waiting push, sent now; null if none was waiting. */
+  private pendingPushNow(): KioskSnapshot | null {
+    if (!this.pushPending) return null;
+    this.pushPending = false;
+    if (this.listeners.size === 0 || this.stopped) return null;
     const snapshot = this.snapshot();
     for (const listener of this.listeners) listener(snapshot);
+    return snapshot;
   }
 }

@@ -62,6 +62,12 @@ export interface Clock {
 export interface Scheduler {
   /** Run `task` once, `ms` from now; the returned function cancels it if it has not run. */
   after(ms: number, task: () => void): () => void;
+  /**
+   * Run `task` as soon as the work under way has finished and the I/O it started (a commit's
+   * fsync, an unlock frame) has been handed to the system: for work that may wait a moment
+   * but must not hold up a door, such as redrawing the screen. Not a timer: no time passes.
+   */
+  soon(task: () => void): void;
 }
 
 /** Resolves `ms` from now on the scheduler's time. */

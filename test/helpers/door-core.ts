@@ -25,6 +25,9 @@ const noTimers: Scheduler = {
   after() {
     throw new Error('these door tests set no timers');
   },
+  soon() {
+    throw new Error('these door tests set no timers');
+  },
 };
 
 /** The core's door side over one database, with every intent kind registered, as a kiosk has it. */

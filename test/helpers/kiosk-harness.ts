@@ -61,7 +61,12 @@ export async function startHarness(policy: Record<string, number> = {}, dataDir?
     dataDir: dir,
     now: () => (time ?? harnessClock).now(),
     latest: () => latest,
-    call: (method, input) => kiosk.service.request(method, input),
+    async call(method, input) {
+      const result = await kiosk.service.request(method, input);
+      // Pushes go out on the scheduler's next turn (one per turn): let the one this call caused arrive, as the screen's would.
+      await new Promise((resolve) => setImmediate(resolve));
+      return result;
+    },
     waitFor(ok, ms = 5000) {
       return new Promise((resolve, reject) => {
         const check = () => {

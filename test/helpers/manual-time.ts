@@ -31,6 +31,11 @@ export class ManualTime implements Clock, Scheduler {
     };
   }
 
+  /** Not time: the event loop's next turn, as on the real scheduler (advance() lets it run too). */
+  soon(task: () => void): void {
+    setImmediate(task);
+  }
+
   /** Timers waiting to run. */
   get pending(): number {
     return this.timers.length;

@@ -1,10 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../helpers/kiosk-harness.ts';
+import { join, tempDir } from '../helpers/temp-db.ts';
 
 const ALEX = { card: '04A1B2C3D4', pin: '1234' };
 let h: Harness;
-afterEach(async () => h?.close());
+let cleanup: (() => void) | undefined;
+afterEach(async () => {
+  await h?.close();
+  cleanup?.();
+});
 
 interface FeedDocument {
   schemaVersion: string;
@@ -22,9 +27,9 @@ async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void
 
 describe('the command-and-control feed follows the armoury', () => {
   it('publishes the armed/available picture at start and again when an officer draws a Taser', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const out = `${mkdtempSync(`${tmpdir()}/armoury-c2-`)}/c2-feed.json`;
+    const dir = tempDir('armoury-c2-');
+    cleanup = dir.cleanup;
+    const out = join(dir.dir, 'c2-feed.json');
     h = await startHarness({}, undefined, { c2Feed: { webhook: null, file: out, terminalId: 'armoury-a-1' } });
     await until('the first document', () => existsSync(out));
     const read = () => JSON.parse(readFileSync(out, 'utf8')) as FeedDocument;
