@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { startShell, type RunningShell } from './browser-shell-fixture.ts';
-import { door, enterPin, expectAccessible, screen, setSimulator, signIn, signOut } from './kiosk-steps.ts';
+import { door, enterPin, expectAccessible, lookAt, screen, setSimulator, signIn, signOut } from './kiosk-steps.ts';
 
 // PCD 977, the one-for-one device swap, played through the Simulator panel. In the demo site
 // PC 1234 holds laptop LT19-0001 (tag AKLT190001) and has a swap order for a "Laptop (2026
@@ -133,10 +133,7 @@ test('PC 1234 swaps his laptop: door 15 stays shut until the old laptop is in do
   await expect(issue).toContainText('LT26-0001');
   await expect(deposit).toContainText('Closed with your old device inside');
   await expect(page.getByRole('status').filter({ hasText: `Take your new Laptop (2026 build) (serial LT26-0001) from door ${ISSUE_DOOR} and close the door.` })).toBeVisible();
-  await expectAccessible(page, 'swap (issue open)');
-  await setSimulator(page, false);
-  await page.screenshot({ path: 'test-results/swap-issue-open.png' });
-  await setSimulator(page, true);
+  await lookAt(page, 'swap (issue open)', 'swap-issue-open', true);
 
   await door(page, 'Take item from door', ISSUE_DOOR);
   await door(page, 'Close door', ISSUE_DOOR);
@@ -179,10 +176,7 @@ test('a wrong tag releases nothing: the message says why, then "Nothing was rele
   await expect(alert).toContainText(`close door ${DEPOSIT_DOOR} and call IT`);
   await expect(page.locator('[data-tag="refused"]')).toHaveText(/Tag not matched/);
   await expect(page.locator('[data-leg="issue"]')).toContainText('Locked until your old device is in');
-  await expectAccessible(page, 'swap (wrong tag)');
-  await setSimulator(page, false);
-  await page.screenshot({ path: 'test-results/swap-wrong-tag.png' });
-  await setSimulator(page, true);
+  await lookAt(page, 'swap (wrong tag)', 'swap-wrong-tag', true);
 
   await door(page, 'Put item in door', DEPOSIT_DOOR);
   await door(page, 'Close door', DEPOSIT_DOOR);

@@ -23,6 +23,17 @@ export async function setSimulator(page: Page, open: boolean): Promise<void> {
   if (((await toggle.getAttribute('aria-expanded')) === 'true') !== open) await toggle.click();
 }
 
+/**
+ * Check the screen with axe and keep a picture of it as an officer sees it (the Simulator
+ * panel shut) in test-results/<file>.png; the panel is left as `simulatorAfter` says.
+ */
+export async function lookAt(page: Page, what: string, file: string, simulatorAfter: boolean): Promise<void> {
+  await expectAccessible(page, what);
+  await setSimulator(page, false);
+  await page.screenshot({ path: `test-results/${file}.png` });
+  await setSimulator(page, simulatorAfter);
+}
+
 /** Tap a demo card in the Simulator panel (left open). */
 export async function tapCard(page: Page, collar: string): Promise<void> {
   await setSimulator(page, true);
