@@ -6,6 +6,9 @@ import { consoleIndexes } from './migrations/004-console-indexes.ts';
 import { stockChecks } from './migrations/005-stock-checks.ts';
 import { journeysAndDeviceRefresh } from './migrations/006-journeys-and-device-refresh.ts';
 import { referenceGeneration } from './migrations/007-reference-generation.ts';
+import { auditAnchoring } from './migrations/008-audit-anchoring.ts';
+import { sensorPlausibility } from './migrations/009-sensor-plausibility.ts';
+import { commissioning } from './migrations/010-commissioning.ts';
 
 export interface Migration {
   version: number;
@@ -20,7 +23,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -1,0 +1,7 @@
+import type { Migration } from '../migrations.ts';
+
+export const sensorPlausibility: Migration = {
+  version: 9,
+  name: 'sensor plausibility',
+  up() {},
+};
