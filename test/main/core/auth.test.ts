@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../../main/core/audit.ts';
 import { Authenticator, SIGN_IN_FAILED } from '../../../main/core/auth.ts';
-import type { Db } from '../../../main/core/db/database.ts';
+import { openDatabase, type Db } from '../../../main/core/db/database.ts';
 import { verifyPin, hashPin } from '../../../main/core/pin.ts';
 import { join, officerIdByCollar, seededDb, tempDir } from '../../helpers/temp-db.ts';
 
@@ -76,6 +76,26 @@ describe('sign-in', () => {
     for (let i = 0; i < 4; i++) await auth.signIn(card, '0000');
     expect(await auth.signIn(card, '3456')).toMatchObject({ ok: true });
     for (let i = 0; i < 4; i++) expect(await auth.signIn(card, '0000')).toMatchObject({ locked: false });
+  });
+
+  it('a lock set while a PIN is being hashed holds: the right PIN is refused', async () => {
+    const card = '04D4E5F607'; // PC 4567
+    const attempt = auth.signIn(card, '4567');
+    // Another connection (a second terminal process, an armourer's tool) locks the card mid-hash.
+    const other = openDatabase(db.name);
+    const until = new Date(now.getTime() + 15 * 60_000).toISOString();
+    other.prepare('INSERT OR REPLACE INTO sign_in_failures (card_uid, failures, last_failure_at, locked_until) VALUES (?, 0, ?, ?)').run(card, now.toISOString(), until);
+    other.close();
+    expect(await attempt).toMatchObject({ ok: false, locked: true });
+    db.prepare('DELETE FROM sign_in_failures WHERE card_uid = ?').run(card);
+  });
+
+  it('attempts for one card are checked one at a time, so parallel failures still lock it', async () => {
+    const card = '04E5F60718'; // any card: unknown cards lock the same way
+    const answers = await Promise.all(Array.from({ length: 12 }, () => auth.signIn(card, '0000')));
+    expect(answers.filter((a) => !a.ok && !a.locked)).toHaveLength(4);
+    expect(answers.slice(4).every((a) => !a.ok && a.locked)).toBe(true);
+    expect(auth.lockedUntil(card)).not.toBeNull();
   });
 
   it('audits every attempt, chained', () => {
