@@ -543,6 +543,8 @@ export interface KioskSnapshot {
 
 const empty = z.object({}).strict();
 const id = z.number().int().positive().max(2 ** 31);
+/** The longest training export an upload may carry, in characters (UTF-16 code units, as zod counts). */
+export const MAX_TRAINING_IMPORT_CHARS = 24 * 1024 * 1024;
 
 export const requestSchemas = {
   /** Current snapshot (the same thing main pushes on every change). */
@@ -593,7 +595,7 @@ export const requestSchemas = {
     .object({
       fileName: z.string().min(1).max(200),
       /** The file's text (UTF-8). Large exports fit: 100,000 rows is about 6 MB. */
-      content: z.string().max(24 * 1024 * 1024),
+      content: z.string().max(MAX_TRAINING_IMPORT_CHARS),
     })
     .strict(),
   listTrainingImports: empty,
@@ -792,6 +794,13 @@ export const SNAPSHOT_CHANNEL = 'armoury:snapshot';
 
 // ---------------------------------------------------------------------------
 // Browser-shell WebSocket framing (same requests, carried as JSON).
+
+/**
+ * The largest WebSocket message either side accepts: the largest training file the contract
+ * allows, as JSON in UTF-8 (a character is at most 3 bytes, or 2 when JSON escapes it; only
+ * raw control characters, which no export holds, take more), plus room for the envelope.
+ */
+export const MAX_WS_MESSAGE_BYTES = 3 * MAX_TRAINING_IMPORT_CHARS + 64 * 1024;
 
 export const wsRequestSchema = z
   .object({
