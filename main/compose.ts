@@ -179,6 +179,7 @@ function policyOf(config: TerminalConfig): KioskPolicy {
     doorOpenConfirmMs: p.doorOpenConfirmMs,
     doorLeftOpenSeconds: p.doorLeftOpenSeconds,
     overdueCheckSeconds: p.overdueCheckSeconds,
+    trainingExpiryHorizonYears: p.trainingExpiryHorizonYears,
     overridableRefusals: p.overridableRefusals,
   };
 }

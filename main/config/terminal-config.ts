@@ -139,6 +139,8 @@ export const terminalConfigSchema = z
         doorLeftOpenSeconds: z.number().int().min(5).max(3600).default(60),
         /** How often loans are checked against their due time. */
         overdueCheckSeconds: z.number().int().min(1).max(3600).default(60),
+        /** A training record's expiry may be at most this many years after its award; a later one is refused as a slip. */
+        trainingExpiryHorizonYears: z.number().int().min(1).max(50).default(10),
         /** Refusals an armourer may override (suspension, restriction and stock never are by default). */
         overridableRefusals: z
           .array(z.enum(['qualification-expired', 'qualification-missing', 'role-required', 'unit-not-authorised', 'limit-reached']))

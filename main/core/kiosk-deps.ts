@@ -12,6 +12,8 @@ export interface KioskPolicy {
   doorOpenConfirmMs: number;
   doorLeftOpenSeconds: number;
   overdueCheckSeconds: number;
+  /** How many years after the award a training import may set an expiry. */
+  trainingExpiryHorizonYears: number;
   /** Refusal reasons an armourer may override; everything else (suspension, quarantine...) may not be. */
   overridableRefusals: readonly RefusalReason['code'][];
 }

@@ -59,7 +59,7 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
     ledger: new Ledger(db, clock, rules),
     exceptions,
     serviceOpenings: new ServiceOpenings(db, audit, clock, bankId),
-    training: new TrainingImports(db, audit, clock),
+    training: new TrainingImports(db, audit, clock, { expiryHorizonYears: () => policy.trainingExpiryHorizonYears }),
     console: new ArmourerConsole(db, clock, rules, input.chainWalker),
     assets: new AssetAdmin(db, audit, clock),
     stock: new StockChecks(db, audit, clock),

@@ -1,12 +1,12 @@
 import { hash } from 'node:crypto';
-import { TextDecoder } from 'node:util';
 import type { TrainingImportRowProblem, TrainingImportView } from '../../preload/contract.ts';
 import type { AuditActor, AuditLog } from './audit.ts';
 import type { Db } from './db/database.ts';
 import { localDate } from './dates.ts';
+import { csvRecords, decodeUtf8, fieldMatcher, formatOf, isoDate, matchColumns, parseJson, type FieldSpec, type JsonPath } from './import-parsing.ts';
 import type { Clock } from './ports.ts';
 import { bulkReferenceWrite } from './reference-cache.ts';
-import { validUntil } from './validity.ts';
+import { DEFAULT_EXPIRY_HORIZON_YEARS, importedValidity } from './validity.ts';
 
 /**
  * Training records imports: the digital training record (an LMS export) brought into the
@@ -18,6 +18,10 @@ import { validUntil } from './validity.ts';
  * MAX_LISTED_PROBLEMS) with its row, and changes no record. Every import, rejected ones
  * included, is recorded in `training_imports` with its report and audited, in the same
  * transaction as the records it changed.
+ *
+ * Every source gives bytes, decoded strictly as UTF-8: a file that is not UTF-8 is rejected
+ * whole, upload and drop folder alike. Reading the bytes, CSV and JSON is import-parsing.ts,
+ * which the personnel import shares.
  *
  * Formats (by the file name's extension, else sniffed from the first character):
  *
@@ -34,16 +38,20 @@ import { validUntil } from './validity.ts';
  *   Wholly empty lines (a trailing newline, a row of bare commas) are skipped.
  * - JSON: `{ "records": [ { collarNumber, qualificationCode, awardedOn, expiresOn? } ] }`
  *   or a bare array of such records; keys match as CSV headers do (aliases included).
- *   Values are strings; expiresOn may be absent, null or "".
+ *   Values are strings; expiresOn may be absent, null or "". A key given twice in one
+ *   object is a problem on that record (JSON.parse would silently keep the last).
  *
- * Dates are yyyy-mm-dd, or dd/mm/yyyy (d/m/yyyy too) because UK exports, Excel's above all,
- * write them so. Never mm/dd/yyyy: a US-format file mostly fails on months above 12, which
- * is the point, since silently swapping day and month would release kit on wrong dates.
+ * Dates are yyyy-mm-dd, or dd/mm/yyyy (d/m/yyyy too), never mm/dd/yyyy (see isoDate).
  *
  * Expiry is the last valid day. The expiry is stored as the file gives it (none when it gives
  * none), and beside it the last valid day from validity.ts, the one rule every reader uses:
  * with no expiry given, the day before the award date plus the qualification's
  * `validity_months` (awarded 2026-03-15, 12 months: valid to 2027-03-14).
+ *
+ * An import never widens authority by what it leaves out: a record with no expiry, for a
+ * qualification with no validity period, is refused (it would otherwise never expire), and
+ * so is an expiry more than `policy.trainingExpiryHorizonYears` (10 by default) after the
+ * award, which is a slip rather than a real course.
  *
  * Only records in the file are touched: a record the file does not mention is left as it
  * is (an export of recent completions must not wipe everyone else). A record whose dates
@@ -54,6 +62,11 @@ import { validUntil } from './validity.ts';
 
 /** A rejection lists this many problems, then says how many more there are. */
 export const MAX_LISTED_PROBLEMS = 1000;
+
+export interface TrainingImportOptions {
+  /** How many years after the award an expiry may be; read at each import, so a saved policy applies at once. */
+  expiryHorizonYears?: () => number;
+}
 
 export interface TrainingImportInput<C> {
   fileName: string;
@@ -66,21 +79,14 @@ export interface TrainingImportInput<C> {
 
 type Field = 'collar' | 'code' | 'awarded' | 'expires';
 
-const FIELD_NAMES: Record<Field, { column: string; json: string; alias: string }> = {
-  collar: { column: 'collar_number', json: 'collarNumber', alias: 'officer' },
-  code: { column: 'qualification_code', json: 'qualificationCode', alias: 'course_code' },
-  awarded: { column: 'awarded_on', json: 'awardedOn', alias: 'completed' },
-  expires: { column: 'expires_on', json: 'expiresOn', alias: 'expiry' },
+// The JSON key (camelCase) matches the column once squashed, so it needs no alias of its own.
+const FIELDS: Record<Field, FieldSpec & { json: string }> = {
+  collar: { column: 'collar_number', json: 'collarNumber', aliases: ['officer'], required: true },
+  code: { column: 'qualification_code', json: 'qualificationCode', aliases: ['course_code'], required: true },
+  awarded: { column: 'awarded_on', json: 'awardedOn', aliases: ['completed'], required: true },
+  expires: { column: 'expires_on', json: 'expiresOn', aliases: ['expiry'], required: false },
 };
-
-/** Header or key, lower-cased with spaces, dashes and underscores dropped: "Collar Number" = "collar_number". */
-const squash = (name: string): string => name.toLowerCase().replace(/[\s_-]+/g, '');
-
-const FIELD_BY_NAME = new Map<string, Field>();
-for (const [field, names] of Object.entries(FIELD_NAMES) as [Field, (typeof FIELD_NAMES)[Field]][]) {
-  FIELD_BY_NAME.set(squash(names.column), field);
-  FIELD_BY_NAME.set(squash(names.alias), field);
-}
+const fieldOf = fieldMatcher(FIELDS);
 
 /** One record as read from the file, before it is checked against the database. */
 interface RawRecord {
@@ -147,11 +153,15 @@ export class TrainingImports {
   private readonly listRows;
   private readonly lastAccepted;
 
+  private readonly horizonYears: () => number;
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditLog,
     private readonly clock: Clock,
+    options: TrainingImportOptions = {},
   ) {
+    this.horizonYears = options.expiryHorizonYears ?? (() => DEFAULT_EXPIRY_HORIZON_YEARS);
     this.officers = db.prepare<[], [number, string]>('SELECT id, collar_number FROM officers').raw();
     this.qualifications = db.prepare<[], [number, string, number | null]>('SELECT id, code, validity_months FROM qualifications').raw();
     this.stored = db
@@ -176,35 +186,24 @@ export class TrainingImports {
     );
   }
 
-  /** Import an export given as text (the admin screen's upload). */
-  importText(input: TrainingImportInput<string>): TrainingImportView {
-    return this.run(input, input.content, sha256(Buffer.from(input.content, 'utf8')));
-  }
-
   /**
-   * Import an export given as bytes (drop folder, HTTPS pull). Decoded strictly as UTF-8:
-   * guessing another encoding could turn a name or code into something else, so a file
-   * that is not UTF-8 is rejected, with the line of the first bad byte.
+   * Import an export given as bytes: the admin screen's upload, the drop folder and the HTTPS
+   * pull all come here, so all of them refuse a file that is not UTF-8 (with the line of its
+   * first bad byte) rather than guess its encoding.
    */
-  importBytes(input: TrainingImportInput<Buffer>): TrainingImportView {
+  importBytes(input: TrainingImportInput<Uint8Array>): TrainingImportView {
     const digest = sha256(input.content);
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(input.content);
-    } catch {
-      const lossy = new TextDecoder('utf-8').decode(input.content);
-      const bad = lossy.indexOf('\uFFFD');
-      const line = bad < 0 ? 1 : countLines(lossy, bad);
-      const problems: TrainingImportRowProblem[] = [
-        {
-          row: 0,
-          problem: 'malformed',
-          message: `the file is not UTF-8 text (first bad character on line ${line}): save the export as UTF-8 (in Excel, "CSV UTF-8") and import it again`,
-        },
-      ];
+    const decoded = decodeUtf8(input.content);
+    if (!decoded.ok) {
+      const problems: TrainingImportRowProblem[] = [{ row: 0, problem: 'malformed', message: decoded.message }];
       return this.db.transaction(() => this.record(input, formatOf(input.fileName, ''), digest, 0, [], problems, 1)).immediate();
     }
-    return this.run(input, text, digest);
+    return this.run(input, decoded.text, digest);
+  }
+
+  /** The same for text already in hand (tests, the benchmark): encoded to UTF-8 and taken down the one path. */
+  importText(input: TrainingImportInput<string>): TrainingImportView {
+    return this.importBytes({ ...input, content: Buffer.from(input.content, 'utf8') });
   }
 
   /** The latest imports, newest first. */
@@ -230,9 +229,7 @@ export class TrainingImports {
     return this.lastAccepted.get(source)?.sha256 ?? null;
   }
 
-  private run(input: TrainingImportInput<unknown>, content: string, digest: string): TrainingImportView {
-    // The BOM Excel writes at the start of "CSV UTF-8" is not part of the header.
-    const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
+  private run(input: TrainingImportInput<unknown>, text: string, digest: string): TrainingImportView {
     const format = formatOf(input.fileName, text);
     const parsed = format === 'csv' ? parseCsvRecords(text) : parseJsonRecords(text);
     // Checked and applied in one IMMEDIATE transaction, so the officers and records it was
@@ -267,6 +264,7 @@ export class TrainingImports {
     for (const [officerId, qualificationId, awarded, expires, valid] of this.stored.all()) stored.set(recordKey(officerId, qualificationId), { awarded, expires, validUntil: valid });
 
     const today = localDate(this.clock.now());
+    const horizonYears = this.horizonYears();
     const dates = new Map<string, string | null>();
     const parseDate = (value: string): string | null => {
       let iso = dates.get(value);
@@ -315,9 +313,18 @@ export class TrainingImports {
         if (expires === null) fail('bad-date', `expiry date "${expiresText}" is not a date: use yyyy-mm-dd or dd/mm/yyyy`);
         else if (awarded !== null && expires < awarded) fail('bad-date', `expiry date ${expires} is before the award date ${awarded}`);
       }
+      let valid: string | null = null;
+      if (qualification && awarded !== null && (expires === null ? expiresText === '' : expires >= awarded)) {
+        const validity = importedValidity(awarded, expires, qualification.validityMonths, horizonYears);
+        if (validity.ok) valid = validity.validUntil;
+        else if (validity.problem === 'no-expiry') {
+          fail('missing-field', `no expiry date, and ${code.toUpperCase()} has no validity period to work one out from: give the ${FIELDS.expires.column}`);
+        } else {
+          fail('bad-date', `expiry date ${expires} is more than ${horizonYears} years after the award date ${awarded} (the latest allowed is ${validity.latest}): check the date`);
+        }
+      }
       // Once the file is known to be rejected the changes are never used: stop collecting.
-      if (!ok || problemCount > 0 || officerId === undefined || !qualification || awarded === null) continue;
-      const valid = validUntil(awarded, expires, qualification.validityMonths);
+      if (!ok || problemCount > 0 || officerId === undefined || !qualification || awarded === null || valid === null) continue;
       const before = stored.get(recordKey(officerId, qualification.id));
       if (before && before.awarded === awarded && before.expires === expires && before.validUntil === valid) continue;
       changes.push({ added: before === undefined, officerId, qualificationId: qualification.id, awarded, expires, validUntil: valid });
@@ -366,159 +373,14 @@ export class TrainingImports {
   }
 }
 
-function sha256(bytes: Buffer): string {
+function sha256(bytes: Uint8Array): string {
   return hash('sha256', bytes, 'hex');
 }
 
 const normalCollar = (collar: string): string => collar.trim().replace(/\s+/g, ' ').toUpperCase();
 
-/** By extension; otherwise JSON if it starts like JSON, else CSV. */
-export function formatOf(fileName: string, text: string): 'csv' | 'json' {
-  const lower = fileName.toLowerCase();
-  if (lower.endsWith('.csv')) return 'csv';
-  if (lower.endsWith('.json')) return 'json';
-  const first = text.trimStart().charAt(0);
-  return first === '{' || first === '[' ? 'json' : 'csv';
-}
-
-function countLines(text: string, end: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) line++;
-  return line;
-}
-
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const UK_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
-
-/** yyyy-mm-dd or dd/mm/yyyy to yyyy-mm-dd, or null when it is not a real calendar date. */
-export function isoDate(value: string): string | null {
-  let y: number;
-  let m: number;
-  let d: number;
-  const iso = ISO_DATE.exec(value);
-  if (iso) {
-    [y, m, d] = [Number(iso[1]), Number(iso[2]), Number(iso[3])];
-  } else {
-    const uk = UK_DATE.exec(value);
-    if (!uk) return null;
-    [d, m, y] = [Number(uk[1]), Number(uk[2]), Number(uk[3])];
-  }
-  // Before 1900 is a typing slip or a placeholder, not a training date.
-  if (y < 1900 || m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return null;
-  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
-function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
-}
-
 // ---------------------------------------------------------------------------------------
 // CSV
-
-const COMMA = 44;
-const QUOTE = 34;
-const CR = 13;
-const LF = 10;
-
-interface CsvRecord {
-  fields: string[];
-  line: number;
-  /** Why the record is not valid CSV; its fields are then whatever was read. */
-  error: string | null;
-}
-
-/**
- * RFC 4180 records, one pass over the text. A broken record (a stray quote, text after a
- * closing quote) is reported and reading goes on at the next line, so one upload lists
- * every problem; an unclosed quote swallows the rest of the file, so reading stops there.
- */
-export function* csvRecords(text: string): Generator<CsvRecord> {
-  const n = text.length;
-  let i = 0;
-  let line = 1;
-  while (i < n) {
-    const startLine = line;
-    const fields: string[] = [];
-    let error: string | null = null;
-    for (;;) {
-      // One field, starting at i.
-      if (i < n && text.charCodeAt(i) === QUOTE) {
-        let value = '';
-        let from = i + 1;
-        let closed = false;
-        for (let j = from; j < n; j++) {
-          const c = text.charCodeAt(j);
-          if (c === QUOTE) {
-            if (j + 1 < n && text.charCodeAt(j + 1) === QUOTE) {
-              value += text.slice(from, j + 1);
-              from = j + 2;
-              j++;
-            } else {
-              value += text.slice(from, j);
-              i = j + 1;
-              closed = true;
-              break;
-            }
-          } else if (c === LF) line++;
-        }
-        if (!closed) {
-          yield { fields, line: startLine, error: `a quoted field opened on line ${startLine} is never closed` };
-          return;
-        }
-        fields.push(value);
-        if (i < n) {
-          const c = text.charCodeAt(i);
-          if (c !== COMMA && c !== CR && c !== LF) {
-            error = `text after a closing quote on line ${line}: a quote inside a quoted field is written twice ("")`;
-            i = skipLine(text, i);
-            line++;
-            break;
-          }
-        }
-      } else {
-        let j = i;
-        while (j < n) {
-          const c = text.charCodeAt(j);
-          if (c === COMMA || c === CR || c === LF) break;
-          if (c === QUOTE) {
-            error = `a quote inside an unquoted field on line ${line}: quote the whole field and write the quote twice ("")`;
-            break;
-          }
-          j++;
-        }
-        if (error !== null) {
-          i = skipLine(text, j);
-          line++;
-          break;
-        }
-        fields.push(text.slice(i, j));
-        i = j;
-      }
-      if (i >= n) break;
-      const c = text.charCodeAt(i);
-      if (c === COMMA) {
-        // Another field follows, empty if the text ends here.
-        i++;
-        continue;
-      }
-      // CRLF, LF, or a lone CR: the record ends.
-      i += c === CR && i + 1 < n && text.charCodeAt(i + 1) === LF ? 2 : 1;
-      line++;
-      break;
-    }
-    yield { fields, line: startLine, error };
-  }
-}
-
-/** The index just past the end of the line holding `from`. */
-function skipLine(text: string, from: number): number {
-  for (let j = from; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c === LF) return j + 1;
-    if (c === CR) return j + 1 < text.length && text.charCodeAt(j + 1) === LF ? j + 2 : j + 1;
-  }
-  return text.length;
-}
 
 function parseCsvRecords(text: string): Parsed {
   const problems: TrainingImportRowProblem[] = [];
@@ -528,10 +390,10 @@ function parseCsvRecords(text: string): Parsed {
   if (first.done) return { records, problems: [{ row: 0, problem: 'malformed', message: 'the file is empty' }] };
   const header = first.value;
   if (header.error !== null) return { records, problems: [{ row: 0, problem: 'malformed', message: `the header row: ${header.error}` }] };
-  const columns = mapColumns(header.fields.map((name, index) => ({ name, index })));
+  const columns = matchColumns(header.fields, FIELDS);
   if (!columns.ok) {
     const hint = /[;\t]/.test(header.fields.join(',')) ? ' (the columns look separated by semicolons or tabs: save the export as comma-separated)' : '';
-    return { records, problems: columns.problems.map((p) => ({ ...p, message: p.message + hint })) };
+    return { records, problems: columns.problems.map((p) => ({ row: 0, problem: p.kind, message: p.message + hint })) };
   }
   const at = columns.at;
   const width = header.fields.length;
@@ -553,45 +415,17 @@ function parseCsvRecords(text: string): Parsed {
   return { records, problems };
 }
 
-type ColumnMap = { ok: true; at: Record<Field, number> } | { ok: false; problems: TrainingImportRowProblem[] };
-
-/** Which header column (or JSON key) gives which field; the problems name the column. */
-function mapColumns(names: readonly { name: string; index: number }[]): ColumnMap {
-  const at: Record<Field, number> = { collar: -1, code: -1, awarded: -1, expires: -1 };
-  const given: Partial<Record<Field, string>> = {};
-  const problems: TrainingImportRowProblem[] = [];
-  for (const { name, index } of names) {
-    const field = FIELD_BY_NAME.get(squash(name.trim()));
-    if (!field) continue;
-    const other = given[field];
-    if (other !== undefined) {
-      problems.push({ row: 0, problem: 'malformed', message: `columns "${other}" and "${name.trim()}" both give the ${FIELD_NAMES[field].column}: keep one` });
-      continue;
-    }
-    given[field] = name.trim();
-    at[field] = index;
-  }
-  for (const field of ['collar', 'code', 'awarded'] as const) {
-    if (at[field] < 0) {
-      const names = FIELD_NAMES[field];
-      problems.push({ row: 0, problem: 'missing-field', message: `the file has no ${names.column} column (also accepted: ${names.alias})` });
-    }
-  }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, at };
-}
-
 // ---------------------------------------------------------------------------------------
 // JSON
 
 function parseJsonRecords(text: string): Parsed {
   const problems: TrainingImportRowProblem[] = [];
   const records: RawRecord[] = [];
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    return { records, problems: [{ row: 0, problem: 'malformed', message: `not valid JSON: ${error instanceof Error ? error.message : String(error)}` }] };
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    return { records, problems: parsed.problems.map((p) => ({ row: recordRow(p.path), problem: 'malformed', message: p.message })) };
   }
+  const data = parsed.value;
   const list = Array.isArray(data) ? data : isObject(data) && Array.isArray(data.records) ? data.records : null;
   if (list === null) {
     return { records, problems: [{ row: 0, problem: 'malformed', message: 'expected {"records": [...]} or an array of records' }] };
@@ -607,11 +441,11 @@ function parseJsonRecords(text: string): Parsed {
     const given: Partial<Record<Field, string>> = {};
     const wrong: string[] = [];
     for (const [key, value] of Object.entries(item)) {
-      const field = FIELD_BY_NAME.get(squash(key.trim()));
+      const field = fieldOf(key);
       if (!field) continue;
       const other = given[field];
       if (other !== undefined) {
-        wrong.push(`"${other}" and "${key}" both give the ${FIELD_NAMES[field].json}: keep one`);
+        wrong.push(`"${other}" and "${key}" both give the ${FIELDS[field].json}: keep one`);
         continue;
       }
       given[field] = key;
@@ -625,6 +459,17 @@ function parseJsonRecords(text: string): Parsed {
     records.push({ row, ...fields });
   });
   return { records, problems };
+}
+
+/**
+ * The record a JSON path falls in (1-based, as problems count rows), or 0 outside any record:
+ * `[3]` in a bare array and `records[3]` in `{ "records": [...] }` are both row 4.
+ */
+function recordRow(path: JsonPath): number {
+  const [first, second] = path;
+  if (typeof first === 'number') return first + 1;
+  if (first === 'records' && typeof second === 'number') return second + 1;
+  return 0;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -63,7 +63,8 @@ export function buildTrainingDb(path: string, officers: number, now: Date): Db {
 /**
  * An LMS-style CSV: every officer x code pair in turn until `rows`, with a quoted name
  * column (commas inside) as real exports have, some expiries left to the validity period
- * and some dates in UK form. `variant` shifts every date, so two variants differ on every row.
+ * (only for codes that have one: an import refuses a record that would never expire) and
+ * some dates in UK form. `variant` shifts every date, so two variants differ on every row.
  */
 export function trainingCsv(rows: number, officers: number, now: Date, variant = 0): string {
   const today = localDate(now);
@@ -72,10 +73,12 @@ export function trainingCsv(rows: number, officers: number, now: Date, variant =
   const lines = ['collar_number,name,qualification_code,awarded_on,expires_on'];
   for (let k = 0; k < rows; k++) {
     const officer = k % officers;
-    const code = BENCH_QUALIFICATIONS[Math.floor(k / officers)]?.code as string;
+    const qualification = BENCH_QUALIFICATIONS[Math.floor(k / officers)];
+    if (!qualification) throw new Error(`no code for row ${k}`);
+    const { code } = qualification;
     const awarded = addDays(today, -1 - ((k + variant * 7) % 300) - variant);
     const awardedText = k % 10 === 0 ? `${awarded.slice(8, 10)}/${awarded.slice(5, 7)}/${awarded.slice(0, 4)}` : awarded;
-    const expires = k % 4 === 0 ? '' : addDays(awarded, 365);
+    const expires = k % 4 === 0 && qualification.validityMonths !== null ? '' : addDays(awarded, 365);
     lines.push(`${benchCollar(officer)},"Officer ${officer}, Unit ${officer % 40}",${code},${awardedText},${expires}`);
   }
   return `${lines.join('\r\n')}\r\n`;

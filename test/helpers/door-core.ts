@@ -18,6 +18,7 @@ export const TEST_POLICY: KioskPolicy = {
   doorOpenConfirmMs: 1500,
   doorLeftOpenSeconds: 120,
   overdueCheckSeconds: 60,
+  trainingExpiryHorizonYears: 10,
   overridableRefusals: ['qualification-expired'],
 };
 

@@ -115,7 +115,7 @@ describe('the competency gate is enforced in main, whatever the renderer sends',
       await h.call('getRules', {}),
       await h.call('saveRule', { assetTypeId: 1, rule: { allOf: [], anyOf: [], graceDays: 0, roles: [], units: [], maxLoanHours: null, returnBy: null } }),
       await h.call('openTraining', {}),
-      await h.call('importTraining', { fileName: 'x.csv', content: 'collar_number,qualification_code,awarded_on\nPC 2345,TASER,2026-11-01\n' }),
+      await h.call('importTraining', { fileName: 'x.csv', base64: Buffer.from('collar_number,qualification_code,awarded_on,expires_on\nPC 2345,TASER,2026-11-01,2027-10-31\n').toString('base64') }),
       await h.call('listTrainingImports', {}),
     ];
     for (const result of refused) expect(result).toMatchObject({ ok: false, error: { kind: 'wrong-role' } });

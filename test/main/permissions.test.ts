@@ -32,7 +32,7 @@ const SAMPLES: { [M in RequestName]: RequestInput<M> } = {
   acknowledgeException: { id: 1 },
   resolveException: { id: 1, note: 'sorted it' },
   openTraining: {},
-  importTraining: { fileName: 'x.csv', content: 'collar_number,qualification_code,awarded_on\nPC 2345,TASER,2026-11-01\n' },
+  importTraining: { fileName: 'x.csv', base64: Buffer.from('collar_number,qualification_code,awarded_on,expires_on\nPC 2345,TASER,2026-11-01,2027-10-31\n').toString('base64') },
   listTrainingImports: {},
   openRules: {},
   getRules: {},

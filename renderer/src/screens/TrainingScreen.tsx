@@ -66,9 +66,11 @@ export function TrainingScreen({ commands, queries }: { commands: Commands; quer
     const file = input.files?.[0];
     if (!file) return;
     setUpload({ kind: 'reading', fileName: file.name });
-    let content: string;
+    let base64: string;
     try {
-      content = await file.text();
+      // The bytes, not file.text(): that would replace what is not UTF-8 with U+FFFD, and main
+      // must see the bytes to refuse such a file as it refuses one in the drop folder.
+      base64 = bytesToBase64(new Uint8Array(await file.arrayBuffer()));
     } catch {
       if (alive.current) setUpload({ kind: 'error', fileName: file.name, message: 'The file could not be read.' });
       return;
@@ -76,7 +78,7 @@ export function TrainingScreen({ commands, queries }: { commands: Commands; quer
       // The same file can be chosen again (after fixing it, say).
       input.value = '';
     }
-    const result = await importTraining({ fileName: file.name, content });
+    const result = await importTraining({ fileName: file.name, base64 });
     if (!alive.current) return;
     setUpload(result.ok ? { kind: 'done', view: result.value } : { kind: 'error', fileName: file.name, message: result.error.message });
     await loadHistory();
@@ -249,4 +251,12 @@ function PastImport({ view }: { view: TrainingImportView }) {
       ) : null}
     </li>
   );
+}
+
+/** Base64 of the bytes, in slices so a large file never passes one huge argument list. */
+function bytesToBase64(bytes: Uint8Array): string {
+  const SLICE = 0x8000;
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += SLICE) binary += String.fromCharCode(...bytes.subarray(i, i + SLICE));
+  return window.btoa(binary);
 }

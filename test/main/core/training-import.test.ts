@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../../main/core/audit.ts';
 import type { Db } from '../../../main/core/db/database.ts';
 import { addMonths } from '../../../main/core/dates.ts';
-import { csvRecords, isoDate, MAX_LISTED_PROBLEMS, TrainingImports } from '../../../main/core/training-import.ts';
+import { csvRecords, isoDate } from '../../../main/core/import-parsing.ts';
+import { MAX_LISTED_PROBLEMS, TrainingImports } from '../../../main/core/training-import.ts';
 import type { Clock } from '../../../main/core/ports.ts';
 import { buildTrainingDb, trainingCsv } from '../../bench/training-import.ts';
 import { join, officerIdByCollar, seededDb, tempDir } from '../../helpers/temp-db.ts';
@@ -116,12 +117,10 @@ describe('training import: applying a good file', () => {
   });
 
   it('applies the LMS-style sample: aliases, spaced header names, quoted names, dd/mm/yyyy', () => {
-    db.prepare("UPDATE qualifications SET validity_months = NULL WHERE code = 'AFO'").run();
     const view = upload('lms-export.csv', sample('lms-export.csv'));
     expect(view).toMatchObject({ status: 'applied', rows: 2, changed: 2, problems: [] });
     expect(held('PC 7890', 'TASER')).toMatchObject({ awarded_on: '2026-11-12', expires_on: '2027-11-11' });
-    // AFO without a validity period: no expiry given means none.
-    expect(held('ARM 02', 'AFO')).toMatchObject({ awarded_on: '2026-11-02', expires_on: null, valid_until: null });
+    expect(held('ARM 02', 'AFO')).toMatchObject({ awarded_on: '2026-11-02', expires_on: '2027-11-01', valid_until: '2027-11-01' });
   });
 
   it("derives the last valid day from the qualification's validity period when no expiry is given, and keeps the file's own", () => {
@@ -142,7 +141,7 @@ describe('training import: applying a good file', () => {
       changed: 3,
     });
     expect(held('PC 6789', 'AFO')).toMatchObject({ awarded_on: '2026-10-28', expires_on: '2027-10-27' });
-    expect(held('PC 7890', 'BWV')).toMatchObject({ awarded_on: '2024-03-01', expires_on: null });
+    expect(held('PC 7890', 'BWV')).toMatchObject({ awarded_on: '2024-03-01', expires_on: '2027-02-28' });
     const bare = JSON.stringify([{ collar_number: 'PC 3456', course_code: 'TASER', completed: '09/11/2026', expiry: '08/11/2027' }]);
     // No extension: sniffed.
     expect(upload('lms-export', bare)).toMatchObject({ format: 'json', status: 'applied', changed: 1 });
@@ -275,7 +274,7 @@ describe('training import: all or nothing', () => {
   });
 
   it('lists at most MAX_LISTED_PROBLEMS, then says how many more', () => {
-    const lines = Array.from({ length: MAX_LISTED_PROBLEMS + 200 }, (_, i) => `PC ${90_000 + i},TASER,2026-11-01,`);
+    const lines = Array.from({ length: MAX_LISTED_PROBLEMS + 200 }, (_, i) => `PC ${90_000 + i},TASER,2026-11-01,2027-10-31`);
     const view = upload('wrong-force.csv', [HEADER, ...lines].join('\n'));
     expect(view.problems).toHaveLength(MAX_LISTED_PROBLEMS + 1);
     expect(view.problems.at(-1)?.message).toMatch(/^200 more problems are not listed/);
@@ -324,6 +323,100 @@ describe('training import: encoding', () => {
     imports.importBytes({ fileName: 'renew-taser.csv', content, source: 'https://lms.example/export', officerId: null });
     expect(imports.lastAcceptedSha256('https://lms.example/export')).toBe(createHash('sha256').update(content).digest('hex'));
     expect(imports.lastAcceptedSha256('elsewhere')).toBeNull();
+  });
+});
+
+describe('training import: nothing is widened by what a file leaves out', () => {
+  const bytes = (name: string): Buffer => readFileSync(join(SAMPLES, name));
+  const dropped = (name: string, horizon?: () => number) =>
+    new TrainingImports(db, audit, clock, horizon ? { expiryHorizonYears: horizon } : {}).importBytes({ fileName: name, content: bytes(name), source: 'drop folder', officerId: null });
+
+  it('refuses a file with no expiry column for a qualification with no validity period: an expired Taser stays expired', () => {
+    const before = allRecords();
+    expect(held('PC 2345', 'TASER')?.valid_until).toBe('2026-10-03');
+    const view = dropped('no-expiry.csv');
+    expect(view).toMatchObject({ status: 'rejected', rows: 2, changed: 0 });
+    expect(view.problems).toEqual([
+      { row: 1, problem: 'missing-field', message: 'no expiry date, and TASER has no validity period to work one out from: give the expires_on' },
+      { row: 2, problem: 'missing-field', message: 'no expiry date, and TASER has no validity period to work one out from: give the expires_on' },
+    ]);
+    expect(allRecords()).toEqual(before);
+    expect(held('PC 2345', 'TASER')?.valid_until).toBe('2026-10-03');
+    expect(auditRows('training.rejected')).toHaveLength(1);
+  });
+
+  it('refuses an empty expiry, a JSON null and a missing expiresOn alike; the rest of the file is not applied', () => {
+    const json = JSON.stringify([
+      { collarNumber: 'PC 1234', qualificationCode: 'TASER', awardedOn: '2026-11-02', expiresOn: '2027-11-01' },
+      { collarNumber: 'PC 2345', qualificationCode: 'TASER', awardedOn: '2026-11-16', expiresOn: null },
+      { collarNumber: 'PC 3456', qualificationCode: 'BWV', awardedOn: '2026-11-16' },
+    ]);
+    expect(upload('x.json', json).problems.map((p) => [p.row, p.problem])).toEqual([
+      [2, 'missing-field'],
+      [3, 'missing-field'],
+    ]);
+    expect(upload('x.csv', `${HEADER}\nPC 1234,TASER,2026-11-02,2027-11-01\nPC 2345,AFO,2026-11-16,\n`).problems).toEqual([
+      { row: 2, problem: 'missing-field', message: 'no expiry date, and AFO has no validity period to work one out from: give the expires_on' },
+    ]);
+    expect(held('PC 1234', 'TASER')?.source).toBe('demo seed');
+  });
+
+  it('the same file is applied once the qualification has a validity period to work the expiry out from', () => {
+    db.prepare("UPDATE qualifications SET validity_months = 12 WHERE code = 'TASER'").run();
+    expect(dropped('no-expiry.csv')).toMatchObject({ status: 'applied', changed: 2 });
+    // Awarded 2025-10-04 for 12 months: lapsed again on 2026-10-03, never permanent.
+    expect(held('PC 2345', 'TASER')).toMatchObject({ awarded_on: '2025-10-04', expires_on: null, valid_until: '2026-10-03' });
+  });
+
+  it('refuses an expiry more than the horizon after the award; exactly on it is allowed', () => {
+    const view = dropped('far-expiry.csv');
+    expect(view).toMatchObject({ status: 'rejected', changed: 0 });
+    // Row 1 expires exactly 10 years after its award: not a problem.
+    expect(view.problems).toEqual([
+      {
+        row: 2,
+        problem: 'bad-date',
+        message: 'expiry date 2062-11-08 is more than 10 years after the award date 2026-11-09 (the latest allowed is 2036-11-09): check the date',
+      },
+    ]);
+    expect(held('PC 3456', 'TASER')?.source).toBe('demo seed');
+  });
+
+  it('reads the horizon from policy at each import', () => {
+    let years = 5;
+    const policy = () => years;
+    expect(dropped('far-expiry.csv', policy).problems.map((p) => [p.row, p.problem])).toEqual([
+      [1, 'bad-date'],
+      [2, 'bad-date'],
+    ]);
+    years = 40;
+    expect(dropped('far-expiry.csv', policy)).toMatchObject({ status: 'applied', changed: 2 });
+    expect(held('PC 3456', 'TASER')).toMatchObject({ expires_on: '2062-11-08', valid_until: '2062-11-08' });
+  });
+
+  it('refuses a JSON record that gives a key twice, naming the record and where, instead of keeping the last', () => {
+    const view = dropped('duplicate-keys.json');
+    expect(view).toMatchObject({ status: 'rejected', format: 'json', changed: 0 });
+    expect(view.problems).toEqual([
+      {
+        row: 2,
+        problem: 'malformed',
+        message: 'the key "expiresOn" is given twice in records[1] (line 4, column 91, and again at line 4, column 118): give it once',
+      },
+    ]);
+    expect(held('PC 2345', 'TASER')?.valid_until).toBe('2026-10-03');
+    // In a bare array too, and a key spelt with an escape is the same key.
+    expect(upload('x.json', '[{"collarNumber": "PC 2345", "\\u0063ollarNumber": "PC 1234", "qualificationCode": "TASER", "awardedOn": "2026-11-16", "expiresOn": "2027-11-15"}]').problems).toMatchObject([
+      { row: 1, problem: 'malformed', message: expect.stringMatching(/^the key "collarNumber" is given twice in \[0\]/) },
+    ]);
+  });
+
+  it('refuses the latin-1 sample from the drop folder with the UTF-8 message', () => {
+    const view = dropped('latin1-export.csv');
+    expect(view).toMatchObject({ status: 'rejected', rows: 0, changed: 0 });
+    expect(view.problems).toEqual([
+      { row: 0, problem: 'malformed', message: 'the file is not UTF-8 text (first bad character on line 3): save the export as UTF-8 (in Excel, "CSV UTF-8") and import it again' },
+    ]);
   });
 });
 

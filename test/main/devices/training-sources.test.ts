@@ -88,6 +88,26 @@ describe('drop folder', () => {
     expect(tasterExpiry('PC 2345')).toBe('2026-10-03');
   });
 
+  it('rejects the samples that would widen authority by omission: no expiry, a key given twice, an expiry decades out', async () => {
+    const expected: Record<string, { row: number; problem: string }[]> = {
+      'no-expiry.csv': [
+        { row: 1, problem: 'missing-field' },
+        { row: 2, problem: 'missing-field' },
+      ],
+      'duplicate-keys.json': [{ row: 2, problem: 'malformed' }],
+      'far-expiry.csv': [{ row: 2, problem: 'bad-date' }],
+    };
+    for (const [name, problems] of Object.entries(expected)) {
+      writeFileSync(join(drop, name), readFileSync(join(SAMPLES, name)));
+      await until(`${name} to be rejected`, () => existsSync(join(drop, 'rejected', `${name}.report.json`)));
+      const report = JSON.parse(readFileSync(join(drop, 'rejected', `${name}.report.json`), 'utf8')) as { status: string; problems: unknown[] };
+      expect(report, name).toMatchObject({ status: 'rejected', problems });
+      expect(report.problems, name).toHaveLength(problems.length);
+    }
+    expect(tasterExpiry('PC 2345')).toBe('2026-10-03');
+    expect(tasterExpiry('PC 3456')).not.toBe('2062-11-08');
+  });
+
   it('rejects a file that is not UTF-8 without stopping, and goes on to the next', async () => {
     writeFileSync(join(drop, 'latin1.csv'), Buffer.from('collar_number,qualification_code,awarded_on\r\nPC 2345,TASER,2026-11-16 \u00e9\r\n', 'latin1'));
     await until('the file to be rejected', () => existsSync(join(drop, 'rejected', 'latin1.csv.report.json')));

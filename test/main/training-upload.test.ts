@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { requestSchemas } from '../../preload/contract.ts';
+import { openDatabase } from '../../main/core/db/database.ts';
+import { startHarness, type Harness } from '../helpers/kiosk-harness.ts';
+
+// The admin's upload over the kiosk's own request path (contract, permissions, module), with
+// the sample files as bytes, exactly as the Training records screen sends them.
+const SAMPLES = new URL('../../resources/training-samples/', import.meta.url).pathname;
+const ADMIN = { card: '043A4B5C6D', pin: '9003' };
+const base64 = (name: string): string => readFileSync(`${SAMPLES}${name}`).toString('base64');
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+async function signInAdmin(): Promise<void> {
+  await h.call('demoTapCard', { uid: ADMIN.card });
+  await h.waitFor((s) => s.screen.kind === 'pin');
+  const r = await h.call('submitPin', { pin: ADMIN.pin });
+  if (!r.ok) throw new Error(r.error.message);
+}
+
+function taserValidUntil(collar: string): string | null | undefined {
+  const db = openDatabase(`${h.dataDir}/armoury.db`);
+  try {
+    return db
+      .prepare<[string], { valid_until: string | null }>(
+        `SELECT oq.valid_until FROM officer_qualifications oq JOIN officers o ON o.id = oq.officer_id JOIN qualifications q ON q.id = oq.qualification_id
+          WHERE o.collar_number = ? AND q.code = 'TASER'`,
+      )
+      .get(collar)?.valid_until;
+  } finally {
+    db.close();
+  }
+}
+
+describe('training upload', () => {
+  it('refuses a file that is not UTF-8 with the same words as the drop folder, and changes nothing', async () => {
+    h = await startHarness();
+    await signInAdmin();
+    const before = taserValidUntil('PC 2345');
+    const result = await h.call('importTraining', { fileName: 'latin1-export.csv', base64: base64('latin1-export.csv') });
+    expect(result).toMatchObject({ ok: true, value: { status: 'rejected', source: 'upload', rows: 0, changed: 0 } });
+    expect(result.ok && result.value.problems).toEqual([
+      { row: 0, problem: 'malformed', message: 'the file is not UTF-8 text (first bad character on line 3): save the export as UTF-8 (in Excel, "CSV UTF-8") and import it again' },
+    ]);
+    expect(taserValidUntil('PC 2345')).toBe(before);
+  });
+
+  it('applies a good sample, refuses one with no expiry, and takes the horizon from the saved policy', async () => {
+    h = await startHarness({ trainingExpiryHorizonYears: 40 });
+    await signInAdmin();
+    const expired = taserValidUntil('PC 2345');
+    const noExpiry = await h.call('importTraining', { fileName: 'no-expiry.csv', base64: base64('no-expiry.csv') });
+    expect(noExpiry).toMatchObject({ ok: true, value: { status: 'rejected', problems: [{ row: 1, problem: 'missing-field' }, { row: 2, problem: 'missing-field' }] } });
+    expect(taserValidUntil('PC 2345')).toBe(expired);
+    // 2062 is within this terminal's 40 years.
+    expect(await h.call('importTraining', { fileName: 'far-expiry.csv', base64: base64('far-expiry.csv') })).toMatchObject({ ok: true, value: { status: 'applied', changed: 2 } });
+    expect(taserValidUntil('PC 3456')).toBe('2062-11-08');
+  });
+
+  it('takes bytes only: text in the old shape, or something that is not base64, is refused by the contract', async () => {
+    h = await startHarness();
+    await signInAdmin();
+    expect(await h.call('importTraining', { fileName: 'x.csv', content: 'collar_number\n' } as never)).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
+    expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'not base64!' }).success).toBe(false);
+    expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'YWJj' }).success).toBe(true);
+    expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'YWJ' }).success).toBe(false);
+  });
+});
