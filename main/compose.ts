@@ -12,7 +12,9 @@ import { DeviceManager } from './devices/device-manager.ts';
 import { startTrainingSources } from './devices/training-sources.ts';
 import { C2Feed } from './devices/c2-feed.ts';
 import { systemClock, systemScheduler } from './system-time.ts';
-import { workerChainWalker } from './workers/audit-walker.ts';
+import { checkpointsFile, openCheckpointOutbox, type CheckpointOutbox } from './devices/audit-anchor-outbox.ts';
+import { loadOrCreateTerminalKey } from './terminal-key.ts';
+import { anchoredChainWalker, workerIntegrityChecker } from './workers/audit-walker.ts';
 
 export interface KioskOptions {
   dataDir: string;
@@ -31,6 +33,8 @@ export interface KioskOptions {
 
 export interface RunningKiosk {
   service: KioskService;
+  /** Resolves once the start-up check of the audit trail has given its verdict; until then draws and returns are refused. */
+  auditChecked(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,11 +50,14 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       ? new JsonFileConfigStore(options.configPath)
       : new JsonFileConfigStore(join(options.dataDir, 'terminal-config.json'), join(options.resourcesDir, 'default-terminal-config.json')));
   const config = store.load();
+  // Before anything else: a signing key others can read means checkpoints could be forged, and the terminal must not start.
+  const signer = loadOrCreateTerminalKey(options.dataDir, options.log);
   const clock = options.clock ?? systemClock;
   const dbPath = join(options.dataDir, 'armoury.db');
   const isNew = !existsSync(dbPath);
   const db = openDatabase(dbPath);
   let devices: DeviceManager | null = null;
+  let checkpointOutbox: CheckpointOutbox | null = null;
   try {
     const site = options.demo ? parseDemoSite(JSON.parse(readFileSync(join(options.resourcesDir, 'demo-site.json'), 'utf8'))) : null;
     if (site && isNew) {
@@ -115,11 +122,17 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       note: (device, text) => manager.frames.add(device, 'event', null, text),
     };
 
+    // Audit anchoring: targets and terminal id as configured at start-up (a saved change takes effect at the next start).
+    const terminalId = config.c2Feed.terminalId;
+    checkpointOutbox = await openCheckpointOutbox(config.auditAnchor, { terminalId, stateDir: join(options.dataDir, 'audit-anchor-outbox'), log: options.log });
+    const anchorFile = config.auditAnchor.directory === null ? null : checkpointsFile(config.auditAnchor.directory, terminalId);
+    const integrity = workerIntegrityChecker(dbPath, signer.publicKeyPem, () => anchorFile);
     const kiosk = new Kiosk({
       db,
       clock,
       scheduler: options.scheduler ?? systemScheduler,
-      chainWalker: workerChainWalker(dbPath),
+      chainWalker: anchoredChainWalker(integrity),
+      anchoring: { signer, terminalId: () => terminalId, sink: checkpointOutbox, checker: integrity },
       policy,
       terminalName: config.terminalName,
       bankId,
@@ -153,17 +166,21 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     options.log(`${config.terminalName} ready (${options.demo ? 'demo' : 'live'} mode, database ${dbPath}, configuration ${store.location})`);
     return {
       service: kiosk,
+      auditChecked: () => kiosk.auditChecked(),
       async close() {
         clearInterval(feedTick);
         await feed.stop();
         await trainingSources.stop();
         kiosk.stop();
+        await kiosk.services.anchor?.whenQueued();
+        await checkpointOutbox?.close();
         await manager.stop();
         db.close();
       },
     };
   } catch (error) {
     await devices?.stop();
+    await checkpointOutbox?.close();
     db.close();
     throw error;
   }
@@ -181,6 +198,7 @@ function policyOf(config: TerminalConfig): KioskPolicy {
     overdueCheckSeconds: p.overdueCheckSeconds,
     trainingExpiryHorizonYears: p.trainingExpiryHorizonYears,
     overridableRefusals: p.overridableRefusals,
+    auditCheckpoint: { everyRows: p.auditCheckpointEveryRows, everyMinutes: p.auditCheckpointEveryMinutes },
   };
 }
 

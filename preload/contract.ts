@@ -402,6 +402,28 @@ export interface ChainStatus {
   checkedAt: string;
 }
 
+/** The audit trail's start-up check: until it passes, nothing is drawn or returned. */
+export interface AuditTrailStatus {
+  state: 'checking' | 'verified' | 'failed';
+  /** What was found and what to do, in words; null once verified. */
+  message: string | null;
+  checkedAt: string | null;
+}
+
+/** The console's audit anchoring panel: the terminal's signing key and its latest checkpoint. */
+export interface AuditAnchorView {
+  terminalId: string;
+  /** SHA-256 of the public key, in groups of four hex digits, to read out and compare. */
+  publicKeyFingerprint: string;
+  publicKeyPem: string;
+  trail: AuditTrailStatus;
+  latestCheckpoint: { seq: number; at: string; reason: string } | null;
+  /** The last row of the log now. */
+  headSeq: number;
+  everyRows: number;
+  everyMinutes: number;
+}
+
 export interface TimelineView {
   entries: TimelineEntry[];
   /** Verification of the whole audit chain the entries come from. */
@@ -617,6 +639,8 @@ export const requestSchemas = {
   getTimeline: timelineQuerySchema,
   exportTimeline: z.object({ query: timelineQuerySchema, format: z.enum(['csv', 'pdf']) }).strict(),
   getDashboard: empty,
+  getAuditAnchor: empty,
+  exportAuditPublicKey: empty,
   assetAction: z
     .object({
       /** The asset's serial number or tag, as printed or scanned. */
@@ -727,6 +751,8 @@ export interface ResponseValues {
   getTimeline: TimelineView;
   exportTimeline: ExportedFile;
   getDashboard: DashboardView;
+  getAuditAnchor: AuditAnchorView;
+  exportAuditPublicKey: ExportedFile;
   assetAction: { assetId: number; status: AssetStatus };
   registerAsset: { assetId: number };
   startStockCheck: StockCheckView;

@@ -123,6 +123,27 @@ const trainingPull = z
   })
   .strict();
 
+/** An HTTPS endpoint the terminal POSTs signed JSON to (the C2 feed, audit checkpoints). */
+const signedWebhookEndpoint = z
+  .object({
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .refine((u) => {
+        const url = new URL(u);
+        return url.protocol === 'https:' || isLoopback(url.hostname);
+      }, 'https only (plain http only to this machine, for tests)'),
+    /**
+     * HMAC key for X-Armoury-Signature; the only proof to the far end that the body came from this kiosk. Masked in views.
+     * The mask itself is let through because the admin screen validates before unmasking; the sender refuses to sign with it.
+     */
+    secret: z
+      .string()
+      .max(256)
+      .refine((s) => s === SECRET_MASK || s.length >= 16, 'the shared secret must be at least 16 characters'),
+  })
+  .strict();
+
 export const terminalConfigSchema = z
   .object({
     schemaVersion: z.literal(TERMINAL_CONFIG_VERSION),
@@ -141,6 +162,10 @@ export const terminalConfigSchema = z
         overdueCheckSeconds: z.number().int().min(1).max(3600).default(60),
         /** A training record's expiry may be at most this many years after its award; a later one is refused as a slip. */
         trainingExpiryHorizonYears: z.number().int().min(1).max(50).default(10),
+        /** An audit checkpoint is signed after this many rows (and at every sign-out)... */
+        auditCheckpointEveryRows: z.number().int().min(1).max(100_000).default(500),
+        /** ...and after this many minutes if any row was written since the last one. */
+        auditCheckpointEveryMinutes: z.number().int().min(1).max(1440).default(15),
         /** Refusals an armourer may override (suspension, restriction and stock never are by default). */
         overridableRefusals: z
           .array(z.enum(['qualification-expired', 'qualification-missing', 'role-required', 'unit-not-authorised', 'limit-reached']))
@@ -209,27 +234,7 @@ export const terminalConfigSchema = z
     /** The command-and-control feed (docs/c2-feed.md): the armed/available picture, pushed to C2 on every change. */
     c2Feed: z
       .object({
-        webhook: z
-          .object({
-            url: z
-              .url({ protocol: /^https?$/ })
-              .max(2048)
-              .refine((u) => {
-                const url = new URL(u);
-                return url.protocol === 'https:' || isLoopback(url.hostname);
-              }, 'https only (plain http only to this machine, for tests)'),
-            /**
-             * HMAC key for X-Armoury-Signature; the only proof to C2 that the picture came from this kiosk. Masked in views.
-             * The mask itself is let through because the admin screen validates before unmasking; the feed refuses to sign with it.
-             */
-            secret: z
-              .string()
-              .max(256)
-              .refine((s) => s === SECRET_MASK || s.length >= 16, 'the shared secret must be at least 16 characters'),
-          })
-          .strict()
-          .nullable()
-          .default(null),
+        webhook: signedWebhookEndpoint.nullable().default(null),
         /** A file the C2 side reads (a share, a sync folder); replaced atomically, so never half-written. */
         file: z.string().min(1).max(1024).refine(isAbsolute, 'an absolute file path such as /srv/c2/armoury.json').nullable().default(null),
         /** Stable across renames of the terminal: C2 keys its picture and the idempotency keys by it. */
@@ -237,6 +242,18 @@ export const terminalConfigSchema = z
       })
       .strict()
       .default({ webhook: null, file: null, terminalId: 'terminal-1' }),
+    /**
+     * Where each signed audit checkpoint is sent off the terminal (see "Audit anchoring" in the
+     * README): a webhook, and a JSON-lines file in a folder that should be on another volume.
+     * The checkpoints carry c2Feed.terminalId, the terminal's one stable id.
+     */
+    auditAnchor: z
+      .object({
+        webhook: signedWebhookEndpoint.nullable().default(null),
+        directory: z.string().min(1).max(1024).refine(isAbsolute, 'an absolute folder path on another volume, such as /mnt/audit-anchor').nullable().default(null),
+      })
+      .strict()
+      .default({ webhook: null, directory: null }),
   })
   .strict();
 
@@ -305,6 +322,7 @@ export function maskSecrets(config: TerminalConfig): TerminalConfig {
     },
     training: { ...config.training, pull: config.training.pull && { ...config.training.pull, authHeader: SECRET_MASK } },
     c2Feed: { ...config.c2Feed, webhook: config.c2Feed.webhook && { ...config.c2Feed.webhook, secret: SECRET_MASK } },
+    auditAnchor: { ...config.auditAnchor, webhook: config.auditAnchor.webhook && { ...config.auditAnchor.webhook, secret: SECRET_MASK } },
   };
 }
 
@@ -324,10 +342,11 @@ export function unmaskSecrets(edited: TerminalConfig, saved: TerminalConfig): Te
     },
     training: { ...edited.training, pull: unmaskPull(edited.training.pull, saved.training.pull) },
     c2Feed: { ...edited.c2Feed, webhook: unmaskC2Webhook(edited.c2Feed.webhook, saved.c2Feed.webhook) },
+    auditAnchor: { ...edited.auditAnchor, webhook: unmaskC2Webhook(edited.auditAnchor.webhook, saved.auditAnchor.webhook) },
   };
 }
 
-type C2WebhookConfig = NonNullable<TerminalConfig['c2Feed']['webhook']>;
+type C2WebhookConfig = z.infer<typeof signedWebhookEndpoint>;
 
 /**
  * As for the training pull: the saved secret goes back only to the same origin, so pointing the
@@ -361,5 +380,6 @@ export function secretsStillMasked(config: TerminalConfig): string[] {
   }
   if (config.training.pull?.authHeader === SECRET_MASK) problems.push('training.pull.authHeader: give the header (the masked value only keeps one already saved for this URL)');
   if (config.c2Feed.webhook?.secret === SECRET_MASK) problems.push('c2Feed.webhook.secret: give the secret (the masked value only keeps one already saved for this URL)');
+  if (config.auditAnchor.webhook?.secret === SECRET_MASK) problems.push('auditAnchor.webhook.secret: give the secret (the masked value only keeps one already saved for this URL)');
   return problems;
 }

@@ -31,6 +31,7 @@ export function canonicalJson(value: unknown): string {
 export class AuditLog {
   private readonly lastRow;
   private readonly insert;
+  private appended: ((seq: number, action: AuditAction) => void) | null = null;
 
   constructor(private readonly db: Db) {
     this.lastRow = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
@@ -48,7 +49,16 @@ export class AuditLog {
     const details = canonicalJson(entry.details);
     const digest = rowHash(prevHash, seq, iso, entry.actor, entry.action, entry.subject, details);
     this.insert.run(seq, iso, entry.actor, entry.action, entry.subject, details, prevHash, digest);
+    this.appended?.(seq, entry.action);
     return seq;
+  }
+
+  /**
+   * Told of every row appended, inside the writer's transaction (so it must only note, never
+   * write): the checkpoint policy counts rows and sees sign-outs with it. One listener.
+   */
+  onAppend(listener: (seq: number, action: AuditAction) => void): void {
+    this.appended = listener;
   }
 
   /** Walk the whole chain; names the first row whose link or content does not match. */

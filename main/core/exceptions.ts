@@ -13,6 +13,7 @@ export const EXCEPTION_KINDS = [
   'quarantine',
   'wrong-item',
   'swap-mismatch',
+  'audit-check-failed',
 ] as const;
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 

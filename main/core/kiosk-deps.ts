@@ -1,7 +1,8 @@
 import type { DemoCardView, DeviceHealthView, RefusalReason } from '../../preload/contract.ts';
+import type { CheckpointPolicy } from './audit-anchor.ts';
 import type { LockoutPolicy } from './auth.ts';
 import type { Db } from './db/database.ts';
-import type { CardReaderPort, ChainWalker, Clock, DemoRoom, HardwareAdmin, LockerBankPort, ScannerPort, Scheduler, VideoPort } from './ports.ts';
+import type { CardReaderPort, ChainWalker, CheckpointSink, IntegrityChecker, Signer, Clock, DemoRoom, HardwareAdmin, LockerBankPort, ScannerPort, Scheduler, VideoPort } from './ports.ts';
 
 export interface KioskPolicy {
   idleTimeoutSeconds: number;
@@ -14,6 +15,8 @@ export interface KioskPolicy {
   overdueCheckSeconds: number;
   /** How many years after the award a training import may set an expiry. */
   trainingExpiryHorizonYears: number;
+  /** When audit checkpoints are signed (besides every sign-out); the defaults when absent. */
+  auditCheckpoint?: CheckpointPolicy;
   /** Refusal reasons an armourer may override; everything else (suspension, quarantine...) may not be. */
   overridableRefusals: readonly RefusalReason['code'][];
 }
@@ -41,6 +44,8 @@ export interface KioskDeps {
   /** The hardware screen's device side; null where the terminal offers none. */
   hardware: HardwareAdmin | null;
   demo: { room: DemoRoom; cards: DemoCardView[] } | null;
+  /** The terminal's signing key, where checkpoints go off the terminal, and the start-up check. */
+  anchoring: { signer: Signer; terminalId: () => string; sink: CheckpointSink | null; checker: IntegrityChecker };
   /** Whole-chain audit walks for the console (a worker thread); in-process when absent. */
   chainWalker?: ChainWalker;
   log: (line: string) => void;

@@ -57,6 +57,7 @@ export class Kiosk implements KioskService {
   private readonly listeners = new Set<(snapshot: KioskSnapshot) => void>();
   private readonly unsubscribers: (() => void)[] = [];
   private latestDoors: DoorSensors[] = [];
+  private auditCheck: Promise<void> = Promise.resolve();
   private reconciled = false;
   private revision = 0;
   /** A snapshot push is waiting for the scheduler's next turn (see push()). */
@@ -67,7 +68,7 @@ export class Kiosk implements KioskService {
   private stopped = false;
 
   constructor(private readonly deps: KioskDeps) {
-    this.services = createServices(deps);
+    this.services = createServices({ ...deps, anchoring: { ...deps.anchoring, log: deps.log, changed: () => this.push() } });
     const { clock, scheduler } = deps;
     this.session = new Session(clock, scheduler, () => ({ timeoutSeconds: deps.policy.idleTimeoutSeconds, warningSeconds: deps.policy.idleWarningSeconds }), () => this.signOut('idle timeout'), () => this.push());
     this.doorWatch = new DoorWatch(this.services.exceptions, clock, () => deps.policy.doorLeftOpenSeconds * 1000);
@@ -106,11 +107,19 @@ export class Kiosk implements KioskService {
     this.unsubscribers.push(lockers.onDoors((doors) => this.onDoors(doors)), cardReader.onCard((uid) => this.onCard(uid)), scanner.onScan((code) => this.onScan(code)));
     if (this.deps.demo) this.unsubscribers.push(this.deps.demo.room.onChange(() => this.push()));
     for (const module of this.modules) module.start?.();
+    // In a worker thread: draws and returns wait for its verdict (see releaseBlocked), nothing else does.
+    this.auditCheck = this.services.anchor?.start().then(() => undefined) ?? Promise.resolve();
     this.push();
+  }
+
+  /** Resolves once the start-up check of the audit trail has given its verdict (passed or not). */
+  auditChecked(): Promise<void> {
+    return this.auditCheck;
   }
 
   stop(): void {
     this.stopped = true;
+    this.services.anchor?.stop();
     for (const module of this.modules) module.stop?.();
     this.session.stop();
     for (const off of this.unsubscribers.splice(0)) off();
@@ -256,12 +265,16 @@ export class Kiosk implements KioskService {
   private releaseBlocked(): ApiError | null {
     const bank = this.deps.lockers.health();
     const video = this.deps.video.readiness();
+    // The audit trail failed its start-up check (or it is still running): nothing is released until it passes.
+    const audit = this.services.anchor?.blocked() ?? null;
     const message =
-      bank.state === 'offline'
-        ? `The lockers are not answering${bank.lastError ? ` (${bank.lastError})` : ''}. Nothing can be drawn or returned here right now: call an armourer.`
-        : video.ready
-          ? null
-          : video.message;
+      audit !== null
+        ? audit
+        : bank.state === 'offline'
+          ? `The lockers are not answering${bank.lastError ? ` (${bank.lastError})` : ''}. Nothing can be drawn or returned here right now: call an armourer.`
+          : video.ready
+            ? null
+            : video.message;
     if (message === null) return null;
     this.session.show({ kind: 'home', message });
     this.push();

@@ -80,6 +80,8 @@ export const PERMISSIONS: Readonly<Record<RequestName, Permission>> = {
   getTimeline: { ...CONSOLE, state: 'signed-in' },
   exportTimeline: { ...CONSOLE, state: 'signed-in' },
   getDashboard: { ...CONSOLE, state: 'signed-in' },
+  getAuditAnchor: { ...CONSOLE, state: 'signed-in' },
+  exportAuditPublicKey: { ...CONSOLE, state: 'signed-in' },
   assetAction: CONSOLE,
   registerAsset: CONSOLE,
   startStockCheck: CONSOLE,

@@ -1,5 +1,7 @@
 import type { DeviceHealthView, FrameLogEntryView, HardwareView } from '../../preload/contract.ts';
 import type { ChainVerdict } from './audit-chain.ts';
+import type { SignedCheckpoint } from './audit-checkpoint.ts';
+import type { IntegrityVerdict } from './audit-integrity.ts';
 
 /**
  * What the core needs from the room's hardware. The composition root adapts real
@@ -123,4 +125,27 @@ export interface VideoPort {
 /** A walk of the whole audit chain somewhere that does not hold up the main thread (a worker thread). */
 export interface ChainWalker {
   walk(): Promise<ChainVerdict>;
+}
+
+/**
+ * The terminal's signing key, held outside the core (the composition root loads or makes it in
+ * the data directory): the core signs audit checkpoints with it and never sees the private key.
+ */
+export interface Signer {
+  readonly publicKeyPem: string;
+  /** keyFingerprint() of the public key, for the console and for readers of the checkpoints. */
+  readonly fingerprint: string;
+  /** Ed25519 signature of the UTF-8 text, base64. */
+  sign(message: string): string;
+}
+
+/** Where each signed checkpoint goes off the terminal (a durable outbox to a webhook and a file on another volume). */
+export interface CheckpointSink {
+  /** Resolves once the checkpoint is queued durably; delivery and retries happen behind it. */
+  publish(checkpoint: SignedCheckpoint): Promise<void>;
+}
+
+/** The whole audit trail checked against its triggers and checkpoints, off the main thread (a worker). */
+export interface IntegrityChecker {
+  check(): Promise<IntegrityVerdict>;
 }

@@ -1,4 +1,5 @@
 import { AssetAdmin } from './asset-admin.ts';
+import { AuditAnchor, DEFAULT_CHECKPOINT_POLICY, type AuditAnchorOptions } from './audit-anchor.ts';
 import { AuditLog } from './audit.ts';
 import { Authenticator } from './auth.ts';
 import { ArmourerConsole } from './console.ts';
@@ -24,6 +25,8 @@ export interface CoreServices {
   bankId: number;
   records: Records;
   audit: AuditLog;
+  /** Signed checkpoints and the start-up check; null where no signing key was given (the door-core tests). */
+  anchor: AuditAnchor | null;
   auth: Authenticator;
   rules: RuleStore;
   eligibility: Eligibility;
@@ -38,13 +41,14 @@ export interface CoreServices {
   refresh: DeviceRefresh;
 }
 
-export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker }): CoreServices {
+export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker; anchoring?: Omit<AuditAnchorOptions, 'policy'> }): CoreServices {
   const { db, clock, scheduler, policy, bankId } = input;
   const audit = new AuditLog(db);
   const records = new Records(db);
   const rules = new RuleStore(db, audit, clock);
   const exceptions = new Exceptions(db, audit, clock);
   const eligibility = new Eligibility(records, clock, policy.expiryWarningDays, { rules, overridableRefusals: () => policy.overridableRefusals });
+  const anchor = input.anchoring ? new AuditAnchor(db, audit, clock, scheduler, exceptions, { ...input.anchoring, policy: () => policy.auditCheckpoint ?? DEFAULT_CHECKPOINT_POLICY }) : null;
   return {
     db,
     clock,
@@ -52,6 +56,7 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
     bankId,
     records,
     audit,
+    anchor,
     auth: new Authenticator(db, audit, clock, policy.lockout),
     rules,
     eligibility,

@@ -49,6 +49,7 @@ export async function measureScanToUnlock(resourcesDir: string, iterations: numb
 
     const kiosk = await startKiosk({ dataDir: join(dir, 'data'), resourcesDir, demo: true, configPath, log: () => {} });
     cleanups.push(() => kiosk.close());
+    await kiosk.auditChecked();
     let latest: KioskSnapshot | null = null;
     const waiters = new Set<() => void>();
     kiosk.service.onSnapshot((s) => {

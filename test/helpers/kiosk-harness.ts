@@ -48,6 +48,8 @@ export async function startHarness(policy: Record<string, number> = {}, dataDir?
   const configPath = join(dir, 'terminal-config.json');
   writeFileSync(configPath, JSON.stringify(config));
   const kiosk = await startKiosk({ dataDir: dir, resourcesDir: RESOURCES, demo: true, configPath, clock: time ?? harnessClock, scheduler: time, log: process.env.KIOSK_TEST_LOG ? (l) => console.log(l) : () => {} });
+  // Draws and returns wait for the audit trail's start-up check (a worker thread): tests start once it has answered.
+  await kiosk.auditChecked();
   let latest: KioskSnapshot | null = null;
   const waiters = new Set<() => void>();
   kiosk.service.onSnapshot((s) => {

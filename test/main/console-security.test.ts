@@ -18,6 +18,8 @@ describe('the armourer console is closed to officers, checked in main', () => {
       await h.call('getTimeline', query),
       await h.call('exportTimeline', { query, format: 'pdf' }),
       await h.call('getDashboard', {}),
+      await h.call('getAuditAnchor', {}),
+      await h.call('exportAuditPublicKey', {}),
       await h.call('assetAction', { asset: 'T7-0001', action: 'retire', reason: 'just because' }),
       await h.call('registerAsset', { assetTypeId: 1, serial: 'X-1', tag: 'TAG-X-1' }),
       await h.call('startStockCheck', {}),

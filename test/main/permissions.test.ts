@@ -43,6 +43,8 @@ const SAMPLES: { [M in RequestName]: RequestInput<M> } = {
   getTimeline: query,
   exportTimeline: { query, format: 'csv' },
   getDashboard: {},
+  getAuditAnchor: {},
+  exportAuditPublicKey: {},
   assetAction: { asset: 'T7-0001', action: 'retire', reason: 'just because' },
   registerAsset: { assetTypeId: 1, serial: 'X-1', tag: 'TAG-X-1' },
   startStockCheck: {},

@@ -30,6 +30,8 @@ export function consoleModule(ctx: KioskContext): KioskModule {
       getTimeline: async (query) => ({ ok: true, value: await armourerConsole.timeline(query) }),
       exportTimeline: async ({ query, format }) => ({ ok: true, value: await armourerConsole.exportTimeline(query, format) }),
       getDashboard: () => ({ ok: true, value: armourerConsole.dashboard() }),
+      getAuditAnchor: () => (services.anchor ? { ok: true, value: services.anchor.view() } : fail('not-found', 'This terminal has no audit signing key.')),
+      exportAuditPublicKey: () => (services.anchor ? { ok: true, value: services.anchor.exportPublicKey() } : fail('not-found', 'This terminal has no audit signing key.')),
       assetAction: ({ asset, action, reason }, officerId) => {
         const found = services.records.assetByTag(asset) ?? services.records.assetBySerial(asset);
         if (!found) return fail('not-found', `No asset has the serial number or tag "${asset}".`);

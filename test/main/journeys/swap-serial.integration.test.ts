@@ -78,6 +78,7 @@ interface Live {
 async function live(r: Room): Promise<Live> {
   const kiosk = await startKiosk({ dataDir: r.dir, resourcesDir: RESOURCES, demo: false, configPath: r.configPath, clock: clockStartingAt(noonToday()), log: () => {} });
   cleanups.push(() => kiosk.close());
+  await kiosk.auditChecked();
   let latest: KioskSnapshot | null = null;
   kiosk.service.onSnapshot((s) => (latest = s));
   return {

@@ -101,7 +101,8 @@ describe('migration 1: initial schema', () => {
   });
 
   it('makes the audit log append-only', () => {
-    db.exec("INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (1, 'a', 'system', 'x', 'y', '{}', 'p', 'h')");
+    // The first row links to the genesis hash: migration 8's insert guard refuses anything else.
+    db.exec(`INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (1, 'a', 'system', 'x', 'y', '{}', '${'0'.repeat(64)}', 'h')`);
     expect(() => db.exec("UPDATE audit_log SET action = 'z'")).toThrow(/append-only/);
     expect(() => db.exec('DELETE FROM audit_log')).toThrow(/append-only/);
   });

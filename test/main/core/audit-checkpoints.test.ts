@@ -1,0 +1,160 @@
+import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkpointSignatureValid, parseCheckpoint, type SignedCheckpoint } from '../../../main/core/audit-checkpoint.ts';
+import { checkpointsFile, openCheckpointOutbox, type CheckpointOutbox } from '../../../main/devices/audit-anchor-outbox.ts';
+import { loadOrCreateTerminalKey, TERMINAL_KEY_FILE, TerminalKeyError } from '../../../main/terminal-key.ts';
+import { anchoredDb, type AnchoredDb } from '../../helpers/anchored-db.ts';
+import { join, tempDir } from '../../helpers/temp-db.ts';
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => ({ dir, cleanup } = tempDir('armoury-checkpoints-')));
+afterEach(() => cleanup());
+
+const stored = (a: AnchoredDb) => a.db.prepare('SELECT seq, reason FROM audit_checkpoints ORDER BY id').all() as { seq: number; reason: string }[];
+/** Let the checkpoint queued for after a commit run (it waits for the scheduler's next turn, not for time). */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('when checkpoints are signed', () => {
+  let a: AnchoredDb;
+  afterEach(() => {
+    a.anchor.stop();
+    a.db.close();
+  });
+
+  it('every N rows, once per N, after the commit', async () => {
+    a = await anchoredDb(dir, { policy: { everyRows: 5, everyMinutes: 60 } });
+    for (let i = 0; i < 12; i++) {
+      a.append();
+      await nextTurn();
+    }
+    expect(stored(a)).toEqual([
+      { seq: 5, reason: 'rows' },
+      { seq: 10, reason: 'rows' },
+    ]);
+  });
+
+  it('every M minutes, but only when rows were written since the last one', async () => {
+    a = await anchoredDb(dir, { policy: { everyRows: 1000, everyMinutes: 15 } });
+    a.append();
+    a.append();
+    await a.time.advance(14 * 60_000);
+    expect(stored(a)).toEqual([]);
+    await a.time.advance(60_000);
+    expect(stored(a)).toEqual([{ seq: 2, reason: 'interval' }]);
+    // Nothing written in the next 15 minutes: nothing new to sign.
+    await a.time.advance(15 * 60_000);
+    expect(stored(a)).toHaveLength(1);
+    a.append();
+    await a.time.advance(15 * 60_000);
+    expect(stored(a)).toEqual([
+      { seq: 2, reason: 'interval' },
+      { seq: 3, reason: 'interval' },
+    ]);
+  });
+
+  it('at every sign-out', async () => {
+    a = await anchoredDb(dir);
+    a.append();
+    a.db.transaction(() => a.audit.append({ actor: 'officer:1', action: 'auth.signed-out', subject: 'officer:1', details: { why: 'sign-out' } }, a.time.now())).immediate();
+    await nextTurn();
+    expect(stored(a)).toEqual([{ seq: 2, reason: 'sign-out' }]);
+  });
+
+  it('never over a trail that has not passed its check, and once it passes, over what was written meanwhile', async () => {
+    a = await anchoredDb(dir);
+    // A fresh anchor over the same database, whose check has not answered yet.
+    let answer: (ok: boolean) => void = () => {};
+    const { AuditAnchor } = await import('../../../main/core/audit-anchor.ts');
+    const { Exceptions } = await import('../../../main/core/exceptions.ts');
+    const { checkAuditIntegrity } = await import('../../../main/core/audit-integrity.ts');
+    const waiting = new AuditAnchor(a.db, a.audit, a.time, a.time, new Exceptions(a.db, a.audit, a.time), {
+      signer: a.signer,
+      terminalId: () => 'terminal-1',
+      policy: () => ({ everyRows: 1, everyMinutes: 60 }),
+      sink: null,
+      checker: { check: () => new Promise((resolve) => (answer = () => resolve(checkAuditIntegrity(a.db, { publicKeyPem: a.signer.publicKeyPem, signatures: 'latest' })))) },
+      log: () => {},
+      changed: () => {},
+    });
+    const started = waiting.start();
+    expect(waiting.blocked()).toMatch(/still being checked/);
+    a.append();
+    a.append();
+    await nextTurn();
+    expect(waiting.checkpoint('rows')).toBeNull();
+    expect(stored(a)).toEqual([]);
+    answer(true);
+    await started;
+    expect(waiting.blocked()).toBeNull();
+    expect(stored(a)).toEqual([{ seq: 2, reason: 'rows' }]);
+    waiting.stop();
+  });
+});
+
+describe('checkpoints leave the terminal through the durable outbox', () => {
+  it('as JSON lines in the configured folder, each verifying with the terminal key', async () => {
+    const anchorDir = join(dir, 'other-volume');
+    // The folder is the mount point of another volume: the terminal never makes it (see the next test).
+    (await import('node:fs')).mkdirSync(anchorDir);
+    const outbox = (await openCheckpointOutbox({ webhook: null, directory: anchorDir }, { terminalId: 'terminal-7', stateDir: join(dir, 'outbox'), log: () => {} })) as CheckpointOutbox;
+    const a = await anchoredDb(dir, { sink: outbox, terminalId: 'terminal-7', policy: { everyRows: 2, everyMinutes: 60 } });
+    for (let i = 0; i < 4; i++) {
+      a.append();
+      await nextTurn();
+    }
+    await a.anchor.whenQueued();
+    await outbox.whenDelivered();
+    const lines = readFileSync(checkpointsFile(anchorDir, 'terminal-7'), 'utf8').trim().split('\n');
+    const exported = lines.map((l) => parseCheckpoint(l) as SignedCheckpoint);
+    expect(exported.map((c) => [c.seq, c.terminalId, c.reason])).toEqual([
+      [2, 'terminal-7', 'rows'],
+      [4, 'terminal-7', 'rows'],
+    ]);
+    for (const c of exported) expect(checkpointSignatureValid(c, a.signer.publicKeyPem)).toBe(true);
+    a.anchor.stop();
+    a.db.close();
+    await outbox.close();
+  });
+
+  it('keeps a checkpoint queued while the folder is missing, and delivers it once it is back', async () => {
+    const { mkdirSync } = await import('node:fs');
+    const anchorDir = join(dir, 'unmounted');
+    const outbox = (await openCheckpointOutbox(
+      { webhook: null, directory: anchorDir },
+      { terminalId: 'terminal-1', stateDir: join(dir, 'outbox'), log: () => {}, backoff: { minMs: 20, maxMs: 40 } },
+    )) as CheckpointOutbox;
+    const a = await anchoredDb(dir, { sink: outbox });
+    a.append();
+    a.anchor.checkpoint('rows');
+    await a.anchor.whenQueued();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    mkdirSync(anchorDir);
+    await outbox.whenDelivered();
+    expect(readFileSync(checkpointsFile(anchorDir, 'terminal-1'), 'utf8').trim().split('\n')).toHaveLength(1);
+    a.anchor.stop();
+    a.db.close();
+    await outbox.close();
+  });
+});
+
+describe("the terminal's signing key", () => {
+  it('is made once, readable by the kiosk user alone, and the same key on the next start', () => {
+    const first = loadOrCreateTerminalKey(dir);
+    expect(statSync(join(dir, TERMINAL_KEY_FILE)).mode & 0o777).toBe(0o600);
+    expect(first.fingerprint).toMatch(/^([0-9a-f]{4} ){15}[0-9a-f]{4}$/);
+    const again = loadOrCreateTerminalKey(dir);
+    expect(again.fingerprint).toBe(first.fingerprint);
+    expect(again.publicKeyPem).toBe(first.publicKeyPem);
+  });
+
+  it('stops the start with a clear error when others can read it', () => {
+    loadOrCreateTerminalKey(dir);
+    const path = join(dir, TERMINAL_KEY_FILE);
+    chmodSync(path, 0o644);
+    expect(() => loadOrCreateTerminalKey(dir)).toThrow(TerminalKeyError);
+    expect(() => loadOrCreateTerminalKey(dir)).toThrow(`can be read by users other than the kiosk user (mode 0644). Anyone who can read it can forge audit checkpoints. Run "chmod 600 ${path}"`);
+    chmodSync(path, 0o640);
+    expect(() => loadOrCreateTerminalKey(dir)).toThrow(/mode 0640/);
+  });
+});
