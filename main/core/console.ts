@@ -12,7 +12,8 @@ import type {
   TimelineView,
 } from '../../preload/contract.ts';
 import { AuditLog, type ChainVerdict } from './audit.ts';
-import { addDays, humanDate, humanTime, localDate } from './dates.ts';
+import { auditSentence, humanDateTime, namesNeeded, refId, type TimelineNames } from './audit-sentences.ts';
+import { addDays, humanTime, localDate } from './dates.ts';
 import type { Db } from './db/database.ts';
 import type { ChainWalker, Clock } from './ports.ts';
 import { legacyRule, type RuleStore } from './rules.ts';
@@ -68,11 +69,6 @@ function fileSafe(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'x';
 }
 
-/** "21 Nov 2026 14:05", local time. */
-function humanDateTime(iso: string): string {
-  const at = new Date(iso);
-  return `${humanDate(localDate(at))} ${humanTime(at)}`;
-}
 
 function parseDetails(text: string): Record<string, unknown> {
   try {
@@ -83,19 +79,6 @@ function parseDetails(text: string): Record<string, unknown> {
   }
 }
 
-const numberOf = (d: Record<string, unknown>, key: string): number | null => (typeof d[key] === 'number' ? d[key] : null);
-const textOf = (d: Record<string, unknown>, key: string): string | null => (typeof d[key] === 'string' ? d[key] : null);
-const idOf = (ref: string, kind: string): number | null => {
-  const match = new RegExp(`^${kind}:(\\d+)$`).exec(ref);
-  return match ? Number(match[1]) : null;
-};
-
-/** Names the summaries need, fetched once per timeline for every row in it. */
-interface Names {
-  officers: Map<number, { collar: string; name: string }>;
-  assets: Map<number, { serial: string; typeName: string }>;
-  types: Map<number, string>;
-}
 
 /**
  * Parameters are written `+:name` / `+?` so that STAT4 does not re-plan these statements on
@@ -389,7 +372,7 @@ export class ArmourerConsole {
         list.push(Date.parse(row.at));
         doorsByOfficer.set(row.officer, list);
       } else {
-        const officer = idOf(row.actor, 'officer');
+        const officer = refId(row.actor, 'officer');
         if (officer !== null) signIns.push({ officer, at: Date.parse(row.at) });
       }
     }
@@ -416,7 +399,7 @@ export class ArmourerConsole {
       actor: actorLabel(row.actor, names),
       action: row.action,
       subject: row.subject,
-      summary: summarise(row, details, names),
+      summary: auditSentence(row, details, names),
     }));
     const when =
       from === null && to === null ? 'all time' : from === null ? `up to ${humanDateTime(to as string)}` : to === null ? `from ${humanDateTime(from)}` : `${humanDateTime(from)} to ${humanDateTime(to)}`;
@@ -424,22 +407,8 @@ export class ArmourerConsole {
     return { entries, chain, title };
   }
 
-  private namesFor(rows: readonly { row: AuditRow; details: Record<string, unknown> }[]): Names {
-    const officers = new Set<number>();
-    const assets = new Set<number>();
-    const types = new Set<number>();
-    for (const { row, details } of rows) {
-      for (const ref of [row.actor, row.subject]) {
-        const officer = idOf(ref, 'officer');
-        if (officer !== null) officers.add(officer);
-      }
-      const asset = idOf(row.subject, 'asset') ?? numberOf(details, 'asset');
-      if (asset !== null) assets.add(asset);
-      const detailOfficer = numberOf(details, 'officer');
-      if (detailOfficer !== null) officers.add(detailOfficer);
-      const type = idOf(row.subject, 'asset-type');
-      if (type !== null) types.add(type);
-    }
+  private namesFor(rows: readonly { row: AuditRow; details: Record<string, unknown> }[]): TimelineNames {
+    const { officers, assets, types } = namesNeeded(rows);
     const json = (ids: Set<number>) => JSON.stringify([...ids]);
     return {
       officers: new Map(officers.size === 0 ? [] : this.sql.officerNames.all(json(officers)).map((o) => [o.id, { collar: o.collar, name: o.name }])),
@@ -480,121 +449,12 @@ export class ArmourerConsole {
   }
 }
 
-function officerShort(names: Names, id: number | null): string {
-  if (id === null) return 'an officer';
-  return names.officers.get(id)?.collar ?? `officer ${id}`;
-}
-
-function actorLabel(actor: string, names: Names): string {
+function actorLabel(actor: string, names: TimelineNames): string {
   if (actor === 'system') return 'terminal';
-  const id = idOf(actor, 'officer');
+  const id = refId(actor, 'officer');
   if (id === null) return actor;
   const officer = names.officers.get(id);
   return officer ? `${officer.collar} ${officer.name}` : actor;
-}
-
-function assetLabel(names: Names, id: number | null): string {
-  if (id === null) return 'an item';
-  const asset = names.assets.get(id);
-  return asset ? `${asset.typeName} ${asset.serial}` : `asset ${id}`;
-}
-
-/** One readable sentence per audit row, from its action and details. */
-export function summarise(row: AuditRow, d: Record<string, unknown>, names: Names): string {
-  const actorId = idOf(row.actor, 'officer');
-  const who = row.actor === 'system' ? 'The terminal' : officerShort(names, actorId);
-  const subjectOfficer = idOf(row.subject, 'officer');
-  const door = idOf(row.subject, 'door') ?? numberOf(d, 'door');
-  const doorText = door === null ? 'a door' : `door ${door}`;
-  const asset = assetLabel(names, idOf(row.subject, 'asset') ?? numberOf(d, 'asset'));
-  const intentOfficer = officerShort(names, numberOf(d, 'officer') ?? actorId);
-  const outcome = textOf(d, 'outcome');
-  const card = row.subject.startsWith('card:') ? row.subject.slice(5) : null;
-  const typeId = idOf(row.subject, 'asset-type');
-  const typeName = typeId === null ? 'equipment' : (names.types.get(typeId) ?? `asset type ${typeId}`);
-  const kind = textOf(d, 'kind');
-  switch (row.action) {
-    case 'auth.signed-in':
-      return `${who} signed in${card ? ` with card ${card}` : ''}`;
-    case 'auth.signed-out': {
-      const why = textOf(d, 'why');
-      return `${who} signed out${why ? ` (${why})` : ''}`;
-    }
-    case 'auth.failed':
-      return `A wrong PIN was entered for card ${card ?? 'unknown'}${numberOf(d, 'failures') !== null ? ` (${numberOf(d, 'failures')} in a row)` : ''}`;
-    case 'auth.locked': {
-      const until = textOf(d, 'lockedUntil');
-      return `Card ${card ?? 'unknown'} was locked${until ? ` until ${humanDateTime(until)}` : ''} after ${numberOf(d, 'failures') ?? 'repeated'} wrong PINs`;
-    }
-    case 'draw.intent':
-      return `${who} was released ${asset}: ${doorText} unlocking${numberOf(d, 'override') !== null ? ` under override ${numberOf(d, 'override')}` : ''}`;
-    case 'draw.refused': {
-      const reasons = Array.isArray(d.reasons)
-        ? d.reasons.map((r: unknown) => (r !== null && typeof r === 'object' && typeof (r as { message?: unknown }).message === 'string' ? (r as { message: string }).message : null)).filter((m) => m !== null)
-        : [];
-      return `${who} was refused ${typeName}${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}`;
-    }
-    case 'draw.override-rejected':
-      return `${who}'s override for ${typeName} was not accepted${textOf(d, 'why') ? `: ${textOf(d, 'why')}` : ''}`;
-    case 'door.opened':
-      return `Door ${door ?? '?'} opened for ${intentOfficer}'s ${kind ?? 'draw'} of ${asset}`;
-    case 'draw.completed':
-      return `${intentOfficer} drew ${asset} from ${doorText}`;
-    case 'draw.cancelled':
-      return `${intentOfficer}'s draw of ${asset} from ${doorText} was cancelled${outcome ? `: ${outcome}` : ''}`;
-    case 'draw.door-failed':
-    case 'return.door-failed':
-      return `${doorText[0]?.toUpperCase()}${doorText.slice(1)} did not open for ${intentOfficer}'s ${kind ?? row.action.split('.')[0]} of ${asset}${outcome ? `: ${outcome}` : ''}`;
-    case 'return.intent':
-      return `${who} began returning ${asset} to ${doorText}`;
-    case 'return.item-in':
-      return `${intentOfficer} put ${asset} back in ${doorText}`;
-    case 'return.cancelled':
-      return `${intentOfficer}'s return of ${asset} to ${doorText} was cancelled${outcome ? `: ${outcome}` : ''}`;
-    case 'return.completed': {
-      const condition = textOf(d, 'condition') ?? 'not recorded';
-      const by = row.actor === 'system' ? ' (completed by the terminal)' : '';
-      return `${intentOfficer} returned ${asset} to ${doorText}, condition ${condition}${d.quarantined === true ? ': quarantined' : ''}${by}`;
-    }
-    case 'service.open-intent':
-      return `${who} asked to open ${doorText} for service${textOf(d, 'reason') ? `: ${textOf(d, 'reason')}` : ''}`;
-    case 'service.door-opened':
-      return `${doorText[0]?.toUpperCase()}${doorText.slice(1)} opened for service`;
-    case 'service.door-closed':
-      return `${doorText[0]?.toUpperCase()}${doorText.slice(1)} closed after service`;
-    case 'service.door-failed':
-      return `${doorText[0]?.toUpperCase()}${doorText.slice(1)} did not open for service${textOf(d, 'reason') ? `: ${textOf(d, 'reason')}` : ''}`;
-    case 'exception.raised':
-      return `Exception raised (${textOf(d, 'kind') ?? 'unknown'}): ${textOf(d, 'message') ?? row.subject}`;
-    case 'exception.acknowledged':
-      return `${who} acknowledged the ${textOf(d, 'kind') ?? ''} exception #${numberOf(d, 'exception') ?? '?'}`.replace('  ', ' ');
-    case 'exception.resolved':
-      return `${who} resolved the ${textOf(d, 'kind') ?? ''} exception #${numberOf(d, 'exception') ?? '?'}${textOf(d, 'note') ? `: ${textOf(d, 'note')}` : ''}`.replace('  ', ' ');
-    case 'override.granted':
-      return `${who} granted ${officerShort(names, subjectOfficer)} an override to draw ${textOf(d, 'assetType') ?? 'equipment'} (${textOf(d, 'reasonCode') ?? 'no reason code'})${textOf(d, 'note') ? `: ${textOf(d, 'note')}` : ''}`;
-    case 'rule.changed': {
-      const name = textOf(d, 'assetTypeName') ?? typeName;
-      const fromVersion = numberOf(d, 'fromVersion');
-      return fromVersion === null
-        ? `${who} set the release rule for ${name} (version ${numberOf(d, 'toVersion') ?? '?'})`
-        : `${who} changed the release rule for ${name} from version ${fromVersion} to ${numberOf(d, 'toVersion') ?? '?'}`;
-    }
-    case 'training.imported':
-    case 'training.rejected': {
-      const file = textOf(d, 'file') ?? 'a file';
-      const source = textOf(d, 'source');
-      const counts = `${numberOf(d, 'rows') ?? 0} rows, ${numberOf(d, 'changed') ?? 0} changed`;
-      return row.action === 'training.imported'
-        ? `${who} imported training records from ${file}${source ? ` (${source})` : ''}: ${counts}`
-        : `${who}'s training import from ${file}${source ? ` (${source})` : ''} was rejected: ${numberOf(d, 'problems') ?? 'some'} problems`;
-    }
-    case 'config.changed': {
-      const changes = Array.isArray(d.changes) ? d.changes.filter((c): c is string => typeof c === 'string') : [];
-      return `${who} changed the terminal configuration${changes.length > 0 ? `: ${changes.join('; ')}` : ''}`;
-    }
-    default:
-      return `${who}: ${row.action} (${row.subject})`;
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestSchemas } from '../../preload/contract.ts';
+import { dispatchRequest } from '../../main/shell/dispatch.ts';
 import { openDatabase } from '../../main/core/db/database.ts';
 import { startHarness, type Harness } from '../helpers/kiosk-harness.ts';
 
@@ -62,7 +63,10 @@ describe('training upload', () => {
   it('takes bytes only: text in the old shape, or something that is not base64, is refused by the contract', async () => {
     h = await startHarness();
     await signInAdmin();
-    expect(await h.call('importTraining', { fileName: 'x.csv', content: 'collar_number\n' } as never)).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
+    // Through the shells' one validator, as a renderer's payload arrives.
+    const refused = await dispatchRequest(h.kiosk.service, 'importTraining', { fileName: 'x.csv', content: 'collar_number\n' }, () => {});
+    expect(refused).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    expect(await dispatchRequest(h.kiosk.service, 'importTraining', { fileName: 'x.csv', base64: base64('renew-taser.csv') })).toMatchObject({ ok: true, value: { status: 'applied' } });
     expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'not base64!' }).success).toBe(false);
     expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'YWJj' }).success).toBe(true);
     expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'YWJ' }).success).toBe(false);

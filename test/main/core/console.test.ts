@@ -301,10 +301,10 @@ describe('timeline', () => {
       'return.completed',
     ]);
     const summaries = bySerial.entries.map((e) => e.summary);
-    expect(summaries).toContain(`PC 1234 drew Taser 7 ${drawn.serial} from door ${drawn.doorNumber}`);
-    expect(summaries[0]).toBe(`PC 1234 was released Taser 7 ${drawn.serial}: door ${drawn.doorNumber} unlocking`);
-    expect(summaries[1]).toBe(`Door ${drawn.doorNumber} opened for PC 1234's draw of Taser 7 ${drawn.serial}`);
-    expect(summaries.at(-1)).toMatch(new RegExp(`^PC 1234 returned Taser 7 ${drawn.serial} to door \\d+, condition ok$`));
+    expect(summaries[0]).toBe(`PC 1234 Alex Morgan was cleared to draw Taser 7 ${drawn.serial} from door ${drawn.doorNumber} under release rule version 1`);
+    expect(summaries[1]).toBe(`Door ${drawn.doorNumber} opened for PC 1234 Alex Morgan to draw Taser 7 ${drawn.serial}`);
+    expect(summaries[2]).toBe(`PC 1234 Alex Morgan drew Taser 7 ${drawn.serial} from door ${drawn.doorNumber}`);
+    expect(summaries.at(-1)).toMatch(new RegExp(`^PC 1234 Alex Morgan returned Taser 7 ${drawn.serial} to door \\d+, reporting it in good order$`));
     expect(bySerial.entries[0]?.actor).toBe('PC 1234 Alex Morgan');
     expect(bySerial.entries[1]?.actor).toBe('terminal');
     expect(bySerial.title).toBe(`Taser 7 ${drawn.serial}, all time`);
@@ -321,9 +321,9 @@ describe('timeline', () => {
     expect(view.title).toBe('PC 2345 Priya Shah, all time');
     const actions = view.entries.map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['auth.signed-in', 'draw.refused', 'draw.intent', 'door.opened', 'draw.completed']));
-    expect(view.entries.find((e) => e.action === 'auth.signed-in')?.summary).toBe('PC 2345 signed in with card 04B2C3D4E5');
-    expect(view.entries.find((e) => e.action === 'draw.refused')?.summary).toMatch(/^PC 2345 was refused Taser 7: Taser refresher expired/);
-    expect(view.entries.find((e) => e.action === 'draw.completed')?.summary).toBe(`PC 2345 drew Body-worn camera ${radio.serial} from door ${radio.doorNumber}`);
+    expect(view.entries.find((e) => e.action === 'auth.signed-in')?.summary).toBe('PC 2345 Priya Shah signed in with card 04B2C3D4E5 and PIN');
+    expect(view.entries.find((e) => e.action === 'draw.refused')?.summary).toMatch(/^PC 2345 Priya Shah asked to draw a Taser 7 and was refused: Taser refresher expired/);
+    expect(view.entries.find((e) => e.action === 'draw.completed')?.summary).toBe(`PC 2345 Priya Shah drew Body-worn camera ${radio.serial} from door ${radio.doorNumber}`);
     // Nobody else's rows.
     expect(view.entries.every((e) => e.summary.includes('PC 2345'))).toBe(true);
   });
@@ -339,7 +339,7 @@ describe('timeline', () => {
     const later = draw('PC 6789', 'RADIO');
     const window = (await w.console.timeline(query('window', '', new Date(before.getTime() + 1).toISOString(), now.toISOString())));
     expect(window.entries.map((e) => e.action)).toEqual(['draw.intent', 'door.opened', 'draw.completed']);
-    expect(window.entries[2]?.summary).toBe(`PC 6789 drew Airwave radio ${later.serial} from door ${later.doorNumber}`);
+    expect(window.entries[2]?.summary).toBe(`PC 6789 Grace Walsh drew Airwave radio ${later.serial} from door ${later.doorNumber}`);
     expect(window.title).toMatch(/^All activity, 21 Nov 2026 10:00 to 21 Nov 2026 11:00$/);
     // No start: the last day.
     expect((await w.console.timeline(query('window', '', null, null))).entries.length).toBeGreaterThanOrEqual(6);
@@ -373,14 +373,14 @@ describe('timeline', () => {
     const all = (await w.console.timeline(query('window', '', '2026-11-21T00:00:00Z', null))).entries.map((e) => e.summary);
     expect(all).toEqual(
       expect.arrayContaining([
-        'ARM 01 asked to open door 4 for service: jammed latch',
-        'Exception raised (door-left-open): Door 4 left open',
-        'ARM 01 resolved the door-left-open exception #7: closed it',
-        'Card 04FF was locked until 21 Nov 2026 10:15 after 5 wrong PINs',
-        'ARM 01 changed the terminal configuration: idle timeout 60 s',
-        'ARM 01 imported training records from q.csv (upload): 3 rows, 2 changed',
-        'ARM 01 granted PC 2345 an override to draw Taser 7 (SPONTANEOUS-INCIDENT): riot',
-        'ADM 01 changed the release rule for Taser 7 from version 1 to 2',
+        'ARM 01 Jo Evans asked to open door 4 for service: jammed latch',
+        'The terminal raised exception 7 (door left open): Door 4 left open',
+        'ARM 01 Jo Evans resolved exception 7 (door left open): closed it',
+        'The terminal locked card 04FF until 21 Nov 2026 10:15 after 5 wrong PINs',
+        'ARM 01 Jo Evans changed the terminal configuration: idle timeout 60 s',
+        'ARM 01 Jo Evans imported training records from q.csv (upload): 3 rows, 2 changed',
+        'ARM 01 Jo Evans overrode the refusal (qualification expired) for PC 2345 Priya Shah to draw one Taser 7, with override 1 and reason SPONTANEOUS-INCIDENT: riot',
+        'ADM 01 Chris Patel changed the release rule for Taser 7 from version 1 to version 2',
       ]),
     );
   });
@@ -461,7 +461,7 @@ describe('exports', () => {
     const [header, row] = text.split('\r\n');
     expect(header).toBe('seq,at,actor,action,subject,summary');
     expect(row).toMatch(/^\d+,2026-11-21T10:00:00\.000Z,ARM 01 Jo Evans,service\.open-intent,door:2,/);
-    expect(row?.endsWith('"ARM 01 asked to open door 2 for service: =cmd|""/c calc""!A1, urgent"')).toBe(true);
+    expect(row?.endsWith('"ARM 01 Jo Evans asked to open door 2 for service: =cmd|""/c calc""!A1, urgent"')).toBe(true);
   });
 
   it('defuses a summary that itself starts like a formula', async () => {
@@ -488,7 +488,7 @@ describe('exports', () => {
     expect(text).toContain(title);
     expect(text).toContain('Audit chain verified');
     expect(text).toContain('Page 1 of 1');
-    expect(text).toContain(`PC 1234 drew Taser 7 ${drawn.serial}`);
+    expect(text).toContain(`PC 1234 Alex Morgan drew Taser 7 ${drawn.serial}`);
   });
 
   it('numbers every page of a long PDF and flags a broken chain', async () => {

@@ -1,0 +1,407 @@
+import type { AuditAction, AuditDetails } from './audit-actions.ts';
+import { humanDate, humanTime, localDate } from './dates.ts';
+import type { IntentKind } from './intent-table.ts';
+
+/**
+ * One plain past-tense sentence per audit row, for the console's timeline and its CSV and
+ * PDF exports: who (collar number and name, or "the terminal"), did what, to which item
+ * (type and serial), where (door) and why (reason, note, outcome), from the row's typed
+ * details. SENTENCES has an entry for every action in AuditDetails, so a new action does
+ * not compile until it has its sentence.
+ *
+ * Details are read back from stored JSON (rows from older versions, or a row somebody
+ * forged), so every field is read defensively: a field that is missing or of the wrong
+ * type reads as unknown, never as a crash or as "undefined" in the sentence.
+ */
+
+export interface SentenceRow {
+  actor: string;
+  action: string;
+  subject: string;
+}
+
+/** Names the sentences need, fetched once per timeline for every row in it (see namesNeeded). */
+export interface TimelineNames {
+  officers: Map<number, { collar: string; name: string }>;
+  assets: Map<number, { serial: string; typeName: string }>;
+  types: Map<number, string>;
+}
+
+/** "21 Nov 2026 14:05", local time. */
+export function humanDateTime(iso: string): string {
+  const at = new Date(iso);
+  return `${humanDate(localDate(at))} ${humanTime(at)}`;
+}
+
+export const refId = (ref: string, kind: string): number | null => {
+  const match = new RegExp(`^${kind}:(\\d+)$`).exec(ref);
+  return match ? Number(match[1]) : null;
+};
+
+const numberIn = (d: Record<string, unknown>, key: string): number | null => (typeof d[key] === 'number' ? d[key] : null);
+
+/** The officer, asset and type ids a set of rows names, so their names can be read in one query each. */
+export function namesNeeded(rows: Iterable<{ row: SentenceRow; details: Record<string, unknown> }>): { officers: Set<number>; assets: Set<number>; types: Set<number> } {
+  const officers = new Set<number>();
+  const assets = new Set<number>();
+  const types = new Set<number>();
+  const add = (set: Set<number>, id: number | null) => {
+    if (id !== null) set.add(id);
+  };
+  for (const { row, details } of rows) {
+    add(officers, refId(row.actor, 'officer'));
+    add(officers, refId(row.subject, 'officer'));
+    add(officers, numberIn(details, 'officer'));
+    add(assets, refId(row.subject, 'asset'));
+    add(assets, numberIn(details, 'asset'));
+    add(assets, numberIn(details, 'newAsset'));
+    add(types, refId(row.subject, 'asset-type'));
+    add(types, numberIn(details, 'newAssetType'));
+  }
+  return { officers, assets, types };
+}
+
+type Key<A extends AuditAction> = Extract<keyof AuditDetails[A], string>;
+
+/**
+ * What a sentence is built from: the row, its details read safely by the keys its action's
+ * details type has (K), and names. Typed by the keys, not the action, so the actions that
+ * share a details type (every door intent, every asset move) share the helpers below.
+ */
+class Row<K extends string> {
+  constructor(
+    readonly row: SentenceRow,
+    private readonly d: Record<string, unknown>,
+    private readonly names: TimelineNames,
+  ) {}
+
+  text(key: K): string | null {
+    const v = this.d[key];
+    return typeof v === 'string' && v.trim() !== '' ? v : null;
+  }
+
+  num(key: K): number | null {
+    return numberIn(this.d, key);
+  }
+
+  flag(key: K): boolean | null {
+    const v = this.d[key];
+    return typeof v === 'boolean' ? v : null;
+  }
+
+  texts(key: K): string[] {
+    const v = this.d[key];
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  }
+
+  numbers(key: K): number[] {
+    const v = this.d[key];
+    return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
+  }
+
+  raw(key: K): unknown {
+    return this.d[key];
+  }
+
+  /** Who did it: "PC 1234 Alex Morgan", or "the terminal" for what the terminal did on its own. */
+  get who(): string {
+    if (this.row.actor === 'system') return 'the terminal';
+    const id = refId(this.row.actor, 'officer');
+    return id === null ? this.row.actor : this.officer(id);
+  }
+
+  get actorIsTerminal(): boolean {
+    return this.row.actor === 'system';
+  }
+
+  officer(id: number | null): string {
+    if (id === null) return 'an unrecorded officer';
+    const o = this.names.officers.get(id);
+    return o ? `${o.collar} ${o.name}` : `officer ${id}`;
+  }
+
+  /** The officer a door intent was for (details.officer), else the one who acted. */
+  get intentOfficer(): string {
+    const id = numberIn(this.d, 'officer') ?? refId(this.row.actor, 'officer');
+    return this.officer(id);
+  }
+
+  get subjectOfficer(): string {
+    return this.officer(refId(this.row.subject, 'officer'));
+  }
+
+  asset(id: number | null): string {
+    if (id === null) return 'an unrecorded item';
+    const a = this.names.assets.get(id);
+    return a ? `${a.typeName} ${a.serial}` : `item ${id}`;
+  }
+
+  /** The item the row is about: its subject, else details.asset. */
+  get item(): string {
+    return this.asset(refId(this.row.subject, 'asset') ?? numberIn(this.d, 'asset'));
+  }
+
+  type(id: number | null): string {
+    if (id === null) return 'equipment';
+    return this.names.types.get(id) ?? `equipment type ${id}`;
+  }
+
+  get subjectType(): string {
+    return this.type(refId(this.row.subject, 'asset-type'));
+  }
+
+  /** "door 3", from the subject or details.door. */
+  get door(): string {
+    const n = refId(this.row.subject, 'door') ?? numberIn(this.d, 'door');
+    return n === null ? 'an unrecorded door' : `door ${n}`;
+  }
+
+  get card(): string {
+    return this.row.subject.startsWith('card:') ? `card ${this.row.subject.slice(5)}` : 'an unrecorded card';
+  }
+
+  /** ": why", or nothing when there is no why. */
+  because(why: string | null): string {
+    return why === null ? '' : `: ${why}`;
+  }
+}
+
+type Sentences = { [A in AuditAction]: (r: Row<Key<A>>) => string };
+type IntentRow = Row<Key<'door.opened'>>;
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+const count = (n: number | null, one: string, many?: string): string => (n === null ? `an unrecorded number of ${many ?? `${one}s`}` : plural(n, one, many));
+const words = (code: string | null): string => (code === null ? 'unrecorded' : code.replaceAll('-', ' '));
+
+/** "1–3, 5", for a list of door numbers. */
+function ranges(numbers: readonly number[]): string {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] as number) + 1) j++;
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}–${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+/** What a door intent's door was opened for, by the intent's kind. */
+function purpose(r: IntentRow): string {
+  const item = r.item;
+  const order = r.num('order');
+  const underOrder = order === null ? '' : ` under swap order ${order}`;
+  const kind = r.text('kind') as IntentKind | null;
+  switch (kind) {
+    case 'draw':
+      return `to draw ${item}`;
+    case 'return':
+      return `to return ${item}`;
+    case 'swap-deposit':
+      return `to hand in ${item}${underOrder}`;
+    case 'swap-issue':
+      return `to take ${item}${underOrder}`;
+    case 'collect':
+      return `to collect ${item}`;
+    default:
+      return `for ${item}`;
+  }
+}
+
+/** The outcome the intent recorded ("door closed with the item still inside"), or a stand-in. */
+const outcome = (r: IntentRow): string => r.text('outcome') ?? 'no outcome recorded';
+const orderOf = (r: IntentRow): string => {
+  const order = r.num('order');
+  return order === null ? 'a swap order' : `swap order ${order}`;
+};
+
+/** An asset's status as the words after "it was". */
+const STATUS: Record<string, string> = { maintenance: 'in maintenance', 'on-loan': 'on loan' };
+
+const CONDITION: Record<string, string> = {
+  ok: 'reporting it in good order',
+  damaged: 'reporting it damaged',
+  discharged: 'reporting it discharged',
+};
+
+function moveSentence(verb: string) {
+  return (r: Row<Key<'asset.quarantined'>>): string => {
+    const from = r.text('from');
+    const door = r.num('door');
+    const freed = r.num('doorFreed');
+    const where = door === null ? '' : ` in door ${door}`;
+    return `${r.who} ${verb.replace('%', r.item)} (it was ${STATUS[from ?? ''] ?? words(from)}${where})${freed === null ? '' : `, freeing door ${freed}`}${r.because(r.text('reason'))}`;
+  };
+}
+
+function hardwareTest(r: Row<Key<'hardware.test'>>): string {
+  const test = r.raw('test');
+  const t = test !== null && typeof test === 'object' ? (test as Record<string, unknown>) : {};
+  const what =
+    t.action === 'open-door' && typeof t.doorNumber === 'number'
+      ? `opening door ${t.doorNumber}`
+      : t.action === 'board-status' && typeof t.busId === 'string'
+        ? `reading the board status on bus ${t.busId}`
+        : t.action === 'trigger-video' && typeof t.triggerId === 'string'
+          ? `triggering video ${t.triggerId}`
+          : t.action === 'read-card'
+            ? 'reading a test card'
+            : t.action === 'read-scan'
+              ? 'reading a test scan'
+              : r.row.subject;
+  const ok = r.flag('ok');
+  return `${r.who} ran a hardware test, ${what}, which ${ok === null ? 'had no recorded result' : ok ? 'passed' : 'failed'}${r.because(r.text('message'))}`;
+}
+
+const SENTENCES: Sentences = {
+  'auth.signed-in': (r) => `${r.who} signed in with ${r.card} and PIN`,
+  'auth.signed-out': (r) => (r.text('why') === 'idle timeout' ? `The terminal signed ${r.who} out after the screen was left idle` : `${r.who} signed out`),
+  'auth.failed': (r) => `The terminal refused a wrong PIN for ${r.card} (${count(r.num('failures'), 'wrong PIN')} in a row)`,
+  'auth.locked': (r) => {
+    const until = r.text('lockedUntil');
+    return `The terminal locked ${r.card}${until === null ? '' : ` until ${humanDateTime(until)}`} after ${count(r.num('failures'), 'wrong PIN')}`;
+  },
+  'auth.refused-locked': (r) => {
+    const until = r.text('lockedUntil');
+    return `The terminal refused a PIN for ${r.card}, which was locked${until === null ? '' : ` until ${humanDateTime(until)}`}`;
+  },
+
+  'draw.intent': (r) => {
+    const version = r.num('ruleVersion');
+    const override = r.num('override');
+    const rule = version === null ? "the type's requirements (no release rule saved)" : `release rule version ${version}`;
+    return `${r.who} was cleared to draw ${r.item} from ${r.door} under ${rule}${override === null ? '' : `, on armourer override ${override}`}`;
+  },
+  'draw.refused': (r) => {
+    const reasons = Array.isArray(r.raw('reasons'))
+      ? (r.raw('reasons') as unknown[]).flatMap((x) => (x !== null && typeof x === 'object' && typeof (x as { message?: unknown }).message === 'string' ? [(x as { message: string }).message] : []))
+      : [];
+    const override = r.num('override');
+    return `${r.who} asked to draw a ${r.subjectType} and was refused${override === null ? '' : ` despite override ${override}`}${r.because(reasons.length > 0 ? reasons.join('; ') : null)}`;
+  },
+  'draw.override-rejected': (r) => `${r.who} offered override ${r.num('override') ?? '(unrecorded)'} to draw a ${r.subjectType}, and the terminal did not accept it${r.because(r.text('why'))}`,
+  'return.intent': (r) => `${r.who} began returning ${r.item}, and the terminal unlocked ${r.door} for it`,
+  'swap.deposit-intent': (r) => `${r.who} began swap order ${r.num('order') ?? '(unrecorded)'}, and the terminal unlocked ${r.door} to take in ${r.item}`,
+  'swap.issue-intent': (r) => `${r.who} was cleared to take ${r.item} from ${r.door} under swap order ${r.num('order') ?? '(unrecorded)'}, the old device being in`,
+  'collect.intent': (r) => `${r.who} began collecting ${r.item}, and the terminal unlocked ${r.door} for it`,
+
+  'door.opened': (r) => `${r.door} opened for ${r.intentOfficer} ${purpose(r)}`,
+  'draw.completed': (r) => `${r.intentOfficer} drew ${r.item} from ${r.door}`,
+  'draw.cancelled': (r) => `${r.intentOfficer} did not take ${r.item} from ${r.door}, so nothing was issued: ${outcome(r)}`,
+  'draw.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to draw ${r.item}, so nothing was issued: ${outcome(r)}`,
+  'return.item-in': (r) => `${r.intentOfficer} put ${r.item} back in ${r.door}`,
+  'return.cancelled': (r) => `${r.intentOfficer} did not put ${r.item} in ${r.door}, so it is still on loan to them: ${outcome(r)}`,
+  'return.completed': (r) => {
+    const condition = r.text('condition');
+    const quarantined = r.flag('quarantined') === true ? ', and it was quarantined' : '';
+    if (r.actorIsTerminal || condition === 'not-recorded') {
+      return `The terminal completed ${r.intentOfficer}'s return of ${r.item} to ${r.door} with no condition given${quarantined}`;
+    }
+    return `${r.intentOfficer} returned ${r.item} to ${r.door}, ${CONDITION[condition ?? ''] ?? `reporting its condition as ${words(condition)}`}${quarantined}`;
+  },
+  'return.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to return ${r.item}, so it is still on loan to them: ${outcome(r)}`,
+  'swap-deposit.item-in': (r) => `${r.intentOfficer} put ${r.item} in ${r.door} under ${orderOf(r)}`,
+  'swap-deposit.cancelled': (r) => `${r.intentOfficer} did not put ${r.item} in ${r.door} under ${orderOf(r)}: ${outcome(r)}`,
+  'swap-deposit.completed': (r) => `${r.intentOfficer} handed in ${r.item} in ${r.door} under ${orderOf(r)}, and its tag was matched`,
+  'swap-deposit.unverified': (r) => `${r.intentOfficer} closed ${r.door} on an item whose tag was never matched to ${r.item} under ${orderOf(r)}, so nothing was released`,
+  'swap-deposit.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to hand in ${r.item} under ${orderOf(r)}: ${outcome(r)}`,
+  'swap-issue.completed': (r) => `${r.intentOfficer} took ${r.item} from ${r.door} under ${orderOf(r)}`,
+  'swap-issue.cancelled': (r) => `${r.intentOfficer} left ${r.item} in ${r.door} under ${orderOf(r)}, so it was not issued: ${outcome(r)}`,
+  'swap-issue.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to take ${r.item} under ${orderOf(r)}, so it was not issued: ${outcome(r)}`,
+  'collect.completed': (r) => `${r.intentOfficer} collected ${r.item} from ${r.door}`,
+  'collect.cancelled': (r) => `${r.intentOfficer} did not take ${r.item} from ${r.door}: ${outcome(r)}`,
+  'collect.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to collect ${r.item}: ${outcome(r)}`,
+
+  'service.open-intent': (r) => `${r.who} asked to open ${r.door} for service${r.because(r.text('reason'))}`,
+  'service.door-opened': (r) => `${r.door} opened for service opening ${r.num('opening') ?? '(unrecorded)'}`,
+  'service.door-closed': (r) => `${r.door} closed after service opening ${r.num('opening') ?? '(unrecorded)'}`,
+  'service.door-failed': (r) => `${r.door} did not open for service opening ${r.num('opening') ?? '(unrecorded)'}${r.because(r.text('reason'))}`,
+
+  'exception.raised': (r) => `The terminal raised exception ${r.num('exception') ?? '(unrecorded)'} (${words(r.text('kind'))})${r.because(r.text('message'))}`,
+  'exception.acknowledged': (r) => `${r.who} acknowledged exception ${r.num('exception') ?? '(unrecorded)'} (${words(r.text('kind'))})`,
+  'exception.resolved': (r) => `${r.who} resolved exception ${r.num('exception') ?? '(unrecorded)'} (${words(r.text('kind'))})${r.because(r.text('note'))}`,
+
+  'override.granted': (r) => {
+    const refusals = r.texts('refusals').map(words);
+    const refused = refusals.length === 0 ? 'a refusal' : `the refusal (${refusals.join(', ')})`;
+    return `${r.who} overrode ${refused} for ${r.subjectOfficer} to draw one ${r.text('assetType') ?? 'item'}, with override ${r.num('override') ?? '(unrecorded)'} and reason ${r.text('reasonCode') ?? 'unrecorded'}${r.because(r.text('note'))}`;
+  },
+  'override-reasons.changed': (r) => `${r.who} changed the override reason codes${r.because(r.texts('changes').join('; ') || null)}`,
+  'rule.changed': (r) => {
+    const name = r.text('assetTypeName') ?? r.subjectType;
+    const from = r.num('fromVersion');
+    const to = r.num('toVersion') ?? '(unrecorded)';
+    return from === null ? `${r.who} set the first release rule for ${name}, version ${to}` : `${r.who} changed the release rule for ${name} from version ${from} to version ${to}`;
+  },
+  'training.imported': (r) => {
+    const changed = r.num('changed');
+    return `${r.who} imported training records from ${r.text('file') ?? 'an unnamed file'} (${r.text('source') ?? 'unrecorded source'}): ${count(r.num('rows'), 'row')}, ${changed === 0 ? 'none' : (changed ?? 'an unrecorded number')} changed`;
+  },
+  'training.rejected': (r) => {
+    const by = r.actorIsTerminal ? '' : `, uploaded by ${r.who},`;
+    return `The terminal rejected the training import ${r.text('file') ?? 'of an unnamed file'} (${r.text('source') ?? 'unrecorded source'})${by} whole, changing nothing: ${count(r.num('problems'), 'problem')}`;
+  },
+  'config.changed': (r) => `${r.who} changed the terminal configuration${r.because(r.texts('changes').join('; ') || null)}`,
+  'hardware.test': hardwareTest,
+
+  'asset.registered': (r) => `${r.who} registered ${r.text('assetType') ?? 'an item'} ${r.text('serial') ?? '(no serial)'} with tag ${r.text('tag') ?? '(none)'}`,
+  'asset.quarantined': moveSentence('quarantined %'),
+  'asset.sent-to-maintenance': moveSentence('sent % to maintenance'),
+  'asset.returned-to-service': moveSentence('returned % to service'),
+  'asset.retired': moveSentence('retired %'),
+  'stock.started': (r) => `${r.who} started stock check ${refId(r.row.subject, 'stock-check') ?? '(unrecorded)'}`,
+  'stock.checked': (r) => {
+    const missing = r.texts('missingTags');
+    const unexpectedRaw = r.raw('unexpectedTags');
+    const unexpected = Array.isArray(unexpectedRaw)
+      ? unexpectedRaw.flatMap((u) => (u !== null && typeof u === 'object' && typeof (u as { tag?: unknown }).tag === 'string' ? [(u as { tag: string }).tag] : []))
+      : [];
+    const list = (tags: string[]) => (tags.length > 0 ? ` (${tags.join(', ')})` : '');
+    return `${r.who} finished stock check ${refId(r.row.subject, 'stock-check') ?? '(unrecorded)'}: ${count(r.num('scanned'), 'item')} scanned, ${r.num('missing') ?? 'an unrecorded number'} missing${list(missing)}, ${r.num('unexpected') ?? 'an unrecorded number'} unexpected${list(unexpected)}`;
+  },
+
+  'site.seeded-demo': (r) => `${r.who} set up the demo site: ${count(r.num('officers'), 'officer')}, ${count(r.num('assets'), 'item')}, ${count(r.num('rules'), 'release rule')}`,
+  'bank.added': (r) => `${r.who} added the locker bank "${r.text('name') ?? r.row.subject}"`,
+  'bank.doors-added': (r) => {
+    const doors = r.numbers('doors');
+    return `${r.who} added ${doors.length === 1 ? 'door' : 'doors'} ${ranges(doors) || '(none recorded)'} to locker bank ${refId(r.row.subject, 'bank') ?? '(unrecorded)'}`;
+  },
+
+  'swap.order-created': (r) => {
+    const newAsset = r.num('newAsset');
+    const wanted = newAsset === null ? `any ${r.type(r.num('newAssetType'))}` : r.asset(newAsset);
+    const by = r.text('expiresOn');
+    return `${r.who} ordered swap ${r.num('order') ?? '(unrecorded)'}: ${r.officer(r.num('officer'))} to exchange ${r.asset(r.num('asset'))} for ${wanted}${by === null ? '' : ` by ${humanDate(by)}`}`;
+  },
+  'swap.order-cancelled': (r) => `${r.who} cancelled swap order ${r.num('order') ?? '(unrecorded)'}${r.because(r.text('reason'))}`,
+  'swap.order-expired': (r) => `The terminal closed swap order ${r.num('order') ?? '(unrecorded)'}, unused by its last day`,
+  'device.sanitised': (r) =>
+    `${r.who} recorded that ${r.item} was sanitised (${r.text('method') ?? 'method unrecorded'}) with ${r.text('tool') ?? 'an unrecorded tool'} by ${r.text('operator') ?? 'an unrecorded operator'}, verified, certificate ${r.text('certificateId') ?? 'unrecorded'}`,
+  'device.sanitisation-failed': (r) =>
+    `${r.who} recorded a sanitisation of ${r.item} (${r.text('method') ?? 'method unrecorded'}) with ${r.text('tool') ?? 'an unrecorded tool'} by ${r.text('operator') ?? 'an unrecorded operator'} that did not verify (certificate ${r.text('certificateId') ?? 'unrecorded'}), so it still awaits sanitisation`,
+  'device.disposed': (r) => {
+    const outcome = r.text('outcome');
+    const to = r.text('receivingOrganisation');
+    const certificate = r.text('certificate');
+    return `${r.who} recorded that ${r.item} was ${outcome ?? 'disposed of'}${to === null ? '' : ` to ${to}`}${certificate === null ? '' : `, certificate ${certificate}`}`;
+  },
+};
+
+const upperFirst = (text: string): string => (text === '' ? text : `${text[0]?.toUpperCase()}${text.slice(1)}`);
+
+/** Whether the action is one this version writes, and so has a sentence of its own. */
+export const hasSentence = (action: string): action is AuditAction => Object.hasOwn(SENTENCES, action);
+
+/**
+ * The row as one sentence. An action this version does not write (a row from another
+ * version, or forged) still reads as who, the action and its subject, word for word.
+ */
+export function auditSentence(row: SentenceRow, details: Record<string, unknown>, names: TimelineNames): string {
+  if (!hasSentence(row.action)) {
+    const who = new Row<never>(row, details, names).who;
+    return `${upperFirst(who)}: ${row.action} (${row.subject})`;
+  }
+  // Each entry reads only its own action's keys; the row's details are checked as they are read.
+  const build = SENTENCES[row.action] as (r: Row<string>) => string;
+  return upperFirst(build(new Row(row, details, names)));
+}
