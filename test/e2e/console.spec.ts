@@ -131,7 +131,14 @@ test('board → investigation → CSV export: PC 1234 holds a Taser 7, the chain
   const inv = page.getByRole('tabpanel', { name: 'Investigation' });
   await expect(inv.getByRole('radio', { name: 'Officer' })).toBeChecked();
   await expect(inv.getByRole('textbox', { name: 'Collar number' })).toHaveValue('PC 1234');
-  await expect(inv.locator('.inv-summary').filter({ hasText: /drew/i }).first()).toBeVisible();
+  // One sentence per event, as a court would read it: who (collar and name), did what, to which item, where.
+  const summaries = inv.locator('.inv-summary');
+  await expect(summaries.filter({ hasText: /^PC 1234 Alex Morgan was cleared to draw Taser 7 T7-0001 from door 1 under release rule version \d+$/ })).toHaveCount(1);
+  await expect(summaries.filter({ hasText: /^Door 1 opened for PC 1234 Alex Morgan to draw Taser 7 T7-0001$/ })).toHaveCount(1);
+  await expect(summaries.filter({ hasText: /^PC 1234 Alex Morgan drew Taser 7 T7-0001 from door 1$/ })).toHaveCount(1);
+  await expect(summaries.filter({ hasText: /^PC 1234 Alex Morgan signed in with card 04A1B2C3D4 and PIN$/ }).first()).toBeVisible();
+  await expect(summaries.filter({ hasText: /^PC 1234 Alex Morgan signed out$/ }).first()).toBeVisible();
+  await expect(summaries.filter({ hasText: /was released|\(signed out\)|undefined/ })).toHaveCount(0);
   await expect(inv.locator('[data-chain="ok"]')).toContainText(/✓\s*Audit chain verified: \d+ rows?/);
   await expectAccessible(page, 'console investigation');
   await inv.locator('[data-chain="ok"]').scrollIntoViewIfNeeded();
