@@ -565,7 +565,7 @@ export interface KioskSnapshot {
 
 const empty = z.object({}).strict();
 const id = z.number().int().positive().max(2 ** 31);
-/** The longest training export an upload may carry, in characters (UTF-16 code units, as zod counts). */
+/** The longest upload (an import file as base64) a request may carry, in characters. */
 export const MAX_TRAINING_IMPORT_CHARS = 24 * 1024 * 1024;
 
 export const requestSchemas = {
@@ -830,11 +830,11 @@ export const SNAPSHOT_CHANNEL = 'armoury:snapshot';
 // Browser-shell WebSocket framing (same requests, carried as JSON).
 
 /**
- * The largest WebSocket message either side accepts: the largest training file the contract
- * allows, as JSON in UTF-8 (a character is at most 3 bytes, or 2 when JSON escapes it; only
- * raw control characters, which no export holds, take more), plus room for the envelope.
+ * The largest WebSocket message either side accepts: the largest upload the contract allows
+ * (base64, so one byte a character), plus room for the envelope and the file name. Every other
+ * request is far smaller.
  */
-export const MAX_WS_MESSAGE_BYTES = 3 * MAX_TRAINING_IMPORT_CHARS + 64 * 1024;
+export const MAX_WS_MESSAGE_BYTES = MAX_TRAINING_IMPORT_CHARS + 64 * 1024;
 
 export const wsRequestSchema = z
   .object({
