@@ -8,6 +8,7 @@ import { plural } from '../../format.ts';
 import { OutcomeMessages, downloadFile, formatFull, localInputToIso, useAlive } from './shared.tsx';
 import type { Outcome } from './shared.tsx';
 import { FormHint } from '../../components/FormHint.tsx';
+import { AuditAnchorStatus } from './AuditAnchorStatus.tsx';
 
 type By = TimelineQuery['by'];
 
@@ -182,6 +183,8 @@ export function InvestigationPanel({ queries, request }: { queries: Queries; req
       </form>
 
       <OutcomeMessages outcome={outcome} />
+
+      <AuditAnchorStatus queries={queries} />
 
       {view !== null ? (
         <section className="inv-results" aria-labelledby="inv-results-title">
