@@ -318,7 +318,7 @@ export class TrainingImports {
         const validity = importedValidity(awarded, expires, qualification.validityMonths, horizonYears);
         if (validity.ok) valid = validity.validUntil;
         else if (validity.problem === 'no-expiry') {
-          fail('missing-field', `no expiry date, and ${code.toUpperCase()} has no validity period to work one out from: give the ${FIELDS.expires.column}`);
+          fail('missing-field', `no expiry date, and ${code.toUpperCase()} has no validity period to work one out from: add the expiry date (${FIELDS.expires.column}) to the file`);
         } else {
           fail('bad-date', `expiry date ${expires} is more than ${horizonYears} years after the award date ${awarded} (the latest allowed is ${validity.latest}): check the date`);
         }

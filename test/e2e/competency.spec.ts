@@ -198,6 +198,35 @@ test('a site admin imports training records, all or nothing, and a renewed offic
   await expect(page.getByRole('button', { name: 'Override Taser 7' })).toHaveCount(0);
 });
 
+test('a training upload is read as bytes: a Latin-1 file, or one with no expiry for a Taser, is refused whole with the reason', async ({ page }) => {
+  shell = await startShell();
+  await page.goto(shell.url);
+  await screen(page, 'idle');
+  await signIn(page, ADMIN);
+  await page.getByRole('button', { name: 'Training records' }).click();
+  await screen(page, 'training');
+  const picker = page.getByLabel('Training export file (CSV or JSON)');
+
+  await picker.setInputFiles(join(SAMPLES, 'latin1-export.csv'));
+  const notUtf8 = page.getByRole('alert').locator('[data-status="rejected"]');
+  await expect(notUtf8).toContainText('Rejected: nothing changed');
+  await expect(notUtf8.getByRole('table', { name: 'Problems in latin1-export.csv' })).toContainText('the file is not UTF-8 text (first bad character on line 3)');
+
+  await picker.setInputFiles(join(SAMPLES, 'no-expiry.csv'));
+  const table = page.getByRole('alert').getByRole('table', { name: 'Problems in no-expiry.csv' });
+  await expect(table.getByRole('row')).toHaveCount(1 + 2);
+  await expect(table.getByRole('row').nth(1)).toContainText('no expiry date, and TASER has no validity period to work one out from');
+  await expectAccessible(page, 'training (no expiry)');
+  await page.screenshot({ path: 'test-results/training-no-expiry.png' });
+
+  // Nothing was applied: Priya's lapsed refresher still refuses her a Taser.
+  await page.getByRole('button', { name: 'Back', exact: true }).click();
+  await screen(page, 'home');
+  await signOut(page);
+  await signIn(page, PRIYA);
+  await expect(page.getByRole('button', { name: 'Override Taser 7' })).toBeVisible();
+});
+
 test('a site admin changes a release rule, saving a new version', async ({ page }) => {
   shell = await startShell();
   await page.goto(shell.url);

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ChangeEvent } from 'react';
-import type { TrainingImportRowProblem, TrainingImportView } from '../../../preload/contract.ts';
+import { MAX_TRAINING_IMPORT_CHARS, type TrainingImportRowProblem, type TrainingImportView } from '../../../preload/contract.ts';
 import type { Commands, Queries } from '../commands.ts';
 import { PageHead } from '../components/PageHead.tsx';
 import { formatDrawnAt, plural } from '../format.ts';
@@ -20,6 +20,10 @@ const PROBLEM_TEXT: Record<TrainingImportRowProblem['problem'], string> = {
   'missing-field': 'Missing field',
   malformed: 'Malformed',
 };
+
+/** The largest file whose base64 the contract accepts (4 characters carry 3 bytes). */
+const MAX_FILE_BYTES = Math.floor(MAX_TRAINING_IMPORT_CHARS / 4) * 3;
+const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 type Upload =
   | { kind: 'reading'; fileName: string }
@@ -65,6 +69,15 @@ export function TrainingScreen({ commands, queries }: { commands: Commands; quer
     const input = event.currentTarget;
     const file = input.files?.[0];
     if (!file) return;
+    if (file.size > MAX_FILE_BYTES) {
+      input.value = '';
+      setUpload({
+        kind: 'error',
+        fileName: file.name,
+        message: `it is ${megabytes(file.size)}, and the most is ${megabytes(MAX_FILE_BYTES)}. Split the export into smaller files and import each.`,
+      });
+      return;
+    }
     setUpload({ kind: 'reading', fileName: file.name });
     let base64: string;
     try {
@@ -94,8 +107,9 @@ export function TrainingScreen({ commands, queries }: { commands: Commands; quer
       <section aria-labelledby="training-upload-title" className="panel training-upload">
         <h2 id="training-upload-title">Import an export</h2>
         <p id={hintId} className="field-hint">
-          Columns collar_number, qualification_code, awarded_on, expires_on (or a JSON list of records). The whole file is
-          checked first: if any row has a problem, nothing is changed.
+          Columns collar_number, qualification_code, awarded_on, expires_on (or a JSON list of records). Every record needs
+          its expiry, unless the qualification has a validity period to work it out from. The file must be UTF-8. The whole
+          file is checked first: if any row has a problem, nothing is changed.
         </p>
         <label htmlFor={inputId} className="field-label">
           Training export file (CSV or JSON)

@@ -337,8 +337,8 @@ describe('training import: nothing is widened by what a file leaves out', () => 
     const view = dropped('no-expiry.csv');
     expect(view).toMatchObject({ status: 'rejected', rows: 2, changed: 0 });
     expect(view.problems).toEqual([
-      { row: 1, problem: 'missing-field', message: 'no expiry date, and TASER has no validity period to work one out from: give the expires_on' },
-      { row: 2, problem: 'missing-field', message: 'no expiry date, and TASER has no validity period to work one out from: give the expires_on' },
+      { row: 1, problem: 'missing-field', message: 'no expiry date, and TASER has no validity period to work one out from: add the expiry date (expires_on) to the file' },
+      { row: 2, problem: 'missing-field', message: 'no expiry date, and TASER has no validity period to work one out from: add the expiry date (expires_on) to the file' },
     ]);
     expect(allRecords()).toEqual(before);
     expect(held('PC 2345', 'TASER')?.valid_until).toBe('2026-10-03');
@@ -356,7 +356,7 @@ describe('training import: nothing is widened by what a file leaves out', () => 
       [3, 'missing-field'],
     ]);
     expect(upload('x.csv', `${HEADER}\nPC 1234,TASER,2026-11-02,2027-11-01\nPC 2345,AFO,2026-11-16,\n`).problems).toEqual([
-      { row: 2, problem: 'missing-field', message: 'no expiry date, and AFO has no validity period to work one out from: give the expires_on' },
+      { row: 2, problem: 'missing-field', message: 'no expiry date, and AFO has no validity period to work one out from: add the expiry date (expires_on) to the file' },
     ]);
     expect(held('PC 1234', 'TASER')?.source).toBe('demo seed');
   });
