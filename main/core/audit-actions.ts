@@ -22,6 +22,8 @@ type AssetMove = { from: string; to: string; reason: string; serial: string; doo
 /**
  * Every action the audit log records, with the details it carries: the one list the writers
  * are typed against and the console's timeline reads (see AUDIT_ACTIONS below for the words).
+ * Each action also needs its sentence in audit-sentences.ts, which the timeline shows; the
+ * compiler and test/main/core/audit-sentences.test.ts say when one is missing.
  */
 export interface AuditDetails {
   'auth.signed-in': Record<string, never>;
