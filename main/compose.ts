@@ -7,7 +7,7 @@ import { demoCards, ensureLockerBank, parseDemoSite, seedDemoSite, syncOverrideR
 import { Kiosk } from './core/kiosk.ts';
 import type { KioskPolicy } from './core/kiosk-deps.ts';
 import type { KioskService } from './core/kiosk-service.ts';
-import type { Clock, DoorSensors, HardwareAdmin, Scheduler } from './core/ports.ts';
+import type { BankRewire, Clock, DoorSensors, DoorWiring, HardwareAdmin, Scheduler } from './core/ports.ts';
 import { DeviceManager } from './devices/device-manager.ts';
 import { startTrainingSources } from './devices/training-sources.ts';
 import { C2Feed } from './devices/c2-feed.ts';
@@ -116,6 +116,9 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
         if (JSON.stringify(next.c2Feed) !== JSON.stringify(before.c2Feed) || next.terminalName !== before.terminalName) await restartFeed(next);
         return { ok: true, changes: describeChanges(maskSecrets(before), maskSecrets(next)) };
       },
+      layout: () => doorWiring(manager.config),
+      // The walk's fixes are configuration changes like any other: saved, applied and described the same way.
+      rewire: (change) => hardware.save(JSON.stringify(maskSecrets(rewired(manager.config, change)))),
       busStatus: (busId) => manager.busStatus(busId),
       testTrigger: (triggerId) => manager.testTrigger(triggerId),
       frames: (since) => manager.framesSince(since),
@@ -200,6 +203,44 @@ function policyOf(config: TerminalConfig): KioskPolicy {
     overridableRefusals: p.overridableRefusals,
     auditCheckpoint: { everyRows: p.auditCheckpointEveryRows, everyMinutes: p.auditCheckpointEveryMinutes },
   };
+}
+
+/** The bank's doors as the configuration wires them, in door order (the commissioning walk). */
+function doorWiring(config: TerminalConfig): DoorWiring[] {
+  return [...config.lockerBank.doors]
+    .sort((a, b) => a.number - b.number)
+    .map((door) => {
+      const bus = config.lockerBank.buses.find((b) => b.id === door.bus);
+      if ('board' in door) {
+        const board = bus?.protocol === 'kerong' ? bus.boards.find((b) => b.address === door.board) : undefined;
+        return { doorNumber: door.number, where: `bus ${door.bus}, board ${door.board}, lock ${door.lock}`, lockOpenWhenSet: board?.lockOpenWhenBitSet ?? true };
+      }
+      return { doorNumber: door.number, where: `bus ${door.bus}, relay ${door.relay}, input ${door.input}`, lockOpenWhenSet: bus?.protocol === 'modbus' ? bus.inputOpenWhenSet : true };
+    });
+}
+
+/** A copy of the configuration with one fix from the commissioning walk. */
+function rewired(config: TerminalConfig, change: BankRewire): TerminalConfig {
+  const next = structuredClone(config);
+  const doors = next.lockerBank.doors;
+  if (change.kind === 'swap-doors') {
+    const a = doors.find((d) => d.number === change.a);
+    const b = doors.find((d) => d.number === change.b);
+    if (a && b) {
+      a.number = change.b;
+      b.number = change.a;
+    }
+    return next;
+  }
+  const door = doors.find((d) => d.number === change.doorNumber);
+  const bus = next.lockerBank.buses.find((b) => b.id === door?.bus);
+  if (door && 'board' in door && bus?.protocol === 'kerong') {
+    const board = bus.boards.find((b) => b.address === door.board);
+    if (board) board.lockOpenWhenBitSet = change.lockOpenWhenSet;
+  } else if (bus?.protocol === 'modbus') {
+    bus.inputOpenWhenSet = change.lockOpenWhenSet;
+  }
+  return next;
 }
 
 /** Doors the database says hold an item. */

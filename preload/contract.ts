@@ -226,6 +226,19 @@ export interface DeviceHealthView {
   label: string; // "Locker bank A (16 doors)"
   state: DeviceState;
   lastError: string | null;
+  /** The name a site admin chose for officers to see ("Taser lockers"); never a port path or driver id. */
+  name?: string;
+}
+
+/** The lockers as officers see them, before anyone touches a button. */
+export interface LockerStatusView {
+  /** The name a site admin chose ("Taser lockers"). */
+  name: string;
+  state: DeviceState;
+  /** Whether a draw or return may be started. */
+  inService: boolean;
+  /** Why not, in words for an officer (no port paths, no driver errors); null while in service. */
+  reason: string | null;
 }
 
 /** Demo-mode only: the simulated room, so a person can play the hardware's part. */
@@ -275,7 +288,57 @@ export interface ExceptionView {
   resolutionNote?: string | null;
 }
 
+export const BANK_WALK_ANSWERS = ['yes', 'no', 'other'] as const;
+/** Did the door that was unlocked open: yes, no, or a different door. */
+export type BankWalkAnswer = (typeof BANK_WALK_ANSWERS)[number];
+
+export interface BankWalkDoorView {
+  doorNumber: number;
+  answer: BankWalkAnswer;
+  /** The door that opened instead, for "other". */
+  otherDoor: number | null;
+  /** This door's wiring was swapped with otherDoor's after the answer. */
+  remapped: boolean;
+  answeredBy: string;
+  answeredAt: string;
+}
+
+/** Commissioning the bank door by door, from the hardware screen (site admins). */
+export interface BankWalkView {
+  /** A walk has ended with every door confirmed (demo banks count as commissioned). */
+  commissioned: boolean;
+  demo: boolean;
+  running: {
+    walkId: number;
+    /**
+     * polarity: the probe proposes a lock-sensor setting to apply or skip; open: the next door is
+     * ready to unlock; answer: it was unlocked, did it open?; remap: a different door opened, swap the two?
+     */
+    step: 'polarity' | 'open' | 'answer' | 'remap';
+    finding: string | null;
+    proposal: string | null;
+    doorNumber: number;
+    doorIndex: number;
+    doorCount: number;
+    /** What the unlock did, in words ("Door 5 read open after the unlock"). */
+    unlocked: string | null;
+    otherDoor: number | null;
+  } | null;
+  last: {
+    walkId: number;
+    startedBy: string;
+    startedAt: string;
+    finishedAt: string | null;
+    outcome: 'passed' | 'problems' | 'abandoned' | null;
+    finding: string | null;
+    doors: BankWalkDoorView[];
+  } | null;
+}
+
 export interface HardwareView {
+  /** The bank as a whole: the name officers see, its state, and what its readings say that cannot be true. */
+  bank: { name: string; state: DeviceState; problems: string[]; lastError: string | null };
+  bankWalk: BankWalkView;
   /** The saved terminal configuration as JSON, secrets masked. */
   configJson: string;
   configLocation: string;
@@ -549,7 +612,9 @@ export interface KioskSnapshot {
   screen: ScreenView;
   session: SessionView | null;
   idle: IdleView;
+  /** Officer-facing: each device by the name a site admin chose, with its state; raw errors only on the hardware screen. */
   devices: DeviceHealthView[];
+  lockers: LockerStatusView;
   demo: DemoView | null;
   /**
    * A keyboard-mode scanner types into this screen (no evdev access in main): the renderer
@@ -596,6 +661,19 @@ export const requestSchemas = {
     z.object({ action: z.literal('read-scan') }).strict(),
   ]),
   hardwareFrames: z.object({ since: z.number().int().min(0) }).strict(),
+  /** Commissioning the bank door by door: read the bank at rest, probe one door, then each door in turn. */
+  startBankWalk: empty,
+  /** Apply (or skip) the lock-sensor polarity the probe proposes. */
+  bankWalkPolarity: z.object({ apply: z.boolean() }).strict(),
+  /** Unlock the walk's current door (again). */
+  bankWalkOpenDoor: empty,
+  bankWalkAnswer: z
+    .object({ answer: z.enum(BANK_WALK_ANSWERS), otherDoor: z.number().int().min(1).max(999).nullable() })
+    .strict()
+    .refine((a) => (a.answer === 'other') === (a.otherDoor !== null), 'say which door opened, only when a different door opened'),
+  /** Swap the current door's wiring with the door that opened instead (apply), or leave it as a finding (skip). */
+  bankWalkRemap: z.object({ apply: z.boolean() }).strict(),
+  cancelBankWalk: empty,
   // Override of a refused draw: the officer asks, an armourer authorises at this terminal.
   requestOverride: z.object({ assetTypeId: id }).strict(),
   submitOverridePin: z.object({ pin: z.string().regex(/^[0-9]{4,8}$/, 'PIN is 4 to 8 digits') }).strict(),
@@ -731,6 +809,12 @@ export interface ResponseValues {
   saveHardwareConfig: ConfigSaveResult;
   hardwareTest: HardwareTestResult;
   hardwareFrames: FrameLogEntryView[];
+  startBankWalk: BankWalkView;
+  bankWalkPolarity: BankWalkView;
+  bankWalkOpenDoor: BankWalkView;
+  bankWalkAnswer: BankWalkView;
+  bankWalkRemap: BankWalkView;
+  cancelBankWalk: BankWalkView;
   requestOverride: KioskSnapshot;
   submitOverridePin: KioskSnapshot;
   confirmOverride: KioskSnapshot;

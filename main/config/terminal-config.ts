@@ -23,9 +23,13 @@ const serialLink = z.discriminatedUnion('kind', [
 
 const id = z.string().min(1).max(40).regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and dashes');
 
+/** What officers see a device called ("Taser lockers"), chosen by a site admin; ids and port paths are never shown to them. */
+const displayName = z.string().trim().min(1).max(60).regex(/^[^/\\]+$/, 'a name for officers to read, such as "Taser lockers" (no paths)').optional();
+
 const kerongBus = z
   .object({
     id,
+    displayName,
     protocol: z.literal('kerong'),
     link: serialLink,
     pollIntervalMs: z.number().int().min(50).max(5000).default(250),
@@ -48,6 +52,7 @@ const kerongBus = z
 const modbusBus = z
   .object({
     id,
+    displayName,
     protocol: z.literal('modbus'),
     link: serialLink,
     pollIntervalMs: z.number().int().min(50).max(5000).default(250),
@@ -65,18 +70,18 @@ const kerongDoor = z.object({ number: z.number().int().min(1).max(999), bus: id,
 const modbusDoor = z.object({ number: z.number().int().min(1).max(999), bus: id, relay: z.number().int().min(1).max(32), input: z.number().int().min(1).max(32) }).strict();
 
 const cardReader = z.discriminatedUnion('kind', [
-  z.object({ id, kind: z.literal('simulator') }).strict(),
-  z.object({ id, kind: z.literal('pcsc'), readerName: z.string().max(128).optional() }).strict(),
-  z.object({ id, kind: z.literal('rdm6300'), link: serialLink }).strict(),
-  z.object({ id, kind: z.literal('keyboard-wedge'), device: devicePath }).strict(),
+  z.object({ id, displayName, kind: z.literal('simulator') }).strict(),
+  z.object({ id, displayName, kind: z.literal('pcsc'), readerName: z.string().max(128).optional() }).strict(),
+  z.object({ id, displayName, kind: z.literal('rdm6300'), link: serialLink }).strict(),
+  z.object({ id, displayName, kind: z.literal('keyboard-wedge'), device: devicePath }).strict(),
 ]);
 
 const scanner = z.discriminatedUnion('kind', [
-  z.object({ id, kind: z.literal('simulator') }).strict(),
-  z.object({ id, kind: z.literal('serial'), link: serialLink }).strict(),
-  z.object({ id, kind: z.literal('hid'), device: devicePath }).strict(),
+  z.object({ id, displayName, kind: z.literal('simulator') }).strict(),
+  z.object({ id, displayName, kind: z.literal('serial'), link: serialLink }).strict(),
+  z.object({ id, displayName, kind: z.literal('hid'), device: devicePath }).strict(),
   // No evdev access: the scanner types into the kiosk window and the renderer's timing heuristic picks scans out.
-  z.object({ id, kind: z.literal('keyboard-fallback') }).strict(),
+  z.object({ id, displayName, kind: z.literal('keyboard-fallback') }).strict(),
 ]);
 
 const host = z.string().min(1).max(253).regex(/^[A-Za-z0-9.:-]+$/, 'a host name or IP address');
@@ -86,6 +91,7 @@ const videoTrigger = z.discriminatedUnion('kind', [
   z
     .object({
       id,
+      displayName,
       kind: z.literal('milestone'),
       host,
       // 0 with simulate: the in-process simulator takes any free loopback port.
@@ -95,9 +101,9 @@ const videoTrigger = z.discriminatedUnion('kind', [
     })
     .strict()
     .refine((t) => t.port !== 0 || t.simulate, 'port 0 is only for a simulated VMS'),
-  z.object({ id, kind: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }), secret: secret.refine((s) => s === SECRET_MASK || s.length >= 16, 'the shared secret must be at least 16 characters') }).strict(),
-  z.object({ id, kind: z.literal('onvif'), url: z.url({ protocol: /^https?$/ }), username: z.string().min(1).max(64), password: secret, relayToken: z.string().min(1).max(64), pulseMs: z.number().int().min(100).max(10_000).default(1000) }).strict(),
-  z.object({ id, kind: z.literal('usb-relay'), relay: z.number().int().min(1).max(8), pulseMs: z.number().int().min(100).max(10_000).default(500) }).strict(),
+  z.object({ id, displayName, kind: z.literal('webhook'), url: z.url({ protocol: /^https?$/ }), secret: secret.refine((s) => s === SECRET_MASK || s.length >= 16, 'the shared secret must be at least 16 characters') }).strict(),
+  z.object({ id, displayName, kind: z.literal('onvif'), url: z.url({ protocol: /^https?$/ }), username: z.string().min(1).max(64), password: secret, relayToken: z.string().min(1).max(64), pulseMs: z.number().int().min(100).max(10_000).default(1000) }).strict(),
+  z.object({ id, displayName, kind: z.literal('usb-relay'), relay: z.number().int().min(1).max(8), pulseMs: z.number().int().min(100).max(10_000).default(500) }).strict(),
 ]);
 
 /** Plain http is for a test server on this machine; anything else must be TLS. */
@@ -187,6 +193,7 @@ export const terminalConfigSchema = z
     lockerBank: z
       .object({
         name: z.string().min(1).max(80),
+        displayName,
         buses: z.array(bus).min(1),
         doors: z.array(z.union([kerongDoor, modbusDoor])).min(1),
       })

@@ -76,6 +76,11 @@ export interface AuditDetails {
   'training.rejected': { source: string; file: string; rows: number; changed: number; status: string; problems: number };
   'config.changed': Changes;
   'hardware.test': { test: unknown; ok: boolean; message: string };
+  'bank.walk-started': { walk: number };
+  'bank.walk-polarity': { walk: number; finding: string; applied: string[] };
+  'bank.walk-door': { walk: number; answer: 'yes' | 'no' | 'other'; otherDoor: number | null; sensor: string };
+  'bank.walk-remap': { walk: number; otherDoor: number; changes: string[] };
+  'bank.walk-finished': { walk: number; outcome: 'passed' | 'problems' | 'abandoned'; confirmed: number[]; doors: number };
 
   'asset.registered': { assetType: string; assetTypeId: number; serial: string; tag: string };
   'asset.quarantined': AssetMove;
@@ -150,6 +155,11 @@ export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'training.rejected': 'a training import was rejected whole',
   'config.changed': 'the terminal configuration was saved',
   'hardware.test': 'a site admin ran a hardware test',
+  'bank.walk-started': 'a site admin began commissioning the bank door by door',
+  'bank.walk-polarity': "the commissioning walk checked the board's lock-sensor polarity",
+  'bank.walk-door': 'a site admin said whether the unlocked door opened',
+  'bank.walk-remap': "a site admin swapped two doors' wiring in the bank layout",
+  'bank.walk-finished': 'the commissioning walk ended',
   'asset.registered': 'an item was registered',
   'asset.quarantined': 'an item was quarantined',
   'asset.sent-to-maintenance': 'an item was sent for maintenance',

@@ -385,6 +385,24 @@ const SENTENCES: Sentences = {
     const certificate = r.text('certificate');
     return `${r.who} recorded that ${r.item} was ${outcome ?? 'disposed of'}${to === null ? '' : ` to ${to}`}${certificate === null ? '' : `, certificate ${certificate}`}`;
   },
+  'bank.walk-started': (r) => `${r.who} began commissioning walk ${r.num('walk') ?? '(unrecorded)'} of locker bank ${refId(r.row.subject, 'bank') ?? '(unrecorded)'}, door by door`,
+  'bank.walk-polarity': (r) => {
+    const applied = r.texts('applied');
+    return `${r.who} checked the lock-sensor polarity in commissioning walk ${r.num('walk') ?? '(unrecorded)'}${r.because(r.text('finding'))}${applied.length > 0 ? `; applied: ${applied.join('; ')}` : '; nothing was changed'}`;
+  },
+  'bank.walk-door': (r) => {
+    const answer = r.text('answer');
+    const other = r.num('otherDoor');
+    const said = answer === 'yes' ? 'it opened' : answer === 'no' ? 'it did not open' : answer === 'other' ? `door ${other ?? '(unrecorded)'} opened instead` : 'nothing recorded';
+    return `${r.who} unlocked ${r.door} in commissioning walk ${r.num('walk') ?? '(unrecorded)'} and said ${said}${r.because(r.text('sensor') === null ? null : `the sensor read ${r.text('sensor')}`)}`;
+  },
+  'bank.walk-remap': (r) => `${r.who} swapped the wiring of ${r.door} and door ${r.num('otherDoor') ?? '(unrecorded)'} in commissioning walk ${r.num('walk') ?? '(unrecorded)'}${r.because(r.texts('changes').join('; ') || null)}`,
+  'bank.walk-finished': (r) => {
+    const outcome = r.text('outcome');
+    const confirmed = r.numbers('confirmed');
+    const ended = outcome === 'passed' ? 'passed' : outcome === 'problems' ? 'ended with problems' : outcome === 'abandoned' ? 'was abandoned' : 'ended';
+    return `Commissioning walk ${r.num('walk') ?? '(unrecorded)'}, ended by ${r.who}, ${ended}: ${confirmed.length} of ${count(r.num('doors'), 'door')} confirmed${confirmed.length > 0 ? ` (${ranges(confirmed)})` : ''}`;
+  },
 };
 
 const upperFirst = (text: string): string => (text === '' ? text : `${text[0]?.toUpperCase()}${text.slice(1)}`);

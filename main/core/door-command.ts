@@ -25,11 +25,15 @@ export class DoorCommand {
     private readonly holdScreen: () => () => void,
   ) {}
 
-  /** Unlock `doorNumber`, then poll until `settled()` (the intent moved on) or the confirm time runs out. */
-  async open(doorNumber: number, settled: () => boolean): Promise<DoorCommandResult> {
+  /**
+   * Unlock `doorNumber`, then poll until `settled()` (the intent moved on) or the confirm time
+   * runs out. `sent` is told as soon as the unlock is on the wire, before any later reading.
+   */
+  async open(doorNumber: number, settled: () => boolean, sent: () => void = () => {}): Promise<DoorCommandResult> {
     const release = this.holdScreen();
     try {
       await this.lockers.unlock(doorNumber);
+      sent();
     } catch (error) {
       return { ok: false, reason: `the unlock command could not be sent: ${error instanceof Error ? error.message : String(error)}`, stopped: false };
     } finally {

@@ -86,6 +86,12 @@ const INTENT_SELECT = `
 export class DoorIntents {
   private readonly specs = new Map<IntentKind, IntentKindSpec>();
   private readonly sql;
+  /**
+   * Intents committed whose unlock has not gone out yet. A door that reads open now opened
+   * before anything released it (or its sensor lies), so its intent fails instead of taking
+   * the reading as the door opening. In memory: after a restart none is waiting for an unlock.
+   */
+  private readonly unlockNotSent = new Set<number>();
 
   constructor(
     private readonly db: Db,
@@ -178,6 +184,7 @@ export class DoorIntents {
         now,
       ).lastInsertRowid,
     );
+    this.unlockNotSent.add(id);
     return {
       id,
       kind: fields.kind,
@@ -198,7 +205,18 @@ export class DoorIntents {
 
   /** The unlock could not be sent, or the door never read open: nothing moved. */
   fail(intentId: number, reason: string): IntentChange | undefined {
+    this.unlockNotSent.delete(intentId);
     return this.apply(intentId, 'unlock-unconfirmed', reason);
+  }
+
+  /** The unlock frame for this intent's door is on the wire: from now on a reading of it open is the door opening. */
+  unlockSent(intentId: number): void {
+    this.unlockNotSent.delete(intentId);
+  }
+
+  /** Whether the intent is committed and its unlock not yet sent. */
+  awaitingUnlock(intentId: number): boolean {
+    return this.unlockNotSent.has(intentId);
   }
 
   /** The last step of a return: the officer's condition report settles loan and asset together. */
@@ -236,12 +254,22 @@ export class DoorIntents {
     return intent.verifiedAt !== null ? this.apply(intent.id, 'tag-verified', 'tag matched; settled by the terminal') : this.abandon(intent.id);
   }
 
-  /** Step 3, live: commit what a poll saw, through the table. Returns what changed. */
-  observe(doors: readonly DoorSensors[]): IntentChange[] {
+  /**
+   * Step 3, live: commit what a poll saw, through the table. Returns what changed. A door that
+   * reads open before its intent's unlock was sent fails the intent (it is never used), and is
+   * reported through `openedEarly`.
+   */
+  observe(doors: readonly DoorSensors[], openedEarly: (doorNumber: number) => void = () => {}): IntentChange[] {
     const byNumber = new Map(doors.map((d) => [d.doorNumber, d]));
     const changes: IntentChange[] = [];
     for (const intent of this.activeIntents()) {
       const door = byNumber.get(intent.doorNumber);
+      if (door?.open && intent.state === 'pending' && this.unlockNotSent.has(intent.id)) {
+        const failed = this.fail(intent.id, `door ${intent.doorNumber} read open before it was unlocked, so it was not used`);
+        if (failed) changes.push(failed);
+        openedEarly(intent.doorNumber);
+        continue;
+      }
       const seen = door ? liveEvent(intent.kind, intent.state, door) : null;
       const change = seen ? this.apply(intent.id, seen.event, seen.how) : undefined;
       if (change) changes.push(change);

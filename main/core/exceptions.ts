@@ -13,6 +13,8 @@ export const EXCEPTION_KINDS = [
   'quarantine',
   'wrong-item',
   'swap-mismatch',
+  'sensor-implausible',
+  'sensor-mismatch',
   'audit-check-failed',
 ] as const;
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];

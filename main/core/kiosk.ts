@@ -1,4 +1,4 @@
-import { answersWithSnapshot, REQUEST_NAMES, type ApiError, type KioskSnapshot, type RequestInput, type RequestName, type ResponseValues, type Result } from '../../preload/contract.ts';
+import { answersWithSnapshot, REQUEST_NAMES, type ApiError, type KioskSnapshot, type LockerStatusView, type RequestInput, type RequestName, type ResponseValues, type Result } from '../../preload/contract.ts';
 import { DoorCommand } from './door-command.ts';
 import type { IntentChange } from './door-intents.ts';
 import { DoorWatch } from './door-watch.ts';
@@ -17,6 +17,7 @@ import { hardwareModule } from './modules/hardware-module.ts';
 import { sessionModule } from './modules/session-module.ts';
 import { checkPermission } from './permissions.ts';
 import type { DoorSensors } from './ports.ts';
+import { SensorPlausibility } from './sensor-plausibility.ts';
 import { createServices, type CoreServices } from './services.ts';
 import { Session } from './session.ts';
 import { buildSnapshot } from './snapshot.ts';
@@ -54,6 +55,9 @@ export class Kiosk implements KioskService {
   private readonly handlers: Partial<Handlers> = {};
   private readonly context: KioskContext;
   private readonly doorWatch: DoorWatch;
+  private readonly plausibility: SensorPlausibility;
+  /** Doors a module has under way outside intents and service openings (a commissioning step). */
+  private readonly heldDoors = new Set<number>();
   private readonly listeners = new Set<(snapshot: KioskSnapshot) => void>();
   private readonly unsubscribers: (() => void)[] = [];
   private latestDoors: DoorSensors[] = [];
@@ -72,6 +76,7 @@ export class Kiosk implements KioskService {
     const { clock, scheduler } = deps;
     this.session = new Session(clock, scheduler, () => ({ timeoutSeconds: deps.policy.idleTimeoutSeconds, warningSeconds: deps.policy.idleWarningSeconds }), () => this.signOut('idle timeout'), () => this.push());
     this.doorWatch = new DoorWatch(this.services.exceptions, clock, () => deps.policy.doorLeftOpenSeconds * 1000);
+    this.plausibility = new SensorPlausibility(deps.db, deps.bankId, this.services.exceptions);
     const doors = new DoorCommand(
       deps.lockers,
       clock,
@@ -177,6 +182,21 @@ export class Kiosk implements KioskService {
       touch: () => this.session.touch(),
       latestDoors: () => this.latestDoors,
       releaseBlocked: () => this.releaseBlocked(),
+      lockerStatus: () => this.lockerStatus(),
+      plausibility: () => this.plausibility.verdict(),
+      unusableDoors: () => {
+        const unusable = new Set(this.plausibility.verdict().unusableDoors);
+        for (const door of this.latestDoors) if (door.open) unusable.add(door.doorNumber);
+        return unusable;
+      },
+      openedEarly: (doorNumber) => {
+        this.plausibility.openBeforeUnlock(doorNumber);
+        this.plausibility.observe(this.latestDoors, this.expectedDoors());
+      },
+      holdDoor: (doorNumber, held) => {
+        if (held) this.heldDoors.add(doorNumber);
+        else this.heldDoors.delete(doorNumber);
+      },
       recordVideo: (kind, asset, officerId) => this.recordVideo(kind, asset, officerId),
       log: (line) => this.deps.log(line),
       session: this.session,
@@ -227,13 +247,23 @@ export class Kiosk implements KioskService {
     if (this.stopped) return;
     if (!this.reconciled) this.reconcile(doors);
     this.latestDoors = doors;
-    const changes = this.services.intents.observe(doors);
+    const before = this.plausibility.verdict();
+    const changes = this.services.intents.observe(doors, (door) => this.plausibility.openBeforeUnlock(door));
     const opened = this.services.serviceOpenings.observe(doors);
+    const expected = this.expectedDoors();
+    const verdict = this.plausibility.observe(doors, expected);
+    // Every door reading open is one sensor-implausible exception for the bank, not one forced door each.
+    this.doorWatch.observe(doors, verdict.everyDoorOpen ? new Set(doors.map((d) => d.doorNumber)) : expected);
     if (changes.length > 0) this.intentsChanged(changes);
-    else if (opened.length > 0) this.push();
+    else if (opened.length > 0 || verdict !== before) this.push();
+  }
+
+  /** Doors something is under way on: an active intent, a service opening, a module's step. */
+  private expectedDoors(): Set<number> {
     const expected = this.services.serviceOpenings.activeDoorNumbers();
     for (const intent of this.services.intents.activeIntents()) expected.add(intent.doorNumber);
-    this.doorWatch.observe(doors, expected);
+    for (const door of this.heldDoors) expected.add(door);
+    return expected;
   }
 
   /** Settle intents a crash left active, once, from the first reading of the doors. */
@@ -261,20 +291,33 @@ export class Kiosk implements KioskService {
 
   // --- shared steps -------------------------------------------------------------
 
-  /** Bank offline (refuse at once rather than wait on a dead bus), or a required video trigger down. */
-  private releaseBlocked(): ApiError | null {
+  /**
+   * The lockers as officers see them: out of service while the bank is offline, or degraded (a
+   * link fault, or readings that cannot be true). The reason is in plain words: the raw driver
+   * error and the plausibility findings are for the hardware screen.
+   */
+  private lockerStatus(): LockerStatusView {
     const bank = this.deps.lockers.health();
-    const video = this.deps.video.readiness();
+    const name = bank.name ?? 'Lockers';
+    const implausible = this.plausibility.verdict().problems.length > 0;
+    const state = implausible && bank.state !== 'offline' ? 'degraded' : bank.state;
+    const call = 'Nothing can be drawn or returned here right now: call an armourer.';
     // The audit trail failed its start-up check (or it is still running): nothing is released until it passes.
     const audit = this.services.anchor?.blocked() ?? null;
-    const message =
-      audit !== null
-        ? audit
-        : bank.state === 'offline'
-          ? `The lockers are not answering${bank.lastError ? ` (${bank.lastError})` : ''}. Nothing can be drawn or returned here right now: call an armourer.`
-          : video.ready
-            ? null
-            : video.message;
+    if (audit !== null) return { name, state, inService: false, reason: audit };
+    if (state === 'offline') return { name, state, inService: false, reason: `${name} are out of service: they are not answering. ${call}` };
+    if (state === 'degraded') {
+      const why = implausible ? 'their door sensors are giving readings that cannot be right' : 'they are not answering reliably';
+      return { name, state, inService: false, reason: `${name} are out of service: ${why}. ${call}` };
+    }
+    return { name, state, inService: true, reason: null };
+  }
+
+  /** Lockers out of service (refuse at once rather than wait on a dead bus), or a required video trigger down. */
+  private releaseBlocked(): ApiError | null {
+    const lockers = this.lockerStatus();
+    const video = this.deps.video.readiness();
+    const message = !lockers.inService ? lockers.reason : video.ready ? null : video.message;
     if (message === null) return null;
     this.session.show({ kind: 'home', message });
     this.push();

@@ -60,6 +60,12 @@ export const PERMISSIONS: Readonly<Record<RequestName, Permission>> = {
   saveHardwareConfig: HARDWARE,
   hardwareTest: HARDWARE,
   hardwareFrames: { ...HARDWARE, state: 'signed-in' },
+  startBankWalk: HARDWARE,
+  bankWalkPolarity: HARDWARE,
+  bankWalkOpenDoor: HARDWARE,
+  bankWalkAnswer: HARDWARE,
+  bankWalkRemap: HARDWARE,
+  cancelBankWalk: HARDWARE,
 
   openExceptions: EXCEPTIONS,
   listExceptions: { ...EXCEPTIONS, state: 'signed-in' },

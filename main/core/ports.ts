@@ -92,9 +92,28 @@ export function repeat(scheduler: Scheduler, ms: number, task: () => void): () =
   };
 }
 
+/** One door as the configuration wires it, for the commissioning walk. */
+export interface DoorWiring {
+  doorNumber: number;
+  /** "bus bus-a, board 0, lock 5" or "bus io, relay 3, input 3": for the hardware screen only. */
+  where: string;
+  /** The lock-sensor setting in force for this door's board (Kerong) or bus (Modbus): true when a set bit means open. */
+  lockOpenWhenSet: boolean;
+}
+
+/** A change to the bank's wiring the commissioning walk found: saved, applied and audited like any configuration. */
+export type BankRewire =
+  | { kind: 'lock-polarity'; doorNumber: number; lockOpenWhenSet: boolean }
+  /** Door `a`'s lock and sensors are really door `b`'s, and the other way round. */
+  | { kind: 'swap-doors'; a: number; b: number };
+
 /** What the hardware screen needs from the device layer; the core adds roles and audit. */
 export interface HardwareAdmin {
-  view(): Omit<HardwareView, 'exceptions'>;
+  view(): Omit<HardwareView, 'exceptions' | 'bank' | 'bankWalk'>;
+  /** The bank's doors as wired, in door order. */
+  layout(): DoorWiring[];
+  /** Change the wiring in the saved configuration and apply it at once; what changed, in words. */
+  rewire(change: BankRewire): Promise<{ ok: true; changes: string[] } | { ok: false; problems: string[] }>;
   /** Validate, persist and apply a new configuration; lists every problem when refused. */
   save(configJson: string): Promise<{ ok: true; changes: string[] } | { ok: false; problems: string[] }>;
   busStatus(busId: string): Promise<string>;

@@ -132,6 +132,14 @@ export class Records {
             AND NOT EXISTS (SELECT 1 FROM swap_orders o WHERE o.new_asset_id = a.id AND o.state IN ('open', 'deposited'))
           ORDER BY a.door_id LIMIT 1`,
       ),
+      // The same, every free item in door order, for when some doors may not be used.
+      allAvailable: db.prepare<[number, number], FreeItem>(
+        `SELECT a.id AS assetId, d.id AS doorId, d.number AS doorNumber, a.serial, a.tag FROM assets a JOIN doors d ON d.id = a.door_id
+          WHERE a.asset_type_id = +? AND a.status = 'available' AND d.bank_id = +?
+            AND NOT EXISTS (SELECT 1 FROM door_intents i WHERE i.door_id = d.id AND i.state IN ('pending', 'open', 'closed'))
+            AND NOT EXISTS (SELECT 1 FROM swap_orders o WHERE o.new_asset_id = a.id AND o.state IN ('open', 'deposited'))
+          ORDER BY a.door_id`,
+      ),
       override: db.prepare<[number], OverrideRecord>(
         `SELECT id, officer_id AS officerId, asset_type_id AS assetTypeId, refusal, created_at AS createdAt, used_by_intent AS usedByIntent
            FROM overrides WHERE id = ?`,
@@ -240,8 +248,11 @@ export class Records {
   }
 
   /** The lowest-numbered door holding an available item of the type, not held by an intent or reserved for a swap. */
-  firstAvailableBehindDoor(assetTypeId: number, bankId: number): FreeItem | undefined {
-    return this.statements.firstAvailable.get(assetTypeId, bankId);
+  /** The lowest door with a free item of the type, skipping `unusableDoors` (reading open or implausibly). */
+  firstAvailableBehindDoor(assetTypeId: number, bankId: number, unusableDoors: ReadonlySet<number> = new Set()): FreeItem | undefined {
+    if (unusableDoors.size === 0) return this.statements.firstAvailable.get(assetTypeId, bankId);
+    for (const item of this.statements.allAvailable.iterate(assetTypeId, bankId)) if (!unusableDoors.has(item.doorNumber)) return item;
+    return undefined;
   }
 
   override(id: number): OverrideRecord | undefined {

@@ -1,4 +1,4 @@
-import type { DemoView, KioskSnapshot, ScreenView, SessionView } from '../../preload/contract.ts';
+import type { DemoView, DeviceHealthView, KioskSnapshot, ScreenView, SessionView } from '../../preload/contract.ts';
 import type { KioskContext } from './journeys/journey.ts';
 import type { Session } from './session.ts';
 
@@ -11,7 +11,8 @@ export function buildSnapshot(ctx: KioskContext, session: Session, revision: num
     screen: screenView(session),
     session: sessionView(ctx, session.officerId),
     idle: { warningSecondsLeft: session.warningSecondsLeft(), timeoutSeconds: policy.idleTimeoutSeconds },
-    devices: deps.devices.list(),
+    devices: officerDevices(ctx),
+    lockers: ctx.lockerStatus(),
     demo: demoView(ctx),
     keyboardScanFallback: deps.scanner.keyboardFallback(),
     revision,
@@ -51,4 +52,19 @@ function demoView(ctx: KioskContext): DemoView | null {
     cards: demo.cards,
     tags: ctx.services.records.demoTags(),
   };
+}
+
+/**
+ * Every device as an officer may see it: the name a site admin chose and its state. Labels
+ * (which carry port paths and driver ids) and raw errors stay on the hardware screen. A bank
+ * whose readings are implausible shows its buses as degraded too.
+ */
+function officerDevices(ctx: KioskContext): DeviceHealthView[] {
+  const implausible = ctx.plausibility().problems.length > 0;
+  return ctx.deps.devices.list().map((d) => ({
+    id: d.id,
+    label: d.name ?? 'Device',
+    state: implausible && d.id.startsWith('bus:') && d.state !== 'offline' ? 'degraded' : d.state,
+    lastError: null,
+  }));
 }

@@ -99,7 +99,10 @@ export class DeviceManager {
     unlock: (doorNumber) => (this.rig ? this.rig.bank.unlock(doorNumber) : Promise.reject(new Error(RECONFIGURING))),
     readDoors: () => (this.rig ? this.rig.bank.readDoors() : Promise.reject(new Error(RECONFIGURING))),
     onDoors: (listener) => this.doorReadings.add(listener),
-    health: () => this.rig?.bank.health() ?? { id: 'locker-bank', label: 'Locker bank', state: 'connecting', lastError: RECONFIGURING },
+    health: () => {
+      const name = this.configInForce ? bankName(this.configInForce) : 'Lockers';
+      return { ...(this.rig?.bank.health() ?? { id: 'locker-bank', label: 'Locker bank', state: 'connecting', lastError: RECONFIGURING }), name };
+    },
     onHealth: (listener) => this.healthChanges.add(() => listener(this.lockers.health())),
   };
 
@@ -173,10 +176,15 @@ export class DeviceManager {
       const config = rig.config.lockerBank.buses.find((b) => b.id === bus.id);
       const numbers = bus.doorNumbers;
       const span = numbers.length === 0 ? 'no doors' : `doors ${Math.min(...numbers)}–${Math.max(...numbers)}`;
-      return { id: `bus:${bus.id}`, label: `Locker bus ${bus.id} (${config?.protocol ?? '?'}, ${span})`, ...bus.health() };
+      const name = config?.displayName ?? (rig.buses.length === 1 ? bankName(rig.config) : `${bankName(rig.config)}, ${span}`);
+      return { id: `bus:${bus.id}`, label: `Locker bus ${bus.id} (${config?.protocol ?? '?'}, ${span})`, name, ...bus.health() };
     });
-    for (const source of [...rig.cardReaders, ...rig.scanners]) views.push({ id: source.id, label: source.label, ...source.health() });
-    views.push(...rig.video.healthViews());
+    const named = new Map<string, string>();
+    for (const c of rig.config.cardReaders) named.set(`card:${c.id}`, c.displayName ?? 'Card reader');
+    for (const c of rig.config.scanners) named.set(`scanner:${c.id}`, c.displayName ?? 'Tag scanner');
+    for (const c of rig.config.video.triggers) named.set(`video:${c.id}`, c.displayName ?? 'Video recording');
+    for (const source of [...rig.cardReaders, ...rig.scanners]) views.push({ id: source.id, label: source.label, name: named.get(source.id) ?? 'Device', ...source.health() });
+    views.push(...rig.video.healthViews().map((v) => ({ ...v, name: named.get(v.id) ?? 'Video recording' })));
     return views;
   }
 
@@ -394,6 +402,11 @@ export class DeviceManager {
     await Promise.all([...rig.buses.map((b) => b.stop()), ...rig.cardReaders.map((c) => c.stop()), ...rig.scanners.map((s) => s.stop()), rig.video.stop()]);
     for (const simulator of rig.simulators) await simulator.close();
   }
+}
+
+/** What officers call the lockers: the site admin's name for them, or plain "Lockers". */
+function bankName(config: TerminalConfig): string {
+  return config.lockerBank.displayName ?? 'Lockers';
 }
 
 function serialOpener(link: { path: string; baudRate: number }): () => Promise<ByteTransport> {

@@ -215,11 +215,11 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
   const screen: ScreenView = snapshot.screen;
   switch (screen.kind) {
     case 'idle':
-      return <IdleScreen terminalName={snapshot.terminalName} />;
+      return <IdleScreen terminalName={snapshot.terminalName} lockers={snapshot.lockers} />;
     case 'pin':
       return <PinScreen screen={screen} commands={commands} />;
     case 'home':
-      return <HomeScreen screen={screen} session={snapshot.session} commands={commands} />;
+      return <HomeScreen screen={screen} session={snapshot.session} lockers={snapshot.lockers} commands={commands} />;
     case 'draw-door-open':
       return <DrawDoorOpenScreen screen={screen} />;
     case 'draw-done':

@@ -16,7 +16,20 @@ export async function openIntentDoor(ctx: KioskContext, intent: DoorIntent, vide
     if (change) ctx.intentsChanged([change]);
     return { ok: false, reason: videoProblem };
   }
-  const result = await ctx.doors.open(intent.doorNumber, () => intents.intent(intent.id)?.state !== 'pending');
+  // A door already reading open before its unlock is never used: whatever opened it, it was not us.
+  const early = ctx.latestDoors().find((d) => d.doorNumber === intent.doorNumber)?.open === true;
+  if (early || intents.intent(intent.id)?.state !== 'pending') {
+    const reason = `door ${intent.doorNumber} read open before it was unlocked, so it was not used`;
+    const change = intents.fail(intent.id, reason);
+    if (early) ctx.openedEarly(intent.doorNumber);
+    if (change) ctx.intentsChanged([change]);
+    return { ok: false, reason };
+  }
+  const result = await ctx.doors.open(
+    intent.doorNumber,
+    () => intents.intent(intent.id)?.state !== 'pending',
+    () => intents.unlockSent(intent.id),
+  );
   if (result.ok || result.stopped) return result.ok ? result : { ok: false, reason: result.reason };
   const change = intents.fail(intent.id, result.reason);
   // No change: a poll saw the door open in the meantime, so it did open after all.

@@ -51,12 +51,13 @@ export function drawIntentSpec(services: CoreServices): IntentKindSpec {
  * unused, and recent) excuses those of the reasons it was granted against which policy lets
  * an armourer override; any other reason still refuses. The draw spends it.
  */
-export function beginDraw(services: CoreServices, officerId: number, assetTypeId: number, overrideId?: number): BeginResult {
+export function beginDraw(services: CoreServices, officerId: number, assetTypeId: number, overrideId?: number, unusableDoors: ReadonlySet<number> = new Set()): BeginResult {
   const { db, audit, clock, eligibility, intents, ledger, bankId } = services;
   return db
     .transaction((): BeginResult => {
       // The door first: whether there is a free item is the decision's availability fact too.
-      const pick = services.records.firstAvailableBehindDoor(assetTypeId, bankId);
+      // A door reading open or implausibly is never picked.
+      const pick = services.records.firstAvailableBehindDoor(assetTypeId, bankId, unusableDoors);
       const verdict = eligibility.decide(officerId, assetTypeId, { availableCount: pick ? 1 : 0 });
       if (!verdict || !verdict.type.selfService) return { ok: false, kind: 'not-found', message: verdict ? `${verdict.type.name} is issued by order, not drawn here.` : 'That kind of equipment is not known here.' };
       let excused = new Set<string>();
@@ -187,7 +188,7 @@ function isDrawEvent(effect: string): effect is DrawEvent {
 export async function runDraw(ctx: KioskContext, officerId: number, assetTypeId: number, overrideId?: number): Promise<Result<null>> {
   const blocked = ctx.releaseBlocked();
   if (blocked) return { ok: false, error: blocked };
-  const begun = beginDraw(ctx.services, officerId, assetTypeId, overrideId);
+  const begun = beginDraw(ctx.services, officerId, assetTypeId, overrideId, ctx.unusableDoors());
   if (!begun.ok) {
     ctx.show({ kind: 'home', message: begun.message });
     return fail(begun.kind, begun.message);

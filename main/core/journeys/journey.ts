@@ -1,8 +1,9 @@
-import type { ApiError, KioskSnapshot, RequestInput, RequestName, ResponseValues, Result, ScreenView } from '../../../preload/contract.ts';
+import type { ApiError, KioskSnapshot, LockerStatusView, RequestInput, RequestName, ResponseValues, Result, ScreenView } from '../../../preload/contract.ts';
 import type { DoorCommand } from '../door-command.ts';
 import type { IntentChange, IntentKindSpec } from '../door-intents.ts';
 import type { KioskPolicy, KioskDeps } from '../kiosk-deps.ts';
 import type { DoorSensors } from '../ports.ts';
+import type { PlausibilityVerdict } from '../sensor-plausibility.ts';
 import type { CoreServices } from '../services.ts';
 import type { Session } from '../session.ts';
 
@@ -81,6 +82,16 @@ export interface KioskContext {
   latestDoors(): readonly DoorSensors[];
   /** Why no door may open now (bank offline, a required video trigger down), shown on the home screen; null when one may. */
   releaseBlocked(): ApiError | null;
+  /** The lockers as officers see them: name, state, and why they are out of service. */
+  lockerStatus(): LockerStatusView;
+  /** What the bank's readings say that cannot be true (for the hardware screen). */
+  plausibility(): PlausibilityVerdict;
+  /** Doors never picked for a draw or return now: reading open, or implausible. */
+  unusableDoors(): ReadonlySet<number>;
+  /** A door read open before its unlock went out: the bank's readings are implausible. */
+  openedEarly(doorNumber: number): void;
+  /** A module has a door under way outside intents and service openings (or no longer): not a forced door. */
+  holdDoor(doorNumber: number, held: boolean): void;
   /** Queue the CCTV bookmark before a door is commanded; a message when a "required" room must keep it shut. */
   recordVideo(kind: 'ISSUE' | 'RETURN' | 'DOOR', asset: string, officerId: number): Promise<string | null>;
   log(line: string): void;

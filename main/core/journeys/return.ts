@@ -74,9 +74,11 @@ export function beginReturn(services: CoreServices, officerId: number, assetId: 
     .immediate();
 }
 
-/** Doors whose sensors say they are open or hold something: never picked for an item going in. */
+/** Doors whose sensors say they are open or hold something, or read implausibly: never picked for an item going in. */
 export function occupiedDoors(ctx: KioskContext): Set<number> {
-  return new Set(ctx.latestDoors().filter((d) => d.itemPresent === true || d.open).map((d) => d.doorNumber));
+  const occupied = new Set(ctx.unusableDoors());
+  for (const d of ctx.latestDoors()) if (d.itemPresent === true || d.open) occupied.add(d.doorNumber);
+  return occupied;
 }
 
 export class ReturnJourney implements Journey {

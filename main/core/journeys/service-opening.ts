@@ -37,9 +37,9 @@ class ServiceOpeningJourney implements Journey {
 }
 
 /** Open a door for service, committed first; says what happened in words for the hardware screen. */
-export async function runServiceOpening(ctx: KioskContext, officerId: number, doorNumber: number): Promise<{ ok: boolean; message: string }> {
+export async function runServiceOpening(ctx: KioskContext, officerId: number, doorNumber: number, reason = 'hardware screen test'): Promise<{ ok: boolean; message: string }> {
   const openings = ctx.services.serviceOpenings;
-  const begun = openings.begin(officerId, doorNumber, 'hardware screen test');
+  const begun = openings.begin(officerId, doorNumber, reason);
   if (!begun.ok) return { ok: false, message: begun.message };
   const journey = new ServiceOpeningJourney();
   ctx.startJourney(journey);

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { HardwareView } from '../../../preload/contract.ts';
 import type { Commands, Queries } from '../commands.ts';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
+import { BankCommissioningPanel } from '../components/hardware/BankCommissioningPanel.tsx';
 import { ConfigEditor } from '../components/hardware/ConfigEditor.tsx';
 import { DeviceHealthList } from '../components/hardware/DeviceHealthList.tsx';
 import { ExceptionsPanel } from '../components/hardware/ExceptionsPanel.tsx';
@@ -108,6 +109,7 @@ export function HardwareScreen({ commands, queries }: { commands: Commands; quer
       {view ? (
         <div className="hw-grid">
           <div className="hw-col" role="region" aria-label="Devices and tests" tabIndex={0}>
+            <BankCommissioningPanel view={view} queries={queries} onChanged={() => void refresh()} />
             <DeviceHealthList devices={view.devices} />
             <LockerBankPanel buses={view.buses} doors={view.doors} results={results} pending={pending} runTest={runTest} />
             <ReadersPanel results={results} pending={pending} runTest={runTest} />

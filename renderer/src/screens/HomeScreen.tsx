@@ -1,5 +1,6 @@
-import type { DrawOptionView, OfficerSwapView, QualificationView, ScreenView, SessionView } from '../../../preload/contract.ts';
+import type { DrawOptionView, LockerStatusView, OfficerSwapView, QualificationView, ScreenView, SessionView } from '../../../preload/contract.ts';
 import type { Commands } from '../commands.ts';
+import { OutOfService } from '../components/OutOfService.tsx';
 import { ScreenMessage } from '../components/PageHead.tsx';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
 import { formatDay, formatDrawnAt } from '../format.ts';
@@ -9,10 +10,12 @@ type HomeView = Extract<ScreenView, { kind: 'home' }>;
 export function HomeScreen({
   screen,
   session,
+  lockers,
   commands,
 }: {
   screen: HomeView;
   session: SessionView | null;
+  lockers: LockerStatusView;
   commands: Commands;
 }) {
   if (!session) {
@@ -28,6 +31,8 @@ export function HomeScreen({
   const isAdmin = session.roles.includes('admin');
   const isArmourer = isAdmin || session.roles.includes('armourer');
   const isIt = session.roles.includes('it');
+  // Out of service: the buttons stay, disabled, each saying why in words (main refuses them too).
+  const outOfService = lockers.inService ? null : `${lockers.name} are out of service`;
 
   return (
     <div className="screen screen-home">
@@ -75,6 +80,7 @@ export function HomeScreen({
           </button>
         </div>
       </div>
+      <OutOfService lockers={lockers} className="home-out-of-service" />
       <ScreenMessage message={screen.message} className="home-message" />
 
       <div className="home-grid">
@@ -91,10 +97,15 @@ export function HomeScreen({
                     <button
                       type="button"
                       className="btn btn-primary btn-draw"
+                      disabled={outOfService !== null}
                       onClick={() => commands.startDraw({ assetTypeId: option.assetTypeId })}
                     >
                       <span className="btn-draw-main">Draw {option.name}</span>
-                      <span className="btn-draw-sub"> — {option.availableCount} available</span>
+                      {outOfService ? (
+                        <span className="btn-disabled-reason"> — not now: {outOfService}</span>
+                      ) : (
+                        <span className="btn-draw-sub"> — {option.availableCount} available</span>
+                      )}
                     </button>
                   </li>
                 ))}
@@ -119,16 +130,18 @@ export function HomeScreen({
                       <button
                         type="button"
                         className="btn btn-secondary btn-return"
-                        aria-label={`Return ${holding.assetTypeName} ${holding.serial}`}
+                        aria-label={outOfService ? `Return ${holding.assetTypeName} ${holding.serial}: not now, ${outOfService}` : `Return ${holding.assetTypeName} ${holding.serial}`}
+                        disabled={outOfService !== null}
                         onClick={() => commands.startReturn({ assetId: holding.assetId })}
                       >
                         <span aria-hidden="true">↩ </span>
                         Return
+                        {outOfService ? <span className="btn-disabled-reason">Not now: {outOfService}</span> : null}
                       </button>
                     </li>
                   ))}
                 </ul>
-                <p className="hint">…or scan its tag to return it.</p>
+                <p className="hint">{outOfService ? `Returns are off while ${outOfService}: hand items to an armourer.` : '…or scan its tag to return it.'}</p>
               </>
             )}
           </section>

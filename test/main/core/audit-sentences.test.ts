@@ -322,6 +322,31 @@ const CASES: { [A in AuditAction]: Case<A> } = {
     details: { asset: OLD_LAPTOP, outcome: 'recycled', receivingOrganisation: 'GreenIT Ltd', certificate: 'WEEE-77' },
     sentence: 'IT 01 Nadia Hussain recorded that Laptop (2019 build) LT19-0001 was recycled to GreenIT Ltd, certificate WEEE-77',
   },
+  'bank.walk-started': { actor: jo, subject: 'bank:1', details: { walk: 2 }, sentence: 'ARM 01 Jo Evans began commissioning walk 2 of locker bank 1, door by door' },
+  'bank.walk-polarity': {
+    actor: jo,
+    subject: 'bank:1',
+    details: { walk: 2, finding: 'board 1 reads locked doors as open', applied: ['board 1 lock sensor inverted'] },
+    sentence: 'ARM 01 Jo Evans checked the lock-sensor polarity in commissioning walk 2: board 1 reads locked doors as open; applied: board 1 lock sensor inverted',
+  },
+  'bank.walk-door': {
+    actor: jo,
+    subject: 'door:5',
+    details: { walk: 2, answer: 'other', otherDoor: 6, sensor: 'open' },
+    sentence: 'ARM 01 Jo Evans unlocked door 5 in commissioning walk 2 and said door 6 opened instead: the sensor read open',
+  },
+  'bank.walk-remap': {
+    actor: jo,
+    subject: 'door:5',
+    details: { walk: 2, otherDoor: 6, changes: ['door 5 is now board 1 channel 6'] },
+    sentence: 'ARM 01 Jo Evans swapped the wiring of door 5 and door 6 in commissioning walk 2: door 5 is now board 1 channel 6',
+  },
+  'bank.walk-finished': {
+    actor: jo,
+    subject: 'bank:1',
+    details: { walk: 2, outcome: 'passed', confirmed: [1, 2, 3, 4], doors: 4 },
+    sentence: 'Commissioning walk 2, ended by ARM 01 Jo Evans, passed: 4 of 4 doors confirmed (1–4)',
+  },
 };
 
 const sentenceOf = <A extends AuditAction>(action: A, c: Case<A>): string => auditSentence({ actor: c.actor, action, subject: c.subject }, c.details as Record<string, unknown>, NAMES);

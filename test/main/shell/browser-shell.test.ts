@@ -27,6 +27,7 @@ function makeSnapshot(revision: number): KioskSnapshot {
     session: null,
     idle: { warningSecondsLeft: null, timeoutSeconds: 60 },
     devices: [],
+    lockers: { name: 'Lockers', state: 'online', inService: true, reason: null },
     demo: null,
   keyboardScanFallback: false,
     revision,

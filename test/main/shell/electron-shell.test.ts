@@ -57,6 +57,7 @@ function snapshot(revision: number): KioskSnapshot {
     session: null,
     idle: { warningSecondsLeft: null, timeoutSeconds: 60 },
     devices: [],
+    lockers: { name: 'Lockers', state: 'online', inService: true, reason: null },
     demo: null,
   keyboardScanFallback: false,
     revision,
