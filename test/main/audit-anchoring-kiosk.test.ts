@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TERMINAL_KEY_FILE } from '../../main/terminal-key.ts';
 import { tamper } from '../helpers/anchored-db.ts';
@@ -55,6 +55,16 @@ describe('audit anchoring in the running terminal', () => {
     await h.kiosk.close();
     h = null;
     expect(checkpoints(t.dir).map((c) => c.reason)).toEqual(['start-up', 'sign-out']);
+  });
+
+  it('does not start when its signing key can be read by others', async () => {
+    const t = tempDir('armoury-anchor-kiosk-');
+    cleanup = t.cleanup;
+    h = await startHarness({}, t.dir);
+    await h.kiosk.close();
+    h = null;
+    chmodSync(join(t.dir, TERMINAL_KEY_FILE), 0o604);
+    await expect(startHarness({}, t.dir)).rejects.toThrow(/can be read by users other than the kiosk user \(mode 0604\)/);
   });
 
   it('refuses draws and returns, says why on screen, and raises an exception when the trail fails its check', async () => {
