@@ -112,7 +112,7 @@ export class Kiosk implements KioskService {
     this.unsubscribers.push(lockers.onDoors((doors) => this.onDoors(doors)), cardReader.onCard((uid) => this.onCard(uid)), scanner.onScan((code) => this.onScan(code)));
     if (this.deps.demo) this.unsubscribers.push(this.deps.demo.room.onChange(() => this.push()));
     for (const module of this.modules) module.start?.();
-    // In a worker thread: draws and returns wait for its verdict (see releaseBlocked), nothing else does.
+    // In a worker thread: draws and returns wait for its verdict (see lockerStatus), nothing else does.
     this.auditCheck = this.services.anchor?.start().then(() => undefined) ?? Promise.resolve();
     this.push();
   }

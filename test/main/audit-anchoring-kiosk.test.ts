@@ -40,6 +40,7 @@ describe('audit anchoring in the running terminal', () => {
     const t = tempDir('armoury-anchor-kiosk-');
     cleanup = t.cleanup;
     h = await startHarness({}, t.dir);
+    expect(h.latest()?.lockers.inService).toBe(true);
     await signIn(JO);
     const view = await h.call('getAuditAnchor', {});
     expect(view).toMatchObject({ ok: true, value: { terminalId: 'terminal-1', trail: { state: 'verified', message: null }, latestCheckpoint: { reason: 'start-up' } } });
@@ -80,6 +81,9 @@ describe('audit anchoring in the running terminal', () => {
     tamper(join(t.dir, 'armoury.db'), (db) => db.prepare('DELETE FROM audit_log WHERE seq > ?').run(signed.seq - 2));
 
     h = await startHarness({}, t.dir);
+    const idle = h.latest()!;
+    expect(idle.lockers).toMatchObject({ inService: false });
+    expect(idle.lockers.reason).toMatch(/^The audit trail failed its integrity check, so nothing can be drawn or returned here\. Call an armourer or site admin/);
 
     await signIn(ALEX);
     const draw = await h.call('startDraw', { assetTypeId: 1 });
