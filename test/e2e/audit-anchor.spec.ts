@@ -18,7 +18,7 @@ test("the investigation tab shows the start-up check, the latest checkpoint and 
   await screen(page, 'console');
   await page.getByRole('tablist', { name: 'Console sections' }).getByRole('tab', { name: 'Investigation', exact: true }).click();
   const anchor = page.getByRole('region', { name: 'Audit anchoring' });
-  await expect(anchor.getByText(/^Start-up check passed/)).toBeVisible();
+  await expect(anchor.getByText(/Start-up check passed/)).toBeVisible();
   await expect(anchor.locator('[data-anchor-checkpoint]')).toHaveText(/^row \d+ of \d+, signed .* after the start-up check$/);
   const fingerprint = (await anchor.locator('[data-anchor-fingerprint]').textContent()) ?? '';
   expect(fingerprint).toMatch(/^([0-9a-f]{4} ){15}[0-9a-f]{4}$/);
