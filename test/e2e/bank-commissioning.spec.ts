@@ -100,6 +100,9 @@ test('officers see the lockers out of service before they touch anything, by nam
   await expect(draw).toContainText('not now: Taser lockers are out of service');
   const giveBack = page.getByRole('button', { name: /^Return .*not now, Taser lockers are out of service/ }).first();
   await expect(giveBack).toBeDisabled();
+  const swap = page.getByRole('button', { name: /^Swap your Laptop/ });
+  await expect(swap).toBeDisabled();
+  await expect(swap).toContainText('Not now: Taser lockers are out of service');
   await expectNoDeviceInternals(page);
   await lookAt(page, 'home, lockers out of service', 'home-out-of-service', false);
 });

@@ -85,7 +85,7 @@ export function HomeScreen({
 
       <div className="home-grid">
         <div className="home-col">
-          {session.swapOrders.length > 0 ? <SwapPanel orders={session.swapOrders} commands={commands} /> : null}
+          {session.swapOrders.length > 0 ? <SwapPanel orders={session.swapOrders} commands={commands} outOfService={outOfService} /> : null}
           <section aria-labelledby="draw-title" className="panel">
             <h2 id="draw-title">What I may draw</h2>
             {allowed.length === 0 ? (
@@ -189,7 +189,7 @@ function everydayName(typeName: string): string {
  * device goes in first, and only then does the new one's door open. An order whose old device
  * is already in only has the new device left to collect.
  */
-function SwapPanel({ orders, commands }: { orders: readonly OfficerSwapView[]; commands: Commands }) {
+function SwapPanel({ orders, commands, outOfService }: { orders: readonly OfficerSwapView[]; commands: Commands; outOfService: string | null }) {
   const first = orders[0];
   const title = orders.length === 1 && first ? `Swap your ${everydayName(first.oldTypeName)}` : 'Swap your devices';
   return (
@@ -201,7 +201,7 @@ function SwapPanel({ orders, commands }: { orders: readonly OfficerSwapView[]; c
       <ul className="swap-list">
         {orders.map((order) => (
           <li key={order.orderId}>
-            <button type="button" className="btn btn-primary btn-swap" onClick={() => commands.startSwap({ orderId: order.orderId })}>
+            <button type="button" className="btn btn-primary btn-swap" disabled={outOfService !== null} onClick={() => commands.startSwap({ orderId: order.orderId })}>
               <span className="btn-swap-main">
                 {order.deposited ? (
                   `Collect your new ${order.newTypeName}`
@@ -216,6 +216,7 @@ function SwapPanel({ orders, commands }: { orders: readonly OfficerSwapView[]; c
                   ? ` — your ${order.oldTypeName} ${order.oldSerial} is already in`
                   : ` — for a ${order.newTypeName}; hand the old one in first`}
               </span>
+              {outOfService ? <span className="btn-disabled-reason">Not now: {outOfService}</span> : null}
             </button>
             <p className="swap-until">Ready until the end of {formatDay(order.expiresOn)}.</p>
           </li>

@@ -31,8 +31,8 @@ export function BankCommissioningPanel({ view, queries, onChanged }: { view: Har
   const otherDoors = running ? view.doors.map((d) => d.number).filter((n) => n !== running.doorNumber) : [];
 
   return (
-    <section aria-labelledby="hw-bank-title" className="panel hw-bank">
-      <h2 id="hw-bank-title">Bank: {view.bank.name}</h2>
+    <section aria-labelledby="hw-commissioning-title" className="panel hw-bank">
+      <h2 id="hw-commissioning-title">Bank: {view.bank.name}</h2>
       <p className="hw-bank-state" data-state={view.bank.state}>
         <span aria-hidden="true">{view.bank.state === 'online' ? '✓ ' : '⚠ '}</span>
         {view.bank.state === 'online' ? 'In service' : `Out of service for officers (${view.bank.state})`}
@@ -69,7 +69,7 @@ export function BankCommissioningPanel({ view, queries, onChanged }: { view: Har
       </div>
 
       {running ? (
-        <div className="hw-walk" aria-labelledby="hw-walk-title">
+        <div className="hw-walk" role="group" aria-labelledby="hw-walk-title">
           {running.finding ? <p className="hw-walk-finding">Polarity probe: {running.finding}</p> : null}
           {running.step === 'polarity' ? (
             <>
