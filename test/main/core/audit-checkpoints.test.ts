@@ -158,3 +158,52 @@ describe("the terminal's signing key", () => {
     expect(() => loadOrCreateTerminalKey(dir)).toThrow(/mode 0640/);
   });
 });
+
+describe('the checkpoint webhook', () => {
+  it('gets each checkpoint line, signed with the shared secret and keyed by terminal and row', async () => {
+    const { createServer } = await import('node:http');
+    const { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verifyWebhookSignature } = await import('../../../native-bridges/video-trigger/webhook.ts');
+    const secret = 'a-shared-secret-of-some-length';
+    const received: { body: string; signed: boolean; key: string | undefined }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push({ body, signed: verifyWebhookSignature(body, secret, req.headers[SIGNATURE_HEADER] as string | undefined), key: req.headers[IDEMPOTENCY_HEADER] as string | undefined });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const outbox = (await openCheckpointOutbox({ webhook: { url: `http://127.0.0.1:${port}/checkpoints`, secret }, directory: null }, { terminalId: 'terminal-1', stateDir: join(dir, 'outbox'), log: () => {} })) as CheckpointOutbox;
+    const a = await anchoredDb(dir, { sink: outbox });
+    a.append();
+    a.append();
+    const signed = a.anchor.checkpoint('rows');
+    await a.anchor.whenQueued();
+    await outbox.whenDelivered();
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ signed: true, key: 'terminal-1:audit-checkpoint:2' });
+    const c = parseCheckpoint(received[0]!.body) as SignedCheckpoint;
+    expect(c).toEqual(signed);
+    expect(checkpointSignatureValid(c, a.signer.publicKeyPem)).toBe(true);
+    a.anchor.stop();
+    a.db.close();
+    await outbox.close();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('keeps its secret masked in views, and back only for the same origin', async () => {
+    const { checkTerminalConfig, maskSecrets, unmaskSecrets, secretsStillMasked, SECRET_MASK } = await import('../../../main/config/terminal-config.ts');
+    const raw = JSON.parse(readFileSync(new URL('../../../resources/default-terminal-config.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const checked = checkTerminalConfig({ ...raw, auditAnchor: { webhook: { url: 'https://anchor.example/in', secret: 'x'.repeat(20) }, directory: '/mnt/audit-anchor' } });
+    if (!checked.ok) throw new Error(checked.problems.join('; '));
+    expect(checked.config.policy).toMatchObject({ auditCheckpointEveryRows: 500, auditCheckpointEveryMinutes: 15 });
+    const masked = maskSecrets(checked.config);
+    expect(masked.auditAnchor.webhook?.secret).toBe(SECRET_MASK);
+    expect(unmaskSecrets(masked, checked.config).auditAnchor.webhook?.secret).toBe('x'.repeat(20));
+    const elsewhere = { ...masked, auditAnchor: { ...masked.auditAnchor, webhook: { url: 'https://attacker.example/in', secret: SECRET_MASK } } };
+    expect(secretsStillMasked(unmaskSecrets(elsewhere, checked.config))).toContain('auditAnchor.webhook.secret: give the secret (the masked value only keeps one already saved for this URL)');
+    expect(checkTerminalConfig({ ...raw, auditAnchor: { webhook: null, directory: 'relative/dir' } })).toMatchObject({ ok: false });
+  });
+});
