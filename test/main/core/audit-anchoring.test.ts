@@ -158,3 +158,29 @@ describe('the database guards the trail itself', () => {
     }
   });
 });
+
+describe('the other readers of the anchors', () => {
+  it('the start-up check also reads the exported checkpoints, so deleting the stored ones does not hide a cut', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { storedCheckpoints } = await import('../../../main/core/audit-integrity.ts');
+    const { checkpointLine } = await import('../../../main/devices/audit-anchor-outbox.ts');
+    const file = `${dir}/exported.jsonl`;
+    const db = new Database(a.path, { readonly: true });
+    writeFileSync(file, storedCheckpoints(db).map((c) => `${checkpointLine(c)}\n`).join(''));
+    db.close();
+    tamper(a.path, (d) => d.exec('DELETE FROM audit_log WHERE seq > 6; DELETE FROM audit_checkpoints WHERE seq > 6'));
+    const withoutFile = await verdict();
+    // On its own the database now looks whole: rows 1–6 and the checkpoint at row 4.
+    expect(withoutFile.ok).toBe(true);
+    const withFile = await workerIntegrityChecker(a.path, a.signer.publicKeyPem, () => file).check();
+    expect(withFile).toMatchObject({ ok: false, firstBrokenSeq: 7, shorterThan: { checkpointSeq: 12, lastSeq: 6 } });
+  });
+
+  it("the console's full walk reports a rehashed chain as broken, from the checkpoints", async () => {
+    const { anchoredChainWalker } = await import('../../../main/workers/audit-walker.ts');
+    tamper(a.path, (d) => rewriteAndRehash(d, 6, 'bank:99'));
+    const walk = await anchoredChainWalker(workerIntegrityChecker(a.path, a.signer.publicKeyPem, () => null)).walk();
+    expect(walk).toMatchObject({ ok: false, rows: 4, firstBrokenSeq: 5 });
+    if (!walk.ok) expect(walk.reason).toMatch(/^rows 5–8 were rewritten/);
+  });
+});
