@@ -369,8 +369,6 @@ interface Frame {
   expectingKey: boolean;
 }
 
-const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
-
 /**
  * Every key given more than once in the same object, in the order met. A scanner over JSON
  * text that JSON.parse has accepted: strings are skipped as tokens (escapes included), so
@@ -387,10 +385,13 @@ export function findDuplicateKeys(text: string): DuplicateKey[] {
     const segment = parent === undefined ? null : parent.object ? parent.key : parent.index;
     stack.push({ segment, object, keys: object ? new Map() : null, key: null, index: 0, expectingKey: object });
   };
+  // The next backslash at or after a point, found once and reused, so that strings with no
+  // escapes are skipped with indexOf and the text is never searched twice for one.
+  let backslash = text.indexOf('\\');
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (WHITESPACE.has(c)) {
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) {
       if (c === 0x0a) {
         line++;
         lineStart = i + 1;
@@ -399,19 +400,18 @@ export function findDuplicateKeys(text: string): DuplicateKey[] {
       continue;
     }
     if (c === 0x22) {
-      // A string: find its closing quote, stepping over escapes.
-      let j = i + 1;
-      let escaped = false;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c) {
-          escaped = true;
-          j += 2;
-          continue;
+      // A string: its closing quote is the first one not escaped by a backslash.
+      if (backslash !== -1 && backslash < i) backslash = text.indexOf('\\', i);
+      let j = text.indexOf('"', i + 1);
+      const escaped = backslash !== -1 && j !== -1 && backslash < j;
+      if (escaped) {
+        for (j = i + 1; j < n; j++) {
+          const d = text.charCodeAt(j);
+          if (d === 0x5c) j++;
+          else if (d === 0x22) break;
         }
-        if (d === 0x22) break;
-        j++;
       }
+      if (j === -1) j = n;
       const top = stack.at(-1);
       if (top?.object && top.expectingKey && top.keys) {
         const raw = text.slice(i, j + 1);

@@ -85,6 +85,13 @@ describe('findDuplicateKeys and parseJson', () => {
     expect(parseJson(text)).toMatchObject({ ok: true });
   });
 
+  it('ends a string at the right quote however its backslashes fall', () => {
+    // A value ending in an escaped backslash, then an escaped quote, then a key with an escape.
+    expect(findDuplicateKeys(String.raw`{"a": "x\\", "a": 1}`).map((d) => d.key)).toEqual(['a']);
+    expect(findDuplicateKeys(String.raw`{"a": "say \"a\": 1", "b": 2}`)).toEqual([]);
+    expect(findDuplicateKeys(String.raw`{"q\"": 1, "b": "\\", "q\"": 2}`).map((d) => d.key)).toEqual(['q"']);
+  });
+
   it('keeps keys apart per object: the same key in siblings, parents and children is fine', () => {
     expect(findDuplicateKeys('{"a": {"a": {"a": 1}}, "b": [{"a": 1}, {"a": 2}]}')).toEqual([]);
   });
