@@ -6,6 +6,7 @@ import type { Db } from '../../../main/core/db/database.ts';
 import { addMonths } from '../../../main/core/dates.ts';
 import { csvRecords, isoDate } from '../../../main/core/import-parsing.ts';
 import { MAX_LISTED_PROBLEMS, TrainingImports } from '../../../main/core/training-import.ts';
+import { importedValidity } from '../../../main/core/validity.ts';
 import type { Clock } from '../../../main/core/ports.ts';
 import { buildTrainingDb, trainingCsv } from '../../bench/training-import.ts';
 import { join, officerIdByCollar, seededDb, tempDir } from '../../helpers/temp-db.ts';
@@ -429,6 +430,15 @@ describe('training import: dates', () => {
     for (const bad of ['29/02/2027', '2026-13-01', '2026-02-30', '03/25/2026', '2026/03/05', '05-03-2026', '2026-3-5', '1850-01-01', '2026-03-05T00:00:00Z']) {
       expect(isoDate(bad), bad).toBeNull();
     }
+  });
+
+  it('an imported record always ends: given (within the horizon), derived, or refused', () => {
+    expect(importedValidity('2026-03-15', '2036-03-15', null, 10)).toEqual({ ok: true, validUntil: '2036-03-15' });
+    expect(importedValidity('2026-03-15', '2036-03-16', null, 10)).toEqual({ ok: false, problem: 'beyond-horizon', latest: '2036-03-15' });
+    // A leap-day award: ten years on is clamped to 28 February.
+    expect(importedValidity('2028-02-29', '2038-03-01', 12, 10)).toEqual({ ok: false, problem: 'beyond-horizon', latest: '2038-02-28' });
+    expect(importedValidity('2026-03-15', null, 12, 10)).toEqual({ ok: true, validUntil: '2027-03-14' });
+    expect(importedValidity('2026-03-15', null, null, 10)).toEqual({ ok: false, problem: 'no-expiry' });
   });
 
   it('adds months clamped to the month end', () => {
