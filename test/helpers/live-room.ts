@@ -28,6 +28,8 @@ export interface Room {
   reader: Rdm6300Simulator;
   scanner: SerialScannerSimulator;
   configPath: string;
+  /** The socat pairs, to pull a cable out mid-test. */
+  pairs: Record<'bus' | 'card' | 'scan', PtyPair>;
 }
 
 export interface RoomOptions {
@@ -69,7 +71,7 @@ export async function room(cleanups: Cleanups, options: RoomOptions = {}): Promi
   const configPath = join(t.dir, 'terminal-config.json');
   writeFileSync(configPath, JSON.stringify(config));
   (await seededDb(join(t.dir, 'armoury.db'), noonToday())).close();
-  return { dir: t.dir, boards, reader, scanner, configPath };
+  return { dir: t.dir, boards, reader, scanner, configPath, pairs };
 }
 
 export interface Live {

@@ -3,7 +3,7 @@ import type { DoorIntent, IntentChange, IntentKindSpec } from '../door-intents.t
 import type { CoreServices } from '../services.ts';
 import { defineTable, Machine } from '../state-table.ts';
 import { openIntentDoor } from './door-step.ts';
-import { fail, OK, signedIn, type Journey, type KioskContext, type KioskModule, type SessionScreen } from './journey.ts';
+import { fail, OK, plainDoorFailure, signedIn, type Journey, type KioskContext, type KioskModule, type SessionScreen } from './journey.ts';
 
 /**
  * IT collects a device retired by a swap from the door it was deposited in, to sanitise it.
@@ -91,7 +91,7 @@ class CollectJourney implements Journey {
   intentsChanged(changes: readonly IntentChange[]): void {
     for (const change of changes) {
       if (change.intent.id !== this.intent.id) continue;
-      if (change.effect === 'door-failed') this.failure = change.intent.outcome;
+      if (change.effect === 'door-failed') this.failure = plainDoorFailure(change.intent.outcome);
       if ((COLLECT_TABLE.events as readonly string[]).includes(change.effect)) this.machine.fire(change.effect as CollectEvent);
     }
   }

@@ -107,6 +107,18 @@ export function fail<T>(kind: ApiError['kind'], message: string): Result<T> {
 
 export const OK: Result<null> = { ok: true, value: null };
 
+/**
+ * Why a door did not open, in words for the person at the screen. The intent's recorded outcome
+ * keeps the driver's own error (port, bus, board) for the audit trail and the hardware screen;
+ * an officer's screen says only what it means.
+ */
+export function plainDoorFailure(outcome: string | null): string | null {
+  if (outcome === null) return null;
+  if (outcome === 'the door did not read open' || outcome === 'the terminal is shutting down' || /^door \d+ read open before it was unlocked, so it was not used$/.test(outcome)) return outcome;
+  if (outcome.startsWith('The video event')) return 'the video recording could not be started';
+  return 'the lockers did not take the unlock command';
+}
+
 export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -4,7 +4,7 @@ import type { DoorIntent, IntentChange, IntentKindSpec } from '../door-intents.t
 import type { CoreServices } from '../services.ts';
 import { defineTable, Machine } from '../state-table.ts';
 import { openIntentDoor } from './door-step.ts';
-import { fail, OK, signedIn, type Journey, type KioskContext, type KioskModule, type SessionScreen } from './journey.ts';
+import { fail, OK, plainDoorFailure, signedIn, type Journey, type KioskContext, type KioskModule, type SessionScreen } from './journey.ts';
 import { occupiedDoors } from './return.ts';
 
 /**
@@ -335,7 +335,7 @@ export class SwapJourney implements Journey {
         this.machine.fire('deposit-refused');
         break;
       case 'door-failed':
-        this.problem = `Door ${doorNumber} did not open${change.intent.outcome ? ` (${change.intent.outcome})` : ''}. Nothing was taken in or released. Try again, or ask IT.`;
+        this.problem = `Door ${doorNumber} did not open${change.intent.outcome ? ` (${plainDoorFailure(change.intent.outcome)})` : ''}. Nothing was taken in or released. Try again, or ask IT.`;
         this.machine.fire('deposit-failed');
         break;
     }
@@ -353,7 +353,7 @@ export class SwapJourney implements Journey {
         this.machine.fire('issue-left');
         break;
       case 'door-failed':
-        this.problem = `Your old device is in, but door ${change.intent.doorNumber} did not open for the new one${change.intent.outcome ? ` (${change.intent.outcome})` : ''}. Try "Collect" on your swap again, or ask IT.`;
+        this.problem = `Your old device is in, but door ${change.intent.doorNumber} did not open for the new one${change.intent.outcome ? ` (${plainDoorFailure(change.intent.outcome)})` : ''}. Try "Collect" on your swap again, or ask IT.`;
         this.machine.fire('issue-failed');
         break;
     }

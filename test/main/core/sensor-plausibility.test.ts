@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../main/core/db/database.ts';
 import type { Db } from '../../../main/core/db/database.ts';
 import { beginDraw } from '../../../main/core/journeys/draw.ts';
+import { plainDoorFailure } from '../../../main/core/journeys/journey.ts';
 import type { DoorSensors } from '../../../main/core/ports.ts';
 import { SensorPlausibility } from '../../../main/core/sensor-plausibility.ts';
 import { doorCore, type DoorCore } from '../../helpers/door-core.ts';
@@ -129,5 +130,16 @@ describe('doors that read open before their unlock', () => {
     const [opened] = intents.observe(truthful(stocked, { doorNumber: next.intent.doorNumber, open: true }), (d) => reported.push(d));
     expect(opened?.intent.state).toBe('open');
     expect(reported).toEqual([door]);
+  });
+});
+
+describe('what an officer is told when a door did not open', () => {
+  it('keeps plain reasons, and never passes on a driver error, port or bus', () => {
+    expect(plainDoorFailure('the door did not read open')).toBe('the door did not read open');
+    expect(plainDoorFailure('door 4 read open before it was unlocked, so it was not used')).toBe('door 4 read open before it was unlocked, so it was not used');
+    const raw = 'the unlock command could not be sent: locker bus bus-a is not connected (Error: cannot open /dev/ttyUSB0)';
+    expect(plainDoorFailure(raw)).toBe('the lockers did not take the unlock command');
+    expect(plainDoorFailure('The video event for ISSUE of T7-0001 could not be queued: EACCES /data/video-outbox')).toBe('the video recording could not be started');
+    expect(plainDoorFailure(null)).toBeNull();
   });
 });

@@ -114,4 +114,20 @@ describe('sensor plausibility over the Kerong bus on socat ptys', () => {
     expect((await k.call('startDraw', { assetTypeId: taser.assetTypeId })).ok).toBe(false);
     expect(door(r, 1).open()).toBe(false);
   }, 60_000);
+
+  it('a bank that stops answering is out of service by name, its port path only on the hardware screen', async () => {
+    const r = await room(cleanups, { configure: (c) => (c.lockerBank.displayName = 'Taser lockers') });
+    const k = await live(r, cleanups);
+    await signIn(r, k, ADMIN_CARD, '9003');
+    await k.until('in service', (s) => s.lockers.inService);
+    // The bus's cable is pulled: socat goes, and the port with it.
+    await r.pairs.bus.close();
+    const down = await k.until('offline', (s) => s.lockers.state === 'offline');
+    expect(down.lockers.reason).toBe('Taser lockers are out of service: they are not answering. Nothing can be drawn or returned here right now: call an armourer.');
+    expectNoLeaks(down, r);
+    const view = await k.call('getHardware', {});
+    if (!view.ok) throw new Error(view.error.message);
+    expect(view.value.bank.state).toBe('offline');
+    expect(view.value.devices.find((d) => d.id === 'bus:bus-a')?.lastError).not.toBeNull();
+  }, 60_000);
 });
