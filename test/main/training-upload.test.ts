@@ -46,6 +46,12 @@ describe('training upload', () => {
       { row: 0, problem: 'malformed', message: 'the file is not UTF-8 text (first bad character on line 3): save the export as UTF-8 (in Excel, "CSV UTF-8") and import it again' },
     ]);
     expect(taserValidUntil('PC 2345')).toBe(before);
+    // A key given twice, and an expiry past the default 10-year horizon: refused the same way.
+    const twice = await h.call('importTraining', { fileName: 'duplicate-keys.json', base64: base64('duplicate-keys.json') });
+    expect(twice).toMatchObject({ ok: true, value: { status: 'rejected', problems: [{ row: 2, problem: 'malformed', message: expect.stringMatching(/^the key "expiresOn" is given twice in records\[1\]/) }] } });
+    const far = await h.call('importTraining', { fileName: 'far-expiry.csv', base64: base64('far-expiry.csv') });
+    expect(far).toMatchObject({ ok: true, value: { status: 'rejected', problems: [{ row: 2, problem: 'bad-date' }] } });
+    expect(taserValidUntil('PC 2345')).toBe(before);
   });
 
   it('applies a good sample, refuses one with no expiry, and takes the horizon from the saved policy', async () => {
