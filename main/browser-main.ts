@@ -4,16 +4,18 @@
  * Chromium in app mode, or headless for tests and thin clients.
  *
  * stdout carries exactly one line, `Armoury Kiosk browser shell: <url>`, once the server
- * is ready (tests and scripts parse it); everything else goes to stderr.
+ * is ready (tests and scripts parse it); everything else goes to stderr. With --headless the
+ * URL is a one-use sign-in link; otherwise it is the server's origin, and the link goes to
+ * Chromium through a private file (main/shell/chromium-launch.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKiosk, type RunningKiosk } from './compose.ts';
 import { clockStartingAt, startOfToday } from './system-time.ts';
 import { startBrowserShell, type BrowserShell } from './shell/browser-shell.ts';
+import { openChromium, type OpenedChromium } from './shell/chromium-launch.ts';
 import { USAGE, defaultDataDir, parseLaunchArgs } from './shell/kiosk-policy.ts';
 
 /** The bundle sits in <root>/out/main/, so the root (repo or install) is two levels up. */
@@ -25,51 +27,6 @@ const log = (line: string): void => {
 
 /** Running from a checkout (sources beside the bundle), as opposed to an installed copy. */
 const fromCheckout = existsSync(path.join(appRoot, '.git')) || existsSync(path.join(appRoot, 'main', 'browser-main.ts'));
-
-/**
- * Open the system Chromium in app mode on a throw-away profile: no first-run UI, no
- * background traffic to Google, no sync, no component updates, no restored session.
- */
-function openChromium(url: string): { child: ChildProcess; profileDir: string } | null {
-  const executable = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-  if (!existsSync(executable)) {
-    log(`Chromium not found at ${executable} (set CHROMIUM_PATH, or run with --headless and open the URL yourself)`);
-    return null;
-  }
-  const profileDir = mkdtempSync(path.join(os.tmpdir(), 'armoury-kiosk-chromium-'));
-  const args = [
-    `--app=${url}`,
-    '--kiosk',
-    `--user-data-dir=${profileDir}`,
-    '--no-first-run',
-    '--no-default-browser-check',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-features=Translate,MediaRouter,OptimizationHints',
-    '--disable-pinch',
-    '--overscroll-history-navigation=0',
-    '--noerrdialogs',
-    '--password-store=basic',
-    '--disable-gpu',
-  ];
-  // Chromium refuses to start as root with its sandbox on (it cannot drop privileges);
-  // kiosks should run as an unprivileged user, so this is for build and CI machines.
-  if (process.getuid?.() === 0) {
-    log('running as root: starting Chromium with --no-sandbox (run the kiosk as an unprivileged user in production)');
-    args.push('--no-sandbox');
-  }
-  const child = spawn(executable, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let chromiumErrors = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    chromiumErrors = (chromiumErrors + chunk.toString()).slice(-2000);
-  });
-  child.on('exit', (code) => {
-    if (code) log(`Chromium exited with code ${code}; its last output:\n${chromiumErrors.trim()}`);
-  });
-  child.on('error', (error) => log(`Chromium failed to start: ${error.message}`));
-  return { child, profileDir };
-}
 
 async function main(): Promise<void> {
   const parsed = parseLaunchArgs(process.argv.slice(2), { strict: true });
@@ -92,7 +49,7 @@ async function main(): Promise<void> {
 
   let kiosk: RunningKiosk | null = null;
   let shell: BrowserShell | null = null;
-  let browser: { child: ChildProcess; profileDir: string } | null = null;
+  let browser: OpenedChromium | null = null;
   let shuttingDown = false;
 
   const shutdown = async (reason: string, code: number): Promise<void> => {
@@ -107,7 +64,7 @@ async function main(): Promise<void> {
       log(`error while shutting down: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       code = code || 1;
     } finally {
-      if (browser) rmSync(browser.profileDir, { recursive: true, force: true });
+      browser?.dispose();
     }
     process.exit(code);
   };
@@ -158,10 +115,14 @@ async function main(): Promise<void> {
     throw error;
   }
   log(`${args.demo ? 'demo' : 'live'} mode, data in ${dataDir}`);
-  process.stdout.write(`Armoury Kiosk browser shell: ${shell.url}\n`);
-
-  if (!args.headless) {
-    browser = openChromium(shell.url);
+  if (args.headless) {
+    // stdout is the launcher's own pipe or terminal, not readable by other users. The link
+    // signs in one browser, once.
+    process.stdout.write(`Armoury Kiosk browser shell: ${shell.issueLaunchUrl()}\n`);
+  } else {
+    // The link goes to Chromium in a private file, never on its command line.
+    process.stdout.write(`Armoury Kiosk browser shell: ${shell.origin}\n`);
+    browser = openChromium(shell.issueLaunchUrl(), log);
     browser?.child.on('exit', (code, signal) => {
       // The window is the kiosk: when it goes, so does the server (a supervisor restarts both).
       void shutdown(`Chromium exited (${signal ?? `code ${code ?? '?'}`})`, 0);

@@ -4,11 +4,16 @@
  *
  * Trust model: anything on this machine can reach 127.0.0.1, and any web page the browser
  * opens can try to talk to it (cross-origin fetches, WebSockets, DNS rebinding). So:
- * - the entry document and the WebSocket both need a per-launch secret token, compared in
- *   constant time; the token travels only in the URL handed to the browser we launch;
+ * - every request but the sign-in link needs the per-launch session secret, compared in
+ *   constant time. The browser holds it as an HttpOnly, SameSite=Strict cookie that it
+ *   gets in exchange for a one-use launch nonce (`issueLaunchUrl`), so the secret is never
+ *   in a URL, a command line or the page's script, and a used link is worthless;
  * - the Host header must name this loopback server (defeats DNS rebinding), and the
  *   WebSocket's Origin must be this server's own origin (defeats cross-site WebSockets);
  * - every payload goes through `dispatchRequest`, the one validation point;
+ * - a socket is bounded in what it may cost: message size (the contract's largest upload),
+ *   requests in flight, messages per second, and bytes waiting to be sent to it (a client
+ *   that stops reading is closed rather than buffered for without end);
  * - static files come only from `staticDir` (no traversal, no dotfiles, no symlink escape)
  *   and every response carries the same CSP and hardening headers as the Electron shell.
  */
@@ -19,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { wsRequestSchema, type KioskSnapshot, type WsServerMessage } from '../../preload/contract.ts';
+import { MAX_WS_MESSAGE_BYTES, wsRequestSchema, type KioskSnapshot, type WsServerMessage } from '../../preload/contract.ts';
 import type { KioskService } from '../core/kiosk-service.ts';
 import { dispatchRequest } from './dispatch.ts';
 import { SECURITY_HEADERS, contentTypeFor, isInside, resolveStaticPath } from './kiosk-policy.ts';
@@ -36,18 +41,70 @@ export interface BrowserShellOptions {
 }
 
 export interface BrowserShell {
-  /** `http://127.0.0.1:<port>/?token=<token>`: the one URL that opens the kiosk. */
-  url: string;
-  token: string;
+  /** This server's origin, `http://127.0.0.1:<port>`. */
+  origin: string;
+  /**
+   * A fresh one-use sign-in link, `<origin>/launch?nonce=<nonce>`. Opening it sets the session
+   * cookie and goes on to the kiosk; after that the link opens nothing.
+   */
+  issueLaunchUrl(): string;
+  /** The session cookie as `name=value`, for clients in this process that are not a browser. */
+  sessionCookie: string;
+  /** Bytes waiting to be sent on each open socket. */
+  socketBacklogs(): number[];
   close(): Promise<void>;
 }
 
-/** Largest WebSocket message accepted; a bigger one closes that socket (1009). */
-export const MAX_WS_PAYLOAD = 64 * 1024;
+/** Largest WebSocket message accepted (the contract's largest upload); a bigger one closes that socket (1009). */
+export const MAX_WS_PAYLOAD = MAX_WS_MESSAGE_BYTES;
 /** Requests a single socket may have in flight before further ones are refused. */
 export const MAX_IN_FLIGHT_PER_SOCKET = 32;
+/**
+ * Bytes that may wait to be sent on one socket. A message that would take a socket past this
+ * closes it instead (unless nothing is waiting: one large answer always goes), so a client
+ * that stops reading costs at most this much, not the terminal's memory.
+ */
+export const MAX_UNSENT_BYTES_PER_SOCKET = 8 * 1024 * 1024;
+/** Open sockets at once; the kiosk needs one (and one more while it reconnects). */
+export const MAX_SOCKETS = 16;
+/** Messages a socket may send at once, and how fast that allowance refills. */
+export const MESSAGE_BURST = 100;
+export const MESSAGES_PER_SECOND = 50;
+/** How long a closed slow reader's socket is kept for its close frame, before it is cut. */
+const SLOW_READER_GRACE_MS = 1_000;
+
+/** Close codes (RFC 6455 7.4.1) this server closes sockets with, and the reason it gives. */
+export const CLOSE = {
+  binary: { code: 1003, reason: 'Binary messages are not accepted: send JSON text.' },
+  notJson: { code: 1007, reason: 'A message was not JSON: send {"id","method","input"} as JSON text.' },
+  notRequest: { code: 1007, reason: 'A message was not a request: it needs a numeric "id", a "method" and an "input".' },
+  slowReader: { code: 1008, reason: `Closed: over ${MAX_UNSENT_BYTES_PER_SOCKET / 1024 / 1024} MiB of messages unread.` },
+  tooFast: { code: 1008, reason: `Closed: more than ${MESSAGE_BURST} messages at once (at most ${MESSAGES_PER_SECOND} a second).` },
+  tooBig: { code: 1009, reason: `Message too big: the most is ${MAX_WS_PAYLOAD} bytes.` },
+} as const;
+
+/**
+ * ws closes a socket on its own, with no reason, for an oversized message (1009), bad UTF-8
+ * (1007) or a protocol error (1002). A client told only "1009" cannot say what to do, so
+ * such closes get a reason here.
+ */
+class ShellSocket extends WebSocket {
+  override close(code?: number, data?: string | Buffer): void {
+    const reason =
+      data ?? (code === 1009 ? CLOSE.tooBig.reason : code === 1007 ? 'Invalid UTF-8 in a text message.' : code === 1002 ? 'WebSocket protocol error.' : undefined);
+    super.close(code, reason);
+  }
+}
 
 const API_PATH = '/api';
+const LAUNCH_PATH = '/launch';
+/**
+ * Answer to a good launch link. A page and not a redirect: a SameSite=Strict cookie is not
+ * sent along a redirect chain that began on another site (the launch file, say), but is sent
+ * when this page, on our own origin, moves on to the kiosk.
+ */
+const LAUNCH_PAGE =
+  '<!doctype html><html lang="en"><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>Armoury Kiosk</title><p>Opening the kiosk…</p></html>\n';
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1']);
 
 export async function startBrowserShell(options: BrowserShellOptions): Promise<BrowserShell> {
@@ -61,6 +118,13 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
   const tokenDigest = digest(token);
   const tokenMatches = (candidate: string | null): boolean =>
     candidate !== null && timingSafeEqual(digest(candidate), tokenDigest);
+  // Digests of the launch nonces not used yet. A lookup by digest tells an attacker nothing
+  // about a nonce's bytes, so no constant-time compare is needed here.
+  const launchNonces = new Set<string>();
+  // Named after the port too: cookies are not kept apart by port, and two terminals on one
+  // machine must not overwrite each other's.
+  let cookieName = '';
+  const hasSession = (req: http.IncomingMessage): boolean => tokenMatches(cookieValue(req.headers.cookie, cookieName));
 
   // Filled in once listening; requests cannot arrive before that.
   let origin = '';
@@ -92,9 +156,12 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       send(res, 400, 'Bad request');
       return;
     }
-    const isEntry = url.pathname === '/' || url.pathname === '/index.html';
-    if (isEntry && !tokenMatches(url.searchParams.get('token'))) {
-      send(res, 403, 'Forbidden');
+    if (url.pathname === LAUNCH_PATH) {
+      handleLaunch(req, res, url);
+      return;
+    }
+    if (!hasSession(req)) {
+      send(res, 403, 'Forbidden: open the kiosk from the link it was started with.');
       return;
     }
     if (url.pathname === API_PATH) {
@@ -129,9 +196,31 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
+  /** Trade a one-use launch nonce for the session cookie. */
+  function handleLaunch(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
+    const nonce = url.searchParams.get('nonce');
+    const fresh = nonce !== null && launchNonces.delete(digest(nonce).toString('hex'));
+    if (!fresh && !hasSession(req)) {
+      // A used link opened again may mean someone else opened it first: say so in the log.
+      log('browser shell: refused a launch link that was already used or never issued');
+      send(res, 403, 'This link was already used or is not valid: restart the kiosk to get a new one.');
+      return;
+    }
+    if (fresh) log('browser shell: a browser signed in with a launch link');
+    writeSecurityHeaders(res);
+    if (fresh) res.setHeader('Set-Cookie', `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`);
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(LAUNCH_PAGE) });
+    res.end(req.method === 'HEAD' ? undefined : LAUNCH_PAGE);
+  }
+
   // --- WebSocket bridge ---------------------------------------------------
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD, perMessageDeflate: false });
+  const wss = new WebSocketServer<typeof ShellSocket>({
+    noServer: true,
+    maxPayload: MAX_WS_PAYLOAD,
+    perMessageDeflate: false,
+    WebSocket: ShellSocket,
+  });
 
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -143,12 +232,17 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
           ? 'wrong host'
           : req.headers.origin !== origin
             ? `foreign origin ${JSON.stringify(req.headers.origin ?? null)}`
-            : !tokenMatches(url.searchParams.get('token'))
-              ? 'wrong token'
+            : !hasSession(req)
+              ? 'no session cookie'
               : null;
     if (reason !== null) {
       log(`browser shell: refused WebSocket (${reason})`);
       rejectUpgrade(socket, url !== null && url.pathname !== API_PATH ? 404 : 403);
+      return;
+    }
+    if (wss.clients.size >= MAX_SOCKETS) {
+      log(`browser shell: refused WebSocket (already ${MAX_SOCKETS} open)`);
+      rejectUpgrade(socket, 503);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -156,15 +250,35 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
     });
   });
 
+  /** Close a socket that broke the protocol or its limits, saying why to both ends. */
+  function closeFor(ws: WebSocket, why: (typeof CLOSE)[keyof typeof CLOSE], detail: string): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    log(`browser shell: closed a WebSocket (${why.code}): ${detail}`);
+    ws.close(why.code, why.reason);
+  }
+
   wss.on('connection', (ws: WebSocket) => {
+    log(`browser shell: WebSocket opened (${wss.clients.size} open)`);
     let inFlight = 0;
+    // Message allowance, a token bucket: MESSAGE_BURST at once, refilled at MESSAGES_PER_SECOND.
+    let allowance = MESSAGE_BURST;
+    let allowanceAt = performance.now();
     ws.on('error', (error) => {
       // Oversized frames, bad UTF-8, protocol errors: ws closes the socket; just note it.
       log(`browser shell: WebSocket closed on error: ${error.message}`);
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      const now = performance.now();
+      allowance = Math.min(MESSAGE_BURST, allowance + ((now - allowanceAt) / 1000) * MESSAGES_PER_SECOND);
+      allowanceAt = now;
+      if (allowance < 1) {
+        closeFor(ws, CLOSE.tooFast, 'too many messages');
+        return;
+      }
+      allowance -= 1;
       if (isBinary) {
-        log('browser shell: ignored a binary WebSocket message');
+        closeFor(ws, CLOSE.binary, 'a binary message');
         return;
       }
       const text = rawToString(data);
@@ -172,14 +286,14 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       try {
         parsedJson = JSON.parse(text);
       } catch {
-        log('browser shell: ignored a WebSocket message that is not JSON');
+        closeFor(ws, CLOSE.notJson, 'a message that is not JSON');
         return;
       }
       const parsed = wsRequestSchema.safeParse(parsedJson);
       if (!parsed.success) {
         const id = recoverId(parsedJson);
         if (id === null) {
-          log('browser shell: ignored a malformed WebSocket request with no usable id');
+          closeFor(ws, CLOSE.notRequest, 'a message with no usable id');
           return;
         }
         const issue = parsed.error.issues[0];
@@ -221,16 +335,31 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
   const unsubscribe = service.onSnapshot((snapshot: KioskSnapshot) => {
     const message: WsServerMessage = { type: 'snapshot', snapshot };
     const text = JSON.stringify(message);
-    for (const client of wss.clients) {
-      if (client.readyState === WebSocket.OPEN) client.send(text);
-    }
+    const bytes = Buffer.byteLength(text);
+    for (const client of wss.clients) sendTo(client, text, bytes);
   });
 
   function reply(ws: WebSocket, message: WsServerMessage): void {
+    const text = JSON.stringify(message);
+    sendTo(ws, text, Buffer.byteLength(text));
+  }
+
+  /**
+   * The one way anything is sent. No per-send callback: a socket that dies with messages
+   * queued would log once per message; its 'error' and 'close' say it once.
+   */
+  function sendTo(ws: WebSocket, text: string, bytes: number): void {
     if (ws.readyState !== WebSocket.OPEN) return;
-    ws.send(JSON.stringify(message), (error) => {
-      if (error) log(`browser shell: could not send a reply: ${error.message}`);
-    });
+    const unsent = ws.bufferedAmount;
+    if (unsent > 0 && unsent + bytes > MAX_UNSENT_BYTES_PER_SOCKET) {
+      closeFor(ws, CLOSE.slowReader, `the client stopped reading, ${unsent} bytes unsent`);
+      // The close frame waits behind everything the client never read; do not hold that for
+      // ws's own 30 s close timeout.
+      const cut = setTimeout(() => ws.terminate(), SLOW_READER_GRACE_MS);
+      ws.once('close', () => clearTimeout(cut));
+      return;
+    }
+    ws.send(text);
   }
 
   // --- listen ---------------------------------------------------------------
@@ -252,12 +381,19 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   origin = `http://${hostInUrl}:${port}`;
   allowedHosts = new Set([`${hostInUrl}:${port}`, `localhost:${port}`]);
-  const url = `${origin}/?token=${token}`;
+  cookieName = `armoury_session_${port}`;
+
+  const issueLaunchUrl = (): string => {
+    const nonce = randomBytes(32).toString('base64url');
+    launchNonces.add(digest(nonce).toString('hex'));
+    return `${origin}${LAUNCH_PATH}?nonce=${nonce}`;
+  };
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       unsubscribe();
+      launchNonces.clear();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => {
@@ -268,7 +404,13 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
     return closing;
   };
 
-  return { url, token, close };
+  return {
+    origin,
+    issueLaunchUrl,
+    sessionCookie: `${cookieName}=${token}`,
+    socketBacklogs: () => [...wss.clients].map((client) => client.bufferedAmount),
+    close,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -298,13 +440,23 @@ function send(res: http.ServerResponse, status: number, text: string): void {
   res.end(body);
 }
 
-function rejectUpgrade(socket: Duplex, status: 403 | 404): void {
+function rejectUpgrade(socket: Duplex, status: 403 | 404 | 503): void {
   const headers = Object.entries(SECURITY_HEADERS)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
-  const text = status === 403 ? 'Forbidden' : 'Not Found';
+  const text = status === 403 ? 'Forbidden' : status === 404 ? 'Not Found' : 'Service Unavailable';
   socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n${headers}\r\n`);
+}
+
+/** The value of cookie `name` in a Cookie header, or null. */
+function cookieValue(header: string | undefined, name: string): string | null {
+  if (header === undefined) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
 }
 
 function rawToString(data: RawData): string {

@@ -3,10 +3,10 @@
  *
  * In Electron the preload exposes a frozen `KioskApi` on `window.armoury`. In the
  * browser shell the same requests travel as JSON over a WebSocket to the loopback
- * server that started the page (its per-launch secret is the `token` query
- * parameter). Either way screens see the same named methods, never a generic invoke.
+ * server that started the page (the browser sends its session cookie, which script
+ * cannot read). Either way screens see the same named methods, never a generic invoke.
  */
-import { REQUEST_NAMES } from '../../preload/contract.ts';
+import { MAX_WS_MESSAGE_BYTES, REQUEST_NAMES } from '../../preload/contract.ts';
 import type {
   KioskApi,
   KioskSnapshot,
@@ -93,9 +93,16 @@ function parseServerMessage(raw: unknown): ServerMessage | null {
 }
 
 function socketUrl(): string {
-  const token = new URLSearchParams(window.location.search).get('token') ?? '';
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  return `${scheme}://${window.location.host}/api?token=${encodeURIComponent(token)}`;
+  return `${scheme}://${window.location.host}/api`;
+}
+
+/**
+ * Whether a frame fits the server's message cap. A UTF-16 code unit is at most 3 bytes of
+ * UTF-8, so only a frame that could be too big is measured.
+ */
+function fitsOneMessage(frame: string): boolean {
+  return frame.length * 3 <= MAX_WS_MESSAGE_BYTES || new TextEncoder().encode(frame).length <= MAX_WS_MESSAGE_BYTES;
 }
 
 function createWebSocketApi(): KioskApi {
@@ -152,7 +159,11 @@ function createWebSocketApi(): KioskApi {
       const id = nextId++;
       const request: WsRequest = { id, method, input };
       const frame = JSON.stringify(request);
-      if (socket && socket.readyState === WebSocket.OPEN) {
+      if (!fitsOneMessage(frame)) {
+        // The server would close the socket on it: say so here instead, and keep the socket.
+        const mb = (MAX_WS_MESSAGE_BYTES / 1024 / 1024).toFixed(0);
+        resolve({ ok: false, error: { kind: 'invalid-request', message: `This is too large to send to the terminal (the most is ${mb} MB).` } });
+      } else if (socket && socket.readyState === WebSocket.OPEN) {
         pending.set(id, resolve);
         socket.send(frame);
       } else if (!everOpened) {

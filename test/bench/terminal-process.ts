@@ -48,7 +48,9 @@ export async function measureTerminalProcess(dataDir: string, armourer: { card: 
       });
     });
     const page = new URL(url);
-    const ws = new WebSocket(`ws://${page.host}/api?token=${page.searchParams.get('token') ?? ''}`, { origin: page.origin });
+    // The one-use launch link, traded for the session cookie as the kiosk's browser does.
+    const cookie = (await fetch(url)).headers.getSetCookie()[0]?.split(';')[0] ?? '';
+    const ws = new WebSocket(`ws://${page.host}/api`, { origin: page.origin, headers: { Cookie: cookie } });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

@@ -38,8 +38,8 @@ interface Client {
 
 async function connect(): Promise<Client> {
   if (!shell) throw new Error('no shell');
-  const page = new URL(shell.url);
-  const socket = new WebSocket(`ws://${page.host}/api?token=${shell.token}`, { origin: page.origin });
+  const page = new URL(shell.origin);
+  const socket = new WebSocket(`ws://${page.host}/api`, { origin: page.origin, headers: { Cookie: shell.sessionCookie } });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());

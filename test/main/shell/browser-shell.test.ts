@@ -1,5 +1,7 @@
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,16 +14,25 @@ import type {
   Result,
   WsServerMessage,
 } from '../../../preload/contract.ts';
+import { MAX_TRAINING_IMPORT_CHARS } from '../../../preload/contract.ts';
 import type { KioskService } from '../../../main/core/kiosk-service.ts';
-import { startBrowserShell, type BrowserShell } from '../../../main/shell/browser-shell.ts';
+import {
+  CLOSE,
+  MAX_SOCKETS,
+  MAX_UNSENT_BYTES_PER_SOCKET,
+  MAX_WS_PAYLOAD,
+  MESSAGE_BURST,
+  startBrowserShell,
+  type BrowserShell,
+} from '../../../main/shell/browser-shell.ts';
 import { CONTENT_SECURITY_POLICY } from '../../../main/shell/kiosk-policy.ts';
 
 // ---------------------------------------------------------------------------
 // A fake core: records calls, answers with a snapshot, pushes on demand.
 
-function makeSnapshot(revision: number): KioskSnapshot {
+function makeSnapshot(revision: number, padding = 0): KioskSnapshot {
   return {
-    terminalName: 'Test terminal',
+    terminalName: `Test terminal${' '.repeat(padding)}`,
     mode: 'demo',
     screen: { kind: 'idle' },
     session: null,
@@ -30,6 +41,8 @@ function makeSnapshot(revision: number): KioskSnapshot {
     lockers: { name: 'Lockers', state: 'online', inService: true, reason: null },
     demo: null,
   keyboardScanFallback: false,
+    setup: null,
+    enrolling: null,
     revision,
   };
 }
@@ -55,9 +68,10 @@ class FakeKiosk implements KioskService {
     return () => this.listeners.delete(listener);
   }
 
-  push(): void {
+  /** Push a snapshot; `padding` makes it that many characters bigger. */
+  push(padding = 0): void {
     this.revision += 1;
-    for (const listener of this.listeners) listener(makeSnapshot(this.revision));
+    for (const listener of this.listeners) listener(makeSnapshot(this.revision, padding));
   }
 }
 
@@ -88,9 +102,10 @@ function rawGet(base: URL, rawPath: string, headers: Record<string, string> = {}
 
 type Opened = { ws: WebSocket; messages: WsServerMessage[]; next: (predicate?: (m: WsServerMessage) => boolean) => Promise<WsServerMessage> };
 
-function connect(url: string, origin: string): Promise<Opened> {
+/** A WebSocket client; by default it sends this shell's session cookie, as the kiosk's browser does. */
+function connect(url: string, origin: string, cookie: string | null = shell.sessionCookie): Promise<Opened> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { origin });
+    const ws = new WebSocket(url, { origin, maxPayload: 0, headers: cookie === null ? {} : { Cookie: cookie } });
     const messages: WsServerMessage[] = [];
     const waiters: Array<{ predicate: (m: WsServerMessage) => boolean; resolve: (m: WsServerMessage) => void }> = [];
     ws.on('message', (data) => {
@@ -138,6 +153,80 @@ function closed(ws: WebSocket): Promise<number> {
   });
 }
 
+function closedWith(ws: WebSocket): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') })));
+}
+
+/**
+ * A WebSocket client over a bare TCP socket, which can stop reading (pause) as a stuck or
+ * hostile client would: the handshake by hand, then the raw bytes the server sends.
+ */
+async function rawClient(headers: Record<string, string>): Promise<{ socket: net.Socket; received: Buffer[] }> {
+  const socket = net.connect(Number(base.port), base.hostname);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  const lines = [
+    'GET /api HTTP/1.1',
+    `Host: ${base.host}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+    'Sec-WebSocket-Version: 13',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+  const received: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    let head = '';
+    const onData = (chunk: Buffer): void => {
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      if (!head.startsWith('HTTP/1.1 101')) reject(new Error(head.split('\r\n')[0]));
+      else {
+        received.push(Buffer.from(head.slice(end + 4), 'latin1'));
+        resolve();
+      }
+    };
+    socket.on('data', onData);
+  });
+  socket.on('data', (chunk: Buffer) => received.push(chunk));
+  socket.on('error', () => undefined);
+  return { socket, received };
+}
+
+/** The close frame in what a server sent (server frames are unmasked), if there is one. */
+function closeFrameIn(bytes: Buffer): { code: number; reason: string } | null {
+  let at = 0;
+  while (at + 2 <= bytes.length) {
+    const opcode = bytes[at]! & 0x0f;
+    let length = bytes[at + 1]! & 0x7f;
+    let start = at + 2;
+    if (length === 126) {
+      length = bytes.readUInt16BE(at + 2);
+      start = at + 4;
+    } else if (length === 127) {
+      length = Number(bytes.readBigUInt64BE(at + 2));
+      start = at + 10;
+    }
+    if (start + length > bytes.length) return null;
+    if (opcode === 0x8) return { code: bytes.readUInt16BE(start), reason: bytes.subarray(start + 2, start + length).toString('utf8') };
+    at = start + length;
+  }
+  return null;
+}
+
+async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 let root: string;
@@ -169,8 +258,8 @@ beforeEach(async () => {
   logLines.length = 0;
   kiosk = new FakeKiosk();
   shell = await startBrowserShell({ service: kiosk, staticDir, log: (line) => logLines.push(line) });
-  base = new URL(shell.url);
-  apiUrl = `ws://${base.host}/api?token=${shell.token}`;
+  base = new URL(shell.origin);
+  apiUrl = `ws://${base.host}/api`;
 });
 
 afterEach(async () => {
@@ -178,13 +267,54 @@ afterEach(async () => {
 });
 
 describe('browser shell: HTTP', () => {
-  it('hands out a loopback URL with a long random token', () => {
-    expect(shell.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
-    expect(base.searchParams.get('token')).toBe(shell.token);
+  it('hands out one-use loopback launch links, each a fresh long random nonce', () => {
+    const first = shell.issueLaunchUrl();
+    const second = shell.issueLaunchUrl();
+    expect(first).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/launch\?nonce=[A-Za-z0-9_-]{43}$/);
+    expect(second).not.toBe(first);
+    // The session secret is in neither.
+    const secret = shell.sessionCookie.split('=')[1]!;
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(first).not.toContain(secret);
+    expect(shell.sessionCookie).toBe(`armoury_session_${base.port}=${secret}`);
   });
 
-  it('serves index.html with the right token and security headers', async () => {
-    const res = await rawGet(base, `/?token=${shell.token}`);
+  it('trades a launch link once for an HttpOnly SameSite=Strict session cookie, then opens nothing', async () => {
+    const link = new URL(shell.issueLaunchUrl());
+    const res = await rawGet(base, `${link.pathname}${link.search}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['set-cookie']).toEqual([`${shell.sessionCookie}; Path=/; HttpOnly; SameSite=Strict`]);
+    // A page on our own origin moves on to the kiosk (a redirect would lose the Strict cookie).
+    expect(res.body).toContain('<meta http-equiv="refresh" content="0;url=/">');
+    expect(res.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(logLines).toContain('browser shell: a browser signed in with a launch link');
+
+    const again = await rawGet(base, `${link.pathname}${link.search}`);
+    expect(again.status).toBe(403);
+    expect(again.headers['set-cookie']).toBeUndefined();
+    expect(again.body).toContain('already used');
+    expect(logLines).toContain('browser shell: refused a launch link that was already used or never issued');
+    // A browser that already holds the cookie (a reload of the launch page) just goes on.
+    const reload = await rawGet(base, `${link.pathname}${link.search}`, { Cookie: shell.sessionCookie });
+    expect(reload.status).toBe(200);
+    expect(reload.headers['set-cookie']).toBeUndefined();
+
+    for (const p of ['/launch', '/launch?nonce=', '/launch?nonce=wrong', `${link.pathname}${link.search}x`]) {
+      const res = await rawGet(base, p);
+      expect(res.status, p).toBe(403);
+      expect(res.headers['set-cookie'], p).toBeUndefined();
+    }
+  });
+
+  it('forgets unused launch links on close', async () => {
+    const link = new URL(shell.issueLaunchUrl());
+    await shell.close();
+    shell = await startBrowserShell({ service: kiosk, staticDir, port: Number(base.port), log: (line) => logLines.push(line) });
+    expect((await rawGet(base, `${link.pathname}${link.search}`)).status).toBe(403);
+  });
+
+  it('serves index.html with the session cookie and security headers', async () => {
+    const res = await rawGet(base, '/', { Cookie: shell.sessionCookie });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.body).toContain('<title>Armoury</title>');
@@ -197,10 +327,22 @@ describe('browser shell: HTTP', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
-  it('refuses the entry document without the token or with a wrong one (403)', async () => {
-    for (const p of ['/', '/index.html', '/?token=', '/?token=wrong', `/?token=${shell.token}x`, `/?token=${shell.token.slice(1)}`]) {
-      const res = await rawGet(base, p);
-      expect(res.status, p).toBe(403);
+  it('refuses every file without the session cookie or with a wrong one (403), the secret in the URL included', async () => {
+    const [name, secret] = shell.sessionCookie.split('=') as [string, string];
+    const attempts: Array<[string, Record<string, string>]> = [
+      ['/', {}],
+      ['/index.html', {}],
+      ['/assets/app.js', {}],
+      ['/api', {}],
+      [`/?token=${secret}`, {}],
+      ['/', { Cookie: `${name}=wrong` }],
+      ['/', { Cookie: `${name}=${secret}x` }],
+      ['/', { Cookie: `${name}=${secret.slice(1)}` }],
+      ['/', { Cookie: `armoury_session_1=${secret}` }],
+    ];
+    for (const [p, headers] of attempts) {
+      const res = await rawGet(base, p, headers);
+      expect(res.status, `${p} ${JSON.stringify(headers)}`).toBe(403);
       expect(res.body).not.toContain('Armoury');
       expect(res.headers['content-security-policy'], p).toBe(CONTENT_SECURITY_POLICY);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -208,13 +350,14 @@ describe('browser shell: HTTP', () => {
   });
 
   it('serves static assets with the right content types', async () => {
-    const js = await rawGet(base, '/assets/app.js');
+    const cookie = { Cookie: `other=1; ${shell.sessionCookie}` };
+    const js = await rawGet(base, '/assets/app.js', cookie);
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(js.headers['cache-control']).toBe('no-store');
-    expect((await rawGet(base, '/assets/app.css')).headers['content-type']).toBe('text/css; charset=utf-8');
-    expect((await rawGet(base, '/assets/logo.svg')).headers['content-type']).toBe('image/svg+xml');
-    const head = await rawGet(base, '/assets/app.js', {}, 'HEAD');
+    expect((await rawGet(base, '/assets/app.css', cookie)).headers['content-type']).toBe('text/css; charset=utf-8');
+    expect((await rawGet(base, '/assets/logo.svg', cookie)).headers['content-type']).toBe('image/svg+xml');
+    const head = await rawGet(base, '/assets/app.js', cookie, 'HEAD');
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
   });
@@ -235,26 +378,27 @@ describe('browser shell: HTTP', () => {
       '/%E0%A4%A', // malformed percent-encoding
     ];
     for (const attempt of attempts) {
-      const res = await rawGet(base, attempt);
+      // With the cookie: traversal is refused for what it is, not for want of a session.
+      const res = await rawGet(base, attempt, { Cookie: shell.sessionCookie });
       expect(res.status, attempt).toBeGreaterThanOrEqual(400);
       expect(res.body, attempt).not.toContain('secret');
       expect(res.headers['content-security-policy'], attempt).toBe(CONTENT_SECURITY_POLICY);
     }
     // Still serving.
-    expect((await rawGet(base, `/?token=${shell.token}`)).status).toBe(200);
+    expect((await rawGet(base, '/', { Cookie: shell.sessionCookie })).status).toBe(200);
   });
 
   it('answers 404 for missing files and 405 for other methods, with headers', async () => {
-    const missing = await rawGet(base, '/assets/nope.js');
+    const missing = await rawGet(base, '/assets/nope.js', { Cookie: shell.sessionCookie });
     expect(missing.status).toBe(404);
     expect(missing.headers['referrer-policy']).toBe('no-referrer');
-    const post = await rawGet(base, `/?token=${shell.token}`, {}, 'POST');
+    const post = await rawGet(base, '/', { Cookie: shell.sessionCookie }, 'POST');
     expect(post.status).toBe(405);
     expect(post.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
   });
 
   it('refuses a Host header that is not this server (DNS rebinding)', async () => {
-    const res = await rawGet(base, `/?token=${shell.token}`, { Host: `evil.example:${base.port}` });
+    const res = await rawGet(base, '/', { Host: `evil.example:${base.port}`, Cookie: shell.sessionCookie });
     expect(res.status).toBe(421);
     expect(res.body).not.toContain('Armoury');
   });
@@ -265,10 +409,14 @@ describe('browser shell: HTTP', () => {
 });
 
 describe('browser shell: WebSocket bridge', () => {
-  it('rejects a bad or missing token', async () => {
-    await expect(connect(`ws://${base.host}/api?token=wrong`, base.origin)).rejects.toThrow(/403/);
-    await expect(connect(`ws://${base.host}/api`, base.origin)).rejects.toThrow(/403/);
-    await expect(connect(`ws://${base.host}/elsewhere?token=${shell.token}`, base.origin)).rejects.toThrow(/404/);
+  it('rejects a socket without the session cookie, or with a wrong one, before any work', async () => {
+    const [name, secret] = shell.sessionCookie.split('=') as [string, string];
+    await expect(connect(apiUrl, base.origin, null)).rejects.toThrow(/403/);
+    await expect(connect(apiUrl, base.origin, `${name}=wrong`)).rejects.toThrow(/403/);
+    await expect(connect(`${apiUrl}?token=${secret}`, base.origin, null)).rejects.toThrow(/403/);
+    await expect(connect(`ws://${base.host}/elsewhere`, base.origin)).rejects.toThrow(/404/);
+    expect(logLines.filter((l) => l.includes('refused WebSocket (no session cookie)'))).toHaveLength(3);
+    expect(kiosk.calls).toEqual([]);
   });
 
   it('rejects a foreign or missing Origin', async () => {
@@ -321,17 +469,65 @@ describe('browser shell: WebSocket bridge', () => {
     // None of them reached the core.
     expect(kiosk.calls).toEqual([]);
 
-    // Garbage with no recoverable id is ignored (and logged), not answered and not fatal.
-    ws.send('not json at all');
-    ws.send('{"id": -5, "method": "getSnapshot"}');
-    ws.send('[1,2,3]');
-    ws.send('null');
-    ws.send(Buffer.from([0xde, 0xad, 0xbe, 0xef]), { binary: true });
+    // Still serving after all of them.
     ws.send(JSON.stringify({ id: 20, method: 'getSnapshot', input: {} }));
     const ok = await next(resultFor(20));
     expect(ok.type === 'result' && ok.result.ok).toBe(true);
-    expect(logLines.some((l) => l.includes('not JSON'))).toBe(true);
     ws.close();
+  });
+
+  it('closes a socket that does not speak the protocol, with a code and a reason that say why', async () => {
+    const cases: Array<[string | Buffer, { code: number; reason: string }]> = [
+      ['not json at all', CLOSE.notJson],
+      ['{"id": 1, "method": "getSnapshot", "input": {', CLOSE.notJson],
+      ['{"id": -5, "method": "getSnapshot"}', CLOSE.notRequest],
+      ['[1,2,3]', CLOSE.notRequest],
+      ['null', CLOSE.notRequest],
+      [Buffer.from([0xde, 0xad, 0xbe, 0xef]), CLOSE.binary],
+    ];
+    for (const [message, expected] of cases) {
+      const { ws } = await connect(apiUrl, base.origin);
+      const done = closedWith(ws);
+      ws.send(message, { binary: Buffer.isBuffer(message) });
+      expect(await done, String(message)).toEqual(expected);
+    }
+    expect(kiosk.calls).toEqual([]);
+    expect(logLines.filter((l) => l.startsWith('browser shell: closed a WebSocket (1007): a message that is not JSON'))).toHaveLength(2);
+    // The server goes on serving others.
+    const { ws, next } = await connect(apiUrl, base.origin);
+    ws.send(JSON.stringify({ id: 21, method: 'getSnapshot', input: {} }));
+    expect(await next(resultFor(21))).toMatchObject({ result: { ok: true } });
+    ws.close();
+  });
+
+  it(`closes a socket that sends more than ${MESSAGE_BURST} messages at once, having served the allowance`, async () => {
+    const flood = await connect(apiUrl, base.origin);
+    const calm = await connect(apiUrl, base.origin);
+    const done = closedWith(flood.ws);
+    for (let id = 1; id <= MESSAGE_BURST + 50; id++) flood.ws.send(JSON.stringify({ id, method: 'getSnapshot', input: {} }));
+    expect(await done).toEqual(CLOSE.tooFast);
+    // The allowance (and perhaps a message or two refilled meanwhile) was served: dispatched up
+    // to the in-flight cap, the rest refused at once. Nothing after it was looked at.
+    expect(kiosk.calls.length).toBeGreaterThanOrEqual(32);
+    const refused = flood.messages.flatMap((m) => (m.type === 'result' && !m.result.ok && m.result.error.kind === 'refused' ? [m.id] : []));
+    expect(Math.max(...refused)).toBeGreaterThanOrEqual(MESSAGE_BURST);
+    expect(Math.max(...refused)).toBeLessThan(MESSAGE_BURST + 10);
+    expect(kiosk.calls.length + refused.length).toBeLessThan(MESSAGE_BURST + 10);
+    calm.ws.send(JSON.stringify({ id: 1, method: 'getSnapshot', input: {} }));
+    expect(await calm.next(resultFor(1))).toMatchObject({ result: { ok: true } });
+    calm.ws.close();
+  });
+
+  it(`refuses a socket past ${MAX_SOCKETS} open at once (503)`, async () => {
+    const open = await Promise.all(Array.from({ length: MAX_SOCKETS }, () => connect(apiUrl, base.origin)));
+    await expect(connect(apiUrl, base.origin)).rejects.toThrow(/503/);
+    expect(logLines).toContain(`browser shell: refused WebSocket (already ${MAX_SOCKETS} open)`);
+    const gone = closed(open[0]!.ws);
+    open[0]!.ws.close();
+    await gone;
+    await until(() => shell.socketBacklogs().length < MAX_SOCKETS, 'the server to see the close');
+    const again = await connect(apiUrl, base.origin);
+    for (const { ws } of [...open.slice(1), again]) ws.close();
   });
 
   it('turns a core failure into an internal error result', async () => {
@@ -343,19 +539,74 @@ describe('browser shell: WebSocket bridge', () => {
     ws.close();
   });
 
-  it('closes a socket that sends a 100 KiB message, and the server keeps serving', async () => {
+  it('takes an upload of the largest size the contract allows in one message', async () => {
+    expect(MAX_WS_PAYLOAD).toBe(MAX_TRAINING_IMPORT_CHARS + 64 * 1024);
+    const { ws, next } = await connect(apiUrl, base.origin);
+    const base64 = 'QUJD'.repeat(MAX_TRAINING_IMPORT_CHARS / 4);
+    ws.send(JSON.stringify({ id: 40, method: 'importTraining', input: { fileName: 'x'.repeat(200), base64 } }));
+    expect(await next(resultFor(40))).toMatchObject({ result: { ok: true } });
+    expect(kiosk.calls).toEqual([{ method: 'importTraining', input: { fileName: 'x'.repeat(200), base64 } }]);
+    ws.close();
+  });
+
+  it('closes a socket that sends a message over the cap with 1009 and a reason, and the server keeps serving', async () => {
     const { ws } = await connect(apiUrl, base.origin);
-    const done = closed(ws);
-    ws.send(JSON.stringify({ id: 40, method: 'submitPin', input: { pin: '1'.repeat(100 * 1024) } }));
-    expect(await done).toBe(1009);
+    const done = closedWith(ws);
+    ws.on('error', () => undefined); // the server may reset the rest of the frame
+    ws.send(JSON.stringify({ id: 41, method: 'importTraining', input: { fileName: 'big.csv', base64: 'A'.repeat(MAX_WS_PAYLOAD) } }));
+    expect(await done).toEqual(CLOSE.tooBig);
+    expect(CLOSE.tooBig).toEqual({ code: 1009, reason: `Message too big: the most is ${MAX_WS_PAYLOAD} bytes.` });
     expect(kiosk.calls).toEqual([]);
 
     const again = await connect(apiUrl, base.origin);
-    again.ws.send(JSON.stringify({ id: 41, method: 'getSnapshot', input: {} }));
-    const reply = await again.next(resultFor(41));
+    again.ws.send(JSON.stringify({ id: 42, method: 'getSnapshot', input: {} }));
+    const reply = await again.next(resultFor(42));
     expect(reply.type === 'result' && reply.result.ok).toBe(true);
-    expect((await rawGet(base, `/?token=${shell.token}`)).status).toBe(200);
+    expect((await rawGet(base, '/', { Cookie: shell.sessionCookie })).status).toBe(200);
     again.ws.close();
+  });
+
+  it('closes a client that stops reading before its backlog passes the limit; other clients get every push', async () => {
+    const stuck = await rawClient({ Origin: base.origin, Cookie: shell.sessionCookie });
+    const reader = await connect(apiUrl, base.origin);
+    await until(() => shell.socketBacklogs().length === 2, 'both sockets');
+    stuck.socket.pause(); // stops reading: the kernel's buffers fill, then the server's
+    const padding = 64 * 1024;
+    const snapshotBytes = Buffer.byteLength(JSON.stringify({ type: 'snapshot', snapshot: makeSnapshot(0, padding) }));
+    let pushed = 0;
+    let worst = 0;
+    while (!logLines.some((l) => l.includes('the client stopped reading'))) {
+      if (pushed === 2_000) throw new Error(`${pushed} pushes (${(pushed * snapshotBytes) / 1e6} MB) and the stuck client is still open`);
+      kiosk.push(padding);
+      pushed += 1;
+      worst = Math.max(worst, ...shell.socketBacklogs());
+      await new Promise((resolve) => setImmediate(resolve)); // let the sockets write
+    }
+    const atClose = pushed;
+    // Pushes go on (another 6.5 MB): nothing more is queued for the stuck client.
+    for (let i = 0; i < 100; i++) {
+      kiosk.push(padding);
+      pushed += 1;
+      worst = Math.max(worst, ...shell.socketBacklogs());
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Bounded: never more than the limit plus the one message that found it full.
+    expect(worst).toBeLessThanOrEqual(MAX_UNSENT_BYTES_PER_SOCKET + snapshotBytes);
+    expect(worst).toBeGreaterThan(MAX_UNSENT_BYTES_PER_SOCKET - snapshotBytes);
+    expect(atClose * snapshotBytes).toBeGreaterThan(MAX_UNSENT_BYTES_PER_SOCKET);
+    // A client that reads again finds the close frame behind what it left, with its reason.
+    stuck.socket.resume();
+    await until(() => closeFrameIn(Buffer.concat(stuck.received)) !== null, 'the close frame');
+    expect(closeFrameIn(Buffer.concat(stuck.received))).toEqual(CLOSE.slowReader);
+    await until(() => shell.socketBacklogs().length === 1, 'the stuck socket to go');
+    // The reader got every push, in order.
+    const snapshots = () => reader.messages.filter((m) => m.type === 'snapshot');
+    await until(() => snapshots().length === pushed, 'every push at the reader');
+    expect(snapshots().map((m) => m.type === 'snapshot' && m.snapshot.revision)).toEqual(Array.from({ length: pushed }, (_, i) => i + 2));
+    reader.ws.send(JSON.stringify({ id: 43, method: 'getSnapshot', input: {} }));
+    expect(await reader.next(resultFor(43))).toMatchObject({ result: { ok: true } });
+    reader.ws.close();
+    stuck.socket.destroy();
   });
 
   it('pushes snapshots to every open socket', async () => {
