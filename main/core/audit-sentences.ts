@@ -142,8 +142,8 @@ class Row<K extends string> {
   }
 
   type(id: number | null): string {
-    if (id === null) return 'equipment';
-    return this.names.types.get(id) ?? `equipment type ${id}`;
+    if (id === null) return 'item';
+    return this.names.types.get(id) ?? `item of type ${id}`;
   }
 
   get subjectType(): string {
@@ -169,6 +169,8 @@ class Row<K extends string> {
 type Sentences = { [A in AuditAction]: (r: Row<Key<A>>) => string };
 type IntentRow = Row<Key<'door.opened'>>;
 
+/** "a Taser 7", "an Airwave radio". */
+const withArticle = (noun: string): string => `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 const count = (n: number | null, one: string, many?: string): string => (n === null ? `an unrecorded number of ${many ?? `${one}s`}` : plural(n, one, many));
 const words = (code: string | null): string => (code === null ? 'unrecorded' : code.replaceAll('-', ' '));
@@ -277,9 +279,9 @@ const SENTENCES: Sentences = {
       ? (r.raw('reasons') as unknown[]).flatMap((x) => (x !== null && typeof x === 'object' && typeof (x as { message?: unknown }).message === 'string' ? [(x as { message: string }).message] : []))
       : [];
     const override = r.num('override');
-    return `${r.who} asked to draw a ${r.subjectType} and was refused${override === null ? '' : ` despite override ${override}`}${r.because(reasons.length > 0 ? reasons.join('; ') : null)}`;
+    return `${r.who} asked to draw ${withArticle(r.subjectType)} and was refused${override === null ? '' : ` despite override ${override}`}${r.because(reasons.length > 0 ? reasons.join('; ') : null)}`;
   },
-  'draw.override-rejected': (r) => `${r.who} offered override ${r.num('override') ?? '(unrecorded)'} to draw a ${r.subjectType}, and the terminal did not accept it${r.because(r.text('why'))}`,
+  'draw.override-rejected': (r) => `${r.who} offered override ${r.num('override') ?? '(unrecorded)'} to draw ${withArticle(r.subjectType)}, and the terminal did not accept it${r.because(r.text('why'))}`,
   'return.intent': (r) => `${r.who} began returning ${r.item}, and the terminal unlocked ${r.door} for it`,
   'swap.deposit-intent': (r) => `${r.who} began swap order ${r.num('order') ?? '(unrecorded)'}, and the terminal unlocked ${r.door} to take in ${r.item}`,
   'swap.issue-intent': (r) => `${r.who} was cleared to take ${r.item} from ${r.door} under swap order ${r.num('order') ?? '(unrecorded)'}, the old device being in`,
@@ -338,8 +340,8 @@ const SENTENCES: Sentences = {
     return `${r.who} imported training records from ${r.text('file') ?? 'an unnamed file'} (${r.text('source') ?? 'unrecorded source'}): ${count(r.num('rows'), 'row')}, ${changed === 0 ? 'none' : (changed ?? 'an unrecorded number')} changed`;
   },
   'training.rejected': (r) => {
-    const by = r.actorIsTerminal ? '' : `, uploaded by ${r.who},`;
-    return `The terminal rejected the training import ${r.text('file') ?? 'of an unnamed file'} (${r.text('source') ?? 'unrecorded source'})${by} whole, changing nothing: ${count(r.num('problems'), 'problem')}`;
+    const by = r.actorIsTerminal ? '' : `, by ${r.who}`;
+    return `The terminal rejected the whole training import ${r.text('file') ?? 'of an unnamed file'} (${r.text('source') ?? 'unrecorded source'}${by}) and changed nothing: ${count(r.num('problems'), 'problem')}`;
   },
   'config.changed': (r) => `${r.who} changed the terminal configuration${r.because(r.texts('changes').join('; ') || null)}`,
   'hardware.test': hardwareTest,
@@ -385,6 +387,7 @@ const SENTENCES: Sentences = {
     const certificate = r.text('certificate');
     return `${r.who} recorded that ${r.item} was ${outcome ?? 'disposed of'}${to === null ? '' : ` to ${to}`}${certificate === null ? '' : `, certificate ${certificate}`}`;
   },
+
   'bank.walk-started': (r) => `${r.who} began commissioning walk ${r.num('walk') ?? '(unrecorded)'} of locker bank ${refId(r.row.subject, 'bank') ?? '(unrecorded)'}, door by door`,
   'bank.walk-polarity': (r) => {
     const applied = r.texts('applied');

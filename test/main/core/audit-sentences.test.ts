@@ -241,7 +241,7 @@ const CASES: { [A in AuditAction]: Case<A> } = {
     actor: jo,
     subject: 'training-import:2',
     details: { source: 'upload', file: 'bad.csv', rows: 8, changed: 0, status: 'rejected', problems: 8 },
-    sentence: 'The terminal rejected the training import bad.csv (upload), uploaded by ARM 01 Jo Evans, whole, changing nothing: 8 problems',
+    sentence: 'The terminal rejected the whole training import bad.csv (upload, by ARM 01 Jo Evans) and changed nothing: 8 problems',
   },
   'config.changed': { actor: jo, subject: 'terminal-config', details: { changes: ['idle timeout 60 s'] }, sentence: 'ARM 01 Jo Evans changed the terminal configuration: idle timeout 60 s' },
   'hardware.test': {
@@ -322,6 +322,7 @@ const CASES: { [A in AuditAction]: Case<A> } = {
     details: { asset: OLD_LAPTOP, outcome: 'recycled', receivingOrganisation: 'GreenIT Ltd', certificate: 'WEEE-77' },
     sentence: 'IT 01 Nadia Hussain recorded that Laptop (2019 build) LT19-0001 was recycled to GreenIT Ltd, certificate WEEE-77',
   },
+
   'bank.walk-started': { actor: jo, subject: 'bank:1', details: { walk: 2 }, sentence: 'ARM 01 Jo Evans began commissioning walk 2 of locker bank 1, door by door' },
   'bank.walk-polarity': {
     actor: jo,
@@ -380,6 +381,14 @@ describe('audit sentences', () => {
     expect(sentenceOf('return.completed', { ...CASES['return.completed'], details: intent('return', TASER, 'condition given', { condition: 'ok', quarantined: false }) })).toBe(
       'PC 1234 Alex Morgan returned Taser 7 T7-0001 to door 13, reporting it in good order',
     );
+  });
+
+  it('puts "an" before a vowel, and says "an item" for a type it cannot name', () => {
+    expect(sentenceOf('draw.refused', { ...CASES['draw.refused'], subject: 'asset-type:7', details: { reasons: [], ruleVersion: null, override: null } })).toBe(
+      'PC 1234 Alex Morgan asked to draw an item of type 7 and was refused',
+    );
+    const names: TimelineNames = { ...NAMES, types: new Map([[8, 'Airwave radio']]) };
+    expect(auditSentence({ actor: alex, action: 'draw.refused', subject: 'asset-type:8' }, { reasons: [] }, names)).toBe('PC 1234 Alex Morgan asked to draw an Airwave radio and was refused');
   });
 
   it('names an override on a draw, and a swap for a named device', () => {
