@@ -4,22 +4,27 @@ import type { DoorSensors } from './ports.ts';
 
 /** What the hardware screen shows about the bank's readings: empty when they make sense. */
 export interface PlausibilityVerdict {
-  /** Plain sentences, each saying what is wrong and what to check. */
+  /** Plain sentences, each saying what is wrong and what to check: any of these makes the bank degraded. */
   problems: string[];
+  /**
+   * Doors holding something the record does not know of: not offered and raised as exceptions,
+   * but the bank stays in service (nothing can leave unrecorded through a door nobody is offered).
+   */
+  notices: string[];
   /** Doors never picked for a draw or return while this stands. */
   unusableDoors: ReadonlySet<number>;
   /** Every door reads open while none was unlocked: each one's forced-door exception would only repeat this. */
   everyDoorOpen: boolean;
 }
 
-const PLAUSIBLE: PlausibilityVerdict = { problems: [], unusableDoors: new Set(), everyDoorOpen: false };
+const PLAUSIBLE: PlausibilityVerdict = { problems: [], notices: [], unusableDoors: new Set(), everyDoorOpen: false };
 
 /**
- * Judges each reading of the bank against what cannot be true: every door open at rest, an
- * item sensor that disagrees with the record (a stocked door reading empty, an empty one
- * reading full), or a door reading open before its unlock was sent. A bank reading any of these
- * is degraded: its doors are not offered, and an armourer hears of it through the exceptions
- * queue, once per door or bank while it stands.
+ * Judges each reading of the bank against what cannot be true: every door open at rest, a
+ * stocked door reading empty, or a door reading open before its unlock was sent. A bank reading
+ * any of these is degraded. A door whose item sensor disagrees with the record either way is
+ * not offered, and an armourer hears of each through the exceptions queue, once per door or
+ * bank while it stands; an empty door reading full does not take the bank out of service.
  *
  * Readings arrive every poll; the record is read again only when the reading or the database
  * has changed since the last judgement (total_changes for this connection, data_version for
@@ -74,6 +79,7 @@ export class SensorPlausibility {
   private judge(doors: readonly DoorSensors[], expected: ReadonlySet<number>): PlausibilityVerdict {
     if (doors.length === 0) return PLAUSIBLE;
     const problems: string[] = [];
+    const notices: string[] = [];
     const unusable = new Set<number>(this.openedEarly);
     const atRest = doors.filter((d) => !expected.has(d.doorNumber));
     const everyDoorOpen = atRest.length >= 2 && atRest.every((d) => d.open);
@@ -88,7 +94,7 @@ export class SensorPlausibility {
     }
 
     const stocked = new Map(this.recorded.all(this.bankId).map((r) => [r.number, r.label]));
-    const mismatched: { door: number; message: string }[] = [];
+    const mismatched: { door: number; message: string; stocked: boolean }[] = [];
     let sensed = 0;
     // Open doors too: a door reading open with nothing under way may be forced, or its lock bit the
     // wrong way round, and either way its item sensor still says whether the item is there.
@@ -97,9 +103,9 @@ export class SensorPlausibility {
       sensed++;
       const label = stocked.get(door.doorNumber);
       if (label !== undefined && !door.itemPresent) {
-        mismatched.push({ door: door.doorNumber, message: `Door ${door.doorNumber} should hold ${label}, but its item sensor reads empty. Check the door: if the item is gone, nothing recorded it leaving.` });
+        mismatched.push({ door: door.doorNumber, stocked: true, message: `Door ${door.doorNumber} should hold ${label}, but its item sensor reads empty. Check the door: if the item is gone, nothing recorded it leaving.` });
       } else if (label === undefined && door.itemPresent) {
-        mismatched.push({ door: door.doorNumber, message: `Door ${door.doorNumber} should be empty, but its item sensor reads an item. Check the door and what is in it.` });
+        mismatched.push({ door: door.doorNumber, stocked: false, message: `Door ${door.doorNumber} should be empty, but its item sensor reads an item. Check the door and what is in it.` });
       }
     }
     if (sensed >= 2 && mismatched.length === sensed) {
@@ -109,11 +115,11 @@ export class SensorPlausibility {
       this.exceptions.raise('sensor-implausible', `bank:${this.bankId}:items`, message, { doors: sensed });
     } else {
       for (const m of mismatched) {
-        problems.push(m.message);
+        (m.stocked ? problems : notices).push(m.message);
         this.exceptions.raise('sensor-mismatch', `door:${m.door}`, m.message, { door: m.door });
       }
     }
     for (const m of mismatched) unusable.add(m.door);
-    return problems.length === 0 ? PLAUSIBLE : { problems, unusableDoors: unusable, everyDoorOpen };
+    return problems.length === 0 && notices.length === 0 ? PLAUSIBLE : { problems, notices, unusableDoors: unusable, everyDoorOpen };
   }
 }

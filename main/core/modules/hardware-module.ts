@@ -120,7 +120,7 @@ export function hardwareModule(ctx: KioskContext): KioskModule {
     const health = ctx.deps.lockers.health();
     return {
       ...admin.view(),
-      bank: { name: lockers.name, state: lockers.state, problems: ctx.plausibility().problems, lastError: health.lastError },
+      bank: { name: lockers.name, state: lockers.state, problems: [...ctx.plausibility().problems, ...ctx.plausibility().notices], lastError: health.lastError },
       bankWalk: walkView(),
       exceptions: ctx.services.exceptions.recent(20),
     };

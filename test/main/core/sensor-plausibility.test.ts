@@ -67,7 +67,7 @@ describe('sensor plausibility', () => {
     expect(plausibility.observe(twoOpen, new Set([3, 4])).problems).toEqual([]);
   });
 
-  it('a stocked door reading empty, and an empty door reading full, are each one exception and unusable', () => {
+  it('a stocked door reading empty, and an empty door reading full, are each one exception and unusable; only the first degrades the bank', () => {
     const { db, plausibility, stocked } = fresh();
     const full = Math.min(...stocked);
     const empty = [...Array(16).keys()].map((i) => i + 1).find((d) => !stocked.has(d))!;
@@ -76,8 +76,9 @@ describe('sensor plausibility', () => {
     plausibility.observe(reading, new Set());
     const verdict = plausibility.verdict();
     expect([...verdict.unusableDoors].sort((a, b) => a - b)).toEqual([full, empty].sort((a, b) => a - b));
-    expect(verdict.problems.join(' ')).toMatch(new RegExp(`Door ${full} should hold .+, but its item sensor reads empty`));
-    expect(verdict.problems.join(' ')).toMatch(new RegExp(`Door ${empty} should be empty, but its item sensor reads an item`));
+    // The stocked door reading empty takes the bank out of service; the unrecorded item only its door.
+    expect(verdict.problems).toEqual([expect.stringMatching(new RegExp(`^Door ${full} should hold .+, but its item sensor reads empty`)) as unknown as string]);
+    expect(verdict.notices).toEqual([expect.stringMatching(new RegExp(`^Door ${empty} should be empty, but its item sensor reads an item`)) as unknown as string]);
     expect(exceptionRows(db).map((e) => `${e.kind} ${e.subject}`).sort()).toEqual([`sensor-mismatch door:${empty}`, `sensor-mismatch door:${full}`].sort());
     // Put right (the item back in): plausible again.
     expect(plausibility.observe(truthful(stocked), new Set()).problems).toEqual([]);
