@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsonFileConfigStore, type ConfigStore } from './config/config-store.ts';
 import { checkTerminalConfig, maskSecrets, secretsStillMasked, unmaskSecrets, type TerminalConfig } from './config/terminal-config.ts';
 import { openDatabase, type Db } from './core/db/database.ts';
 import { demoCards, ensureLockerBank, parseDemoSite, seedDemoSite, syncOverrideReasons } from './core/demo-seed.ts';
+import type { SetupCodeSink } from './core/commissioning.ts';
 import { Kiosk } from './core/kiosk.ts';
 import type { KioskPolicy } from './core/kiosk-deps.ts';
 import type { KioskService } from './core/kiosk-service.ts';
@@ -146,9 +147,15 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       devices: manager.devices,
       hardware,
       demo: site && manager.hasSimulatedRoom() ? { room: manager.room, cards: demoCards(site) } : null,
+      setupCode: site ? null : setupCodeFile(options.dataDir, options.log),
       log: options.log,
     });
     await kiosk.start();
+    if (site === null) {
+      // A live terminal nobody can sign in to yet gets a fresh one-time code at every start.
+      if (kiosk.services.commissioning.needsSetup()) await kiosk.services.commissioning.issueSetupCode();
+      else rmSync(join(options.dataDir, SETUP_CODE_FILE), { force: true });
+    }
     let trainingSources = startTrainingSources(config.training, kiosk.services.training, options.log);
     // The command-and-control feed: published on every change of the armed/available picture.
     const startFeed = (c: TerminalConfig) =>
@@ -213,9 +220,9 @@ function doorWiring(config: TerminalConfig): DoorWiring[] {
       const bus = config.lockerBank.buses.find((b) => b.id === door.bus);
       if ('board' in door) {
         const board = bus?.protocol === 'kerong' ? bus.boards.find((b) => b.address === door.board) : undefined;
-        return { doorNumber: door.number, where: `bus ${door.bus}, board ${door.board}, lock ${door.lock}`, lockOpenWhenSet: board?.lockOpenWhenBitSet ?? true };
+        return { doorNumber: door.number, where: `bus ${door.bus}, board ${door.board}, lock ${door.lock}`, board: `bus ${door.bus}, board ${door.board}`, lockOpenWhenSet: board?.lockOpenWhenBitSet ?? true };
       }
-      return { doorNumber: door.number, where: `bus ${door.bus}, relay ${door.relay}, input ${door.input}`, lockOpenWhenSet: bus?.protocol === 'modbus' ? bus.inputOpenWhenSet : true };
+      return { doorNumber: door.number, where: `bus ${door.bus}, relay ${door.relay}, input ${door.input}`, board: `bus ${door.bus}`, lockOpenWhenSet: bus?.protocol === 'modbus' ? bus.inputOpenWhenSet : true };
     });
 }
 
@@ -268,4 +275,24 @@ export function describeChanges(before: unknown, after: unknown, path = '', out:
     out.push(`${path || '(top)'}: ${show(before)} → ${show(after)}`);
   }
   return out;
+}
+
+const SETUP_CODE_FILE = 'setup-code.txt';
+
+/**
+ * The setup code goes to the terminal's console and to a file in the data directory that only
+ * the kiosk's user (and root) can read: whoever commissions the terminal has a shell on it,
+ * and a passer-by at the screen has neither.
+ */
+function setupCodeFile(dataDir: string, log: (line: string) => void): SetupCodeSink {
+  const path = join(dataDir, SETUP_CODE_FILE);
+  return {
+    whereToFind: `the terminal's console log, or the file ${path} (readable only by the kiosk's user and root)`,
+    announce(code) {
+      writeFileSync(path, `${code}\n`, { mode: 0o600 });
+      // writeFileSync keeps an existing file's mode: set it whatever was there before.
+      chmodSync(path, 0o600);
+      log(`SETUP: this terminal has no site admin yet. One-time setup code: ${code} (also in ${path}). Enter it on the terminal's screen.`);
+    },
+  };
 }

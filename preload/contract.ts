@@ -151,7 +151,8 @@ export interface IdleView {
 /** The screen main wants shown. The renderer switches on `kind`. */
 export type ScreenView =
   | { kind: 'idle' }
-  | { kind: 'pin'; message: string | null; attemptsLocked: boolean }
+  /** `choosing`: the card's officer has no PIN yet and chooses one (first sign-in, or after a reset). */
+  | { kind: 'pin'; message: string | null; attemptsLocked: boolean; choosing: boolean }
   | { kind: 'home'; message: string | null }
   | {
       kind: 'draw-door-open';
@@ -190,6 +191,8 @@ export type ScreenView =
   | { kind: 'exceptions' }
   /** Site admins: training records imports. */
   | { kind: 'training' }
+  /** Site admins and armourers: people, cards and PINs; personnel imports. */
+  | { kind: 'people'; message: string | null }
   /** Site admins: release rules per asset type. */
   | { kind: 'rules' }
   /** Armourers: the live board, mobilisation, investigation, dashboard, assets and stock check. */
@@ -401,6 +404,50 @@ export interface TrainingImportRowProblem {
   row: number; // 1-based data row (CSV: header is row 0)
   problem: 'unknown-officer' | 'unknown-qualification' | 'bad-date' | 'duplicate-row' | 'future-date' | 'missing-field' | 'malformed';
   message: string;
+}
+
+/** A live terminal until a site admin can sign in: where the first admin has got to. */
+export interface SetupView {
+  /** code: enter the setup code and who you are; card: tap your card; pin: tap your card to choose your PIN. */
+  step: 'code' | 'card' | 'pin';
+  /** "PC 1001 Sam Patel" once the code is accepted. */
+  admin: string | null;
+  /** Where the code is printed (never the code itself). */
+  codeLocation: string;
+}
+
+/** One officer on the people screen. */
+export interface OfficerAdminView {
+  id: number;
+  collarNumber: string;
+  name: string;
+  status: 'active' | 'suspended' | 'restricted' | 'left';
+  unit: string | null;
+  roles: string[];
+  /** Enrolled, unrevoked card UIDs. */
+  cards: string[];
+  hasPin: boolean;
+}
+
+export interface PersonnelImportRowProblem {
+  row: number; // 1-based data row (CSV: header is row 0)
+  problem: 'missing-field' | 'malformed' | 'duplicate-row' | 'unknown-role' | 'bad-status' | 'card-conflict' | 'last-admin';
+  message: string;
+}
+
+export interface PersonnelImportView {
+  id: number;
+  source: string;
+  fileName: string;
+  format: 'csv' | 'json';
+  status: 'applied' | 'rejected' | 'unchanged';
+  rows: number;
+  changed: number;
+  /** Of the changed: officers added, and leavers applied. */
+  added: number;
+  left: number;
+  problems: PersonnelImportRowProblem[];
+  importedAt: string;
 }
 
 export interface TrainingImportView {
@@ -621,6 +668,10 @@ export interface KioskSnapshot {
    * tells scans from typing by timing and sends them with `keyboardScan`.
    */
   keyboardScanFallback: boolean;
+  /** A live terminal that no site admin can sign in to yet; null once commissioned (and always in demo mode). */
+  setup: SetupView | null;
+  /** A site admin armed the reader: the next card tapped is enrolled to this officer. */
+  enrolling: { officerId: number; label: string; message: string | null } | null;
   /** Increases with every push so a client can ignore stale ones. */
   revision: number;
 }
@@ -633,11 +684,40 @@ const id = z.number().int().positive().max(2 ** 31);
 /** The longest upload (an import file as base64) a request may carry, in characters. */
 export const MAX_TRAINING_IMPORT_CHARS = 24 * 1024 * 1024;
 
+/** An import file's bytes: training exports and personnel files alike. */
+const fileUpload = z
+  .object({
+    fileName: z.string().min(1).max(200),
+    /**
+     * The file's bytes, base64: main decodes them strictly as UTF-8, as it does the drop
+     * folder's, so a file in another encoding is refused rather than read with U+FFFD in it.
+     * Large exports fit: 100,000 rows is about 6 MB, 8 MB as base64.
+     */
+    base64: z
+      .string()
+      .max(MAX_TRAINING_IMPORT_CHARS)
+      .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64')
+      .refine((text) => text.length % 4 === 0, 'base64'),
+  })
+  .strict();
+
 export const requestSchemas = {
   /** Current snapshot (the same thing main pushes on every change). */
   getSnapshot: empty,
   /** PIN for the card that was just tapped. */
   submitPin: z.object({ pin: z.string().regex(/^[0-9]{4,8}$/, 'PIN is 4 to 8 digits') }).strict(),
+  /** The first PIN for the tapped card's officer, typed twice. */
+  choosePin: z
+    .object({ pin: z.string().regex(/^[0-9]{4,8}$/, 'PIN is 4 to 8 digits'), confirm: z.string().regex(/^[0-9]{4,8}$/, 'PIN is 4 to 8 digits') })
+    .strict(),
+  /** Setup of a live terminal: the one-time code and the first site admin. */
+  submitSetupCode: z
+    .object({
+      code: z.string().trim().regex(/^[0-9 -]{12,20}$/, 'the setup code is 12 digits'),
+      collarNumber: z.string().trim().min(1).max(20),
+      name: z.string().trim().min(2).max(80),
+    })
+    .strict(),
   /** Leave the PIN pad without signing in. */
   cancelPin: empty,
   signOut: empty,
@@ -691,22 +771,17 @@ export const requestSchemas = {
   resolveException: z.object({ id, note: z.string().trim().min(3, 'say what was done').max(1000) }).strict(),
   // Site admins: training imports and release rules.
   openTraining: empty,
-  importTraining: z
-    .object({
-      fileName: z.string().min(1).max(200),
-      /**
-       * The file's bytes, base64: main decodes them strictly as UTF-8, as it does the drop
-       * folder's, so a file in another encoding is refused rather than read with U+FFFD in it.
-       * Large exports fit: 100,000 rows is about 6 MB, 8 MB as base64.
-       */
-      base64: z
-        .string()
-        .max(MAX_TRAINING_IMPORT_CHARS)
-        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64')
-        .refine((text) => text.length % 4 === 0, 'base64'),
-    })
-    .strict(),
+  importTraining: fileUpload,
   listTrainingImports: empty,
+  // People, cards and PINs: site admins import and enrol; armourers reset PINs.
+  openPeople: empty,
+  listOfficers: z.object({ query: z.string().max(80) }).strict(),
+  startCardEnrolment: z.object({ officerId: id }).strict(),
+  cancelCardEnrolment: empty,
+  revokeCard: z.object({ uid: z.string().trim().regex(/^[0-9A-Fa-f:\s-]{8,40}$/, 'a card UID is hex') }).strict(),
+  resetPin: z.object({ officerId: id }).strict(),
+  importPersonnel: fileUpload,
+  listPersonnelImports: empty,
   openRules: empty,
   getRules: empty,
   // Armourers (and admins): the console.
@@ -826,6 +901,16 @@ export interface ResponseValues {
   openTraining: KioskSnapshot;
   importTraining: TrainingImportView;
   listTrainingImports: TrainingImportView[];
+  choosePin: KioskSnapshot;
+  submitSetupCode: KioskSnapshot;
+  openPeople: KioskSnapshot;
+  listOfficers: OfficerAdminView[];
+  startCardEnrolment: KioskSnapshot;
+  cancelCardEnrolment: KioskSnapshot;
+  revokeCard: OfficerAdminView;
+  resetPin: OfficerAdminView;
+  importPersonnel: PersonnelImportView;
+  listPersonnelImports: PersonnelImportView[];
   openRules: KioskSnapshot;
   getRules: AssetTypeRuleView[];
   openConsole: KioskSnapshot;
@@ -886,6 +971,11 @@ export const SNAPSHOT_REQUESTS = [
   'startSwap',
   'openDeviceRefresh',
   'collectRetired',
+  'choosePin',
+  'submitSetupCode',
+  'openPeople',
+  'startCardEnrolment',
+  'cancelCardEnrolment',
 ] as const satisfies readonly SnapshotRequest[];
 type UnlistedSnapshotRequest = Exclude<SnapshotRequest, (typeof SNAPSHOT_REQUESTS)[number]>;
 // Fails to compile when a snapshot request is missing from SNAPSHOT_REQUESTS.

@@ -100,6 +100,19 @@ export interface AuditDetails {
   'device.sanitised': { asset: number; method: string; tool: string; operator: string; verified: boolean; certificateId: string };
   'device.sanitisation-failed': { asset: number; method: string; tool: string; operator: string; verified: boolean; certificateId: string };
   'device.disposed': { asset: number; outcome: string; receivingOrganisation: string | null; certificate: string | null };
+
+  'setup.code-issued': Record<string, never>;
+  'setup.code-refused': { triesLeft: number };
+  'setup.first-admin': { collarNumber: string; name: string };
+  'card.enrolled': { officer: string };
+  'card.enrolment-refused': { officer: string; holder: string };
+  'card.revoked': { officer: string };
+  'auth.pin-chosen': Record<string, never>;
+  'auth.pin-reset': { officer: string };
+  'personnel.imported': { import: number; fileName: string; rows: number; changed: number; added: number; left: number };
+  'officer.added': { collarNumber: string; name: string; roles: string[]; status: string };
+  'officer.changed': { collarNumber: string; changes: string[] };
+  'officer.left': { collarNumber: string; cardsRevoked: number };
 }
 
 export type AuditAction = keyof AuditDetails;
@@ -176,4 +189,16 @@ export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'device.sanitised': "a retired device's sanitisation was recorded and verified",
   'device.sanitisation-failed': 'a sanitisation was recorded but did not verify',
   'device.disposed': "a sanitised device's disposal was recorded",
+  'setup.code-issued': 'a one-time setup code was issued for the first site admin',
+  'setup.code-refused': 'a wrong setup code was entered',
+  'setup.first-admin': 'the first site admin was created with the setup code',
+  'card.enrolled': 'a card was enrolled to an officer',
+  'card.enrolment-refused': 'a card already enrolled to someone else was refused',
+  'card.revoked': 'a card was revoked',
+  'auth.pin-chosen': 'an officer chose their PIN',
+  'auth.pin-reset': "an armourer reset an officer's PIN",
+  'personnel.imported': 'a personnel file from HR was imported',
+  'officer.added': 'an officer was added from a personnel import',
+  'officer.changed': "an officer's details, roles, status or cards changed in a personnel import",
+  'officer.left': 'an officer left: their cards were revoked and their PIN and roles removed',
 };

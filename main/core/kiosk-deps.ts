@@ -1,6 +1,7 @@
 import type { DemoCardView, DeviceHealthView, RefusalReason } from '../../preload/contract.ts';
 import type { CheckpointPolicy } from './audit-anchor.ts';
 import type { LockoutPolicy } from './auth.ts';
+import type { SetupCodeSink } from './commissioning.ts';
 import type { Db } from './db/database.ts';
 import type { CardReaderPort, ChainWalker, CheckpointSink, IntegrityChecker, Signer, Clock, DemoRoom, HardwareAdmin, LockerBankPort, ScannerPort, Scheduler, VideoPort } from './ports.ts';
 
@@ -44,6 +45,8 @@ export interface KioskDeps {
   /** The hardware screen's device side; null where the terminal offers none. */
   hardware: HardwareAdmin | null;
   demo: { room: DemoRoom; cards: DemoCardView[] } | null;
+  /** Where a live terminal in setup publishes its one-time setup code (see commissioning.ts); absent in demo mode and tests that need none. */
+  setupCode?: SetupCodeSink | null;
   /** The terminal's signing key, where checkpoints go off the terminal, and the start-up check. */
   anchoring: { signer: Signer; terminalId: () => string; sink: CheckpointSink | null; checker: IntegrityChecker };
   /** Whole-chain audit walks for the console (a worker thread); in-process when absent. */

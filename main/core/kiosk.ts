@@ -14,6 +14,7 @@ import { adminModule } from './modules/admin-module.ts';
 import { consoleModule } from './modules/console-module.ts';
 import { deviceRefreshModule } from './modules/device-refresh-module.ts';
 import { hardwareModule } from './modules/hardware-module.ts';
+import { peopleModule } from './modules/people-module.ts';
 import { sessionModule } from './modules/session-module.ts';
 import { checkPermission } from './permissions.ts';
 import type { DoorSensors } from './ports.ts';
@@ -28,6 +29,7 @@ import { buildSnapshot } from './snapshot.ts';
  */
 const MODULES: readonly ((ctx: KioskContext) => KioskModule)[] = [
   sessionModule,
+  peopleModule,
   hardwareModule,
   consoleModule,
   adminModule,
@@ -230,7 +232,7 @@ export class Kiosk implements KioskService {
       if (this.session.journey === null) this.session.show({ kind: 'home', message: 'Sign out before another card is used.' });
       return this.push();
     }
-    this.session.cardTapped(uid, this.services.auth.lockedUntil(uid) !== null);
+    this.session.cardTapped(uid, this.services.auth.lockedUntil(uid) !== null, this.services.commissioning.cardNeedsPin(uid));
     this.push();
   }
 

@@ -4,12 +4,13 @@ import type { JourneyKind } from './journeys/journey.ts';
 /**
  * Where the session must be for a request:
  * - any: at any time, signed in or not;
+ * - idle: nobody signed in and no PIN pad showing (setup of a live terminal);
  * - pin: a card was tapped and the PIN pad is showing;
  * - signed-in: someone is signed in, whatever they are doing;
  * - free: signed in, with no journey under way (no door open for them, no override running);
  * - a journey kind: signed in, with that journey under way.
  */
-export type SessionNeed = 'any' | 'pin' | 'signed-in' | 'free' | { journey: JourneyKind };
+export type SessionNeed = 'any' | 'idle' | 'pin' | 'signed-in' | 'free' | { journey: JourneyKind };
 
 export interface Permission {
   /** Roles any one of which allows the request; 'anyone' needs no role (but may need a session). */
@@ -31,6 +32,7 @@ const HARDWARE = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can
 const TRAINING = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can import training records.' } as const;
 const RULES = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can edit release rules.' } as const;
 const REFRESH = { roles: IT, state: 'free', refusal: 'Only IT can order device swaps and record sanitisation and disposal.' } as const;
+const PEOPLE = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can import personnel and enrol cards.' } as const;
 const SIMULATOR = { roles: 'anyone', state: 'any', demoOnly: true } as const;
 
 /**
@@ -43,6 +45,8 @@ export const PERMISSIONS: Readonly<Record<RequestName, Permission>> = {
   stillHere: { roles: 'anyone', state: 'any' },
   keyboardScan: { roles: 'anyone', state: 'any' },
   submitPin: { roles: 'anyone', state: 'pin' },
+  choosePin: { roles: 'anyone', state: 'pin' },
+  submitSetupCode: { roles: 'anyone', state: 'idle' },
   cancelPin: { roles: 'anyone', state: 'pin' },
   signOut: { roles: 'anyone', state: 'signed-in' },
   dismiss: { roles: 'anyone', state: 'signed-in' },
@@ -75,6 +79,14 @@ export const PERMISSIONS: Readonly<Record<RequestName, Permission>> = {
   openTraining: TRAINING,
   importTraining: TRAINING,
   listTrainingImports: { ...TRAINING, state: 'signed-in' },
+  openPeople: { ...PEOPLE, roles: ARMOURERS, refusal: 'Only an armourer or a site admin can manage people.' },
+  listOfficers: { ...PEOPLE, roles: ARMOURERS, state: 'signed-in', refusal: 'Only an armourer or a site admin can manage people.' },
+  resetPin: { ...PEOPLE, roles: ARMOURERS, refusal: 'Only an armourer or a site admin can reset a PIN.' },
+  startCardEnrolment: PEOPLE,
+  cancelCardEnrolment: { ...PEOPLE, state: 'signed-in' },
+  revokeCard: PEOPLE,
+  importPersonnel: PEOPLE,
+  listPersonnelImports: { ...PEOPLE, state: 'signed-in' },
   openRules: RULES,
   getRules: { ...RULES, state: 'signed-in' },
   saveRule: RULES,
@@ -121,6 +133,9 @@ export function checkPermission(method: RequestName, facts: SessionFacts): ApiEr
   const permission = PERMISSIONS[method];
   if (permission.demoOnly && !facts.demo) return { kind: 'demo-only', message: 'The simulator is available in demo mode only.' };
   const need = permission.state;
+  if (need === 'idle') {
+    return facts.phase === 'idle' ? null : { kind: 'wrong-state', message: facts.phase === 'pin' ? 'Cancel the PIN pad first.' : 'Sign out first.' };
+  }
   if (need === 'pin') {
     return facts.phase === 'pin' ? null : { kind: 'wrong-state', message: 'Tap your card first.' };
   }

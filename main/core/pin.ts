@@ -37,3 +37,20 @@ export async function verifyPin(pin: string, stored: PinHash): Promise<boolean> 
   const key = await derive(pin, Buffer.from(stored.salt, 'hex'), parseParams(stored.params));
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
+
+/**
+ * Why a PIN someone is choosing is too easy to guess, or null if it will do: 4 to 8 digits,
+ * not one digit repeated (1111), not a run up or down (1234, 9876, 8901), and not a shorter
+ * pattern repeated (1212, 123123). These are the PINs tried first by anyone holding a card.
+ */
+export function pinWeakness(pin: string): string | null {
+  if (!/^[0-9]{4,8}$/.test(pin)) return 'A PIN is 4 to 8 digits.';
+  const digits = [...pin].map(Number);
+  const steps = digits.slice(1).map((d, i) => (d - digits[i]! + 10) % 10);
+  if (steps.every((s) => s === 0)) return 'Choose a PIN that is not one digit repeated.';
+  if (steps.every((s) => s === 1) || steps.every((s) => s === 9)) return 'Choose a PIN that is not a run of digits like 1234 or 9876.';
+  for (let size = 1; size <= pin.length / 2; size++) {
+    if (pin.length % size === 0 && pin === pin.slice(0, size).repeat(pin.length / size)) return 'Choose a PIN that is not a short pattern repeated, like 1212.';
+  }
+  return null;
+}

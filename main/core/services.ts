@@ -2,6 +2,7 @@ import { AssetAdmin } from './asset-admin.ts';
 import { AuditAnchor, DEFAULT_CHECKPOINT_POLICY, type AuditAnchorOptions } from './audit-anchor.ts';
 import { AuditLog } from './audit.ts';
 import { Authenticator } from './auth.ts';
+import { Commissioning, type SetupCodeSink } from './commissioning.ts';
 import { ArmourerConsole } from './console.ts';
 import type { Db } from './db/database.ts';
 import { DeviceRefresh } from './device-refresh.ts';
@@ -11,6 +12,7 @@ import { Exceptions } from './exceptions.ts';
 import { Ledger } from './ledger.ts';
 import type { KioskPolicy } from './kiosk-deps.ts';
 import type { ChainWalker, Clock, Scheduler } from './ports.ts';
+import { PersonnelImports } from './personnel-import.ts';
 import { Records } from './records.ts';
 import { RuleStore } from './rules.ts';
 import { ServiceOpenings } from './service-openings.ts';
@@ -39,9 +41,11 @@ export interface CoreServices {
   assets: AssetAdmin;
   stock: StockChecks;
   refresh: DeviceRefresh;
+  commissioning: Commissioning;
+  personnel: PersonnelImports;
 }
 
-export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker; anchoring?: Omit<AuditAnchorOptions, 'policy'> }): CoreServices {
+export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker; demo?: unknown; setupCode?: SetupCodeSink | null; anchoring?: Omit<AuditAnchorOptions, 'policy'> }): CoreServices {
   const { db, clock, scheduler, policy, bankId } = input;
   const audit = new AuditLog(db);
   const records = new Records(db);
@@ -49,6 +53,7 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
   const exceptions = new Exceptions(db, audit, clock);
   const eligibility = new Eligibility(records, clock, policy.expiryWarningDays, { rules, overridableRefusals: () => policy.overridableRefusals });
   const anchor = input.anchoring ? new AuditAnchor(db, audit, clock, scheduler, exceptions, { ...input.anchoring, policy: () => policy.auditCheckpoint ?? DEFAULT_CHECKPOINT_POLICY }) : null;
+  const commissioning = new Commissioning(db, audit, clock, !input.demo, input.setupCode ?? null);
   return {
     db,
     clock,
@@ -69,5 +74,7 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
     assets: new AssetAdmin(db, audit, clock),
     stock: new StockChecks(db, audit, clock),
     refresh: new DeviceRefresh(db, audit, clock, records),
+    commissioning,
+    personnel: new PersonnelImports(db, audit, clock, commissioning),
   };
 }

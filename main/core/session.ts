@@ -23,6 +23,14 @@ export const SESSION_TABLE = defineTable({
 export type SessionState = (typeof SESSION_TABLE.states)[number];
 export type SessionEvent = (typeof SESSION_TABLE.events)[number];
 
+/** The PIN pad after a card tap: whose card, what it last said, and whether a PIN is being chosen. */
+export interface PinPad {
+  uid: string;
+  message: string | null;
+  locked: boolean;
+  choosing: boolean;
+}
+
 export interface IdleTimes {
   timeoutSeconds: number;
   warningSeconds: number;
@@ -35,7 +43,7 @@ export interface IdleTimes {
  */
 export class Session {
   private readonly machine = new Machine(SESSION_TABLE);
-  private card: { uid: string; message: string | null; locked: boolean } | null = null;
+  private card: PinPad | null = null;
   private officer: number | null = null;
   private plain: SessionScreen = { kind: 'home', message: null };
   private current: Journey | null = null;
@@ -65,7 +73,7 @@ export class Session {
     return this.current;
   }
 
-  get pin(): { uid: string; message: string | null; locked: boolean } | null {
+  get pin(): PinPad | null {
     return this.machine.state === 'pin' ? this.card : null;
   }
 
@@ -74,9 +82,10 @@ export class Session {
     return this.machine.state === 'signed-in' ? this.plain : null;
   }
 
-  cardTapped(uid: string, locked: boolean): boolean {
+  /** `choosing`: the card's officer has no PIN yet and chooses one on the pad. */
+  cardTapped(uid: string, locked: boolean, choosing = false): boolean {
     if (!this.machine.fire('card-tapped')) return false;
-    this.card = { uid, message: null, locked };
+    this.card = { uid, message: null, locked, choosing };
     this.touch();
     return true;
   }

@@ -15,13 +15,15 @@ export function buildSnapshot(ctx: KioskContext, session: Session, revision: num
     lockers: ctx.lockerStatus(),
     demo: demoView(ctx),
     keyboardScanFallback: deps.scanner.keyboardFallback(),
+    setup: ctx.services.commissioning.setupView(),
+    enrolling: ctx.services.commissioning.enrolling(session.officerId),
     revision,
   };
 }
 
 function screenView(session: Session): ScreenView {
   const pin = session.pin;
-  if (pin) return { kind: 'pin', message: pin.message, attemptsLocked: pin.locked };
+  if (pin) return { kind: 'pin', message: pin.message, attemptsLocked: pin.locked, choosing: pin.choosing };
   if (session.journey) return session.journey.screen();
   return session.screen ?? { kind: 'idle' };
 }

@@ -38,6 +38,7 @@ import { ReturnDoorOpenScreen } from './screens/ReturnDoorOpenScreen.tsx';
 import { RulesScreen } from './screens/RulesScreen.tsx';
 import { SwapDoneScreen } from './screens/SwapDoneScreen.tsx';
 import { SwapScreen } from './screens/SwapScreen.tsx';
+import { PeopleScreen } from './screens/PeopleScreen.tsx';
 import { TrainingScreen } from './screens/TrainingScreen.tsx';
 
 type Methods = { [M in RequestName]: (input: RequestInput<M>) => Promise<Result<ResponseValues[M]>> };
@@ -215,7 +216,7 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
   const screen: ScreenView = snapshot.screen;
   switch (screen.kind) {
     case 'idle':
-      return <IdleScreen terminalName={snapshot.terminalName} lockers={snapshot.lockers} />;
+      return <IdleScreen terminalName={snapshot.terminalName} lockers={snapshot.lockers} setup={snapshot.setup} commands={commands} />;
     case 'pin':
       return <PinScreen screen={screen} commands={commands} />;
     case 'home':
@@ -240,6 +241,8 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
       return <ExceptionsScreen commands={commands} queries={queries} />;
     case 'training':
       return <TrainingScreen commands={commands} queries={queries} />;
+    case 'people':
+      return <PeopleScreen screen={screen} session={snapshot.session} enrolling={snapshot.enrolling} commands={commands} queries={queries} />;
     case 'rules':
       return <RulesScreen commands={commands} queries={queries} />;
     case 'console':
@@ -268,7 +271,7 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
 function messageOnScreen(snapshot: KioskSnapshot | null): string | null {
   const screen = snapshot?.screen;
   if (!screen) return null;
-  if (screen.kind === 'pin' || screen.kind === 'home' || screen.kind === 'problem' || screen.kind === 'override' || screen.kind === 'swap' || screen.kind === 'device-refresh') {
+  if (screen.kind === 'pin' || screen.kind === 'home' || screen.kind === 'people' || screen.kind === 'problem' || screen.kind === 'override' || screen.kind === 'swap' || screen.kind === 'device-refresh') {
     return screen.message;
   }
   return null;

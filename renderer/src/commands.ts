@@ -32,6 +32,11 @@ export function makeCommands(send: Send): Commands {
   return {
     submitPin: (input) => send('submitPin', input),
     cancelPin: (input) => send('cancelPin', input),
+    choosePin: (input) => send('choosePin', input),
+    submitSetupCode: (input) => send('submitSetupCode', input),
+    openPeople: (input) => send('openPeople', input),
+    startCardEnrolment: (input) => send('startCardEnrolment', input),
+    cancelCardEnrolment: (input) => send('cancelCardEnrolment', input),
     signOut: (input) => send('signOut', input),
     stillHere: (input) => send('stillHere', input),
     startDraw: (input) => send('startDraw', input),

@@ -11,6 +11,8 @@ const rule = { allOf: [], anyOf: [], graceDays: 0, roles: [], units: [], maxLoan
 const SAMPLES: { [M in RequestName]: RequestInput<M> } = {
   getSnapshot: {},
   submitPin: { pin: '1234' },
+  choosePin: { pin: '2580', confirm: '2580' },
+  submitSetupCode: { code: '123456789012', collarNumber: 'PC 1', name: 'Sam Patel' },
   cancelPin: {},
   signOut: {},
   stillHere: {},
@@ -40,6 +42,14 @@ const SAMPLES: { [M in RequestName]: RequestInput<M> } = {
   openTraining: {},
   importTraining: { fileName: 'x.csv', base64: Buffer.from('collar_number,qualification_code,awarded_on,expires_on\nPC 2345,TASER,2026-11-01,2027-10-31\n').toString('base64') },
   listTrainingImports: {},
+  openPeople: {},
+  listOfficers: { query: '' },
+  startCardEnrolment: { officerId: 1 },
+  cancelCardEnrolment: {},
+  revokeCard: { uid: '04A1B2C3D4' },
+  resetPin: { officerId: 1 },
+  importPersonnel: { fileName: 'people.csv', base64: Buffer.from('collar_number,name\nPC 9999,New Officer\n').toString('base64') },
+  listPersonnelImports: {},
   openRules: {},
   getRules: {},
   openConsole: {},
@@ -117,7 +127,7 @@ describe('permissions: one table, checked before any handler', () => {
     const before = auditRows();
     for (const name of REQUEST_NAMES) {
       const permission = PERMISSIONS[name];
-      const needsSession = permission.state !== 'any' && permission.state !== 'pin';
+      const needsSession = permission.state !== 'any' && permission.state !== 'pin' && permission.state !== 'idle';
       if (!needsSession && permission.roles === 'anyone') continue;
       expect(await h.call(name, SAMPLES[name] as never), name).toMatchObject({ ok: false, error: { kind: 'not-signed-in' } });
     }

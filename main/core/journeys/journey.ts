@@ -12,7 +12,7 @@ export type JourneyKind = 'draw' | 'return' | 'override' | 'service-opening' | '
 /** Screens shown to a signed-in officer when no journey is under way. */
 export type SessionScreen = Extract<
   ScreenView,
-  { kind: 'home' | 'draw-done' | 'return-done' | 'swap-done' | 'problem' | 'hardware' | 'exceptions' | 'training' | 'rules' | 'console' | 'device-refresh' }
+  { kind: 'home' | 'draw-done' | 'return-done' | 'swap-done' | 'problem' | 'hardware' | 'exceptions' | 'training' | 'people' | 'rules' | 'console' | 'device-refresh' }
 >;
 
 /**

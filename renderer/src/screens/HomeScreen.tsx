@@ -53,6 +53,12 @@ export function HomeScreen({
               Console
             </button>
           ) : null}
+          {isArmourer ? (
+            <button type="button" className="btn btn-secondary home-people" onClick={() => commands.openPeople({})}>
+              <span aria-hidden="true">☺ </span>
+              People
+            </button>
+          ) : null}
           {isIt ? (
             <button type="button" className="btn btn-secondary home-refresh" onClick={() => commands.openDeviceRefresh({})}>
               <span aria-hidden="true">⇄ </span>

@@ -60,6 +60,8 @@ function snapshot(revision: number): KioskSnapshot {
     lockers: { name: 'Lockers', state: 'online', inService: true, reason: null },
     demo: null,
   keyboardScanFallback: false,
+    setup: null,
+    enrolling: null,
     revision,
   };
 }
