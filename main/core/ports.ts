@@ -97,6 +97,8 @@ export interface DoorWiring {
   doorNumber: number;
   /** "bus bus-a, board 0, lock 5" or "bus io, relay 3, input 3": for the hardware screen only. */
   where: string;
+  /** What the polarity setting belongs to: "bus bus-a, board 0" (Kerong) or "bus io" (Modbus). */
+  board: string;
   /** The lock-sensor setting in force for this door's board (Kerong) or bus (Modbus): true when a set bit means open. */
   lockOpenWhenSet: boolean;
 }

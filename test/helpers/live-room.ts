@@ -35,6 +35,8 @@ export interface Room {
 export interface RoomOptions {
   /** How the simulated board reports its bits (the hardware's truth, whatever the configuration says). */
   boardPolarity?: KerongPolarity;
+  /** Board addresses the simulator answers on (board 0 only unless given). */
+  boards?: number[];
   /** Changes to the configuration before the kiosk reads it (the layout, a display name). */
   configure?: (config: LiveConfig) => void;
 }
@@ -52,7 +54,7 @@ export async function room(cleanups: Cleanups, options: RoomOptions = {}): Promi
     scan: await openPtyPair(t.dir, { names: ['scanApp', 'scanSim'] }),
   };
   for (const pair of Object.values(pairs)) cleanups.push(() => pair.close());
-  const boards = new KerongSimulator(await openSerialTransport(pairs.bus.simPath, 19200), { boards: [0], faults: { fragmentWrites: true }, polarity: options.boardPolarity });
+  const boards = new KerongSimulator(await openSerialTransport(pairs.bus.simPath, 19200), { boards: options.boards ?? [0], faults: { fragmentWrites: true }, polarity: options.boardPolarity });
   const reader = new Rdm6300Simulator(await openSerialTransport(pairs.card.simPath, 9600));
   const scanner = new SerialScannerSimulator(await openSerialTransport(pairs.scan.simPath, 9600));
   cleanups.push(

@@ -3,7 +3,7 @@ import { BankWalks, judgeProbe } from '../bank-walk.ts';
 import { CONFIRM_POLL_MS } from '../door-command.ts';
 import { fail, OK, signedIn, describeError, type KioskContext, type KioskModule } from '../journeys/journey.ts';
 import { runServiceOpening } from '../journeys/service-opening.ts';
-import { pause, type DoorSensors, type HardwareAdmin } from '../ports.ts';
+import { pause, type DoorSensors, type DoorWiring, type HardwareAdmin } from '../ports.ts';
 
 const CAPTURE_TIMEOUT_MS = 15_000;
 
@@ -72,7 +72,8 @@ export function hardwareModule(ctx: KioskContext): KioskModule {
     doors: number[];
     index: number;
     finding: string | null;
-    proposal: { doorNumber: number; lockOpenWhenSet: boolean; text: string } | null;
+    /** One per board whose lock bits moved the wrong way when probed. */
+    proposals: { doorNumber: number; lockOpenWhenSet: boolean; text: string }[];
     unlocked: string | null;
     otherDoor: number | null;
     /** Doors the walk has opened: expected open while it runs, so not forced doors. */
@@ -103,7 +104,7 @@ export function hardwareModule(ctx: KioskContext): KioskModule {
               walkId: walk.id,
               step: walk.step,
               finding: walk.finding,
-              proposal: walk.proposal?.text ?? null,
+              proposal: walk.proposals.length > 0 ? walk.proposals.map((p) => p.text).join(' ') : null,
               doorNumber,
               doorIndex: walk.index,
               doorCount: walk.doors.length,
@@ -132,45 +133,49 @@ export function hardwareModule(ctx: KioskContext): KioskModule {
   };
   const noWalk = () => fail<never>('conflict', 'No commissioning walk is running: start one first.');
 
-  /** Read the bank now, through the kiosk's door handling like any poll. */
-  async function readNow(): Promise<DoorSensors[]> {
-    const doors = await ctx.deps.lockers.readDoors();
-    return doors;
-  }
-
   /**
-   * Before the first door: the bank at rest, then one door unlocked (committed first, as a
+   * Before the first door, once per board (Kerong) or bus (Modbus), since each has its own
+   * polarity setting: the board at rest, then one of its doors unlocked (committed first, as a
    * service opening), and which lock reading changed and which way. The door probed is the
-   * lowest-numbered one with nothing recorded behind it, so nothing can fall out.
+   * board's lowest-numbered one with nothing recorded behind it, so nothing can fall out.
    */
-  async function probe(officerId: number, admin: HardwareAdmin, walkId: number, doors: number[]): Promise<void> {
+  async function probe(officerId: number, admin: HardwareAdmin, walkId: number): Promise<void> {
     if (!walk) return;
     const stocked = new Set(ctx.services.db.prepare<[number], { number: number }>('SELECT d.number FROM doors d JOIN assets a ON a.door_id = d.id WHERE d.bank_id = ?').all(ctx.services.bankId).map((r) => r.number));
-    const probeDoor = doors.find((n) => !stocked.has(n)) ?? doors[0];
-    if (probeDoor === undefined) return;
-    const wiring = admin.layout().find((w) => w.doorNumber === probeDoor);
-    let finding: ReturnType<typeof judgeProbe>;
-    hold(probeDoor);
-    try {
-      const rest = await readNow();
-      const opened = await runServiceOpening(ctx, officerId, probeDoor, 'commissioning walk: polarity probe');
-      // The reading after the unlock: wait out the confirm time the door had, then read again.
-      if (!opened.ok) await pause(ctx.services.scheduler, CONFIRM_POLL_MS);
-      finding = judgeProbe(probeDoor, rest, await readNow(), wiring?.lockOpenWhenSet ?? null);
-    } catch (error) {
-      finding = { text: `The bank could not be read for the polarity probe: ${describeError(error)}. Check the bus and try again.`, proposal: null };
+    const layout = admin.layout();
+    const boards = new Map<string, DoorWiring[]>();
+    for (const wiring of layout) boards.set(wiring.board, [...(boards.get(wiring.board) ?? []), wiring]);
+    const findings: string[] = [];
+    const proposals: NonNullable<typeof walk>['proposals'] = [];
+    for (const [board, wired] of boards) {
+      const numbers = new Set(wired.map((w) => w.doorNumber));
+      const probed = wired.find((w) => !stocked.has(w.doorNumber)) ?? wired[0];
+      if (!probed) continue;
+      const onBoard = (doors: DoorSensors[]) => doors.filter((d) => numbers.has(d.doorNumber));
+      let finding: ReturnType<typeof judgeProbe>;
+      hold(probed.doorNumber);
+      try {
+        const rest = onBoard(await ctx.deps.lockers.readDoors());
+        const opened = await runServiceOpening(ctx, officerId, probed.doorNumber, 'commissioning walk: polarity probe');
+        // The reading after the unlock: wait out the confirm time the door had, then read again.
+        if (!opened.ok) await pause(ctx.services.scheduler, CONFIRM_POLL_MS);
+        finding = judgeProbe(probed.doorNumber, rest, onBoard(await ctx.deps.lockers.readDoors()), probed.lockOpenWhenSet);
+      } catch (error) {
+        finding = { text: `The bank could not be read for the polarity probe: ${describeError(error)}. Check the bus and try again.`, proposal: null };
+      }
+      findings.push(boards.size > 1 ? `${board}: ${finding.text}` : finding.text);
+      if (finding.proposal) {
+        const { lockOpenWhenSet } = finding.proposal;
+        proposals.push({
+          ...finding.proposal,
+          text: `Set the lock-sensor polarity for ${board} to "${lockOpenWhenSet ? 'a set bit means open' : 'a clear bit means open'}" (lockOpenWhenBitSet: ${lockOpenWhenSet}).`,
+        });
+      }
     }
-    walk.finding = finding.text;
-    if (finding.proposal) {
-      const target = admin.layout().find((w) => w.doorNumber === finding.proposal?.doorNumber);
-      walk.proposal = {
-        ...finding.proposal,
-        text: `Set the lock-sensor polarity for ${target?.where.replace(/, lock \d+$/, '') ?? `door ${finding.proposal.doorNumber}'s board`} to "${finding.proposal.lockOpenWhenSet ? 'a set bit means open' : 'a clear bit means open'}" (lockOpenWhenBitSet: ${finding.proposal.lockOpenWhenSet}).`,
-      };
-      walk.step = 'polarity';
-    } else {
-      walks.recordFinding(walkId, officerId, finding.text, null);
-    }
+    walk.finding = findings.join(' ');
+    walk.proposals = proposals;
+    if (proposals.length > 0) walk.step = 'polarity';
+    else walks.recordFinding(walkId, officerId, walk.finding, null);
   }
 
   function advance(officerId: number): void {
@@ -237,29 +242,31 @@ export function hardwareModule(ctx: KioskContext): KioskModule {
         if (doors.length === 0) return fail('conflict', 'This bank has no doors configured.');
         const id = walks.start(who);
         if (id === null) return fail('conflict', 'A commissioning walk is already running: finish or cancel it first.');
-        walk = { id, step: 'open', doors, index: 0, finding: null, proposal: null, unlocked: null, otherDoor: null, held: new Set() };
-        await probe(who, admin, id, doors);
+        walk = { id, step: 'open', doors, index: 0, finding: null, proposals: [], unlocked: null, otherDoor: null, held: new Set() };
+        await probe(who, admin, id);
         return walkOk();
       },
       bankWalkPolarity: async ({ apply }, officerId) => {
         const admin = hardware();
         if (!admin) return none();
         if (!walk) return noWalk();
-        if (walk.step !== 'polarity' || !walk.proposal) return fail('conflict', 'There is no polarity setting waiting to be applied.');
+        if (walk.step !== 'polarity' || walk.proposals.length === 0) return fail('conflict', 'There is no polarity setting waiting to be applied.');
         const who = signedIn(officerId);
         let applied: string[] | null = null;
         if (apply) {
-          const { doorNumber, lockOpenWhenSet } = walk.proposal;
-          const saved = await admin.rewire({ kind: 'lock-polarity', doorNumber, lockOpenWhenSet });
-          if (!saved.ok) return fail('invalid-request', `The polarity setting could not be saved: ${saved.problems.join('; ')}`);
-          applied = saved.changes;
-          ctx.services.db.transaction(() =>
-            ctx.services.audit.append({ actor: `officer:${who}`, action: 'config.changed', subject: 'terminal-config', details: { changes: saved.changes } }, ctx.services.clock.now()),
-          ).immediate();
+          applied = [];
+          for (const { doorNumber, lockOpenWhenSet } of walk.proposals) {
+            const saved = await admin.rewire({ kind: 'lock-polarity', doorNumber, lockOpenWhenSet });
+            if (!saved.ok) return fail('invalid-request', `The polarity setting could not be saved: ${saved.problems.join('; ')}`);
+            applied.push(...saved.changes);
+            ctx.services.db.transaction(() =>
+              ctx.services.audit.append({ actor: `officer:${who}`, action: 'config.changed', subject: 'terminal-config', details: { changes: saved.changes } }, ctx.services.clock.now()),
+            ).immediate();
+          }
         }
         walks.recordFinding(walk.id, who, walk.finding ?? '', applied);
         walk.finding = `${walk.finding ?? ''} ${apply ? 'The setting was changed as proposed.' : 'The setting was left as it was.'}`;
-        walk.proposal = null;
+        walk.proposals = [];
         walk.step = 'open';
         return walkOk();
       },

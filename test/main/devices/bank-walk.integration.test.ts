@@ -133,4 +133,37 @@ describe('the commissioning walk over the Kerong bus on ptys', () => {
     const cancelled = walked(await k.call('cancelBankWalk', {}));
     expect(cancelled).toMatchObject({ commissioned: false, running: null, last: { outcome: 'abandoned' } });
   }, 60_000);
+
+  it('probes each board of a bus for its own polarity setting, and applies both', async () => {
+    const r = await room(cleanups, {
+      boards: [0, 1],
+      boardPolarity: { lockOpenWhenBitSet: false, itemPresentWhenBitSet: true },
+      configure: (c) => {
+        // A second board with four empty doors, 17-20.
+        const bus = c.lockerBank.buses[0]!;
+        bus.boards = [{ address: 0 }, { address: 1 }];
+        for (let lock = 1; lock <= 4; lock++) c.lockerBank.doors.push({ number: 16 + lock, bus: 'bus-a', board: 1, lock });
+      },
+    });
+    const opened: string[] = [];
+    r.boards.onChange((d) => {
+      if (d.open) opened.push(`${d.board}/${d.lockIndex + 1}`);
+    });
+    const k = await live(r, cleanups);
+    await signIn(r, k, ADMIN_CARD, '9003');
+    const probed = walked(await k.call('startBankWalk', {}));
+    expect(opened).toEqual(['0/13', '1/1']);
+    expect(probed.running?.step).toBe('polarity');
+    expect(probed.running?.finding).toMatch(/^bus bus-a, board 0: At rest 16 of 16 doors read open\. Door 13 was unlocked .* bus bus-a, board 1: At rest 4 of 4 doors read open\. Door 17 was unlocked and door 17's lock sensor went from open to closed/);
+    expect(probed.running?.proposal).toMatch(/for bus bus-a, board 0 .*lockOpenWhenBitSet: false.* for bus bus-a, board 1 .*lockOpenWhenBitSet: false/);
+    walked(await k.call('bankWalkPolarity', { apply: true }));
+    r.boards.closeDoor(0, 12);
+    r.boards.closeDoor(1, 0);
+    await k.until('readings plausible', (s) => s.lockers.state === 'online');
+    const hardware = await k.call('getHardware', {});
+    if (!hardware.ok) throw new Error(hardware.error.message);
+    const config = JSON.parse(hardware.value.configJson) as { lockerBank: { buses: { boards: { lockOpenWhenBitSet: boolean }[] }[] } };
+    expect(config.lockerBank.buses[0]?.boards.map((b) => b.lockOpenWhenBitSet)).toEqual([false, false]);
+    expect(walked(await k.call('cancelBankWalk', {})).last?.outcome).toBe('abandoned');
+  }, 60_000);
 });
