@@ -13,6 +13,9 @@ const base64 = (name: string): string => readFileSync(`${SAMPLES}${name}`).toStr
 
 let h: Harness;
 afterEach(async () => h?.close());
+// Each test starts a demo kiosk (seeding hashes every demo PIN with scrypt) and imports several
+// files: seconds on an idle machine, far more on a loaded 2-core one.
+const SLOW = 60_000;
 
 async function signInAdmin(): Promise<void> {
   await h.call('demoTapCard', { uid: ADMIN.card });
@@ -52,7 +55,7 @@ describe('training upload', () => {
     const far = await h.call('importTraining', { fileName: 'far-expiry.csv', base64: base64('far-expiry.csv') });
     expect(far).toMatchObject({ ok: true, value: { status: 'rejected', problems: [{ row: 2, problem: 'bad-date' }] } });
     expect(taserValidUntil('PC 2345')).toBe(before);
-  });
+  }, SLOW);
 
   it('applies a good sample, refuses one with no expiry, and takes the horizon from the saved policy', async () => {
     h = await startHarness({ trainingExpiryHorizonYears: 40 });
@@ -64,7 +67,7 @@ describe('training upload', () => {
     // 2062 is within this terminal's 40 years.
     expect(await h.call('importTraining', { fileName: 'far-expiry.csv', base64: base64('far-expiry.csv') })).toMatchObject({ ok: true, value: { status: 'applied', changed: 2 } });
     expect(taserValidUntil('PC 3456')).toBe('2062-11-08');
-  });
+  }, SLOW);
 
   it('takes bytes only: text in the old shape, or something that is not base64, is refused by the contract', async () => {
     h = await startHarness();
@@ -76,5 +79,5 @@ describe('training upload', () => {
     expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'not base64!' }).success).toBe(false);
     expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'YWJj' }).success).toBe(true);
     expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'YWJ' }).success).toBe(false);
-  });
+  }, SLOW);
 });
