@@ -106,3 +106,32 @@ test('officers see the lockers out of service before they touch anything, by nam
   await expectNoDeviceInternals(page);
   await lookAt(page, 'home, lockers out of service', 'home-out-of-service', false);
 });
+
+test('no port path reaches an officer, in the page or in any snapshot main sends; the hardware screen keeps it', async ({ page }) => {
+  const missing = '/dev/ttyArmouryMissing0';
+  shell = await startShell({}, {
+    ...namedBank(),
+    // A second scanner on a port that is not there: offline, and its error names the port.
+    scanners: [
+      { id: 'scanner', kind: 'simulator' },
+      { id: 'door-scanner', displayName: 'Door scanner', kind: 'serial', link: { kind: 'serial', path: missing, baudRate: 9600 } },
+    ],
+  });
+  const frames: string[] = [];
+  page.on('websocket', (socket) => socket.on('framereceived', (frame) => frames.push(typeof frame.payload === 'string' ? frame.payload : frame.payload.toString('utf8'))));
+  await page.goto(shell.url);
+  await screen(page, 'idle');
+  await expect(page.getByText('Door scanner:', { exact: false })).toBeVisible();
+  await signIn(page, ALEX);
+  await expectNoDeviceInternals(page);
+  await signOut(page);
+  expect(frames.length).toBeGreaterThan(0);
+  expect(frames.filter((f) => f.includes(missing) || f.includes('ttyArmoury'))).toEqual([]);
+
+  // The site admin sees the port and the driver's own error on the hardware screen.
+  await signIn(page, ADMIN);
+  await page.getByRole('button', { name: 'Hardware', exact: true }).click();
+  await screen(page, 'hardware');
+  await expect(page.locator('[data-device="scanner:door-scanner"]')).toContainText(missing);
+});
+
