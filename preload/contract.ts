@@ -450,6 +450,26 @@ export interface PersonnelImportView {
   importedAt: string;
 }
 
+export interface RegisterImportRowProblem {
+  row: number; // 1-based index in its list (qualifications, assetTypes or assets); 0 for the file as a whole
+  problem: 'malformed' | 'duplicate-row' | 'unknown-code' | 'unknown-door' | 'conflict';
+  message: string;
+}
+
+export interface RegisterImportView {
+  id: number;
+  source: string;
+  fileName: string;
+  format: 'csv' | 'json';
+  status: 'applied' | 'rejected' | 'unchanged';
+  rows: number;
+  changed: number;
+  /** Added or changed, by list. */
+  added: { qualifications: number; assetTypes: number; assets: number };
+  problems: RegisterImportRowProblem[];
+  importedAt: string;
+}
+
 export interface TrainingImportView {
   id: number;
   source: string; // "upload", "drop folder", "https://lms.example/export"
@@ -782,6 +802,9 @@ export const requestSchemas = {
   resetPin: z.object({ officerId: id }).strict(),
   importPersonnel: fileUpload,
   listPersonnelImports: empty,
+  // Site admins: the site register (qualifications, asset types and their rules, items and doors).
+  importRegister: fileUpload,
+  listRegisterImports: empty,
   openRules: empty,
   getRules: empty,
   // Armourers (and admins): the console.
@@ -911,6 +934,8 @@ export interface ResponseValues {
   resetPin: OfficerAdminView;
   importPersonnel: PersonnelImportView;
   listPersonnelImports: PersonnelImportView[];
+  importRegister: RegisterImportView;
+  listRegisterImports: RegisterImportView[];
   openRules: KioskSnapshot;
   getRules: AssetTypeRuleView[];
   openConsole: KioskSnapshot;

@@ -113,6 +113,8 @@ export interface AuditDetails {
   'officer.added': { collarNumber: string; name: string; roles: string[]; status: string };
   'officer.changed': { collarNumber: string; changes: string[] };
   'officer.left': { collarNumber: string; cardsRevoked: number };
+  'register.imported': { import: number; fileName: string; rows: number; changed: number; qualifications: number; assetTypes: number; assets: number };
+  'asset-type.added': { code: string; name: string; category: string };
 }
 
 export type AuditAction = keyof AuditDetails;
@@ -201,4 +203,6 @@ export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'officer.added': 'an officer was added from a personnel import',
   'officer.changed': "an officer's details, roles, status or cards changed in a personnel import",
   'officer.left': 'an officer left: their cards were revoked and their PIN and roles removed',
+  'register.imported': 'a site register (qualifications, asset types and their rules, items) was imported',
+  'asset-type.added': 'an asset type was added from a site register import',
 };

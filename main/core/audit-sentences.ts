@@ -173,6 +173,8 @@ type IntentRow = Row<Key<'door.opened'>>;
 const withArticle = (noun: string): string => `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 const count = (n: number | null, one: string, many?: string): string => (n === null ? `an unrecorded number of ${many ?? `${one}s`}` : plural(n, one, many));
+/** "PC 1234 Alex Morgan" from the collar and name a row carries as text. */
+const named = (collar: string | null, name: string | null): string => [collar ?? '(collar unrecorded)', name].filter((x) => x !== null).join(' ');
 const words = (code: string | null): string => (code === null ? 'unrecorded' : code.replaceAll('-', ' '));
 
 /** "1–3, 5", for a list of door numbers. */
@@ -406,6 +408,27 @@ const SENTENCES: Sentences = {
     const ended = outcome === 'passed' ? 'passed' : outcome === 'problems' ? 'ended with problems' : outcome === 'abandoned' ? 'was abandoned' : 'ended';
     return `Commissioning walk ${r.num('walk') ?? '(unrecorded)'}, ended by ${r.who}, ${ended}: ${confirmed.length} of ${count(r.num('doors'), 'door')} confirmed${confirmed.length > 0 ? ` (${ranges(confirmed)})` : ''}`;
   },
+  'setup.code-issued': () => 'The terminal issued a one-time setup code for the first site admin',
+  'setup.code-refused': (r) => `The terminal refused a wrong setup code (${count(r.num('triesLeft'), 'try', 'tries')} left)`,
+  'setup.first-admin': (r) => `The terminal created the first site admin, ${named(r.text('collarNumber'), r.text('name'))}, with the setup code`,
+  'card.enrolled': (r) => `${r.who} enrolled ${r.card} to ${r.text('officer') ?? 'an unrecorded officer'}`,
+  'card.enrolment-refused': (r) => `${r.who} tried to enrol ${r.card} to ${r.text('officer') ?? 'an unrecorded officer'}, and the terminal refused because it is enrolled to ${r.text('holder') ?? 'someone else'}`,
+  'card.revoked': (r) => `${r.who} revoked ${r.card}, enrolled to ${r.text('officer') ?? 'an unrecorded officer'}`,
+  'auth.pin-chosen': (r) => `${r.who} chose their PIN`,
+  'auth.pin-reset': (r) => `${r.who} reset the PIN of ${r.subjectOfficer}`,
+  'personnel.imported': (r) => {
+    const file = r.text('fileName') ?? 'an unnamed file';
+    return `${r.who} imported personnel from ${file}: ${count(r.num('rows'), 'row')}, ${r.num('changed') ?? 'an unrecorded number'} changed, ${r.num('added') ?? 'an unrecorded number'} added, ${r.num('left') ?? 'an unrecorded number'} left`;
+  },
+  'officer.added': (r) => {
+    const roles = r.texts('roles');
+    return `${r.who} added officer ${named(r.text('collarNumber'), r.text('name'))} (${r.text('status') ?? 'status unrecorded'}${roles.length > 0 ? `; roles ${roles.join(', ')}` : ''})`;
+  },
+  'officer.changed': (r) => `${r.who} changed the record of officer ${r.text('collarNumber') ?? '(unrecorded)'}${r.because(r.texts('changes').join('; ') || null)}`,
+  'register.imported': (r) =>
+    `${r.who} imported the site register from ${r.text('fileName') ?? 'an unnamed file'}: ${count(r.num('qualifications'), 'qualification')}, ${count(r.num('assetTypes'), 'asset type')} and ${count(r.num('assets'), 'item')} added or changed`,
+  'asset-type.added': (r) => `${r.who} added asset type ${r.text('name') ?? '(unnamed)'} (${r.text('code') ?? 'no code'}, ${r.text('category') ?? 'no category'})`,
+  'officer.left': (r) => `${r.who} recorded that officer ${r.text('collarNumber') ?? '(unrecorded)'} left, revoking ${count(r.num('cardsRevoked'), 'card')}`,
 };
 
 const upperFirst = (text: string): string => (text === '' ? text : `${text[0]?.toUpperCase()}${text.slice(1)}`);

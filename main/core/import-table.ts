@@ -1,3 +1,4 @@
+import type { Db } from './db/database.ts';
 import { csvRecords, fieldMatcher, formatOf, matchColumns, parseJson, type FieldSpec, type JsonPath } from './import-parsing.ts';
 
 /** One record of an import file as text fields, with the row a problem report names. */
@@ -116,3 +117,50 @@ function rowOf(path: JsonPath, listKey: string): number {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What an import log stores per file; the report's extra counts are the import's own. */
+export interface LoggedImport<P, X extends object> {
+  id: number;
+  source: string;
+  fileName: string;
+  format: 'csv' | 'json';
+  status: 'applied' | 'rejected' | 'unchanged';
+  rows: number;
+  changed: number;
+  problems: P[];
+  importedAt: string;
+  extra: X;
+}
+
+/**
+ * The record of every file an import took (personnel, site register): one row each with its
+ * report, written in the import's own transaction so the report and the changes commit together.
+ */
+export class ImportLog<P, X extends object> {
+  private readonly insert;
+  private readonly latest;
+
+  constructor(db: Db, table: 'personnel_imports' | 'register_imports') {
+    this.insert = db.prepare<[string, string, string, string, string, number, number, string, string, number | null]>(
+      `INSERT INTO ${table} (source, file_name, sha256, format, status, rows, changed, report, imported_at, imported_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.latest = db.prepare<[number], { id: number; source: string; fileName: string; format: 'csv' | 'json'; status: LoggedImport<P, X>['status']; rows: number; changed: number; report: string; importedAt: string }>(
+      `SELECT id, source, file_name AS fileName, format, status, rows, changed, report, imported_at AS importedAt FROM ${table} ORDER BY id DESC LIMIT ?`,
+    );
+  }
+
+  record(entry: Omit<LoggedImport<P, X>, 'id' | 'status' | 'importedAt'> & { sha256: string; at: Date; by: number | null }): LoggedImport<P, X> {
+    const status = entry.problems.length > 0 ? 'rejected' : entry.changed > 0 ? 'applied' : 'unchanged';
+    const report = JSON.stringify({ problems: entry.problems, ...entry.extra });
+    const importedAt = entry.at.toISOString();
+    const id = Number(this.insert.run(entry.source, entry.fileName, entry.sha256, entry.format, status, entry.rows, entry.changed, report, importedAt, entry.by).lastInsertRowid);
+    return { id, source: entry.source, fileName: entry.fileName, format: entry.format, status, rows: entry.rows, changed: entry.changed, problems: entry.problems, importedAt, extra: entry.extra };
+  }
+
+  list(limit = 50): LoggedImport<P, X>[] {
+    return this.latest.all(limit).map(({ report, ...row }) => {
+      const { problems, ...extra } = JSON.parse(report) as { problems: P[] } & X;
+      return { ...row, problems, extra: extra as X };
+    });
+  }
+}

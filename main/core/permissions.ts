@@ -87,6 +87,8 @@ export const PERMISSIONS: Readonly<Record<RequestName, Permission>> = {
   revokeCard: PEOPLE,
   importPersonnel: PEOPLE,
   listPersonnelImports: { ...PEOPLE, state: 'signed-in' },
+  importRegister: { ...RULES, refusal: 'Only a site admin can import the site register.' },
+  listRegisterImports: { ...RULES, state: 'signed-in' },
   openRules: RULES,
   getRules: { ...RULES, state: 'signed-in' },
   saveRule: RULES,

@@ -5,7 +5,7 @@ import { CARD_UID, LAST_ADMIN, normalCardUid, normalCollar, type Commissioning }
 import { localDate } from './dates.ts';
 import type { Db } from './db/database.ts';
 import { decodeUtf8, type FieldSpec } from './import-parsing.ts';
-import { readTable, type TableRecord } from './import-table.ts';
+import { ImportLog, readTable, type LoggedImport, type TableRecord } from './import-table.ts';
 import type { Clock } from './ports.ts';
 
 type Field = 'collar' | 'name' | 'roles' | 'unit' | 'status' | 'cards';
@@ -61,6 +61,7 @@ interface Wanted {
  */
 export class PersonnelImports {
   private readonly sql;
+  private readonly log: ImportLog<PersonnelImportRowProblem, { added: number; left: number }>;
 
   constructor(
     private readonly db: Db,
@@ -68,6 +69,7 @@ export class PersonnelImports {
     private readonly clock: Clock,
     private readonly commissioning: Commissioning,
   ) {
+    this.log = new ImportLog(db, 'personnel_imports');
     this.sql = {
       officers: db.prepare<[], { id: number; collar: string; name: string; unit: string | null; status: string; leftOn: string | null }>(
         'SELECT id, collar_number AS collar, display_name AS name, unit, status, left_on AS leftOn FROM officers',
@@ -84,13 +86,6 @@ export class PersonnelImports {
          ON CONFLICT (uid) DO UPDATE SET officer_id = excluded.officer_id, issued_at = excluded.issued_at, revoked_at = NULL`,
       ),
       deletePin: db.prepare<[number]>('DELETE FROM pins WHERE officer_id = ?'),
-      insertImport: db.prepare<[string, string, string, string, string, number, number, string, string, number | null]>(
-        `INSERT INTO personnel_imports (source, file_name, sha256, format, status, rows, changed, report, imported_at, imported_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      list: db.prepare<[number], { id: number; source: string; fileName: string; format: 'csv' | 'json'; status: PersonnelImportView['status']; rows: number; changed: number; report: string; importedAt: string }>(
-        'SELECT id, source, file_name AS fileName, format, status, rows, changed, report, imported_at AS importedAt FROM personnel_imports ORDER BY id DESC LIMIT ?',
-      ),
     };
   }
 
@@ -124,10 +119,7 @@ export class PersonnelImports {
   }
 
   list(limit = 50): PersonnelImportView[] {
-    return this.sql.list.all(limit).map((row) => {
-      const report = JSON.parse(row.report) as { problems: PersonnelImportRowProblem[]; added: number; left: number };
-      return { ...row, problems: report.problems, added: report.added, left: report.left };
-    });
+    return this.log.list(limit).map(viewOf);
   }
 
   private current(): Map<string, Current> {
@@ -306,26 +298,28 @@ export class PersonnelImports {
   private record(
     input: { fileName: string; source: string; officerId: number | null },
     format: 'csv' | 'json',
-    digest: string,
+    sha256: string,
     rows: number,
     counts: { changed: number; added: number; left: number },
     problems: PersonnelImportRowProblem[],
   ): PersonnelImportView {
-    const now = this.clock.now();
-    const status: PersonnelImportView['status'] = problems.length > 0 ? 'rejected' : counts.changed > 0 ? 'applied' : 'unchanged';
-    const report = JSON.stringify({ problems, added: counts.added, left: counts.left });
-    const id = Number(this.sql.insertImport.run(input.source, input.fileName, digest, format, status, rows, counts.changed, report, now.toISOString(), input.officerId).lastInsertRowid);
+    const at = this.clock.now();
+    const logged = this.log.record({ source: input.source, fileName: input.fileName, format, rows, changed: counts.changed, problems, extra: { added: counts.added, left: counts.left }, sha256, at, by: input.officerId });
     this.audit.append(
       {
         actor: input.officerId === null ? 'system' : `officer:${input.officerId}`,
         action: 'personnel.imported',
-        subject: `personnel-import:${id}`,
-        details: { import: id, fileName: input.fileName, rows, changed: counts.changed, added: counts.added, left: counts.left },
+        subject: `personnel-import:${logged.id}`,
+        details: { import: logged.id, fileName: input.fileName, rows, changed: counts.changed, added: counts.added, left: counts.left },
       },
-      now,
+      at,
     );
-    return { id, source: input.source, fileName: input.fileName, format, status, rows, changed: counts.changed, added: counts.added, left: counts.left, problems, importedAt: now.toISOString() };
+    return viewOf(logged);
   }
+}
+
+function viewOf({ extra, ...logged }: LoggedImport<PersonnelImportRowProblem, { added: number; left: number }>): PersonnelImportView {
+  return { ...logged, added: extra.added, left: extra.left };
 }
 
 /** "armourer; officer", "a|b", "a,b": HR exports use all of them inside one cell. */

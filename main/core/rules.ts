@@ -40,7 +40,7 @@ export function dueAt(drawnAt: Date, rule: Pick<RuleView, 'maxLoanHours' | 'retu
 }
 
 /** Arrays deduplicated (order kept: it is the order reasons are shown in), keys sorted by canonicalJson. */
-function normalise(rule: RuleView): RuleView {
+export function normalise(rule: RuleView): RuleView {
   const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
   return {
     allOf: unique(rule.allOf.map((c) => c.trim())),

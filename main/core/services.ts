@@ -13,6 +13,7 @@ import { Ledger } from './ledger.ts';
 import type { KioskPolicy } from './kiosk-deps.ts';
 import type { ChainWalker, Clock, Scheduler } from './ports.ts';
 import { PersonnelImports } from './personnel-import.ts';
+import { RegisterImports } from './register-import.ts';
 import { Records } from './records.ts';
 import { RuleStore } from './rules.ts';
 import { ServiceOpenings } from './service-openings.ts';
@@ -43,6 +44,7 @@ export interface CoreServices {
   refresh: DeviceRefresh;
   commissioning: Commissioning;
   personnel: PersonnelImports;
+  register: RegisterImports;
 }
 
 export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker; demo?: unknown; setupCode?: SetupCodeSink | null; anchoring?: Omit<AuditAnchorOptions, 'policy'> }): CoreServices {
@@ -76,5 +78,6 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
     refresh: new DeviceRefresh(db, audit, clock, records),
     commissioning,
     personnel: new PersonnelImports(db, audit, clock, commissioning),
+    register: new RegisterImports(db, audit, clock, rules, bankId),
   };
 }

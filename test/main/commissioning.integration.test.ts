@@ -32,6 +32,7 @@ afterEach(async () => {
 
 interface Site {
   dir: string;
+  boards: KerongSimulator;
   reader: Rdm6300Simulator;
   configPath: string;
   logs: string[];
@@ -58,7 +59,7 @@ async function freshSite(): Promise<Site> {
   config.video = { policy: 'off', camera: 'CAM-1', triggers: [] };
   const configPath = join(t.dir, 'terminal-config.json');
   writeFileSync(configPath, JSON.stringify(config));
-  return { dir: t.dir, reader, configPath, logs: [] };
+  return { dir: t.dir, boards, reader, configPath, logs: [] };
 }
 
 interface Live {
@@ -286,5 +287,42 @@ describe('commissioning a fresh live terminal from nothing', () => {
     const db = openDatabase(join(site.dir, 'armoury.db'));
     expect(db.prepare('SELECT count(*) AS n FROM pins').get()).toEqual({ n: 1 });
     db.close();
+  });
+
+  it('the site register and a training import make a fresh terminal release a Taser to a trained officer, and to nobody else', async () => {
+    const site = await freshSite();
+    // The doors the example register stocks (1-4) hold their items.
+    for (let lock = 0; lock < 4; lock++) site.boards.setItemPresent(0, lock, true);
+    const k = await start(site);
+    await commissionAdmin(site, k);
+    const example = readFileSync(join(RESOURCES, 'site-register-example.json'), 'utf8');
+    // A type without its rule is refused whole: an omission never makes an item free to draw.
+    const ruleless = JSON.parse(example) as { assetTypes: Record<string, unknown>[] };
+    delete ruleless.assetTypes[0]!.rule;
+    const refused = must(await k.call('importRegister', { fileName: 'register.json', base64: base64(JSON.stringify(ruleless)) }));
+    expect(refused).toMatchObject({ status: 'rejected', changed: 0 });
+    expect(refused.problems[0]?.message).toContain('assetTypes[0].rule');
+    const applied = must(await k.call('importRegister', { fileName: 'register.json', base64: base64(example) }));
+    expect(applied).toMatchObject({ status: 'applied', added: { qualifications: 3, assetTypes: 3, assets: 4 }, problems: [] });
+    expect(must(await k.call('importRegister', { fileName: 'register.json', base64: base64(example) }))).toMatchObject({ status: 'unchanged', changed: 0 });
+
+    must(await k.call('importPersonnel', { fileName: 'hr.csv', base64: base64(`collar_number,name,roles,card_uids\nPC 1234,Alex Smith,officer,${ALEX_CARD}\nPC 2001,Blessing Okoro,officer,${BLESSING_CARD}\n`) }));
+    const today = new Date(noonToday());
+    const iso = (days: number) => new Date(today.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+    const training = must(await k.call('importTraining', { fileName: 'lms.csv', base64: base64(`collar_number,qualification_code,awarded_on,expires_on\nPC 1234,TASER,${iso(-30)},${iso(300)}\n`) }));
+    expect(training.status).toBe('applied');
+    must(await k.call('signOut', {}));
+
+    await tap(site, k, ALEX_CARD, (s) => s.screen.kind === 'pin' && s.screen.choosing, 'Alex choosing a PIN');
+    must(await k.call('choosePin', { pin: '4826', confirm: '4826' }));
+    const alex = await k.until('Alex signed in', (s) => s.session?.collarNumber === 'PC 1234');
+    expect(alex.session?.drawOptions.find((o) => o.name === 'Taser 7')).toMatchObject({ allowed: true });
+    expect(alex.session?.drawOptions.find((o) => o.name === 'Glock 17')).toMatchObject({ allowed: false });
+    must(await k.call('signOut', {}));
+
+    await tap(site, k, BLESSING_CARD, (s) => s.screen.kind === 'pin' && s.screen.choosing, 'Blessing choosing a PIN');
+    must(await k.call('choosePin', { pin: '9137', confirm: '9137' }));
+    const blessing = await k.until('Blessing signed in', (s) => s.session?.collarNumber === 'PC 2001');
+    expect(blessing.session?.drawOptions.find((o) => o.name === 'Taser 7')).toMatchObject({ allowed: false });
   });
 });

@@ -50,6 +50,8 @@ const SAMPLES: { [M in RequestName]: RequestInput<M> } = {
   resetPin: { officerId: 1 },
   importPersonnel: { fileName: 'people.csv', base64: Buffer.from('collar_number,name\nPC 9999,New Officer\n').toString('base64') },
   listPersonnelImports: {},
+  importRegister: { fileName: 'register.json', base64: Buffer.from('{"qualifications": []}').toString('base64') },
+  listRegisterImports: {},
   openRules: {},
   getRules: {},
   openConsole: {},

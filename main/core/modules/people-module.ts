@@ -85,6 +85,12 @@ export function peopleModule(ctx: KioskContext): KioskModule {
         return { ok: true, value: view };
       },
       listPersonnelImports: () => ({ ok: true, value: services.personnel.list() }),
+      importRegister: ({ fileName, base64 }, by) => {
+        const view = services.register.importBytes({ fileName, content: Buffer.from(base64, 'base64'), source: 'upload', officerId: signedIn(by) });
+        ctx.changed();
+        return { ok: true, value: view };
+      },
+      listRegisterImports: () => ({ ok: true, value: services.register.list() }),
     },
     stop() {
       commissioning.cancelEnrolment();

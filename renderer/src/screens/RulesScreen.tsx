@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { ROLES } from '../../../preload/contract.ts';
-import type { AssetTypeRuleView, Role, RuleView } from '../../../preload/contract.ts';
+import type { AssetTypeRuleView, RegisterImportRowProblem, Role, RuleView } from '../../../preload/contract.ts';
 import type { Commands, Queries } from '../commands.ts';
+import { ImportSections } from '../components/ImportReport.tsx';
 import { PageHead } from '../components/PageHead.tsx';
 import { formatDrawnAt } from '../format.ts';
 
@@ -75,6 +76,14 @@ function sameDraft(a: Draft, b: Draft): boolean {
  * Site admins: the release rule per asset type. A save never edits a rule in place: it
  * becomes the next version, so past draws stay explained by the rule then in force.
  */
+const REGISTER_PROBLEM_TEXT: Record<RegisterImportRowProblem['problem'], string> = {
+  malformed: 'Malformed',
+  'duplicate-row': 'Given twice',
+  'unknown-code': 'Unknown code',
+  'unknown-door': 'Unknown door',
+  conflict: 'Conflict',
+};
+
 export function RulesScreen({ commands, queries }: { commands: Commands; queries: Queries }) {
   const [rules, setRules] = useState<AssetTypeRuleView[] | null>(null);
   const [loadProblem, setLoadProblem] = useState<string | null>(null);
@@ -121,7 +130,7 @@ export function RulesScreen({ commands, queries }: { commands: Commands; queries
       {rules === null ? (
         loadProblem ? null : <p className="muted">Loading…</p>
       ) : rules.length === 0 ? (
-        <p className="muted">No asset types are set up.</p>
+        <p className="muted">No asset types are set up yet: import the site register below.</p>
       ) : (
         <div className="rule-grid">
           {rules.map((view) => (
@@ -129,6 +138,23 @@ export function RulesScreen({ commands, queries }: { commands: Commands; queries
           ))}
         </div>
       )}
+      <ImportSections
+        name="register"
+        title="Import the site register"
+        hint={
+          <>
+            A JSON file with qualifications (code, name, validityMonths), assetTypes (code, name, category, maxPerOfficer,
+            selfService and its release rule, which every type must give) and assets (type, serial, tag, and the door it is in,
+            or none for the store). resources/site-register-example.json is one to start from. Items already registered are
+            never moved by an import; if any entry has a problem, nothing is changed.
+          </>
+        }
+        fileLabel="Site register file (JSON)"
+        send={queries.importRegister}
+        list={queries.listRegisterImports}
+        problemText={REGISTER_PROBLEM_TEXT}
+        onImported={() => void load()}
+      />
     </div>
   );
 }

@@ -348,6 +348,60 @@ const CASES: { [A in AuditAction]: Case<A> } = {
     details: { walk: 2, outcome: 'passed', confirmed: [1, 2, 3, 4], doors: 4 },
     sentence: 'Commissioning walk 2, ended by ARM 01 Jo Evans, passed: 4 of 4 doors confirmed (1–4)',
   },
+  'setup.code-issued': { actor: 'system', subject: 'terminal', details: {}, sentence: 'The terminal issued a one-time setup code for the first site admin' },
+  'setup.code-refused': { actor: 'system', subject: 'terminal', details: { triesLeft: 2 }, sentence: 'The terminal refused a wrong setup code (2 tries left)' },
+  'setup.first-admin': {
+    actor: 'system',
+    subject: `officer:${JO}`,
+    details: { collarNumber: 'ARM 01', name: 'Jo Evans' },
+    sentence: 'The terminal created the first site admin, ARM 01 Jo Evans, with the setup code',
+  },
+  'card.enrolled': { actor: jo, subject: 'card:04A1B2C3D4', details: { officer: 'PC 1234' }, sentence: 'ARM 01 Jo Evans enrolled card 04A1B2C3D4 to PC 1234' },
+  'card.enrolment-refused': {
+    actor: jo,
+    subject: 'card:04A1B2C3D4',
+    details: { officer: 'PC 2345', holder: 'PC 1234' },
+    sentence: 'ARM 01 Jo Evans tried to enrol card 04A1B2C3D4 to PC 2345, and the terminal refused because it is enrolled to PC 1234',
+  },
+  'card.revoked': { actor: jo, subject: 'card:04A1B2C3D4', details: { officer: 'PC 1234' }, sentence: 'ARM 01 Jo Evans revoked card 04A1B2C3D4, enrolled to PC 1234' },
+  'auth.pin-chosen': { actor: alex, subject: alex, details: {}, sentence: 'PC 1234 Alex Morgan chose their PIN' },
+  'auth.pin-reset': { actor: jo, subject: alex, details: { officer: 'PC 1234' }, sentence: 'ARM 01 Jo Evans reset the PIN of PC 1234 Alex Morgan' },
+  'personnel.imported': {
+    actor: jo,
+    subject: 'personnel-import:1',
+    details: { import: 1, fileName: 'hr.csv', rows: 50, changed: 3, added: 2, left: 1 },
+    sentence: 'ARM 01 Jo Evans imported personnel from hr.csv: 50 rows, 3 changed, 2 added, 1 left',
+  },
+  'officer.added': {
+    actor: jo,
+    subject: 'officer:4',
+    details: { collarNumber: 'PC 4321', name: 'Kim Lowe', roles: ['officer'], status: 'active' },
+    sentence: 'ARM 01 Jo Evans added officer PC 4321 Kim Lowe (active; roles officer)',
+  },
+  'officer.changed': {
+    actor: jo,
+    subject: 'officer:4',
+    details: { collarNumber: 'PC 4321', changes: ['unit: Response → Traffic'] },
+    sentence: 'ARM 01 Jo Evans changed the record of officer PC 4321: unit: Response → Traffic',
+  },
+  'officer.left': {
+    actor: jo,
+    subject: 'officer:4',
+    details: { collarNumber: 'PC 4321', cardsRevoked: 1 },
+    sentence: 'ARM 01 Jo Evans recorded that officer PC 4321 left, revoking 1 card',
+  },
+  'register.imported': {
+    actor: jo,
+    subject: 'register-import:2',
+    details: { import: 2, fileName: 'register.json', rows: 9, changed: 7, qualifications: 2, assetTypes: 2, assets: 3 },
+    sentence: 'ARM 01 Jo Evans imported the site register from register.json: 2 qualifications, 2 asset types and 3 items added or changed',
+  },
+  'asset-type.added': {
+    actor: jo,
+    subject: 'asset-type:6',
+    details: { code: 'TASER10', name: 'Taser 10', category: 'taser' },
+    sentence: 'ARM 01 Jo Evans added asset type Taser 10 (TASER10, taser)',
+  },
 };
 
 const sentenceOf = <A extends AuditAction>(action: A, c: Case<A>): string => auditSentence({ actor: c.actor, action, subject: c.subject }, c.details as Record<string, unknown>, NAMES);
