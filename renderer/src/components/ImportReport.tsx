@@ -73,7 +73,9 @@ function ProblemTable({ problems, problemText, caption }: { problems: readonly I
   // In file order, whichever check found the problem (parse errors come first from main).
   const sorted = [...problems].sort((a, b) => a.row - b.row);
   return (
-    <div className="problem-table-wrap">
+    // A long report scrolls inside its box, so the box takes focus: keyboard and switch users
+    // must be able to reach and scroll it too.
+    <div className="problem-table-wrap" tabIndex={0} role="region" aria-label={caption}>
       <table className="problem-table">
         <caption>{caption}</caption>
         <thead>
