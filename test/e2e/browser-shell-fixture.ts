@@ -14,9 +14,10 @@ export interface RunningShell {
 
 /**
  * Start the built browser shell headless on a fresh data directory (so every test gets the
- * freshly seeded demo site), with policy overrides, and wait for its one stdout line.
+ * freshly seeded demo site, or with `live` an empty live terminal on the system clock), with
+ * policy overrides, and wait for its one stdout line.
  */
-export async function startShell(policy: Record<string, number> = {}, overrides: Record<string, unknown> = {}): Promise<RunningShell> {
+export async function startShell(policy: Record<string, number> = {}, overrides: Record<string, unknown> = {}, live = false): Promise<RunningShell> {
   const dataDir = mkdtempSync(join(tmpdir(), 'armoury-e2e-'));
   const config = JSON.parse(readFileSync(join(ROOT, 'resources/default-terminal-config.json'), 'utf8')) as { policy: Record<string, number> };
   config.policy = { ...config.policy, ...policy };
@@ -24,7 +25,7 @@ export async function startShell(policy: Record<string, number> = {}, overrides:
   const configPath = join(dataDir, 'terminal-config.json');
   writeFileSync(configPath, JSON.stringify(config));
   // The clock starts at noon whatever the hour, so seeded loans (due back by 07:00 or within 12 h) are never overdue at the start.
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'out/main/browser-main.mjs'), '--headless', '--data-dir', dataDir, '--config', configPath, '--clock-from', '12:00'], {
+  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'out/main/browser-main.mjs'), '--headless', '--data-dir', dataDir, '--config', configPath, ...(live ? ['--live'] : ['--clock-from', '12:00'])], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

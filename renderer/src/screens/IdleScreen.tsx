@@ -25,6 +25,12 @@ export function IdleScreen({ terminalName, lockers, setup, commands }: { termina
   );
 }
 
+const SETUP_STEPS: readonly (readonly [SetupView['step'], string])[] = [
+  ['code', 'The setup code and who you are'],
+  ['card', 'Tap your card'],
+  ['pin', 'Choose your PIN'],
+];
+
 /**
  * A live terminal nobody can sign in to yet: the first site admin enters the one-time setup
  * code (printed on the terminal's console, never on this screen) and who they are, then taps
@@ -45,9 +51,12 @@ function SetupScreen({ terminalName, setup, commands }: { terminalName: string; 
       <p className="idle-terminal">{terminalName}</p>
       <ScreenHeading className="idle-title">Set up this terminal</ScreenHeading>
       <ol className="setup-steps" aria-label="Setting up">
-        <li aria-current={setup.step === 'code' ? 'step' : undefined}>1. The setup code and who you are</li>
-        <li aria-current={setup.step === 'card' ? 'step' : undefined}>2. Tap your card</li>
-        <li aria-current={setup.step === 'pin' ? 'step' : undefined}>3. Choose your PIN</li>
+        {SETUP_STEPS.map(([step, words]) => (
+          <li key={step} aria-current={setup.step === step ? 'step' : undefined}>
+            {words}
+            {setup.step === step ? <span className="setup-now"> (now)</span> : null}
+          </li>
+        ))}
       </ol>
       {setup.step === 'code' ? (
         <form className="panel setup-form" onSubmit={submit} aria-describedby={ids.hint}>

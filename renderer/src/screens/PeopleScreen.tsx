@@ -156,7 +156,7 @@ export function PeopleScreen({
                     <li key={uid}>
                       <span className="card-uid">Card {uid}</span>
                       {isAdmin ? (
-                        <button type="button" className="btn btn-secondary btn-small" onClick={() => void act(() => revokeCard({ uid }), `Card ${uid} of ${o.collarNumber} is revoked.`)}>
+                        <button type="button" className="btn btn-secondary" onClick={() => void act(() => revokeCard({ uid }), `Card ${uid} of ${o.collarNumber} is revoked.`)}>
                           Revoke<span className="visually-hidden"> card {uid} of {o.collarNumber}</span>
                         </button>
                       ) : null}
