@@ -44,7 +44,8 @@ export interface RunningKiosk {
  * devices, file paths, policies) and wires them to the core. Both shells call this.
  */
 export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
-  mkdirSync(options.dataDir, { recursive: true });
+  // Only the kiosk's user reads the data: PIN hashes, the audit trail, the signing key.
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const store =
     options.configStore ??
     (options.configPath
@@ -56,6 +57,8 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
   const clock = options.clock ?? systemClock;
   const dbPath = join(options.dataDir, 'armoury.db');
   const isNew = !existsSync(dbPath);
+  // SQLite gives the -wal and -shm files the database file's mode: create it private first.
+  if (isNew) writeFileSync(dbPath, '', { mode: 0o600, flag: 'wx' });
   const db = openDatabase(dbPath);
   let devices: DeviceManager | null = null;
   let checkpointOutbox: CheckpointOutbox | null = null;

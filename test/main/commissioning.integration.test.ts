@@ -142,6 +142,8 @@ describe('commissioning a fresh live terminal from nothing', () => {
     expect(code).toMatch(/^\d{4} \d{4} \d{4}$/);
     // Only the kiosk's user can read the file; the code is in the console log, never in a snapshot.
     expect(statSync(join(site.dir, 'setup-code.txt')).mode & 0o777).toBe(0o600);
+    // So are the database and its journal files: they hold the PIN hashes.
+    for (const file of ['armoury.db', 'armoury.db-wal']) expect(statSync(join(site.dir, file)).mode & 0o777).toBe(0o600);
     expect(site.logs.some((l) => l.includes(code))).toBe(true);
     expect(JSON.stringify(setup)).not.toContain(code);
     expect(JSON.stringify(setup)).not.toContain(code.replace(/ /g, ''));
