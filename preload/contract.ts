@@ -435,19 +435,23 @@ export interface PersonnelImportRowProblem {
   message: string;
 }
 
-export interface PersonnelImportView {
+/** What every import (training records, personnel, site register) reports about one file it took. */
+export interface ImportReportView<P> {
   id: number;
-  source: string;
+  source: string; // "upload", "drop folder", "https://lms.example/export"
   fileName: string;
   format: 'csv' | 'json';
   status: 'applied' | 'rejected' | 'unchanged';
   rows: number;
   changed: number;
+  problems: P[];
+  importedAt: string;
+}
+
+export interface PersonnelImportView extends ImportReportView<PersonnelImportRowProblem> {
   /** Of the changed: officers added, and leavers applied. */
   added: number;
   left: number;
-  problems: PersonnelImportRowProblem[];
-  importedAt: string;
 }
 
 export interface RegisterImportRowProblem {
@@ -456,31 +460,12 @@ export interface RegisterImportRowProblem {
   message: string;
 }
 
-export interface RegisterImportView {
-  id: number;
-  source: string;
-  fileName: string;
-  format: 'csv' | 'json';
-  status: 'applied' | 'rejected' | 'unchanged';
-  rows: number;
-  changed: number;
+export interface RegisterImportView extends ImportReportView<RegisterImportRowProblem> {
   /** Added or changed, by list. */
   added: { qualifications: number; assetTypes: number; assets: number };
-  problems: RegisterImportRowProblem[];
-  importedAt: string;
 }
 
-export interface TrainingImportView {
-  id: number;
-  source: string; // "upload", "drop folder", "https://lms.example/export"
-  fileName: string;
-  format: 'csv' | 'json';
-  status: 'applied' | 'rejected' | 'unchanged';
-  rows: number;
-  changed: number;
-  problems: TrainingImportRowProblem[];
-  importedAt: string;
-}
+export type TrainingImportView = ImportReportView<TrainingImportRowProblem>;
 
 // --- Armourer console -------------------------------------------------------
 

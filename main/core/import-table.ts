@@ -1,3 +1,4 @@
+import type { ImportReportView } from '../../preload/contract.ts';
 import type { Db } from './db/database.ts';
 import { csvRecords, fieldMatcher, formatOf, matchColumns, parseJson, type FieldSpec, type JsonPath } from './import-parsing.ts';
 
@@ -119,18 +120,7 @@ function rowOf(path: JsonPath, listKey: string): number {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What an import log stores per file; the report's extra counts are the import's own. */
-export interface LoggedImport<P, X extends object> {
-  id: number;
-  source: string;
-  fileName: string;
-  format: 'csv' | 'json';
-  status: 'applied' | 'rejected' | 'unchanged';
-  rows: number;
-  changed: number;
-  problems: P[];
-  importedAt: string;
-  extra: X;
-}
+export type LoggedImport<P, X extends object> = ImportReportView<P> & { extra: X };
 
 /**
  * The record of every file an import took (personnel, site register): one row each with its

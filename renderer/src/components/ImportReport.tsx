@@ -1,24 +1,15 @@
 import { useCallback, useEffect, useId, useRef, useState, type ChangeEvent, type ReactNode } from 'react';
-import { MAX_TRAINING_IMPORT_CHARS, type Result } from '../../../preload/contract.ts';
+import { MAX_TRAINING_IMPORT_CHARS, type ImportReportView, type Result } from '../../../preload/contract.ts';
 import { formatDrawnAt, plural } from '../format.ts';
 
 /** What every import (training records, personnel) reports: the screens differ only in their problem words. */
-type ImportStatus = 'applied' | 'rejected' | 'unchanged';
+type ImportStatus = ImportView['status'];
 interface ImportProblem {
   row: number;
   problem: string;
   message: string;
 }
-export interface ImportView {
-  id: number;
-  source: string;
-  fileName: string;
-  status: ImportStatus;
-  rows: number;
-  changed: number;
-  problems: readonly ImportProblem[];
-  importedAt: string;
-}
+export type ImportView = ImportReportView<ImportProblem>;
 
 const STATUS: Record<ImportStatus, { icon: string; text: string }> = {
   applied: { icon: '✓', text: 'Applied' },
