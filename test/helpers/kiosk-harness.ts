@@ -4,6 +4,7 @@ import type { KioskSnapshot, RequestInput, RequestName, ResponseValues, Result }
 import { startKiosk, type RunningKiosk } from '../../main/compose.ts';
 import { clockStartingAt, startOfToday } from '../../main/system-time.ts';
 import type { ManualTime } from './manual-time.ts';
+import { copyDemoTemplate } from './demo-template.ts';
 import { tempDir } from './temp-db.ts';
 
 export const RESOURCES = new URL('../../resources/', import.meta.url).pathname;
@@ -47,6 +48,8 @@ export async function startHarness(policy: Record<string, number> = {}, dataDir?
   Object.assign(config, overrides);
   const configPath = join(dir, 'terminal-config.json');
   writeFileSync(configPath, JSON.stringify(config));
+  // A fresh data directory starts from the run's seeded demo database when it matches this clock.
+  if (!dataDir && !time) copyDemoTemplate(dir, noonToday());
   const kiosk = await startKiosk({ dataDir: dir, resourcesDir: RESOURCES, demo: true, configPath, clock: time ?? harnessClock, scheduler: time, log: process.env.KIOSK_TEST_LOG ? (l) => console.log(l) : () => {} });
   // Draws and returns wait for the audit trail's start-up check (a worker thread): tests start once it has answered.
   await kiosk.auditChecked();
