@@ -6,6 +6,8 @@ export default defineConfig({
   retries: 0,
   workers: 1,
   reporter: [['list']],
+  // The demo site seeded once for the run, copied into each shell's data dir (see test/helpers/demo-template.ts).
+  globalSetup: './test/helpers/demo-template.ts',
   use: {
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { startOfToday } from '../../main/system-time.ts';
+import { copyDemoTemplate } from '../helpers/demo-template.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -24,6 +26,8 @@ export async function startShell(policy: Record<string, number> = {}, overrides:
   Object.assign(config, overrides);
   const configPath = join(dataDir, 'terminal-config.json');
   writeFileSync(configPath, JSON.stringify(config));
+  // The shell's clock starts at noon (--clock-from below), where the run's seeded demo database was made.
+  if (!live) copyDemoTemplate(dataDir, startOfToday('12:00'));
   // The clock starts at noon whatever the hour, so seeded loans (due back by 07:00 or within 12 h) are never overdue at the start.
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'out/main/browser-main.mjs'), '--headless', '--data-dir', dataDir, '--config', configPath, ...(live ? ['--live'] : ['--clock-from', '12:00'])], {
     cwd: ROOT,
