@@ -109,16 +109,19 @@ const videoTrigger = z.discriminatedUnion('kind', [
 /** Plain http is for a test server on this machine; anything else must be TLS. */
 const isLoopback = (hostname: string): boolean => hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 
+/** An https URL, or plain http to this machine only (a test server). */
+const httpsUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .refine((u) => {
+    const url = new URL(u);
+    return url.protocol === 'https:' || isLoopback(url.hostname);
+  }, 'https only (plain http only to this machine, for tests)');
+
 const trainingPull = z
   .object({
     /** The LMS export. Query parameters are never shown as the import's source (they may carry a token). */
-    url: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .refine((u) => {
-        const url = new URL(u);
-        return url.protocol === 'https:' || isLoopback(url.hostname);
-      }, 'https only (plain http only to this machine, for tests)')
+    url: httpsUrl
       .refine((u) => {
         const url = new URL(u);
         return url.username === '' && url.password === '';
@@ -132,13 +135,7 @@ const trainingPull = z
 /** An HTTPS endpoint the terminal POSTs signed JSON to (the C2 feed, audit checkpoints). */
 const signedWebhookEndpoint = z
   .object({
-    url: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .refine((u) => {
-        const url = new URL(u);
-        return url.protocol === 'https:' || isLoopback(url.hostname);
-      }, 'https only (plain http only to this machine, for tests)'),
+    url: httpsUrl,
     /**
      * HMAC key for X-Armoury-Signature; the only proof to the far end that the body came from this kiosk. Masked in views.
      * The mask itself is let through because the admin screen validates before unmasking; the sender refuses to sign with it.
