@@ -154,11 +154,13 @@ export type ScreenView =
   /** `choosing`: the card's officer has no PIN yet and chooses one (first sign-in, or after a reset). */
   | { kind: 'pin'; message: string | null; attemptsLocked: boolean; choosing: boolean }
   | { kind: 'home'; message: string | null }
+  /** `opened`: a status poll has seen the door open. Until then the screen says it is opening: the unlock alone proves nothing. */
   | {
       kind: 'draw-door-open';
       doorNumber: number;
       assetTypeName: string;
       serial: string;
+      opened: boolean;
     }
   | { kind: 'draw-done'; assetTypeName: string; serial: string; doorNumber: number }
   | {
@@ -166,6 +168,7 @@ export type ScreenView =
       doorNumber: number;
       assetTypeName: string;
       serial: string;
+      opened: boolean;
     }
   | { kind: 'return-condition'; doorNumber: number; assetTypeName: string; serial: string }
   | {

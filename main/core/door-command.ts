@@ -1,7 +1,13 @@
 import type { LockerBankPort, Clock, DoorSensors, Scheduler } from './ports.ts';
 import { pause } from './ports.ts';
 
-/** Between status polls while an unlock is being confirmed. */
+/**
+ * Between status polls while an unlock is being confirmed: fast at first, so the screen says
+ * "open" within tens of milliseconds of the door opening (a person pulls a released door at
+ * once), then at the slower pace for a door that is slow to give.
+ */
+export const FAST_CONFIRM_POLL_MS = 40;
+export const FAST_CONFIRM_WINDOW_MS = 2000;
 export const CONFIRM_POLL_MS = 150;
 
 export type DoorCommandResult = { ok: true } | { ok: false; reason: string; stopped: boolean };
@@ -39,9 +45,10 @@ export class DoorCommand {
     } finally {
       release();
     }
-    const deadline = this.clock.now().getTime() + this.confirmMs();
+    const sentAt = this.clock.now().getTime();
+    const deadline = sentAt + this.confirmMs();
     while (this.clock.now().getTime() < deadline) {
-      await pause(this.scheduler, CONFIRM_POLL_MS);
+      await pause(this.scheduler, this.clock.now().getTime() - sentAt < FAST_CONFIRM_WINDOW_MS ? FAST_CONFIRM_POLL_MS : CONFIRM_POLL_MS);
       if (this.stopped()) return { ok: false, reason: 'the terminal is shutting down', stopped: true };
       try {
         this.onReading(await this.lockers.readDoors());

@@ -70,7 +70,9 @@ test('an armourer overrides an expired Taser refresher; another acknowledges and
 
   // The door opens under the override; she takes the Taser and closes it.
   await screen(page, 'draw-door-open');
-  const door = Number((await page.locator('main').innerText()).match(/Door (\d+) is open/)?.[1]);
+  // "opening…" until a poll has seen it open: the heading names the door either way.
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^Door \d+ is open$/);
+  const door = Number((await page.getByRole('heading', { level: 1 }).innerText()).match(/Door (\d+) is open/)?.[1]);
   expect(door).toBeGreaterThan(0);
   await setSimulator(page, true);
   await page.getByRole('button', { name: `Take item from door ${door}`, exact: true }).click();

@@ -50,6 +50,36 @@ describe('kiosk (demo site, simulated bank over the Kerong protocol)', () => {
     expect(h.latest()?.session?.holdings.some((x) => x.loanId === holding?.loanId)).toBe(false);
   });
 
+  it('says a door is opening until a status poll has seen it open, for a draw and for a return', async () => {
+    h = await startHarness();
+    const seen: { kind: string; opened: boolean }[] = [];
+    h.kiosk.service.onSnapshot((s) => {
+      if (s.screen.kind === 'draw-door-open' || s.screen.kind === 'return-door-open') seen.push({ kind: s.screen.kind, opened: s.screen.opened });
+    });
+    await signIn(ALEX.card, ALEX.pin);
+    const home = await h.waitFor((s) => s.screen.kind === 'home');
+    const taser = home.session?.drawOptions.find((o) => o.name === 'Taser 7');
+    // The draw answers once a poll has confirmed the door: by then the screen says it is open.
+    const drawn = await h.call('startDraw', { assetTypeId: taser!.assetTypeId });
+    expect(drawn.ok && drawn.value.screen).toMatchObject({ kind: 'draw-door-open', opened: true });
+    await h.call('demoDoor', { doorNumber: 1, action: 'take-item' });
+    await h.call('demoDoor', { doorNumber: 1, action: 'close' });
+    const done = await h.waitFor((s) => s.screen.kind === 'draw-done');
+    const serial = done.screen.kind === 'draw-done' ? done.screen.serial : '';
+    await h.call('dismiss', {});
+    await h.call('demoScanTag', { tag: h.latest()!.demo!.tags.find((t) => t.label.includes(serial))!.tag });
+    await h.waitFor((s) => s.screen.kind === 'return-door-open' && s.screen.opened);
+
+    // The first push after each intent's commit (the unlock on its way, no reading yet) says "opening";
+    // "open" follows, and never the other way round.
+    for (const kind of ['draw-door-open', 'return-door-open']) {
+      const states = seen.filter((x) => x.kind === kind).map((x) => x.opened);
+      expect(states[0]).toBe(false);
+      expect(states.at(-1)).toBe(true);
+      expect(states.indexOf(true)).toBeGreaterThan(states.lastIndexOf(false));
+    }
+  });
+
   it('refuses an officer whose Taser refresher has expired, saying so', async () => {
     h = await startHarness();
     await signIn(PRIYA.card, PRIYA.pin);

@@ -146,7 +146,7 @@ export class DrawJourney implements Journey {
   }
 
   screen(): ScreenView {
-    return { kind: 'draw-door-open', doorNumber: this.intent.doorNumber, assetTypeName: this.intent.assetTypeName, serial: this.intent.serial };
+    return { kind: 'draw-door-open', doorNumber: this.intent.doorNumber, assetTypeName: this.intent.assetTypeName, serial: this.intent.serial, opened: this.machine.state === 'open' };
   }
 
   outcome(): SessionScreen {

@@ -102,7 +102,7 @@ export class ReturnJourney implements Journey {
 
   screen(): ScreenView {
     const asset = { doorNumber: this.intent.doorNumber, assetTypeName: this.intent.assetTypeName, serial: this.intent.serial };
-    return this.machine.state === 'item-in' ? { kind: 'return-condition', ...asset } : { kind: 'return-door-open', ...asset };
+    return this.machine.state === 'item-in' ? { kind: 'return-condition', ...asset } : { kind: 'return-door-open', ...asset, opened: this.machine.state === 'open' };
   }
 
   outcome(): SessionScreen {

@@ -1,21 +1,17 @@
 import type { ScreenView } from '../../../preload/contract.ts';
-import { ScreenHeading } from '../components/ScreenHeading.tsx';
+import { DoorStep } from '../components/DoorStep.tsx';
 
 type View = Extract<ScreenView, { kind: 'draw-door-open' }>;
 
 export function DrawDoorOpenScreen({ screen }: { screen: View }) {
+  const item = (
+    <>
+      the {screen.assetTypeName} <span className="nowrap">(serial {screen.serial})</span>
+    </>
+  );
   return (
-    <div className="screen screen-door">
-      <p className="door-badge" aria-hidden="true">
-        {screen.doorNumber}
-      </p>
-      <ScreenHeading className="screen-title door-title">Door {screen.doorNumber} is open</ScreenHeading>
-      <p className="door-instruction">
-        Take {screen.assetTypeName} <span className="nowrap">(serial {screen.serial})</span> and close the door.
-      </p>
-      <p className="muted door-wait" role="status">
-        Waiting for the door to close…
-      </p>
-    </div>
+    <DoorStep doorNumber={screen.doorNumber} opened={screen.opened}>
+      {screen.opened ? <>Take {item} and close the door.</> : <>When it opens, take {item} and close the door.</>}
+    </DoorStep>
   );
 }
