@@ -12,6 +12,7 @@ import type { BankRewire, Clock, DoorSensors, DoorWiring, HardwareAdmin, Schedul
 import { DeviceManager } from './devices/device-manager.ts';
 import { startTrainingSources } from './devices/training-sources.ts';
 import { C2Feed } from './devices/c2-feed.ts';
+import { SqliteOutboxStore } from './devices/sqlite-outbox-store.ts';
 import { systemClock, systemScheduler } from './system-time.ts';
 import { checkpointsFile, openCheckpointOutbox, type CheckpointOutbox } from './devices/audit-anchor-outbox.ts';
 import { loadOrCreateTerminalKey } from './terminal-key.ts';
@@ -71,7 +72,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     const bankName = config.lockerBank.name;
     const bankId = ensureLockerBank(db, bankName, config.lockerBank.doors.map((d) => d.number), clock.now());
     syncOverrideReasons(db, config.policy.overrideReasons, clock.now());
-    const manager = new DeviceManager({ log: options.log, stockedDoors: () => stockedDoors(db, bankId), outboxDir: join(options.dataDir, 'video-outbox') });
+    const manager = new DeviceManager({ log: options.log, stockedDoors: () => stockedDoors(db, bankId), videoOutbox: () => new SqliteOutboxStore(db, 'video'), legacyOutboxDir: join(options.dataDir, 'video-outbox') });
     devices = manager;
     await manager.start(config);
     let lastDoors: DoorSensors[] = [];
@@ -131,7 +132,12 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
 
     // Audit anchoring: targets and terminal id as configured at start-up (a saved change takes effect at the next start).
     const terminalId = config.c2Feed.terminalId;
-    checkpointOutbox = await openCheckpointOutbox(config.auditAnchor, { terminalId, stateDir: join(options.dataDir, 'audit-anchor-outbox'), log: options.log });
+    checkpointOutbox = await openCheckpointOutbox(config.auditAnchor, {
+      terminalId,
+      store: new SqliteOutboxStore(db, 'audit-checkpoint'),
+      legacyDir: join(options.dataDir, 'audit-anchor-outbox'),
+      log: options.log,
+    });
     const anchorFile = config.auditAnchor.directory === null ? null : checkpointsFile(config.auditAnchor.directory, terminalId);
     const integrity = workerIntegrityChecker(dbPath, signer.publicKeyPem, () => anchorFile);
     const kiosk = new Kiosk({
@@ -162,7 +168,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     let trainingSources = startTrainingSources(config.training, kiosk.services.training, options.log);
     // The command-and-control feed: published on every change of the armed/available picture.
     const startFeed = (c: TerminalConfig) =>
-      C2Feed.start(c.c2Feed, { terminalName: c.terminalName, stateDir: join(options.dataDir, 'c2-feed'), picture: () => kiosk.services.console.mobilisation(), log: options.log });
+      C2Feed.start(c.c2Feed, { terminalName: c.terminalName, stateDir: join(options.dataDir, 'c2-feed'), store: new SqliteOutboxStore(db, 'c2'), picture: () => kiosk.services.console.mobilisation(), log: options.log });
     let feed = await startFeed(config);
     // Every push follows a state change; the feed debounces and publishes only a changed picture.
     // The overdue tick also catches qualifications that lapse with the clock.

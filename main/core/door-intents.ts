@@ -2,7 +2,7 @@ import type { ReturnCondition } from '../../preload/contract.ts';
 import type { AuditActor, AuditLog, IntentAuditAction } from './audit.ts';
 import type { Db } from './db/database.ts';
 import { ACTIVE_INTENT_STATES, liveEvent, startupEvent, transitionFor, type IntentEffect, type IntentEvent, type IntentKind, type IntentState } from './intent-table.ts';
-import type { Clock, DoorSensors } from './ports.ts';
+import type { Clock, DoorSensors, VideoEventInput, VideoPort } from './ports.ts';
 
 export interface DoorIntent {
   id: number;
@@ -65,6 +65,19 @@ export interface NewIntent {
   swapOrderId?: number | null;
 }
 
+/** The CCTV / body-worn-video event each kind of door opening records. */
+const VIDEO_KIND: Readonly<Record<IntentKind, VideoEventInput['kind']>> = {
+  draw: 'ISSUE',
+  'swap-issue': 'ISSUE',
+  return: 'RETURN',
+  'swap-deposit': 'RETURN',
+  collect: 'DOOR',
+};
+
+/** Where a door opening's video event is written, inside the opening's own transaction. */
+export type VideoStage = Pick<VideoPort, 'stage'>;
+export const NO_VIDEO: VideoStage = { stage: () => {} };
+
 const INTENT_SELECT = `
   SELECT i.id, i.kind, i.door_id AS doorId, d.number AS doorNumber, i.asset_id AS assetId, t.name AS assetTypeName,
          a.serial, a.tag, i.officer_id AS officerId, i.loan_id AS loanId, i.swap_order_id AS swapOrderId, i.state, i.outcome,
@@ -98,9 +111,11 @@ export class DoorIntents {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly bankId: number,
+    private readonly video: VideoStage = NO_VIDEO,
   ) {
     const active = `('${ACTIVE_INTENT_STATES.join("', '")}')`;
     this.sql = {
+      collarOf: db.prepare<[number], { collarNumber: string }>('SELECT collar_number AS collarNumber FROM officers WHERE id = ?'),
       byId: db.prepare<[number], DoorIntent>(`${INTENT_SELECT} WHERE i.id = ?`),
       // Every poll asks this: walked from the partial index of active intents (a handful), never
       // from the bank's doors (thousands); +? keeps the plan fixed (see records.ts).
@@ -184,6 +199,9 @@ export class DoorIntents {
         now,
       ).lastInsertRowid,
     );
+    // In this same transaction: the intent's one fsync makes its video event durable too.
+    const officer = this.sql.collarOf.get(fields.officerId)?.collarNumber ?? `officer ${fields.officerId}`;
+    this.video.stage({ kind: VIDEO_KIND[fields.kind], asset: shown.serial, officer }, this.clock.now());
     this.unlockNotSent.add(id);
     return {
       id,

@@ -199,7 +199,6 @@ export class Kiosk implements KioskService {
         if (held) this.heldDoors.add(doorNumber);
         else this.heldDoors.delete(doorNumber);
       },
-      recordVideo: (kind, asset, officerId) => this.recordVideo(kind, asset, officerId),
       log: (line) => this.deps.log(line),
       session: this.session,
       signOut: (why) => this.signOut(why),
@@ -324,26 +323,6 @@ export class Kiosk implements KioskService {
     this.session.show({ kind: 'home', message });
     this.push();
     return { kind: 'device', message };
-  }
-
-  /**
-   * Queue the CCTV bookmark / body-worn-video trigger before the door is commanded. If it
-   * cannot even be queued, a "required" room keeps the door shut; otherwise the door opens
-   * and an armourer is told.
-   */
-  private async recordVideo(kind: 'ISSUE' | 'RETURN' | 'DOOR', asset: string, officerId: number): Promise<string | null> {
-    const officer = this.services.records.officer(officerId)?.collarNumber ?? `officer ${officerId}`;
-    const release = this.holdPushes();
-    try {
-      await this.deps.video.record({ kind, asset, officer });
-      return null;
-    } catch (error) {
-      const message = `The video event for ${kind} of ${asset} could not be queued: ${describeError(error)}`;
-      this.services.exceptions.raise('video-trigger-failed', 'video:queue', message, { kind, asset });
-      return this.deps.video.required() ? message : null;
-    } finally {
-      release();
-    }
   }
 
   /** End a journey that reached a final state (showing its outcome), then push. */

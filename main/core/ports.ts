@@ -137,8 +137,13 @@ export interface VideoPort {
   required(): boolean;
   /** Under a "required" policy, whether a release may go ahead now; the message says why not. */
   readiness(): { ready: true } | { ready: false; message: string };
-  /** Queue an event durably for every trigger (resolves once on disk); delivery and retries happen behind it. */
-  record(event: VideoEventInput): Promise<void>;
+  /**
+   * Write the event for every trigger inside the caller's open transaction (a door intent's), so
+   * it is durable exactly when that commits: no second fsync before the unlock. Delivery and
+   * retries happen behind it, once the transaction has committed. Throws if it cannot be written,
+   * which rolls the caller's transaction back: no door opens without its video event queued.
+   */
+  stage(event: VideoEventInput, at: Date): void;
   /** A trigger gave up on an event, or rejected it: the kiosk raises an exception. */
   onFailure(listener: (failure: { trigger: string; message: string }) => void): () => void;
 }

@@ -1,5 +1,6 @@
 import type { AuditLog } from './audit.ts';
 import type { Db } from './db/database.ts';
+import { NO_VIDEO, type VideoStage } from './door-intents.ts';
 import type { Clock, DoorSensors } from './ports.ts';
 
 type State = 'pending' | 'open' | 'closed' | 'failed';
@@ -17,6 +18,7 @@ export class ServiceOpenings {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly bankId: number,
+    private readonly video: VideoStage = NO_VIDEO,
   ) {
     this.activeRows = db.prepare<[number], { id: number; doorNumber: number; state: State }>(
       // From the partial index of active openings, not the bank's doors (see door-intents.ts).
@@ -45,6 +47,9 @@ export class ServiceOpenings {
             .run(door.id, officerId, reason, now.toISOString(), now.toISOString()).lastInsertRowid,
         );
         this.audit.append({ actor: `officer:${officerId}`, action: 'service.open-intent', subject: `door:${doorNumber}`, details: { opening: id, reason } }, now);
+        // In the opening's transaction, as for an intent: durable with it, before the unlock.
+        const officer = this.db.prepare<[number], { collar: string }>('SELECT collar_number AS collar FROM officers WHERE id = ?').get(officerId)?.collar ?? `officer ${officerId}`;
+        this.video.stage({ kind: 'DOOR', asset: `door-${doorNumber}`, officer }, now);
         return { ok: true as const, id };
       })
       .immediate();

@@ -6,7 +6,7 @@ import { Commissioning, type SetupCodeSink } from './commissioning.ts';
 import { ArmourerConsole } from './console.ts';
 import type { Db } from './db/database.ts';
 import { DeviceRefresh } from './device-refresh.ts';
-import { DoorIntents } from './door-intents.ts';
+import { DoorIntents, type VideoStage } from './door-intents.ts';
 import { Eligibility } from './eligibility.ts';
 import { Exceptions } from './exceptions.ts';
 import { Ledger } from './ledger.ts';
@@ -47,7 +47,7 @@ export interface CoreServices {
   register: RegisterImports;
 }
 
-export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker; demo?: unknown; setupCode?: SetupCodeSink | null; anchoring?: Omit<AuditAnchorOptions, 'policy'> }): CoreServices {
+export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker; demo?: unknown; setupCode?: SetupCodeSink | null; anchoring?: Omit<AuditAnchorOptions, 'policy'>; video?: VideoStage }): CoreServices {
   const { db, clock, scheduler, policy, bankId } = input;
   const audit = new AuditLog(db);
   const records = new Records(db);
@@ -67,10 +67,10 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
     auth: new Authenticator(db, audit, clock, policy.lockout),
     rules,
     eligibility,
-    intents: new DoorIntents(db, audit, clock, bankId),
+    intents: new DoorIntents(db, audit, clock, bankId, input.video),
     ledger: new Ledger(db, clock, rules),
     exceptions,
-    serviceOpenings: new ServiceOpenings(db, audit, clock, bankId),
+    serviceOpenings: new ServiceOpenings(db, audit, clock, bankId, input.video),
     training: new TrainingImports(db, audit, clock, { expiryHorizonYears: () => policy.trainingExpiryHorizonYears }),
     console: new ArmourerConsole(db, clock, rules, input.chainWalker),
     assets: new AssetAdmin(db, audit, clock),

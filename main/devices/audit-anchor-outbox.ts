@@ -1,12 +1,11 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppendFile } from '../../native-bridges/outbox/durable-file.ts';
-import { FileOutboxStore } from '../../native-bridges/outbox/file-store.ts';
 import { DeliveryError, Outbox, type BackoffOptions, type OutboxMessage, type OutboxTarget } from '../../native-bridges/outbox/outbox.ts';
 import { SignedWebhook } from '../../native-bridges/video-trigger/webhook.ts';
 import type { SignedCheckpoint } from '../core/audit-checkpoint.ts';
 import type { CheckpointSink } from '../core/ports.ts';
 import { SECRET_MASK, type TerminalConfig } from '../config/terminal-config.ts';
+import type { SqliteOutboxStore } from './sqlite-outbox-store.ts';
 
 /**
  * Audit checkpoints leave the terminal through the generic durable outbox, as video events and
@@ -101,12 +100,12 @@ export interface CheckpointOutbox extends CheckpointSink {
 
 /**
  * The sink for the configured targets, or null when none is configured (checkpoints then stay in
- * the database only, and the README says what that leaves open). `stateDir` holds the outbox's
- * own log, on the kiosk's disk.
+ * the database only, and the README says what that leaves open). The outbox is in the terminal's
+ * database; `legacyDir` is where an earlier release kept it as a file.
  */
 export async function openCheckpointOutbox(
   config: AuditAnchorConfig,
-  options: { terminalId: string; stateDir: string; log: (line: string) => void; backoff?: BackoffOptions },
+  options: { terminalId: string; store: SqliteOutboxStore; legacyDir: string; log: (line: string) => void; backoff?: BackoffOptions },
 ): Promise<CheckpointOutbox | null> {
   const targets: (CheckpointFileTarget | CheckpointWebhookTarget)[] = [];
   if (config.directory !== null) targets.push(new CheckpointFileTarget(config.directory, options.terminalId));
@@ -119,8 +118,9 @@ export async function openCheckpointOutbox(
     }
   }
   if (targets.length === 0) return null;
-  await mkdir(options.stateDir, { recursive: true });
-  const outbox = await Outbox.open<string>({ store: await FileOutboxStore.open(options.stateDir), targets, backoff: options.backoff ?? { minMs: 1000, maxMs: 60_000 } });
+  const moved = await options.store.adoptFile(options.legacyDir);
+  if (moved > 0) options.log(`audit checkpoints: ${moved} still owed moved from the outbox file into the database`);
+  const outbox = await Outbox.open<string>({ store: options.store, targets, backoff: options.backoff ?? { minMs: 1000, maxMs: 60_000 } });
   outbox.onDeliveryFailure((failure) => {
     if (failure.permanent || failure.attempts === 1 || failure.attempts % 10 === 0) {
       options.log(`audit checkpoint ${failure.message.id} to ${failure.target}: attempt ${failure.attempts} failed (${failure.permanent ? 'refused, not retried' : 'retrying'}): ${failure.error.message}`);

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { MobilisationView } from '../../preload/contract.ts';
 import type { LinkHealth } from '../../native-bridges/device-health.ts';
 import { readFileIfExists, writeFileAtomic } from '../../native-bridges/outbox/durable-file.ts';
-import { FileOutboxStore } from '../../native-bridges/outbox/file-store.ts';
 import { DeliveryError, Outbox, type BackoffOptions, type OutboxMessage, type OutboxTarget } from '../../native-bridges/outbox/outbox.ts';
 import { SignedWebhook } from '../../native-bridges/video-trigger/webhook.ts';
 import { SECRET_MASK, type TerminalConfig } from '../config/terminal-config.ts';
+import type { SqliteOutboxStore } from './sqlite-outbox-store.ts';
 
 /**
  * The command-and-control (C2) feed: the armed/available picture of this terminal, published
@@ -214,8 +214,10 @@ async function readSequence(path: string, now: Date, log: (line: string) => void
 
 export interface C2FeedOptions {
   terminalName: string;
-  /** Holds the sequence state file and the webhook outbox; keep it on the kiosk's own disk. */
+  /** Holds the sequence state file (and, before this release, the webhook outbox); keep it on the kiosk's own disk. */
   stateDir: string;
+  /** The webhook's outbox, in the terminal's database. */
+  store: SqliteOutboxStore;
   /** The current picture (the console's mobilisation view). Read after the debounce, never during a change. */
   picture: () => MobilisationView;
   log: (line: string) => void;
@@ -299,7 +301,9 @@ export class C2Feed {
       await mkdir(options.stateDir, { recursive: true });
       let sequence = await readSequence(join(options.stateDir, STATE_FILE), (options.now ?? (() => new Date()))(), options.log);
       if (webhook !== null) {
-        const store = await FileOutboxStore.open(join(options.stateDir, OUTBOX_DIR), { legacy: legacyC2Message });
+        const store = options.store;
+        const moved = await store.adoptFile(join(options.stateDir, OUTBOX_DIR), { legacy: legacyC2Message });
+        if (moved > 0) options.log(`c2 feed: ${moved} document(s) still owed moved from the outbox file into the database`);
         // Belt and braces: a queued document is never numbered at or above by a new one.
         for (const entry of await store.load()) sequence = Math.max(sequence, sequenceOf(entry.message.id, config.terminalId));
         outbox = await Outbox.open({ store, targets: [webhook], backoff: options.backoff ?? { minMs: 1000, maxMs: 60_000 } });

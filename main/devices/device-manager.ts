@@ -21,14 +21,17 @@ import { directSource, evdevSource, serialSource, type InputSource } from './inp
 import { ModbusBus } from './modbus-bus.ts';
 import { SimulatedRoom, type SimulatedDoorControl } from './simulated-room.ts';
 import { SupervisedLink } from './supervised-link.ts';
+import type { SqliteOutboxStore } from './sqlite-outbox-store.ts';
 import { VideoService } from './video-service.ts';
 
 export interface DeviceManagerOptions {
   log: (line: string) => void;
   /** Doors the database says hold an item, so simulated boards start out truthful. */
   stockedDoors: () => ReadonlySet<number>;
-  /** Where the video triggers' durable outbox lives. */
-  outboxDir: string;
+  /** A fresh handle on the video outbox in the terminal's database, one per generation of devices. */
+  videoOutbox: () => SqliteOutboxStore;
+  /** Where an earlier release kept the video outbox as a file (moved into the database once). */
+  legacyOutboxDir: string;
 }
 
 const RECONFIGURING = 'the hardware is being reconfigured';
@@ -128,7 +131,10 @@ export class DeviceManager {
   readonly video: VideoPort = {
     required: () => this.configInForce?.video.policy === 'required',
     readiness: () => this.rig?.video.readiness() ?? { ready: false, message: RECONFIGURING },
-    record: (event) => (this.rig ? this.rig.video.record(event) : Promise.reject(new Error(RECONFIGURING))),
+    stage: (event, at) => {
+      if (!this.rig) throw new Error(RECONFIGURING);
+      this.rig.video.stage(event, at);
+    },
     onFailure: (listener) => this.videoFailures.add(listener),
   };
 
@@ -256,7 +262,7 @@ export class DeviceManager {
       );
     }
 
-    const video = await VideoService.start(config, { log, outboxDir: this.options.outboxDir, frames: this.frames });
+    const video = await VideoService.start(config, { log, store: this.options.videoOutbox(), legacyOutboxDir: this.options.legacyOutboxDir, frames: this.frames });
     unsubscribe.push(video.onFailure((failure) => this.videoFailures.emit(failure)), video.onHealth(() => this.healthChanges.emit()));
 
     const anySimulated = doorControls.size > 0 || simulatedCards !== null || simulatedScanner !== null;

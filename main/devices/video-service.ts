@@ -4,8 +4,7 @@ import { Listeners } from '../../native-bridges/device-health.ts';
 import { MilestoneSimulator } from '../../native-bridges/video-trigger/milestone-simulator.ts';
 import { MilestoneTrigger } from '../../native-bridges/video-trigger/milestone.ts';
 import { OnvifRelayTrigger } from '../../native-bridges/video-trigger/onvif.ts';
-import { FileOutboxStore } from '../../native-bridges/outbox/file-store.ts';
-import { Outbox } from '../../native-bridges/outbox/outbox.ts';
+import { Outbox, type StoredEntry } from '../../native-bridges/outbox/outbox.ts';
 import type { VideoEvent, VideoTrigger } from '../../native-bridges/video-trigger/trigger.ts';
 import { openUsbRelayDevice, UsbRelayTrigger } from '../../native-bridges/video-trigger/usb-relay.ts';
 import { legacyVideoMessage, videoMessage, videoOutboxTarget } from '../../native-bridges/video-trigger/video-outbox.ts';
@@ -13,10 +12,14 @@ import { WebhookTrigger } from '../../native-bridges/video-trigger/webhook.ts';
 import type { TerminalConfig, VideoTriggerConfig } from '../config/terminal-config.ts';
 import type { VideoEventInput } from '../core/ports.ts';
 import type { FrameLog } from './frame-log.ts';
+import type { SqliteOutboxStore } from './sqlite-outbox-store.ts';
 
 export interface VideoServiceOptions {
   log: (line: string) => void;
-  outboxDir: string;
+  /** The video outbox in the terminal's database: events are staged in the door intent's own transaction. */
+  store: SqliteOutboxStore;
+  /** Where an earlier release kept its outbox file: what it still owed is moved into the store once. */
+  legacyOutboxDir: string;
   frames: FrameLog;
 }
 
@@ -31,13 +34,16 @@ interface Target {
 
 /**
  * The room's CCTV bookmarks and body-worn-video triggers, behind the room's policy.
- * Every event goes through a durable outbox (fsync'd before the door is commanded), so an
- * outage of the video system loses nothing: delivery is retried with back-off, and a
+ * Every event goes through a durable outbox, written in the same transaction as the door
+ * intent it belongs to (so it is on disk before the door is commanded, at no extra fsync), and
+ * an outage of the video system loses nothing: delivery is retried with back-off, and a
  * failure is reported (never dropped) so the kiosk raises an exception.
  */
 export class VideoService {
   private readonly failures = new Listeners<{ trigger: string; message: string }>();
   private readonly healthListeners = new Listeners<void>();
+  /** Staged in a transaction still open (or just ended): handed to the outbox once it is known to have committed. */
+  private staged: StoredEntry[] = [];
 
   private constructor(
     private readonly config: TerminalConfig,
@@ -73,13 +79,11 @@ export class VideoService {
       if (config.video.policy !== 'off') {
         for (const trigger of config.video.triggers) targets.push(await buildTarget(trigger, simulators));
       }
+      const moved = await options.store.adoptFile(options.legacyOutboxDir, { legacy: legacyVideoMessage });
+      if (moved > 0) options.log(`video outbox: ${moved} event(s) still owed moved from ${options.legacyOutboxDir} into the database`);
       const outbox =
         targets.length > 0
-          ? await Outbox.open({
-              store: await FileOutboxStore.open(options.outboxDir, { legacy: legacyVideoMessage }),
-              targets: targets.map((t) => videoOutboxTarget(t.trigger)),
-              backoff: { minMs: 500, maxMs: 60_000 },
-            })
+          ? await Outbox.open({ store: options.store, targets: targets.map((t) => videoOutboxTarget(t.trigger)), backoff: { minMs: 500, maxMs: 60_000 } })
           : null;
       return new VideoService(config, targets, outbox, simulators, options);
     } catch (error) {
@@ -99,10 +103,17 @@ export class VideoService {
     };
   }
 
-  /** Durably queue the event for every trigger; resolves once it is on disk. */
-  async record(input: VideoEventInput): Promise<void> {
-    if (!this.outbox) return;
-    await this.outbox.enqueue(videoMessage(this.event(input, randomUUID())));
+  /**
+   * Writes the event for every trigger in the caller's open transaction (the door intent's), so
+   * it is durable when that commits and gone if it rolls back. Delivery starts on the next turn,
+   * once the transaction has ended and only if it committed.
+   */
+  stage(input: VideoEventInput, at: Date): void {
+    const outbox = this.outbox;
+    if (!outbox) return;
+    const entry = outbox.entryFor(videoMessage(this.event(input, randomUUID(), at)), at.toISOString());
+    this.options.store.stage(entry);
+    if (this.staged.push(entry) === 1) setImmediate(() => this.adoptStaged(outbox));
   }
 
   /** Send a test event straight to one trigger (not through the outbox) and say what happened. */
@@ -131,8 +142,15 @@ export class VideoService {
     await Promise.all([...this.targets.map((t) => t.trigger.close()), ...this.simulators.map((s) => s.close())]);
   }
 
-  private event(input: VideoEventInput, id: string): VideoEvent {
-    return { id, kind: input.kind, terminal: this.config.terminalName, asset: input.asset, officer: input.officer, camera: this.config.video.camera, at: new Date().toISOString() };
+  /** better-sqlite3 transactions are synchronous, so by the next turn each staging one has committed or rolled back. */
+  private adoptStaged(outbox: Outbox<VideoEvent>): void {
+    const staged = this.staged;
+    this.staged = [];
+    for (const entry of staged) if (this.options.store.holds(entry.message.id)) outbox.adopt(entry);
+  }
+
+  private event(input: VideoEventInput, id: string, at: Date = new Date()): VideoEvent {
+    return { id, kind: input.kind, terminal: this.config.terminalName, asset: input.asset, officer: input.officer, camera: this.config.video.camera, at: at.toISOString() };
   }
 }
 

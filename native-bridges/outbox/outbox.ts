@@ -293,6 +293,36 @@ export class Outbox<P extends Json = Json> {
     }
   }
 
+  /**
+   * Takes into the queues a message the store already holds durably because the caller wrote it
+   * there in its own transaction (SqliteOutboxStore.stage), so enqueue's own write is skipped.
+   * The same rules as enqueue: an id already known only gains the targets it did not have.
+   */
+  adopt(entry: StoredEntry): void {
+    if (this.closed) throw new Error('outbox is closed');
+    const existing = this.entries.get(entry.message.id);
+    const fresh = Object.keys(entry.targets).filter((name) => existing?.targets[name] === undefined);
+    if (fresh.length === 0) return;
+    const adopted: StoredEntry = { ...cloneEntry(entry), targets: Object.fromEntries(fresh.map((name) => [name, { ...(entry.targets[name] as TargetDelivery) }])) };
+    if (existing === undefined) this.entries.set(adopted.message.id, adopted);
+    else Object.assign(existing.targets, adopted.targets);
+    for (const name of fresh) {
+      if (adopted.targets[name]?.status !== 'pending') continue;
+      const worker = this.workers.get(name);
+      if (worker === undefined) continue;
+      worker.queue.push(adopted.message.id);
+      worker.wake?.();
+    }
+  }
+
+  /** The entry enqueue would store for this message and these targets (default: all): for a caller that stages it itself. */
+  entryFor(message: OutboxMessage<P>, enqueuedAt: string, targets?: readonly string[]): StoredEntry {
+    const stored = checkedMessage(message);
+    const names = [...new Set(targets ?? [...this.workers.keys()])];
+    for (const name of names) if (!this.workers.has(name)) throw new RangeError(`no target named ${name} in this outbox`);
+    return { message: stored, enqueuedAt, targets: Object.fromEntries(names.map((name) => [name, { status: 'pending', attempts: 0, error: null } satisfies TargetDelivery])) };
+  }
+
   pending(): PendingCounts {
     const byTarget: Record<string, number> = {};
     let deliveries = 0;

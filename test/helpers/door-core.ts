@@ -1,7 +1,7 @@
 import type { RefusalReason, ReturnCondition } from '../../preload/contract.ts';
 import type { Db } from '../../main/core/db/database.ts';
 import { bankIdByName } from '../../main/core/demo-seed.ts';
-import type { DoorIntent, IntentChange } from '../../main/core/door-intents.ts';
+import type { DoorIntent, IntentChange, VideoStage } from '../../main/core/door-intents.ts';
 import { collectIntentSpec } from '../../main/core/journeys/collect.ts';
 import { beginDraw, drawIntentSpec, type BeginResult } from '../../main/core/journeys/draw.ts';
 import { beginReturn, returnIntentSpec, type BeginReturnResult } from '../../main/core/journeys/return.ts';
@@ -48,7 +48,7 @@ export interface DoorCore {
 export function doorCore(
   db: Db,
   clock: Clock,
-  options: { overridableRefusals?: RefusalReason['code'][]; scheduler?: Scheduler; bankName?: string; expiryWarningDays?: number } = {},
+  options: { overridableRefusals?: RefusalReason['code'][]; scheduler?: Scheduler; bankName?: string; expiryWarningDays?: number; video?: VideoStage } = {},
 ): DoorCore {
   const bankId = bankIdByName(db, options.bankName ?? 'Locker bank A');
   if (bankId === undefined) throw new Error('no bank');
@@ -57,7 +57,7 @@ export function doorCore(
     overridableRefusals: options.overridableRefusals ?? TEST_POLICY.overridableRefusals,
     expiryWarningDays: options.expiryWarningDays ?? TEST_POLICY.expiryWarningDays,
   };
-  const services = createServices({ db, clock, scheduler: options.scheduler ?? noTimers, policy, bankId });
+  const services = createServices({ db, clock, scheduler: options.scheduler ?? noTimers, policy, bankId, video: options.video });
   for (const spec of [drawIntentSpec(services), returnIntentSpec(services), ...swapIntentSpecs(services), collectIntentSpec(services)]) services.intents.register(spec);
   const { intents } = services;
   return {

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../main/core/db/database.ts';
 import { parseDemoSite, seedDemoSite, type DemoSite } from '../../main/core/demo-seed.ts';
+import { SqliteOutboxStore } from '../../main/devices/sqlite-outbox-store.ts';
 
 /** A fresh directory per test file; removed by the returned cleanup. */
 export function tempDir(prefix = 'armoury-test-'): { dir: string; cleanup: () => void } {
@@ -46,3 +47,13 @@ export function assetTypeId(db: Db, code: string): number {
 }
 
 export { join };
+
+/**
+ * An outbox in a database of its own under `dir`, for tests of one outbox's owner (C2, audit
+ * checkpoints) without a whole terminal; the same file for the same dir and owner, so a restart
+ * test finds what it left. Removed with the directory.
+ */
+export function outboxStore(dir: string, owner: string): SqliteOutboxStore {
+  mkdirSync(dir, { recursive: true });
+  return new SqliteOutboxStore(openDatabase(join(dir, `${owner}-outbox.db`)), owner);
+}

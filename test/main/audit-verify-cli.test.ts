@@ -5,7 +5,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointsFile, openCheckpointOutbox, type CheckpointOutbox } from '../../main/devices/audit-anchor-outbox.ts';
 import { anchoredDb, rewriteAndRehash, tamper } from '../helpers/anchored-db.ts';
-import { join, tempDir } from '../helpers/temp-db.ts';
+import { join, outboxStore, tempDir } from '../helpers/temp-db.ts';
 
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -43,7 +43,7 @@ beforeAll(async () => {
   const anchorDir = join(dir, 'anchor-volume');
   mkdirSync(terminal);
   mkdirSync(anchorDir);
-  const outbox = (await openCheckpointOutbox({ webhook: null, directory: anchorDir }, { terminalId: 'terminal-1', stateDir: join(terminal, 'outbox'), log: () => {} })) as CheckpointOutbox;
+  const outbox = (await openCheckpointOutbox({ webhook: null, directory: anchorDir }, { terminalId: 'terminal-1', store: outboxStore(terminal, 'audit-checkpoint'), legacyDir: join(terminal, 'outbox'), log: () => {} })) as CheckpointOutbox;
   const a = await anchoredDb(terminal, { sink: outbox });
   for (let i = 1; i <= 12; i++) {
     a.append();

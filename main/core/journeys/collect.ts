@@ -109,7 +109,7 @@ async function runCollect(ctx: KioskContext, officerId: number, assetId: number)
   }
   const journey = new CollectJourney(begun.intent);
   ctx.startJourney(journey);
-  const opened = await openIntentDoor(ctx, begun.intent, 'DOOR');
+  const opened = await openIntentDoor(ctx, begun.intent);
   return opened.ok ? OK : fail('device', journey.failureMessage());
 }
 

@@ -4,18 +4,13 @@ import type { KioskContext } from './journey.ts';
 export type DoorStepResult = { ok: true } | { ok: false; reason: string };
 
 /**
- * Step 2 of the door ordering, the same for every journey: the intent is committed, so queue
- * the video event, send the unlock and confirm it. A door that never read open fails its
- * intent (through the intent table), and the journey hears of it like any other change.
+ * Step 2 of the door ordering, the same for every journey: the intent (and its video event,
+ * written in the same transaction) is committed, so send the unlock and confirm it. A door
+ * that never read open fails its intent (through the intent table), and the journey hears of
+ * it like any other change.
  */
-export async function openIntentDoor(ctx: KioskContext, intent: DoorIntent, video: 'ISSUE' | 'RETURN' | 'DOOR'): Promise<DoorStepResult> {
+export async function openIntentDoor(ctx: KioskContext, intent: DoorIntent): Promise<DoorStepResult> {
   const { intents } = ctx.services;
-  const videoProblem = await ctx.recordVideo(video, intent.serial, intent.officerId);
-  if (videoProblem) {
-    const change = intents.fail(intent.id, videoProblem);
-    if (change) ctx.intentsChanged([change]);
-    return { ok: false, reason: videoProblem };
-  }
   // A door already reading open before its unlock is never used: whatever opened it, it was not us.
   const early = ctx.latestDoors().find((d) => d.doorNumber === intent.doorNumber)?.open === true;
   if (early || intents.intent(intent.id)?.state !== 'pending') {

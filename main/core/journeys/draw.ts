@@ -195,7 +195,7 @@ export async function runDraw(ctx: KioskContext, officerId: number, assetTypeId:
   }
   const journey = new DrawJourney(begun.intent);
   ctx.startJourney(journey);
-  const opened = await openIntentDoor(ctx, begun.intent, 'ISSUE');
+  const opened = await openIntentDoor(ctx, begun.intent);
   return opened.ok ? OK : fail('device', journey.failureMessage());
 }
 

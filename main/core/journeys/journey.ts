@@ -92,8 +92,6 @@ export interface KioskContext {
   openedEarly(doorNumber: number): void;
   /** A module has a door under way outside intents and service openings (or no longer): not a forced door. */
   holdDoor(doorNumber: number, held: boolean): void;
-  /** Queue the CCTV bookmark before a door is commanded; a message when a "required" room must keep it shut. */
-  recordVideo(kind: 'ISSUE' | 'RETURN' | 'DOOR', asset: string, officerId: number): Promise<string | null>;
   log(line: string): void;
   /** The session itself, for signing in and out (the session module). */
   readonly session: Session;

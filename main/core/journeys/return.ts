@@ -170,7 +170,7 @@ export async function runReturn(ctx: KioskContext, officerId: number, assetId: n
   }
   const journey = new ReturnJourney(ctx, begun.intent);
   ctx.startJourney(journey);
-  const opened = await openIntentDoor(ctx, begun.intent, 'RETURN');
+  const opened = await openIntentDoor(ctx, begun.intent);
   return opened.ok ? OK : fail('device', journey.failureMessage());
 }
 

@@ -224,7 +224,7 @@ export class SwapJourney implements Journey {
     if (!begun.ok) return fail(begun.kind, begun.message);
     this.deposit = begun.intent;
     this.ctx.startJourney(this);
-    const opened = await openIntentDoor(this.ctx, begun.intent, 'RETURN');
+    const opened = await openIntentDoor(this.ctx, begun.intent);
     return opened.ok ? OK : fail('device', this.problem ?? opened.reason);
   }
 
@@ -372,7 +372,7 @@ export class SwapJourney implements Journey {
     this.issue = begun.intent;
     if (this.ctx.journey() !== this) this.ctx.startJourney(this);
     else this.ctx.changed();
-    const opened = await openIntentDoor(this.ctx, begun.intent, 'ISSUE');
+    const opened = await openIntentDoor(this.ctx, begun.intent);
     return opened.ok ? OK : fail('device', this.problem ?? opened.reason);
   }
 }

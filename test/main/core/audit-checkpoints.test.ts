@@ -4,7 +4,7 @@ import { checkpointSignatureValid, parseCheckpoint, type SignedCheckpoint } from
 import { checkpointsFile, openCheckpointOutbox, type CheckpointOutbox } from '../../../main/devices/audit-anchor-outbox.ts';
 import { loadOrCreateTerminalKey, TERMINAL_KEY_FILE, TerminalKeyError } from '../../../main/terminal-key.ts';
 import { anchoredDb, type AnchoredDb } from '../../helpers/anchored-db.ts';
-import { join, tempDir } from '../../helpers/temp-db.ts';
+import { join, outboxStore, tempDir } from '../../helpers/temp-db.ts';
 
 let dir: string;
 let cleanup: () => void;
@@ -97,7 +97,7 @@ describe('checkpoints leave the terminal through the durable outbox', () => {
     const anchorDir = join(dir, 'other-volume');
     // The folder is the mount point of another volume: the terminal never makes it (see the next test).
     (await import('node:fs')).mkdirSync(anchorDir);
-    const outbox = (await openCheckpointOutbox({ webhook: null, directory: anchorDir }, { terminalId: 'terminal-7', stateDir: join(dir, 'outbox'), log: () => {} })) as CheckpointOutbox;
+    const outbox = (await openCheckpointOutbox({ webhook: null, directory: anchorDir }, { terminalId: 'terminal-7', store: outboxStore(dir, 'audit-checkpoint'), legacyDir: join(dir, 'outbox'), log: () => {} })) as CheckpointOutbox;
     const a = await anchoredDb(dir, { sink: outbox, terminalId: 'terminal-7', policy: { everyRows: 2, everyMinutes: 60 } });
     for (let i = 0; i < 4; i++) {
       a.append();
@@ -122,7 +122,7 @@ describe('checkpoints leave the terminal through the durable outbox', () => {
     const anchorDir = join(dir, 'unmounted');
     const outbox = (await openCheckpointOutbox(
       { webhook: null, directory: anchorDir },
-      { terminalId: 'terminal-1', stateDir: join(dir, 'outbox'), log: () => {}, backoff: { minMs: 20, maxMs: 40 } },
+      { terminalId: 'terminal-1', store: outboxStore(dir, 'audit-checkpoint'), legacyDir: join(dir, 'outbox'), log: () => {}, backoff: { minMs: 20, maxMs: 40 } },
     )) as CheckpointOutbox;
     const a = await anchoredDb(dir, { sink: outbox });
     a.append();
@@ -175,7 +175,7 @@ describe('the checkpoint webhook', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
-    const outbox = (await openCheckpointOutbox({ webhook: { url: `http://127.0.0.1:${port}/checkpoints`, secret }, directory: null }, { terminalId: 'terminal-1', stateDir: join(dir, 'outbox'), log: () => {} })) as CheckpointOutbox;
+    const outbox = (await openCheckpointOutbox({ webhook: { url: `http://127.0.0.1:${port}/checkpoints`, secret }, directory: null }, { terminalId: 'terminal-1', store: outboxStore(dir, 'audit-checkpoint'), legacyDir: join(dir, 'outbox'), log: () => {} })) as CheckpointOutbox;
     const a = await anchoredDb(dir, { sink: outbox });
     a.append();
     a.append();

@@ -1,3 +1,4 @@
+import { outboxStore } from '../../helpers/temp-db.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -211,9 +212,15 @@ interface Started {
   log: string[];
 }
 
+const outboxDirs = new Map<string, string>();
+
 async function startFeed(c: C2FeedConfig, options: Partial<C2FeedOptions> & Pick<C2FeedOptions, 'stateDir' | 'picture'>): Promise<Started> {
   const log: string[] = [];
-  const feed = await C2Feed.start(c, { terminalName: 'Armoury A, terminal 1', log: (line) => log.push(line), debounceMs: 20, backoff: FAST, timeoutMs: 1000, ...options });
+  // Away from the state folder, whose contents some tests check; the same database for the same folder, as a restart finds it.
+  const databaseDir = outboxDirs.get(options.stateDir) ?? (await tempDir());
+  outboxDirs.set(options.stateDir, databaseDir);
+  const store = outboxStore(databaseDir, 'c2');
+  const feed = await C2Feed.start(c, { terminalName: 'Armoury A, terminal 1', log: (line) => log.push(line), debounceMs: 20, backoff: FAST, timeoutMs: 1000, store, ...options });
   cleanups.push(() => feed.stop());
   return { feed, log };
 }

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTerminalConfig, type TerminalConfig } from '../../../main/config/terminal-config.ts';
+import { openDatabase } from '../../../main/core/db/database.ts';
+import { SqliteOutboxStore } from '../../../main/devices/sqlite-outbox-store.ts';
 import { DeviceManager } from '../../../main/devices/device-manager.ts';
 import { KerongSimulator } from '../../../native-bridges/locker-kerong/simulator.ts';
 import { openPtyPair, type PtyPair } from '../../../native-bridges/sim-args.ts';
@@ -53,7 +55,9 @@ describe('a Kerong bus on a real serial line (socat pty pair)', () => {
     const simulator = await boardsOn(pair);
     simulator.setItemPresent(0, 1, true);
 
-    const manager = new DeviceManager({ log: () => {}, stockedDoors: () => new Set(), outboxDir: `${t.dir}/outbox` });
+    const db = openDatabase(`${t.dir}/armoury.db`);
+    cleanups.push(() => void db.close());
+    const manager = new DeviceManager({ log: () => {}, stockedDoors: () => new Set(), videoOutbox: () => new SqliteOutboxStore(db, 'video'), legacyOutboxDir: `${t.dir}/outbox` });
     cleanups.push(() => manager.stop());
     await manager.start(config(pair.appPath));
     const bus = () => manager.list().find((d) => d.id === 'bus:bus-a');
