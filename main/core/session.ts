@@ -201,12 +201,14 @@ export class Session {
    */
   touch(): void {
     if (this.machine.state === 'idle') return;
-    if (this.machine.fire('stay')) {
+    const stayed = this.machine.fire('stay');
+    if (stayed) {
       this.completed = null;
       this.plain = { kind: 'home', message: null };
     }
     const { timeoutSeconds, warningSeconds } = this.idle();
-    const wasWarning = this.warning;
+    // The screen changes when a warning or a done screen's countdown goes away: it is pushed.
+    const shown = this.warning || stayed;
     this.stopTimers();
     this.deadline = this.clock.now().getTime() + timeoutSeconds * 1000;
     this.cancelTimers.push(
@@ -217,7 +219,7 @@ export class Session {
       }),
       this.scheduler.after(timeoutSeconds * 1000, this.onTimeout),
     );
-    if (wasWarning) this.onTick();
+    if (shown) this.onTick();
   }
 
   /** Seconds until sign-out while the warning shows; null otherwise. */

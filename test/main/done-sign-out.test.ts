@@ -146,6 +146,8 @@ describe('the done screen signs the officer out after its countdown (main, contr
     // A touch anywhere on the screen (the renderer sends "still here").
     const touched = await kiosk().call('stillHere', {});
     expect(touched.ok && touched.value).toMatchObject({ screen: { kind: 'home' }, idle: { doneSecondsLeft: null } });
+    // Pushed too: the renderer sends "still here" without reading its answer.
+    expect(latest()).toMatchObject({ screen: { kind: 'home' }, idle: { doneSecondsLeft: null } });
     await time.advance(DONE_SECONDS * 1000);
     expect(latest().session?.collarNumber).toBe('PC 1234');
 
