@@ -14,7 +14,15 @@ export interface Touches {
   door: number;
 }
 
-type TouchWindow = Window & { armouryTouches?: Touches };
+/** The little of the page the counter uses (this tree is typed without the DOM library). */
+interface PageElement {
+  closest(selector: string): PageElement | null;
+  textContent: string | null;
+}
+interface PageGlobal {
+  armouryTouches?: Touches;
+  addEventListener(type: 'pointerdown' | 'keydown', listener: (event: { target: unknown }) => void, options: { capture: boolean }): void;
+}
 
 /**
  * Runs in the page before its own scripts: counts every pointer press and key press, whichever
@@ -24,12 +32,15 @@ type TouchWindow = Window & { armouryTouches?: Touches };
  * Self-contained: Playwright sends its source to the page.
  */
 function install(): void {
+  const page = globalThis as unknown as PageGlobal;
   const counts: Touches = { card: 0, screen: 0, key: 0, scan: 0, door: 0 };
-  (window as TouchWindow).armouryTouches = counts;
-  window.addEventListener(
+  page.armouryTouches = counts;
+  const elementOf = (target: unknown): PageElement | null =>
+    target !== null && typeof target === 'object' && typeof (target as Partial<PageElement>).closest === 'function' ? (target as PageElement) : null;
+  page.addEventListener(
     'pointerdown',
     (event) => {
-      const target = event.target instanceof Element ? event.target : null;
+      const target = elementOf(event.target);
       if (target?.closest('[aria-controls="demo-panel"]')) return;
       if (!target?.closest('#demo-panel')) {
         counts.screen++;
@@ -42,7 +53,7 @@ function install(): void {
     },
     { capture: true },
   );
-  window.addEventListener('keydown', () => counts.key++, { capture: true });
+  page.addEventListener('keydown', () => counts.key++, { capture: true });
 }
 
 /** Count the officer's actions on this page from its next load (call before `page.goto`). */
@@ -53,7 +64,7 @@ export async function countTouches(page: Page): Promise<void> {
 /** Start a journey's count from nothing. */
 export async function resetTouches(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const counts = (window as TouchWindow).armouryTouches;
+    const counts = (globalThis as unknown as PageGlobal).armouryTouches;
     if (!counts) throw new Error('countTouches was not called before the page loaded');
     for (const kind of Object.keys(counts) as (keyof Touches)[]) counts[kind] = 0;
   });
@@ -62,7 +73,7 @@ export async function resetTouches(page: Page): Promise<void> {
 /** The count since the last reset. */
 export async function touches(page: Page): Promise<Touches> {
   return page.evaluate(() => {
-    const counts = (window as TouchWindow).armouryTouches;
+    const counts = (globalThis as unknown as PageGlobal).armouryTouches;
     if (!counts) throw new Error('countTouches was not called before the page loaded');
     return { ...counts };
   });
