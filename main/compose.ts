@@ -210,6 +210,7 @@ function policyOf(config: TerminalConfig): KioskPolicy {
   return {
     idleTimeoutSeconds: p.idleTimeoutSeconds,
     idleWarningSeconds: p.idleWarningSeconds,
+    doneSignOutSeconds: p.doneSignOutSeconds,
     expiryWarningDays: p.expiryWarningDays,
     lockout: { maxFailures: p.lockoutFailures, lockoutMinutes: p.lockoutMinutes },
     doorOpenConfirmMs: p.doorOpenConfirmMs,

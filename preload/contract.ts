@@ -146,6 +146,11 @@ export interface IdleView {
   /** Seconds until auto-logout; present only while the warning is showing. */
   warningSecondsLeft: number | null;
   timeoutSeconds: number;
+  /**
+   * On the done screen of a completed draw, return or swap: seconds until main signs the officer
+   * out, pushed by main each second from its own clock; null when no such countdown runs.
+   */
+  doneSecondsLeft: number | null;
 }
 
 /** The screen main wants shown. The renderer switches on `kind`. */

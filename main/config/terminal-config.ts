@@ -155,6 +155,12 @@ export const terminalConfigSchema = z
       .object({
         idleTimeoutSeconds: z.number().int().min(5).max(3600).default(60),
         idleWarningSeconds: z.number().int().min(1).max(600).default(15),
+        /**
+         * After a completed draw, return or swap the done screen counts down this many seconds, then
+         * signs the officer out unless they stay: the draw from the idle screen is card, PIN, Enter and
+         * one touch. 0 turns it off (the officer presses Finish and signs out themselves).
+         */
+        doneSignOutSeconds: z.number().int().min(0).max(60).default(5),
         expiryWarningDays: z.number().int().min(0).max(365).default(30),
         lockoutFailures: z.number().int().min(1).max(20).default(5),
         lockoutMinutes: z.number().int().min(1).max(1440).default(15),
@@ -186,7 +192,9 @@ export const terminalConfigSchema = z
           .refine((reasons) => new Set(reasons.map((r) => r.code)).size === reasons.length, 'two override reasons share a code'),
       })
       .strict()
-      .refine((p) => p.idleWarningSeconds < p.idleTimeoutSeconds, 'idleWarningSeconds must be shorter than idleTimeoutSeconds'),
+      .refine((p) => p.idleWarningSeconds < p.idleTimeoutSeconds, 'idleWarningSeconds must be shorter than idleTimeoutSeconds')
+      // A done screen never keeps a session longer than leaving it idle would.
+      .refine((p) => p.doneSignOutSeconds < p.idleTimeoutSeconds, 'doneSignOutSeconds must be shorter than idleTimeoutSeconds'),
     lockerBank: z
       .object({
         name: z.string().min(1).max(80),

@@ -126,7 +126,7 @@ export type IntentAuditAction = { [A in AuditAction]: AuditDetails[A] extends In
  */
 export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'auth.signed-in': 'an officer signed in with card and PIN',
-  'auth.signed-out': 'an officer signed out, or was signed out when idle',
+  'auth.signed-out': 'an officer signed out, or was signed out when idle or once a draw, return or swap was complete',
   'auth.failed': 'a wrong PIN was entered for a card',
   'auth.locked': 'a card was locked after repeated wrong PINs',
   'auth.refused-locked': 'a PIN was entered for a locked card',

@@ -238,6 +238,18 @@ function moveSentence(verb: string) {
   };
 }
 
+/**
+ * Who ended the session and why: the officer, or the terminal after an idle screen or once a draw,
+ * return or swap was complete (the kiosk writes "draw complete", or "draw complete, next card" when
+ * the next officer's card cut the done screen's countdown short).
+ */
+function signedOut(who: string, why: string | null): string {
+  if (why === 'idle timeout') return `The terminal signed ${who} out after the screen was left idle`;
+  const done = /^(draw|return|swap) complete(, next card)?$/.exec(why ?? '');
+  if (done) return `The terminal signed ${who} out once their ${done[1]} was complete${done[2] ? ', as the next card was tapped' : ''}`;
+  return `${who} signed out`;
+}
+
 function hardwareTest(r: Row<Key<'hardware.test'>>): string {
   const test = r.raw('test');
   const t = test !== null && typeof test === 'object' ? (test as Record<string, unknown>) : {};
@@ -259,7 +271,7 @@ function hardwareTest(r: Row<Key<'hardware.test'>>): string {
 
 const SENTENCES: Sentences = {
   'auth.signed-in': (r) => `${r.who} signed in with ${r.card} and PIN`,
-  'auth.signed-out': (r) => (r.text('why') === 'idle timeout' ? `The terminal signed ${r.who} out after the screen was left idle` : `${r.who} signed out`),
+  'auth.signed-out': (r) => signedOut(r.who, r.text('why')),
   'auth.failed': (r) => `The terminal refused a wrong PIN for ${r.card} (${count(r.num('failures'), 'wrong PIN')} in a row)`,
   'auth.locked': (r) => {
     const until = r.text('lockedUntil');

@@ -8,6 +8,8 @@ import type { CardReaderPort, ChainWalker, CheckpointSink, IntegrityChecker, Sig
 export interface KioskPolicy {
   idleTimeoutSeconds: number;
   idleWarningSeconds: number;
+  /** After a completed draw, return or swap, the officer is signed out this many seconds later unless they stay; 0: never. */
+  doneSignOutSeconds: number;
   expiryWarningDays: number;
   lockout: LockoutPolicy;
   /** How long after the unlock frame the door must read open before the opening is called off. */

@@ -16,11 +16,11 @@ import { deviceRefreshModule } from './modules/device-refresh-module.ts';
 import { hardwareModule } from './modules/hardware-module.ts';
 import { peopleModule } from './modules/people-module.ts';
 import { sessionModule } from './modules/session-module.ts';
-import { checkPermission } from './permissions.ts';
+import { checkPermission, PERMISSIONS } from './permissions.ts';
 import type { DoorSensors } from './ports.ts';
 import { SensorPlausibility } from './sensor-plausibility.ts';
 import { createServices, type CoreServices } from './services.ts';
-import { Session } from './session.ts';
+import { Session, type SignOutEvent } from './session.ts';
 import { buildSnapshot } from './snapshot.ts';
 
 /**
@@ -76,7 +76,14 @@ export class Kiosk implements KioskService {
   constructor(private readonly deps: KioskDeps) {
     this.services = createServices({ ...deps, anchoring: { ...deps.anchoring, log: deps.log, changed: () => this.push() } });
     const { clock, scheduler } = deps;
-    this.session = new Session(clock, scheduler, () => ({ timeoutSeconds: deps.policy.idleTimeoutSeconds, warningSeconds: deps.policy.idleWarningSeconds }), () => this.signOut('idle timeout'), () => this.push());
+    this.session = new Session(
+      clock,
+      scheduler,
+      () => ({ timeoutSeconds: deps.policy.idleTimeoutSeconds, warningSeconds: deps.policy.idleWarningSeconds, doneSeconds: deps.policy.doneSignOutSeconds }),
+      () => this.signOut('idle timeout', 'idle-timeout'),
+      () => this.push(),
+      (why) => this.signOut(why, 'countdown-ended'),
+    );
     this.doorWatch = new DoorWatch(this.services.exceptions, clock, () => deps.policy.doorLeftOpenSeconds * 1000);
     this.plausibility = new SensorPlausibility(deps.db, deps.bankId, this.services.exceptions);
     const doors = new DoorCommand(
@@ -141,7 +148,9 @@ export class Kiosk implements KioskService {
   async request<M extends RequestName>(method: M, input: RequestInput<M>): Promise<Result<ResponseValues[M]>> {
     const denied = this.denied(method);
     if (denied) return { ok: false, error: denied };
-    if (!READS.has(method)) this.session.touch();
+    // The simulator's requests play the hardware: like a real card, tag or door they count as the
+    // officer's activity only where the device event itself does (a done screen's countdown runs on).
+    if (!READS.has(method) && !PERMISSIONS[method].demoOnly) this.session.touch();
     const handler = this.handlers[method] as Handler<M>;
     const result = await handler(input, this.session.officerId);
     this.settle();
@@ -205,8 +214,8 @@ export class Kiosk implements KioskService {
     };
   }
 
-  private signOut(why: string): void {
-    const ended = this.session.signOut(why === 'idle timeout' ? 'idle-timeout' : 'sign-out');
+  private signOut(why: string, event: SignOutEvent = 'sign-out'): void {
+    const ended = this.session.signOut(event);
     if (ended) {
       ended.journey?.abandon();
       const { db, audit, clock } = this.services;
@@ -225,8 +234,14 @@ export class Kiosk implements KioskService {
     this.sessionCard(uid);
   }
 
-  /** A card outside any journey: the PIN pad for it, or (mid-session) a request to sign out first. */
+  /**
+   * A card outside any journey: the PIN pad for it, or (mid-session) a request to sign out first.
+   * On a done screen counting down, the officer has finished and the next one is at the reader:
+   * the first is signed out now and the card gets its PIN pad.
+   */
   private sessionCard(uid: string): void {
+    const completed = this.session.completedWhy;
+    if (completed !== null) this.signOut(`${completed}, next card`);
     if (this.session.officerId !== null) {
       if (this.session.journey === null) this.session.show({ kind: 'home', message: 'Sign out before another card is used.' });
       return this.push();

@@ -10,7 +10,7 @@ export function buildSnapshot(ctx: KioskContext, session: Session, revision: num
     mode: deps.demo ? 'demo' : 'live',
     screen: screenView(session),
     session: sessionView(ctx, session.officerId),
-    idle: { warningSecondsLeft: session.warningSecondsLeft(), timeoutSeconds: policy.idleTimeoutSeconds },
+    idle: { warningSecondsLeft: session.warningSecondsLeft(), timeoutSeconds: policy.idleTimeoutSeconds, doneSecondsLeft: session.doneSecondsLeft() },
     devices: officerDevices(ctx),
     lockers: ctx.lockerStatus(),
     demo: demoView(ctx),

@@ -117,11 +117,18 @@ export function App({ api }: { api: KioskApi }) {
   // Any touch or key press means someone is at the terminal: tell main (throttled).
   useEffect(() => {
     let last = 0;
-    function onActivity(): void {
+    function onActivity(event: Event): void {
       const current = snapshotRef.current;
       if (!current || current.screen.kind === 'idle') return;
+      // The simulator panel plays the card reader, scanner and doors, not the officer at the screen.
+      if (event.target instanceof Element && event.target.closest(`#${DEMO_PANEL_ID}`)) return;
       const now = Date.now();
-      if (now - last < ACTIVITY_THROTTLE_MS) return;
+      if (current.idle.doneSecondsLeft !== null) {
+        // A done screen counting down: a touch means "stay", at once. A button's own request says
+        // what it means: a "stay" sent first would swap the screen from under the finger and lose
+        // the press ("Sign out now").
+        if (event.target instanceof Element && event.target.closest('button, a, input, select, textarea')) return;
+      } else if (now - last < ACTIVITY_THROTTLE_MS) return;
       last = now;
       // Quiet: a refused keep-alive (e.g. just signed out) is not the person's problem.
       void api.stillHere({});
@@ -224,13 +231,13 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
     case 'draw-door-open':
       return <DrawDoorOpenScreen screen={screen} />;
     case 'draw-done':
-      return <DrawDoneScreen screen={screen} commands={commands} />;
+      return <DrawDoneScreen screen={screen} secondsLeft={snapshot.idle.doneSecondsLeft} commands={commands} />;
     case 'return-door-open':
       return <ReturnDoorOpenScreen screen={screen} />;
     case 'return-condition':
       return <ReturnConditionScreen screen={screen} commands={commands} />;
     case 'return-done':
-      return <ReturnDoneScreen screen={screen} commands={commands} />;
+      return <ReturnDoneScreen screen={screen} secondsLeft={snapshot.idle.doneSecondsLeft} commands={commands} />;
     case 'problem':
       return <ProblemScreen screen={screen} commands={commands} />;
     case 'hardware':
@@ -250,7 +257,7 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
     case 'swap':
       return <SwapScreen screen={screen} />;
     case 'swap-done':
-      return <SwapDoneScreen screen={screen} commands={commands} />;
+      return <SwapDoneScreen screen={screen} secondsLeft={snapshot.idle.doneSecondsLeft} commands={commands} />;
     case 'device-refresh':
       return <DeviceRefreshScreen screen={screen} session={snapshot.session} commands={commands} queries={queries} />;
     case 'collect-door':

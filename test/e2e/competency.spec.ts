@@ -80,9 +80,8 @@ test('an armourer overrides an expired Taser refresher; another acknowledges and
   await setSimulator(page, false);
   await screen(page, 'draw-done');
   await expect(page.getByRole('heading', { level: 1 })).toContainText('Taser 7');
-  await page.getByRole('button', { name: 'Finish' }).click();
-  await screen(page, 'home');
-  await signOut(page);
+  await page.getByRole('button', { name: 'Sign out now' }).click();
+  await screen(page, 'idle');
 
   // Jo reviews the exceptions queue.
   await signIn(page, JO);

@@ -37,9 +37,8 @@ async function alexDrawsATaser(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Close door 1', exact: true }).click();
   await setSimulator(page, false);
   await screen(page, 'draw-done');
-  await page.getByRole('button', { name: 'Finish' }).click();
-  await screen(page, 'home');
-  await signOut(page);
+  await page.getByRole('button', { name: 'Sign out now' }).click();
+  await screen(page, 'idle');
 }
 
 async function openConsole(page: Page): Promise<void> {

@@ -65,9 +65,8 @@ async function alexSwapsHisLaptop(page: Page): Promise<void> {
   await door(page, 'Close door', ISSUE_DOOR);
   await screen(page, 'swap-done');
   await setSimulator(page, false);
-  await page.getByRole('button', { name: 'Finish' }).click();
-  await screen(page, 'home');
-  await signOut(page);
+  await page.getByRole('button', { name: 'Sign out now' }).click();
+  await screen(page, 'idle');
 }
 
 /** Type with the on-screen keyboard's keys (letters, digits, space and hyphen), as a finger would. */
@@ -89,7 +88,8 @@ async function typeOnScreen(page: Page, text: string): Promise<void> {
 }
 
 test('PC 1234 swaps his laptop: door 15 stays shut until the old laptop is in door 13 with its tag matched', async ({ page }) => {
-  shell = await startShell();
+  // Time to check the done screen before staying signed in (the shipped countdown is 5 s).
+  shell = await startShell({ doneSignOutSeconds: 30 });
   const pictures = watchDoors(page);
   await page.goto(shell.url);
   await screen(page, 'idle');
@@ -143,7 +143,7 @@ test('PC 1234 swaps his laptop: door 15 stays shut until the old laptop is in do
   await expect(page.locator('main')).toContainText('Handed in: Laptop (2019 build) LT19-0001');
   await expectAccessible(page, 'swap-done');
   await page.screenshot({ path: 'test-results/swap-done.png' });
-  await page.getByRole('button', { name: 'Finish' }).click();
+  await page.getByRole('button', { name: 'Stay signed in' }).click();
 
   await screen(page, 'home');
   const holds = page.getByRole('region', { name: 'What I hold' });
@@ -200,7 +200,7 @@ test('a wrong tag releases nothing: the message says why, then "Nothing was rele
 });
 
 test('the new laptop left in its door waits for him: "Collect your new Laptop (2026 build)" opens door 15 again', async ({ page }) => {
-  shell = await startShell();
+  shell = await startShell({ doneSignOutSeconds: 30 });
   await page.goto(shell.url);
   await screen(page, 'idle');
   await signIn(page, ALEX);
@@ -234,7 +234,7 @@ test('the new laptop left in its door waits for him: "Collect your new Laptop (2
   await door(page, 'Close door', ISSUE_DOOR);
   await screen(page, 'swap-done');
   await setSimulator(page, false);
-  await page.getByRole('button', { name: 'Finish' }).click();
+  await page.getByRole('button', { name: 'Stay signed in' }).click();
   await screen(page, 'home');
   await expect(page.getByRole('region', { name: 'What I hold' })).toContainText('LT26-0001');
 });

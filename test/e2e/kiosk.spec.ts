@@ -9,7 +9,8 @@ let shell: RunningShell;
 test.afterEach(async () => shell?.stop());
 
 test('a qualified officer draws a Taser and returns it', async ({ page }) => {
-  shell = await startShell();
+  // Time to check each done screen before staying signed in (the shipped countdown is 5 s).
+  shell = await startShell({ doneSignOutSeconds: 30 });
   await page.goto(shell.url);
   await screen(page, 'idle');
   await expect(page.getByText('Tap your card')).toBeVisible();
@@ -37,7 +38,7 @@ test('a qualified officer draws a Taser and returns it', async ({ page }) => {
   await screen(page, 'draw-done');
   await expect(page.getByText(/T7-0001/).first()).toBeVisible();
   await expectAccessible(page, 'draw-done');
-  await page.getByRole('button', { name: 'Finish' }).click();
+  await page.getByRole('button', { name: 'Stay signed in' }).click();
   await screen(page, 'home');
 
   await page.getByRole('button', { name: /^Return Taser 7 T7-0001/ }).click();
@@ -56,7 +57,7 @@ test('a qualified officer draws a Taser and returns it', async ({ page }) => {
   await expect(page.getByText(/quarantine/i).first()).toBeVisible();
   await expectAccessible(page, 'return-done');
   await page.screenshot({ path: 'test-results/return-done.png' });
-  await page.getByRole('button', { name: 'Finish' }).click();
+  await page.getByRole('button', { name: 'Stay signed in' }).click();
   await screen(page, 'home');
   await expect(page.getByRole('button', { name: /^Return Taser 7 T7-0001/ })).toHaveCount(0);
 });

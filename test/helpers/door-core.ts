@@ -13,6 +13,7 @@ import { createServices, type CoreServices } from '../../main/core/services.ts';
 export const TEST_POLICY: KioskPolicy = {
   idleTimeoutSeconds: 60,
   idleWarningSeconds: 15,
+  doneSignOutSeconds: 5,
   expiryWarningDays: 30,
   lockout: { maxFailures: 5, lockoutMinutes: 15 },
   doorOpenConfirmMs: 1500,

@@ -1,10 +1,11 @@
 import type { ScreenView } from '../../../preload/contract.ts';
 import type { Commands } from '../commands.ts';
+import { DoneActions } from '../components/DoneActions.tsx';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
 
 type View = Extract<ScreenView, { kind: 'draw-done' }>;
 
-export function DrawDoneScreen({ screen, commands }: { screen: View; commands: Commands }) {
+export function DrawDoneScreen({ screen, secondsLeft, commands }: { screen: View; secondsLeft: number | null; commands: Commands }) {
   return (
     <div className="screen screen-done">
       <p className="done-mark" aria-hidden="true">
@@ -16,9 +17,7 @@ export function DrawDoneScreen({ screen, commands }: { screen: View; commands: C
       <p className="done-text">
         It is now recorded against you. Door {screen.doorNumber} is closed.
       </p>
-      <button type="button" className="btn btn-primary btn-huge" onClick={() => commands.dismiss({})}>
-        Finish
-      </button>
+      <DoneActions secondsLeft={secondsLeft} commands={commands} />
     </div>
   );
 }

@@ -1,5 +1,6 @@
 import type { ReturnCondition, ScreenView } from '../../../preload/contract.ts';
 import type { Commands } from '../commands.ts';
+import { DoneActions } from '../components/DoneActions.tsx';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
 
 type View = Extract<ScreenView, { kind: 'return-done' }>;
@@ -10,7 +11,7 @@ const CONDITION_TEXT: Record<ReturnCondition, string> = {
   discharged: 'discharged',
 };
 
-export function ReturnDoneScreen({ screen, commands }: { screen: View; commands: Commands }) {
+export function ReturnDoneScreen({ screen, secondsLeft, commands }: { screen: View; secondsLeft: number | null; commands: Commands }) {
   return (
     <div className="screen screen-done">
       <p className="done-mark" aria-hidden="true">
@@ -26,9 +27,7 @@ export function ReturnDoneScreen({ screen, commands }: { screen: View; commands:
           It has been quarantined. An armourer will check it before it is used again.
         </p>
       ) : null}
-      <button type="button" className="btn btn-primary btn-huge" onClick={() => commands.dismiss({})}>
-        Finish
-      </button>
+      <DoneActions secondsLeft={secondsLeft} commands={commands} />
     </div>
   );
 }

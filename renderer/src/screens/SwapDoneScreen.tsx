@@ -1,11 +1,12 @@
 import type { ScreenView } from '../../../preload/contract.ts';
 import type { Commands } from '../commands.ts';
+import { DoneActions } from '../components/DoneActions.tsx';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
 
 type View = Extract<ScreenView, { kind: 'swap-done' }>;
 
 /** The swap is complete: the old device is handed in, the new one is recorded against the officer. */
-export function SwapDoneScreen({ screen, commands }: { screen: View; commands: Commands }) {
+export function SwapDoneScreen({ screen, secondsLeft, commands }: { screen: View; secondsLeft: number | null; commands: Commands }) {
   return (
     <div className="screen screen-done screen-swap-done">
       <p className="done-mark" aria-hidden="true">
@@ -25,9 +26,7 @@ export function SwapDoneScreen({ screen, commands }: { screen: View; commands: C
         </li>
       </ul>
       <p className="done-text">Both are recorded. Door {screen.doorNumber} is closed.</p>
-      <button type="button" className="btn btn-primary btn-huge" onClick={() => commands.dismiss({})}>
-        Finish
-      </button>
+      <DoneActions secondsLeft={secondsLeft} commands={commands} />
     </div>
   );
 }

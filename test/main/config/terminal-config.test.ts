@@ -41,6 +41,7 @@ describe('terminal configuration', () => {
     expect(config.lockerBank.doors[1]).toEqual({ number: 2, bus: 'bus-a', board: 0, lock: 2 });
     expect(config.cardReaders).toEqual([{ id: 'card-reader', kind: 'simulator' }]);
     expect(config.policy.doorLeftOpenSeconds).toBe(60); // new field, defaulted
+    expect(config.policy.doneSignOutSeconds).toBe(5);
     expect(config.video.policy).toBe('off');
   });
 
@@ -60,6 +61,20 @@ describe('terminal configuration', () => {
         ]),
       );
     }
+  });
+
+  it('takes the done screen\'s countdown in whole seconds, 0 to turn it off, and shorter than the idle timeout', () => {
+    const withDone = (doneSignOutSeconds: unknown) => {
+      const raw = defaults() as { policy: Record<string, unknown> };
+      raw.policy = { ...raw.policy, doneSignOutSeconds };
+      return checkTerminalConfig(raw);
+    };
+    expect(withDone(0)).toMatchObject({ ok: true, config: { policy: { doneSignOutSeconds: 0 } } });
+    expect(withDone(30)).toMatchObject({ ok: true, config: { policy: { doneSignOutSeconds: 30 } } });
+    for (const bad of [-1, 2.5, '5']) expect(withDone(bad).ok, String(bad)).toBe(false);
+    const tooLong = withDone(60); // the shipped idle timeout is 60 s
+    expect(tooLong.ok).toBe(false);
+    if (!tooLong.ok) expect(tooLong.problems.join('\n')).toContain('doneSignOutSeconds must be shorter than idleTimeoutSeconds');
   });
 
   it('refuses relative device paths and unknown fields', () => {

@@ -429,6 +429,12 @@ describe('audit sentences', () => {
 
   it('says "the terminal" for what it did alone, and tells an idle sign-out from a chosen one', () => {
     expect(sentenceOf('auth.signed-out', { ...CASES['auth.signed-out'], details: { why: 'idle timeout' } })).toBe('The terminal signed PC 1234 Alex Morgan out after the screen was left idle');
+    expect(sentenceOf('auth.signed-out', { ...CASES['auth.signed-out'], details: { why: 'draw complete' } })).toBe('The terminal signed PC 1234 Alex Morgan out once their draw was complete');
+    expect(sentenceOf('auth.signed-out', { ...CASES['auth.signed-out'], details: { why: 'return complete, next card' } })).toBe(
+      'The terminal signed PC 1234 Alex Morgan out once their return was complete, as the next card was tapped',
+    );
+    // Words it does not know read as the officer's own sign-out, never half a sentence.
+    expect(sentenceOf('auth.signed-out', { ...CASES['auth.signed-out'], details: { why: 'draw complete!' } })).toBe('PC 1234 Alex Morgan signed out');
     expect(
       sentenceOf('return.completed', { ...CASES['return.completed'], actor: 'system', details: intent('return', TASER, 'left', { condition: 'not-recorded', quarantined: true }) }),
     ).toBe("The terminal completed PC 1234 Alex Morgan's return of Taser 7 T7-0001 to door 13 with no condition given, and it was quarantined");

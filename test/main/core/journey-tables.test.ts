@@ -110,4 +110,15 @@ describe('what the journeys promise', () => {
     expect(run(SESSION_TABLE, ['card-tapped', 'journey-started'])).toBe('pin');
     expect(run(SESSION_TABLE, ['card-tapped', 'pin-accepted', 'journey-started', 'idle-timeout', 'reset'])).toBe('idle');
   });
+
+  it('a session counts down to sign-out only on the done screen of a completed journey, and leaves it by a stay or a sign-out', () => {
+    const completed = ['card-tapped', 'pin-accepted', 'journey-started', 'journey-completed'];
+    expect(paths(SESSION_TABLE).get('done')).toEqual(completed);
+    expect(run(SESSION_TABLE, [...completed, 'stay'])).toBe('signed-in');
+    expect(run(SESSION_TABLE, [...completed, 'countdown-ended', 'reset'])).toBe('idle');
+    // A journey started from the done screen has to stay first: the countdown never runs under a journey.
+    expect(run(SESSION_TABLE, [...completed, 'journey-started'])).toBe('done');
+    expect(run(SESSION_TABLE, ['card-tapped', 'pin-accepted', 'countdown-ended'])).toBe('signed-in');
+    expect(run(SESSION_TABLE, ['card-tapped', 'pin-accepted', 'journey-started', 'countdown-ended'])).toBe('journey');
+  });
 });

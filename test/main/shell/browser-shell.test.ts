@@ -36,7 +36,7 @@ function makeSnapshot(revision: number, padding = 0): KioskSnapshot {
     mode: 'demo',
     screen: { kind: 'idle' },
     session: null,
-    idle: { warningSecondsLeft: null, timeoutSeconds: 60 },
+    idle: { warningSecondsLeft: null, timeoutSeconds: 60, doneSecondsLeft: null },
     devices: [],
     lockers: { name: 'Lockers', state: 'online', inService: true, reason: null },
     demo: null,

@@ -55,7 +55,7 @@ function snapshot(revision: number): KioskSnapshot {
     mode: 'demo',
     screen: { kind: 'idle' },
     session: null,
-    idle: { warningSecondsLeft: null, timeoutSeconds: 60 },
+    idle: { warningSecondsLeft: null, timeoutSeconds: 60, doneSecondsLeft: null },
     devices: [],
     lockers: { name: 'Lockers', state: 'online', inService: true, reason: null },
     demo: null,
