@@ -120,7 +120,7 @@ export class KerongDriver extends PolledBusDriver<KerongFrame, number, KerongHea
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return this.bus.send({ bytes, fail: (failure) => kerongError(failure, board), holdQuietMs: this.postUnlockGapMs });
+    return this.bus.send({ bytes, fail: (failure) => kerongError(failure, board), holdQuietMs: this.postUnlockGapMs, urgent: true });
   }
 
   /**

@@ -127,7 +127,8 @@ export class ModbusRelayDriver extends PolledBusDriver<ModbusFrame, number, Modb
     } catch (error) {
       return Promise.reject(asError(error));
     }
-    return this.request<void>(request, `pulse relay ${relayIndex + 1}`, (response) => expectEcho(response, request));
+    // Urgent: a person is at the door; the pulse goes ahead of queued reads.
+    return this.request<void>(request, `pulse relay ${relayIndex + 1}`, (response) => expectEcho(response, request), true);
   }
 
   /** Switches a relay on or off until told otherwise (not for door strikes: see pulseRelay). */
@@ -185,10 +186,11 @@ export class ModbusRelayDriver extends PolledBusDriver<ModbusFrame, number, Modb
    * request waits. Exception replies are handled here for every request, and count as the
    * board answering: the link works even if the command was refused.
    */
-  private request<T>(bytes: Buffer, what: string, interpret: (response: ModbusResponse) => Verdict<T>): Promise<T> {
+  private request<T>(bytes: Buffer, what: string, interpret: (response: ModbusResponse) => Verdict<T>, urgent = false): Promise<T> {
     const functionCode = bytes[1] ?? 0;
     const exchange = this.bus.request<T, ModbusError>({
       bytes,
+      urgent,
       interpret: (frame) => {
         // Another slave on the bus: not ours to take.
         if (frame.slave !== this.slave) return null;

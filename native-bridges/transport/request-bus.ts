@@ -50,6 +50,12 @@ export interface SendSpec<E> {
   fail: (failure: BusFailure) => E;
   /** How long the bus stays quiet after this exchange before the next request is written. */
   holdQuietMs?: number;
+  /**
+   * Goes ahead of every queued request that is not urgent (never ahead of the one on the wire:
+   * the bus is half-duplex): an unlock someone is standing at the door for does not wait
+   * behind a poll cycle's reads.
+   */
+  urgent?: boolean;
 }
 
 export interface RequestSpec<F, T, E> extends SendSpec<E> {
@@ -79,7 +85,7 @@ interface WaitingRequest<F> {
 /**
  * One half-duplex serial bus: every device on it shares the wire, so only one request is
  * ever outstanding, and a second would collide with a reply. Requests run in the order
- * they were made. Owns the transport: close() closes it.
+ * they were made, urgent ones first. Owns the transport: close() closes it.
  */
 export class RequestBus<F extends RawFrame> {
   private readonly transport: ByteTransport;
@@ -91,8 +97,9 @@ export class RequestBus<F extends RawFrame> {
   private readonly closeListeners = new IsolatedListeners<string>();
   private readonly unsubscribers: (() => void)[] = [];
 
-  /** Tail of the request queue; it never rejects, so one failed request can't block the rest. */
-  private queueTail: Promise<void> = Promise.resolve();
+  /** Requests waiting for the wire, urgent ones first; each job settles its caller and never rejects, so one failed request can't block the rest. */
+  private readonly queue: { urgent: boolean; run: () => Promise<void> }[] = [];
+  private draining = false;
   private waiting: WaitingRequest<F> | null = null;
   private closedReason: string | null = null;
   /** performance.now() of the last byte seen either way, or of the end of the last exchange. */
@@ -136,7 +143,7 @@ export class RequestBus<F extends RawFrame> {
     return this.enqueue(async () => {
       await this.waitForQuietBus();
       return this.exchange(spec);
-    }, spec.holdQuietMs);
+    }, spec);
   }
 
   /** Queues a command the device may not answer; resolves once the bytes are written. */
@@ -150,7 +157,7 @@ export class RequestBus<F extends RawFrame> {
       } catch (error) {
         throw spec.fail(this.writeFailure(error));
       }
-    }, spec.holdQuietMs);
+    }, spec);
   }
 
   /** Rejects the request in flight and every queued one, then closes the transport. */
@@ -160,14 +167,30 @@ export class RequestBus<F extends RawFrame> {
     await this.transport.close();
   }
 
-  private enqueue<T>(job: () => Promise<T>, holdQuietMs = 0): Promise<T> {
-    const run = this.queueTail.then(job);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queueTail = holdQuietMs > 0 ? settled.then(() => delay(holdQuietMs)) : settled;
-    return run;
+  private enqueue<T>(job: () => Promise<T>, options: { holdQuietMs?: number; urgent?: boolean }): Promise<T> {
+    const holdQuietMs = options.holdQuietMs ?? 0;
+    const urgent = options.urgent === true;
+    return new Promise<T>((resolve, reject) => {
+      const run = async (): Promise<void> => {
+        await job().then(resolve, reject);
+        if (holdQuietMs > 0) await delay(holdQuietMs);
+      };
+      const firstOrdinary = urgent ? this.queue.findIndex((queued) => !queued.urgent) : -1;
+      if (firstOrdinary === -1) this.queue.push({ urgent, run });
+      else this.queue.splice(firstOrdinary, 0, { urgent, run });
+      void this.drain();
+    });
+  }
+
+  /** One job at a time, in queue order, until the queue is empty. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) await next.run();
+    } finally {
+      this.draining = false;
+    }
   }
 
   private async waitForQuietBus(): Promise<void> {

@@ -118,7 +118,7 @@ describe('KerongDriver over a memory pair with a fragmenting simulator', () => {
     await expectKerongError(driver.unlockAndConfirm(0, 1, 10), 'timeout');
   });
 
-  it('keeps one request outstanding at a time on the bus', async () => {
+  it('keeps one request outstanding at a time on the bus, the unlock going ahead of the reads still queued', async () => {
     const { driver, sim } = rig();
     sim.setFaults({ replyDelayMs: 15 });
     const log: KerongFrameLogEntry[] = [];
@@ -133,9 +133,9 @@ describe('KerongDriver over a memory pair with a fragmenting simulator', () => {
     expect(log.map((e) => `${e.direction}:${e.bytes.toString('hex')}`)).toEqual([
       `tx:${encodeStatusQuery(0).toString('hex')}`,
       expect.stringMatching(/^rx:020035/),
+      `tx:${encodeUnlock(0, 2).toString('hex')}`,
       `tx:${encodeStatusQuery(1).toString('hex')}`,
       expect.stringMatching(/^rx:021035/),
-      `tx:${encodeUnlock(0, 2).toString('hex')}`,
       `tx:${encodeStatusQuery(0).toString('hex')}`,
       expect.stringMatching(/^rx:020035/),
     ]);

@@ -83,6 +83,18 @@ describe('RequestBus queueing', () => {
     expect(lost.status).toBe('rejected');
     expect(next).toEqual({ status: 'fulfilled', value: 're:next' });
   });
+
+  it('an urgent request goes ahead of every queued ordinary one, never ahead of the one on the wire, and after earlier urgent ones', async () => {
+    const { bus, device, log } = rig();
+    device.delayMs = 10;
+    const urgent = (text: string) => bus.request<string, TestError>({ bytes: line(text), interpret: answersTo(text), fail: toTestError, urgent: true });
+
+    const results = await Promise.all([ask(bus, 'poll-1'), ask(bus, 'poll-2'), ask(bus, 'poll-3'), urgent('unlock-1'), urgent('unlock-2')]);
+
+    expect(results).toEqual(['re:poll-1', 're:poll-2', 're:poll-3', 're:unlock-1', 're:unlock-2']);
+    expect(device.maxOutstanding).toBe(1);
+    expect(wire(log).filter((x) => x.startsWith('tx:'))).toEqual(['tx:poll-1', 'tx:unlock-1', 'tx:unlock-2', 'tx:poll-2', 'tx:poll-3']);
+  });
 });
 
 describe('RequestBus reply matching', () => {
