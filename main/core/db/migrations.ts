@@ -9,6 +9,7 @@ import { referenceGeneration } from './migrations/007-reference-generation.ts';
 import { auditAnchoring } from './migrations/008-audit-anchoring.ts';
 import { sensorPlausibility } from './migrations/009-sensor-plausibility.ts';
 import { commissioning } from './migrations/010-commissioning.ts';
+import { loanChanges } from './migrations/011-loan-changes.ts';
 
 export interface Migration {
   version: number;
@@ -23,7 +24,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, loanChanges];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
