@@ -11,9 +11,9 @@ import type { Migration } from '../migrations.ts';
  * insert, so no insert here can meet a conflict (and a caller's INSERT OR IGNORE, which would
  * override a conflict clause in a trigger body, cannot make one skip a change).
  *
- * An asset's row feeds the view through its open loan (its serial, type, and status: only
- * an 'on-loan' item arms anyone), so a change to those columns logs that loan. Names of
- * officers and types are reference data, which migration 7's generation counter covers.
+ * An asset's row feeds the view through its open loan (its serial and its type), so a change
+ * to those columns logs that loan. Names of officers and types are reference data, which
+ * migration 7's generation counter covers.
  */
 export const loanChanges: Migration = {
   version: 11,
@@ -39,10 +39,10 @@ export const loanChanges: Migration = {
         INSERT INTO loan_changes (loan_id) VALUES (OLD.id);
       END;
 
-      -- Only when something the view shows or counts moved: the ledger rewrites updated_at and
-      -- door_id on every door event, and an item in a locker has no open loan anyway.
-      CREATE TRIGGER assets_update_loan_change AFTER UPDATE OF serial, asset_type_id, status ON assets
-        WHEN OLD.serial IS NOT NEW.serial OR OLD.asset_type_id IS NOT NEW.asset_type_id OR OLD.status IS NOT NEW.status
+      -- Only when something the views show or count moved: the ledger rewrites status, door_id
+      -- and updated_at on every door event, and the loan row itself says who holds what.
+      CREATE TRIGGER assets_update_loan_change AFTER UPDATE OF serial, asset_type_id ON assets
+        WHEN OLD.serial IS NOT NEW.serial OR OLD.asset_type_id IS NOT NEW.asset_type_id
       BEGIN
         DELETE FROM loan_changes WHERE loan_id IN (SELECT id FROM loans WHERE asset_id = NEW.id AND returned_at IS NULL);
         INSERT INTO loan_changes (loan_id) SELECT id FROM loans WHERE asset_id = NEW.id AND returned_at IS NULL;
