@@ -106,6 +106,23 @@ interface LoanViews {
   armedByLoan: Map<number, ArmedView>;
   /** Per type, how many items each officer holds on open loans (as the decision counts them): a holder is never listed as available. */
   holdersByType: Map<number, Map<number, number>>;
+  /**
+   * What was last handed out, kept until a loan changes (or, for the board, until the clock
+   * leaves the times its overdue flags hold for), so a read that finds nothing new copies an
+   * array instead of making 5,000 objects again.
+   */
+  shownBoard: ShownBoard | null;
+  /** Each loan's board entry as last made (frozen; made again when its overdue flag flips or the loan changes). */
+  entryByLoan: Map<number, BoardEntry>;
+  /** Per type, its lists for one day and one set of decisions; a changed loan drops only its types'. */
+  shownLists: Map<number, { day: string; releasable: Releasable; view: MobilisationTypeView }>;
+}
+
+/** Board entries with their overdue flags as at `from`; they hold until `until` (the earliest due time not yet passed; null: none). */
+interface ShownBoard {
+  from: string;
+  until: string | null;
+  entries: readonly BoardEntry[];
 }
 
 /**
@@ -190,29 +207,11 @@ export class ConsoleReadModel {
       const current = this.currentDirectory();
       return { directory: current, views: this.currentLoanViews(current) };
     });
+    // Stored times are UTC ISO text, so text order is time order (as the SQL compared them).
     const at = now.toISOString();
-    const entries: BoardEntry[] = [];
-    for (const loan of views.board.items) {
-      const type = directory.types.get(loan.assetTypeId);
-      const officer = directory.officers.get(loan.officerId);
-      // Foreign keys make both exist; a row without them is skipped, as the join it replaces did.
-      if (!type || !officer || (category !== null && type.category !== category)) continue;
-      entries.push({
-        loanId: loan.loanId,
-        officerId: officer.id,
-        collarNumber: officer.collarNumber,
-        officerName: officer.name,
-        assetId: loan.assetId,
-        assetTypeName: type.name,
-        category: type.category,
-        serial: loan.serial,
-        drawnAt: loan.drawnAt,
-        dueAt: loan.dueAt,
-        // Stored times are UTC ISO text, so text order is time order (as the SQL compared them).
-        overdue: loan.dueAt !== null && loan.dueAt < at,
-      });
-    }
-    return entries;
+    const shown = views.shownBoard;
+    const board = shown && shown.from <= at && (shown.until === null || at <= shown.until) ? shown : (views.shownBoard = boardAt(directory, views, at));
+    return category === null ? board.entries.slice() : board.entries.filter((e) => e.category === category);
   }
 
   /** Who is armed now and who the rule in force would arm on `now`'s local day, per firearm and Taser type. */
@@ -223,12 +222,19 @@ export class ConsoleReadModel {
       return { releasable: this.currentReleasable(directory, today), views: this.currentLoanViews(directory) };
     });
     const types = releasable.types.map(({ type, officers }): MobilisationTypeView => {
-      const holders = views.holdersByType.get(type.id);
-      const available: AvailableView[] = [];
-      for (const officer of officers) {
-        if ((officer.through === null || today <= officer.through) && !holders?.has(officer.view.officerId)) available.push(officer.view);
+      let shown = views.shownLists.get(type.id);
+      if (!shown || shown.day !== today || shown.releasable !== releasable) {
+        const holders = views.holdersByType.get(type.id);
+        const available: AvailableView[] = [];
+        for (const officer of officers) {
+          if ((officer.through === null || today <= officer.through) && !holders?.has(officer.view.officerId)) available.push(officer.view);
+        }
+        const armed = [...(views.armedByType.get(type.id)?.items ?? [])];
+        shown = { day: today, releasable, view: { assetTypeId: type.id, assetTypeName: type.name, category: type.category, armed, available } };
+        views.shownLists.set(type.id, shown);
       }
-      return { assetTypeId: type.id, assetTypeName: type.name, category: type.category, armed: [...(views.armedByType.get(type.id)?.items ?? [])], available };
+      // The caller's own arrays (the C2 feed sorts its copies; nobody may reorder ours); the entries are frozen.
+      return { ...shown.view, armed: shown.view.armed.slice(), available: shown.view.available.slice() };
     });
     return { generatedAt: now.toISOString(), types };
   }
@@ -334,6 +340,7 @@ export class ConsoleReadModel {
       this.loanViews = null;
     } else if (last !== this.loanChange) {
       const views = this.loanViews;
+      if (views) views.shownBoard = null;
       for (const row of this.sql.changedLoans.all(this.loanChange)) {
         const before = this.loans.get(row.changed);
         if (before) {
@@ -353,6 +360,9 @@ export class ConsoleReadModel {
         armedByType: new Map(),
         armedByLoan: new Map(),
         holdersByType: new Map(),
+        shownBoard: null,
+        entryByLoan: new Map(),
+        shownLists: new Map(),
       };
       // Sorted once, then inserted in order: each insert lands at the end.
       const inOrder = [...this.loans.values()].sort((a, b) => binaryOrder(b.drawnAt, a.drawnAt) || b.loanId - a.loanId);
@@ -363,12 +373,46 @@ export class ConsoleReadModel {
   }
 }
 
+/** The board as at `at`: each open loan with its officer and type, frozen, newest draw first. */
+function boardAt(directory: Directory, views: LoanViews, at: string): ShownBoard {
+  const entries: BoardEntry[] = [];
+  let until: string | null = null;
+  for (const loan of views.board.items) {
+    const type = directory.types.get(loan.assetTypeId);
+    const officer = directory.officers.get(loan.officerId);
+    // Foreign keys make both exist; a row without them is skipped, as the join it replaces did.
+    if (!type || !officer) continue;
+    const overdue = loan.dueAt !== null && loan.dueAt < at;
+    if (loan.dueAt !== null && !overdue && (until === null || loan.dueAt < until)) until = loan.dueAt;
+    let entry = views.entryByLoan.get(loan.loanId);
+    if (entry?.overdue !== overdue) {
+      entry = Object.freeze({
+        loanId: loan.loanId,
+        officerId: officer.id,
+        collarNumber: officer.collarNumber,
+        officerName: officer.name,
+        assetId: loan.assetId,
+        assetTypeName: type.name,
+        category: type.category,
+        serial: loan.serial,
+        drawnAt: loan.drawnAt,
+        dueAt: loan.dueAt,
+        overdue,
+      });
+      views.entryByLoan.set(loan.loanId, entry);
+    }
+    entries.push(entry);
+  }
+  return { from: at, until, entries };
+}
+
 function armedOrder(a: ArmedView, b: ArmedView): number {
   return binaryOrder(a.collarNumber, b.collarNumber) || binaryOrder(a.serial, b.serial);
 }
 
 function indexLoan(views: LoanViews, loan: OpenLoan, directory: Directory): void {
   views.board.insert(loan);
+  views.shownLists.delete(loan.assetTypeId);
   const holders = views.holdersByType.get(loan.assetTypeId) ?? new Map<number, number>();
   holders.set(loan.officerId, (holders.get(loan.officerId) ?? 0) + 1);
   views.holdersByType.set(loan.assetTypeId, holders);
@@ -384,6 +428,8 @@ function indexLoan(views: LoanViews, loan: OpenLoan, directory: Directory): void
 
 function unindexLoan(views: LoanViews, loan: OpenLoan): void {
   views.board.remove(loan);
+  views.entryByLoan.delete(loan.loanId);
+  views.shownLists.delete(loan.assetTypeId);
   const holders = views.holdersByType.get(loan.assetTypeId);
   const held = (holders?.get(loan.officerId) ?? 0) - 1;
   if (held > 0) holders?.set(loan.officerId, held);

@@ -40,7 +40,9 @@ type Standing = { state: 'missing' } | { state: 'valid' } | { state: 'grace'; ex
 
 /** The last day a record still counts under a rule's grace period (graceDays >= 0); null: it never expires. */
 function countsThrough(held: DecidingRecord, graceDays: number): string | null {
-  return held.validUntil === null ? null : addDays(held.validUntil, graceDays);
+  // No grace (the usual rule) is the stored day itself: no date arithmetic per record.
+  if (held.validUntil === null || graceDays === 0) return held.validUntil;
+  return addDays(held.validUntil, graceDays);
 }
 
 /** Where a qualification stands today under a rule's grace period. */

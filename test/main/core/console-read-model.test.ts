@@ -351,16 +351,25 @@ describe('the board', () => {
     const before = writes();
     now = new Date(now.getTime() + 3_600_001);
     expect(entry()).toMatchObject({ overdue: true });
+    expectTheTruth();
+    now = new Date(now.getTime() - 2);
+    expect(entry()).toMatchObject({ overdue: false });
     expect(writes()).toBe(before);
+    now = new Date(now.getTime() + 2);
     expectTheTruth();
 
     // What the views hand out is the caller's to keep: changing it changes nothing here.
     const view = mobilisation();
     view.types[0]?.available.splice(0);
     view.types[0]?.armed.splice(0);
+    core.services.console.board(null).splice(0);
     expect(() => {
       const first = mobilisation().types[0]?.available[0];
       if (first) first.name = 'changed';
+    }).toThrow(TypeError);
+    expect(() => {
+      const first = core.services.console.board(null)[0];
+      if (first) first.overdue = !first.overdue;
     }).toThrow(TypeError);
     expectTheTruth();
   });
