@@ -72,6 +72,12 @@ class SortedList<T> {
 
   constructor(private readonly compare: (a: T, b: T) => number) {}
 
+  /** Many at once (a whole rebuild): one sort instead of an insert each. */
+  insertAll(items: readonly T[]): void {
+    this.items.push(...items);
+    this.items.sort(this.compare);
+  }
+
   insert(item: T): void {
     this.items.splice(this.firstNotBefore(item), 0, item);
   }
@@ -350,7 +356,7 @@ export class ConsoleReadModel {
         if (row.loanId === null) continue;
         const after = toLoan(row);
         this.loans.set(after.loanId, after);
-        if (views) indexLoan(views, after, directory);
+        if (views) indexLoans(views, [after], directory);
       }
       this.loanChange = last;
     }
@@ -364,9 +370,7 @@ export class ConsoleReadModel {
         entryByLoan: new Map(),
         shownLists: new Map(),
       };
-      // Sorted once, then inserted in order: each insert lands at the end.
-      const inOrder = [...this.loans.values()].sort((a, b) => binaryOrder(b.drawnAt, a.drawnAt) || b.loanId - a.loanId);
-      for (const loan of inOrder) indexLoan(views, loan, directory);
+      indexLoans(views, [...this.loans.values()], directory);
       this.loanViews = views;
     }
     return this.loanViews;
@@ -410,20 +414,32 @@ function armedOrder(a: ArmedView, b: ArmedView): number {
   return binaryOrder(a.collarNumber, b.collarNumber) || binaryOrder(a.serial, b.serial);
 }
 
-function indexLoan(views: LoanViews, loan: OpenLoan, directory: Directory): void {
-  views.board.insert(loan);
-  views.shownLists.delete(loan.assetTypeId);
-  const holders = views.holdersByType.get(loan.assetTypeId) ?? new Map<number, number>();
-  holders.set(loan.officerId, (holders.get(loan.officerId) ?? 0) + 1);
-  views.holdersByType.set(loan.assetTypeId, holders);
-  // As the join it replaces: armed lists name the officer, so a loan without one is not listed.
-  const officer = directory.officers.get(loan.officerId);
-  if (!officer) return;
-  const view: ArmedView = Object.freeze({ officerId: officer.id, collarNumber: officer.collarNumber, name: officer.name, serial: loan.serial, since: loan.drawnAt });
-  let armed = views.armedByType.get(loan.assetTypeId);
-  if (!armed) views.armedByType.set(loan.assetTypeId, (armed = new SortedList(armedOrder)));
-  armed.insert(view);
-  views.armedByLoan.set(loan.loanId, view);
+/** Add loans to the views: one sorted insert each, or for many (a rebuild) one sort per list. */
+function indexLoans(views: LoanViews, loans: readonly OpenLoan[], directory: Directory): void {
+  const armedByType = new Map<number, ArmedView[]>();
+  for (const loan of loans) {
+    views.shownLists.delete(loan.assetTypeId);
+    const holders = views.holdersByType.get(loan.assetTypeId) ?? new Map<number, number>();
+    holders.set(loan.officerId, (holders.get(loan.officerId) ?? 0) + 1);
+    views.holdersByType.set(loan.assetTypeId, holders);
+    // As the join it replaces: armed lists name the officer, so a loan without one is not listed.
+    const officer = directory.officers.get(loan.officerId);
+    if (!officer) continue;
+    const view: ArmedView = Object.freeze({ officerId: officer.id, collarNumber: officer.collarNumber, name: officer.name, serial: loan.serial, since: loan.drawnAt });
+    const added = armedByType.get(loan.assetTypeId);
+    if (added) added.push(view);
+    else armedByType.set(loan.assetTypeId, [view]);
+    views.armedByLoan.set(loan.loanId, view);
+  }
+  const many = loans.length > 1;
+  if (many) views.board.insertAll(loans);
+  else for (const loan of loans) views.board.insert(loan);
+  for (const [typeId, added] of armedByType) {
+    let armed = views.armedByType.get(typeId);
+    if (!armed) views.armedByType.set(typeId, (armed = new SortedList(armedOrder)));
+    if (many) armed.insertAll(added);
+    else for (const view of added) armed.insert(view);
+  }
 }
 
 function unindexLoan(views: LoanViews, loan: OpenLoan): void {
