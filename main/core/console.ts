@@ -4,22 +4,18 @@ import type {
   ChainStatus,
   DashboardView,
   ExportedFile,
-  MobilisationTypeView,
   MobilisationView,
-  RuleView,
   TimelineEntry,
   TimelineQuery,
   TimelineView,
 } from '../../preload/contract.ts';
 import { AuditLog, type ChainVerdict } from './audit.ts';
+import { ConsoleReadModel } from './console-read-model.ts';
 import { auditSentence, humanDateTime, namesNeeded, refId, type TimelineNames } from './audit-sentences.ts';
-import { addDays, humanTime, localDate } from './dates.ts';
+import { humanTime, localDate } from './dates.ts';
 import type { Db } from './db/database.ts';
 import type { ChainWalker, Clock } from './ports.ts';
-import { legacyRule, type RuleStore } from './rules.ts';
-
-/** The categories a mobilisation counts: the ones that arm an officer. */
-const MOBILISATION_CATEGORIES = ['firearm', 'taser'] as const;
+import type { RuleStore } from './rules.ts';
 
 /** Most entries one timeline shows or exports: the newest are kept, and the title says so. */
 export const TIMELINE_LIMIT = 5_000;
@@ -79,54 +75,12 @@ function parseDetails(text: string): Record<string, unknown> {
   }
 }
 
-
-/**
- * Parameters are written `+:name` / `+?` so that STAT4 does not re-plan these statements on
- * every call with new values (see records.ts).
- *
- * Valid today or in grace: the record's last valid day (stored by validity.ts's one rule) is
- * on or after :cutoff, which is today minus the rule's grace days; NULL never expires.
- */
-const VALID = '(oq.valid_until IS NULL OR oq.valid_until >= +:cutoff)';
-
-type AvailableParams = { type: number; cutoff: string; allOf: string; allCount: number; anyOf: string; anyCount: number; roles: string; roleCount: number };
-type AvailableRow = { officerId: number; collarNumber: string; name: string; unit: string | null };
-
-/**
- * Officers the rule would release a type to, set-based: one pass over the records of the
- * rule's qualifications (by the qualification index), not a decision per officer. Status,
- * roles and validity as decision.ts has them; units are matched in JS (see mobilisation()).
- * `grouped` for two or more allOf codes: count(*) then counts distinct codes, because codes
- * are unique, :allOf is deduplicated and there is one record per officer and qualification.
- */
-function availableSql(grouped: boolean): string {
-  return `WITH all_ok AS (
-           SELECT oq.officer_id FROM qualifications q JOIN officer_qualifications oq ON oq.qualification_id = q.id
-            WHERE q.code IN (SELECT value FROM json_each(:allOf)) AND ${VALID}
-            ${grouped ? 'GROUP BY oq.officer_id HAVING count(*) = :allCount' : ''}
-         ), any_ok AS (
-           SELECT DISTINCT oq.officer_id FROM qualifications q JOIN officer_qualifications oq ON oq.qualification_id = q.id
-            WHERE q.code IN (SELECT value FROM json_each(:anyOf)) AND ${VALID}
-         ), holding AS (
-           SELECT l.officer_id FROM assets a JOIN loans l ON l.asset_id = a.id AND l.returned_at IS NULL
-            WHERE a.asset_type_id = +:type AND a.status = 'on-loan'
-         )
-         SELECT o.id AS officerId, o.collar_number AS collarNumber, o.display_name AS name, o.unit
-           FROM officers o
-          WHERE o.status = 'active'
-            AND (:allCount = 0 OR o.id IN (SELECT officer_id FROM all_ok))
-            AND (:anyCount = 0 OR o.id IN (SELECT officer_id FROM any_ok))
-            -- Short-circuits: no JSON parsed per officer when the rule names no roles (the usual case).
-            AND (:roleCount = 0 OR NOT EXISTS (SELECT 1 FROM json_each(:roles) r
-                             WHERE NOT EXISTS (SELECT 1 FROM officer_roles x WHERE x.officer_id = o.id AND x.role = r.value)))
-            AND o.id NOT IN (SELECT officer_id FROM holding)
-          ORDER BY o.collar_number`;
-}
-
 /** The armourer console's read side: board, mobilisation, investigation timeline, exports and dashboard. */
 export class ArmourerConsole {
   private readonly sql;
   private readonly audit: AuditLog;
+  /** The board and the mobilisation view, kept in memory from what changed (see console-read-model.ts). */
+  private readonly model: ConsoleReadModel;
   private chainCache: ChainCache | null = null;
   private fullWalk: Promise<ChainCache> | null = null;
 
@@ -138,44 +92,15 @@ export class ArmourerConsole {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly rules: RuleStore,
+    rules: RuleStore,
     private readonly walker: ChainWalker = { walk: async () => new AuditLog(db).verify() },
   ) {
     this.audit = new AuditLog(db);
+    this.model = new ConsoleReadModel(db, rules);
     const timelineColumns = 'SELECT seq, at, actor, action, subject, details FROM audit_log';
     // Newest first so LIMIT keeps the latest; the window bounds are applied to the few rows the indexes found.
     const timelineTail = 'AND at >= :from AND at <= :to ORDER BY seq DESC LIMIT :limit';
     this.sql = {
-      board: db.prepare<{ now: string; category: string | null }, Omit<BoardEntry, 'overdue'> & { overdue: number }>(
-        // Walks loans_open_by_drawn backwards: newest first with no sort, only open loans read.
-        `SELECT l.id AS loanId, o.id AS officerId, o.collar_number AS collarNumber, o.display_name AS officerName,
-                a.id AS assetId, t.name AS assetTypeName, t.category, a.serial, l.drawn_at AS drawnAt, l.due_at AS dueAt,
-                coalesce(l.due_at < +:now, 0) AS overdue
-           FROM loans l
-           JOIN assets a ON a.id = l.asset_id
-           JOIN asset_types t ON t.id = a.asset_type_id
-           JOIN officers o ON o.id = l.officer_id
-          WHERE l.returned_at IS NULL AND (+:category IS NULL OR t.category = +:category)
-          ORDER BY l.drawn_at DESC, l.id DESC`,
-      ),
-      mobilisationTypes: db.prepare<[], { id: number; name: string; category: string; required: string }>(
-        `SELECT t.id, t.name, t.category,
-                (SELECT json_group_array(q.code) FROM asset_type_requirements r JOIN qualifications q ON q.id = r.qualification_id
-                  WHERE r.asset_type_id = t.id) AS required
-           FROM asset_types t WHERE t.category IN (${MOBILISATION_CATEGORIES.map((c) => `'${c}'`).join(', ')})
-          ORDER BY t.category, t.name`,
-      ),
-      armed: db.prepare<[number], { officerId: number; collarNumber: string; name: string; serial: string; since: string }>(
-        `SELECT o.id AS officerId, o.collar_number AS collarNumber, o.display_name AS name, a.serial, l.drawn_at AS since
-           FROM assets a
-           JOIN loans l ON l.asset_id = a.id AND l.returned_at IS NULL
-           JOIN officers o ON o.id = l.officer_id
-          WHERE a.asset_type_id = +? AND a.status = 'on-loan'
-          ORDER BY o.collar_number, a.serial`,
-      ),
-      // One code (the usual rule) needs no GROUP BY: IN ignores duplicates, and each officer has one record per code.
-      availableOne: db.prepare<AvailableParams, AvailableRow>(availableSql(false)),
-      availableMany: db.prepare<AvailableParams, AvailableRow>(availableSql(true)),
       assetByCode: db.prepare<[string, string], { id: number; serial: string; tag: string; typeName: string }>(
         `SELECT a.id, a.serial, a.tag, t.name AS typeName FROM assets a JOIN asset_types t ON t.id = a.asset_type_id
           WHERE a.id = coalesce((SELECT id FROM assets WHERE serial = ?), (SELECT id FROM assets WHERE tag = ?))`,
@@ -235,39 +160,12 @@ export class ArmourerConsole {
 
   /** Every open loan, newest draw first; overdue once past its due time. */
   board(category: string | null): BoardEntry[] {
-    const now = this.clock.now().toISOString();
-    return this.sql.board.all({ now, category }).map((row) => ({ ...row, overdue: row.overdue === 1 }));
+    return this.model.board(category, this.clock.now());
   }
 
   /** Who is armed now and who the rule in force would arm, per firearm and Taser type. */
   mobilisation(): MobilisationView {
-    const now = this.clock.now();
-    const today = localDate(now);
-    const rules = this.rules.currentAll();
-    const types: MobilisationTypeView[] = this.sql.mobilisationTypes.all().map((type) => {
-      // As Eligibility.ruleFor: a type with no stored rule is decided by its requirements.
-      const rule: RuleView = rules.get(type.id)?.rule ?? legacyRule(JSON.parse(type.required) as string[]);
-      const allOf = [...new Set(rule.allOf)];
-      const anyOf = [...new Set(rule.anyOf)];
-      const statement = allOf.length > 1 ? this.sql.availableMany : this.sql.availableOne;
-      const candidates = statement.all({
-        type: type.id,
-        cutoff: addDays(today, -rule.graceDays),
-        allOf: JSON.stringify(allOf),
-        allCount: allOf.length,
-        anyOf: JSON.stringify(anyOf),
-        anyCount: anyOf.length,
-        roles: JSON.stringify([...new Set(rule.roles)]),
-        roleCount: rule.roles.length,
-      });
-      // Units in JS with decision.ts's own normalisation (JS trim/lowercase, not SQLite's ASCII-only ones).
-      const units = rule.units.map((u) => u.trim().toLowerCase());
-      const available = candidates
-        .filter((o) => units.length === 0 || (o.unit !== null && units.includes(o.unit.trim().toLowerCase())))
-        .map(({ officerId, collarNumber, name }) => ({ officerId, collarNumber, name }));
-      return { assetTypeId: type.id, assetTypeName: type.name, category: type.category, armed: this.sql.armed.all(type.id), available };
-    });
-    return { generatedAt: now.toISOString(), types };
+    return this.model.mobilisation(this.clock.now());
   }
 
   exportMobilisationCsv(): ExportedFile {

@@ -20,12 +20,16 @@ export interface DrawDecisionInput {
   rule: RuleView;
   /** Names of the rule's qualifications, for those the officer does not hold (falls back to the code). */
   qualificationNames: ReadonlyMap<string, string>;
-  held: ReadonlyMap<string, HeldQualification>;
+  /** The officer's records by code; only the rule's codes are looked up. */
+  held: ReadonlyMap<string, DecidingRecord>;
   holdingOfType: number;
   maxPerOfficer: number;
   availableCount: number;
   today: string; // yyyy-mm-dd, terminal's local date
 }
+
+/** What a decision reads of a held record: its name (for the wording) and its last valid day. */
+export type DecidingRecord = Pick<HeldQualification, 'name' | 'validUntil'>;
 
 export type DrawDecision = { allowed: true; reasons: [] } | { allowed: false; reasons: RefusalReason[] };
 
@@ -34,12 +38,59 @@ const ROLE_NAMES: Record<Role, string> = { officer: 'officer', armourer: 'armour
 
 type Standing = { state: 'missing' } | { state: 'valid' } | { state: 'grace'; expired: string } | { state: 'expired'; expired: string };
 
+/** The last day a record still counts under a rule's grace period (graceDays >= 0); null: it never expires. */
+function countsThrough(held: DecidingRecord, graceDays: number): string | null {
+  // No grace (the usual rule) is the stored day itself: no date arithmetic per record.
+  if (held.validUntil === null || graceDays === 0) return held.validUntil;
+  return addDays(held.validUntil, graceDays);
+}
+
 /** Where a qualification stands today under a rule's grace period. */
-function standing(held: HeldQualification | undefined, today: string, graceDays: number): Standing {
+function standing(held: DecidingRecord | undefined, today: string, graceDays: number): Standing {
   if (!held) return { state: 'missing' };
   const last = held.validUntil;
   if (last === null || today <= last) return { state: 'valid' };
-  return today <= addDays(last, graceDays) ? { state: 'grace', expired: last } : { state: 'expired', expired: last };
+  const end = countsThrough(held, graceDays);
+  return end !== null && today <= end ? { state: 'grace', expired: last } : { state: 'expired', expired: last };
+}
+
+/** The earlier of two last days, null being no end. */
+function earlier(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a <= b ? a : b;
+}
+
+/**
+ * The last day on which the rule's qualification checks pass on these records: null when
+ * they pass with no end, undefined when they never pass (a record the rule needs is not
+ * held). The date is the only input of decideDraw that moves with no write, and a record's
+ * standing only gets worse as days pass (valid, then grace, then expired; nothing becomes
+ * valid later), so a draw decideDraw allows on one day is allowed on every day up to this
+ * one, and on none after it, while the records stand. The console's mobilisation view keeps
+ * this date beside each officer so that a lapse at midnight shows with no rebuild.
+ */
+export function qualifiedThrough(rule: RuleView, held: ReadonlyMap<string, DecidingRecord>): string | null | undefined {
+  let through: string | null = null;
+  for (const code of rule.allOf) {
+    const record = held.get(code);
+    if (!record) return undefined;
+    through = earlier(through, countsThrough(record, rule.graceDays));
+  }
+  if (rule.anyOf.length > 0) {
+    // Any one of them will do, so the group counts through its longest-lasting record.
+    let best: string | null | undefined;
+    for (const code of rule.anyOf) {
+      const record = held.get(code);
+      if (!record) continue;
+      const end = countsThrough(record, rule.graceDays);
+      if (end === null || best === undefined || (best !== null && end > best)) best = end;
+      if (best === null) break;
+    }
+    if (best === undefined) return undefined;
+    through = earlier(through, best);
+  }
+  return through;
 }
 
 function joinOr(items: readonly string[]): string {

@@ -209,6 +209,14 @@ async function main(): Promise<void> {
       ['board_p99_ms', consoleFigures.board_p99_ms, { op: '<=', limit: 20 }],
       ['mobilisation_p99_ms', consoleFigures.mobilisation_p99_ms, { op: '<=', limit: 20 }],
       ['timeline_p99_ms', consoleFigures.timeline_p99_ms, { op: '<=', limit: 20 }],
+      ['board_after_loan_change_p99_ms', consoleFigures.board_after_loan_change_p99_ms, null],
+      ['mobilisation_after_loan_change_p99_ms', consoleFigures.mobilisation_after_loan_change_p99_ms, null],
+      ['mobilisation_after_reference_change_p99_ms', consoleFigures.mobilisation_after_reference_change_p99_ms, null],
+      ['board_loaded_p99_ms', consoleFigures.board_loaded_p99_ms, { op: '<=', limit: 20 }],
+      ['mobilisation_loaded_p99_ms', consoleFigures.mobilisation_loaded_p99_ms, { op: '<=', limit: 20 }],
+      ['site_load_cores', consoleFigures.site_load_cores, null],
+      ['machine_busy_quiet_percent', consoleFigures.machine_busy_quiet_percent, null],
+      ['machine_busy_loaded_percent', consoleFigures.machine_busy_loaded_percent, null],
     ];
     printTable(rows);
     log('');

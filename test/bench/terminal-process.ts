@@ -30,11 +30,29 @@ function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Number(match[1]);
 }
 
-/** Runs the built terminal on `dataDir` (demo mode, so the simulator's card tap signs in) and measures it. */
-export async function measureTerminalProcess(dataDir: string, armourer: { card: string; pin: string }): Promise<TerminalFigures> {
+/** The built terminal running as its own process: its sign-in link, its process id, and how to stop it. */
+export interface BuiltTerminal {
+  /** The one-use launch link it printed (trade it for the session cookie once). */
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the built browser shell (out/main/browser-main.mjs, `npm run build` first) headless on
+ * `dataDir`, in demo mode: its simulated locker bus is polled as a site's real one is, and an
+ * empty data dir is seeded with the demo site. Resolves once it prints its sign-in link.
+ */
+export async function startBuiltTerminal(dataDir: string): Promise<BuiltTerminal> {
   const child = spawn(process.execPath, [join(ROOT, 'out/main/browser-main.mjs'), '--headless', '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the terminal did not start in 60 s:\n${stderr}`)), 60_000);
@@ -47,6 +65,18 @@ export async function measureTerminalProcess(dataDir: string, armourer: { card: 
         }
       });
     });
+    return { url, pid: child.pid ?? 0, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Runs the built terminal on `dataDir` (demo mode, so the simulator's card tap signs in) and measures it. */
+export async function measureTerminalProcess(dataDir: string, armourer: { card: string; pin: string }): Promise<TerminalFigures> {
+  const terminal = await startBuiltTerminal(dataDir);
+  try {
+    const url = terminal.url;
     const page = new URL(url);
     // The one-use launch link, traded for the session cookie as the kiosk's browser does.
     const cookie = (await fetch(url)).headers.getSetCookie()[0]?.split(';')[0] ?? '';
@@ -85,12 +115,8 @@ export async function measureTerminalProcess(dataDir: string, armourer: { card: 
     }
     await must('getDashboard', {});
     ws.close();
-    return { rssMb: statusKb(child.pid ?? 0, 'VmRSS') / 1024, peakRssMb: statusKb(child.pid ?? 0, 'VmHWM') / 1024, firstTimelineMs };
+    return { rssMb: statusKb(terminal.pid, 'VmRSS') / 1024, peakRssMb: statusKb(terminal.pid, 'VmHWM') / 1024, firstTimelineMs };
   } finally {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await terminal.stop();
   }
 }

@@ -164,20 +164,10 @@ describe('board', () => {
     expect(w.console.board('taser').every((e) => e.category === 'taser')).toBe(true);
     expect(w.console.board('nothing-like-this')).toEqual([]);
   });
-
-  it('reads open loans through an index, never a scan of every loan', () => {
-    const plan = w.db
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT l.id FROM loans l JOIN assets a ON a.id = l.asset_id JOIN asset_types t ON t.id = a.asset_type_id
-           JOIN officers o ON o.id = l.officer_id WHERE l.returned_at IS NULL AND (NULL IS NULL OR t.category = NULL) ORDER BY l.drawn_at DESC, l.id DESC`,
-      )
-      .all() as { detail: string }[];
-    expect(plan.map((p) => p.detail).join('\n')).toMatch(/loans_open_by_drawn/);
-  });
 });
 
 describe('mobilisation', () => {
-  /** What the decision engine says, officer by officer: the expectation for the set-based SQL. */
+  /** What the decision engine says, officer by officer: the expectation for the view. */
   function expected(): Map<number, number[]> {
     const byType = new Map<number, number[]>();
     const officers = w.db.prepare<[], { id: number }>('SELECT id FROM officers ORDER BY collar_number').all();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RefusalReason, Role, RuleView } from '../../../preload/contract.ts';
-import { addMonths } from '../../../main/core/dates.ts';
-import { decideDraw, describeQualification, type DrawDecisionInput, type HeldQualification, type OfficerStatus } from '../../../main/core/decision.ts';
+import { addDays, addMonths } from '../../../main/core/dates.ts';
+import { decideDraw, describeQualification, qualifiedThrough, type DrawDecisionInput, type HeldQualification, type OfficerStatus } from '../../../main/core/decision.ts';
 import { validUntil } from '../../../main/core/validity.ts';
 
 const TODAY = '2026-11-21';
@@ -284,6 +284,55 @@ describe('decideDraw', () => {
       'limit-reached',
       'none-available',
     ]);
+  });
+});
+
+describe('qualifiedThrough: the last day a decision holds with no write', () => {
+  /** A small seeded generator (mulberry32), so a failure names a case that can be run again. */
+  function random(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  it('agrees with decideDraw on every day around it, for 500 random rules and records', () => {
+    const next = random(10);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+    const codes = [TASER, AFO, BWV];
+    for (let c = 0; c < 500; c++) {
+      const subset = () => codes.filter(() => next() < 0.4).map((q) => q.code);
+      const rule: RuleView = { ...RULE, allOf: subset(), anyOf: subset(), graceDays: pick([0, 0, 1, 7, 30]) };
+      // Last valid days from three weeks back to three weeks on, or none.
+      const records = codes
+        .filter(() => next() < 0.7)
+        .map((q) => ({ ...q, awardedOn: '2025-01-01', validUntil: next() < 0.15 ? null : addDays(TODAY, Math.floor(next() * 43) - 21) }));
+      const held = new Map(records.map((q) => [q.code, q]));
+      const through = qualifiedThrough(rule, held);
+      for (let offset = -25; offset <= 60; offset++) {
+        const day = addDays(TODAY, offset);
+        const allowed = decideDraw({ ...input({ rule }), held, today: day }).allowed;
+        const expected = through !== undefined && (through === null || day <= through);
+        expect(allowed, `case ${c} on ${day}: ${JSON.stringify({ rule, records, through })}`).toBe(expected);
+      }
+    }
+  });
+
+  it('is the earliest last day of every needed record, and the latest of any one', () => {
+    const records = new Map([
+      ['TASER', { name: 'Taser refresher', validUntil: '2026-12-01' }],
+      ['AFO', { name: 'Firearms requalification (AFO)', validUntil: '2026-11-25' }],
+      ['BWV', { name: 'Body-worn video training', validUntil: null }],
+    ]);
+    expect(qualifiedThrough({ ...RULE, allOf: ['TASER', 'AFO'] }, records)).toBe('2026-11-25');
+    expect(qualifiedThrough({ ...RULE, anyOf: ['TASER', 'AFO'], graceDays: 2 }, records)).toBe('2026-12-03');
+    expect(qualifiedThrough({ ...RULE, anyOf: ['TASER', 'BWV'] }, records)).toBeNull();
+    expect(qualifiedThrough({ ...RULE, allOf: ['BWV'] }, records)).toBeNull();
+    expect(qualifiedThrough({ ...RULE, allOf: ['TASER'], anyOf: ['FIRSTAID'] }, records)).toBeUndefined();
+    expect(qualifiedThrough(RULE, records)).toBeNull();
   });
 });
 

@@ -245,3 +245,84 @@ describe('migration 6: journeys and device refresh', () => {
     db.close();
   });
 });
+
+describe('migration 12: loan changes', () => {
+  /** A current database with two officers, two items on loan and one in a locker. */
+  function withLoans(): Database.Database {
+    const db = openDatabase(join(dir, 'loans.db'));
+    db.exec(`
+      INSERT INTO asset_types (id, code, name, category) VALUES (1, 'TASER7', 'Taser 7', 'taser'), (2, 'G17', 'Glock 17', 'firearm');
+      INSERT INTO officers (id, collar_number, display_name, status, created_at) VALUES (1, 'PC 1', 'A', 'active', 'x'), (2, 'PC 2', 'B', 'active', 'x');
+      INSERT INTO locker_banks (id, name) VALUES (1, 'A');
+      INSERT INTO doors (id, bank_id, number) VALUES (1, 1, 1);
+      INSERT INTO assets (id, serial, tag, asset_type_id, status, door_id, updated_at) VALUES
+        (1, 'T-1', 'TAG1', 1, 'on-loan', NULL, 'x'), (2, 'G-1', 'TAG2', 2, 'on-loan', NULL, 'x'), (3, 'T-2', 'TAG3', 1, 'available', 1, 'x');
+      INSERT INTO loans (id, asset_id, officer_id, drawn_at) VALUES (1, 1, 1, 'x'), (2, 2, 2, 'x');
+    `);
+    return db;
+  }
+  const log = (db: Database.Database) => db.prepare<[], { change: number; loan_id: number }>('SELECT change, loan_id FROM loan_changes ORDER BY change').all();
+  const changedSince = (db: Database.Database, change: number) =>
+    db.prepare<[number], { loan_id: number }>('SELECT loan_id FROM loan_changes WHERE change > ? ORDER BY change').all(change).map((r) => r.loan_id);
+  const last = (db: Database.Database) => log(db).at(-1)?.change ?? 0;
+
+  it('logs each loan written, once, under a change number never used before', () => {
+    const db = withLoans();
+    expect(log(db).map((r) => r.loan_id)).toEqual([1, 2]);
+    const before = last(db);
+    db.exec("UPDATE loans SET returned_at = 'y', return_condition = 'ok' WHERE id = 1");
+    // Loan 1 moved to the end under a new number; still one row for it.
+    expect(changedSince(db, before)).toEqual([1]);
+    expect(log(db).map((r) => r.loan_id)).toEqual([2, 1]);
+    const afterReturn = last(db);
+    expect(afterReturn).toBeGreaterThan(before);
+    // The highest number's row replaced by the same loan's next change: the number still grows.
+    db.exec("UPDATE loans SET due_at = 'z' WHERE id = 1");
+    expect(last(db)).toBeGreaterThan(afterReturn);
+    db.exec('DELETE FROM loans WHERE id = 2');
+    expect(changedSince(db, afterReturn)).toEqual([1, 2]);
+    db.close();
+  });
+
+  it("logs an on-loan item's serial and type changes through its open loan, and not its status, door or time stamp", () => {
+    const db = withLoans();
+    let mark = last(db);
+    const since = () => {
+      const changed = changedSince(db, mark);
+      mark = last(db);
+      return changed;
+    };
+    db.exec("UPDATE assets SET updated_at = 'later', door_id = NULL WHERE id = 2");
+    db.exec("UPDATE assets SET status = 'quarantined' WHERE id = 2");
+    expect(since()).toEqual([]);
+    db.exec("UPDATE assets SET serial = 'T-1' WHERE id = 1");
+    expect(since()).toEqual([]);
+    db.exec("UPDATE assets SET serial = 'T-1b' WHERE id = 1");
+    expect(since()).toEqual([1]);
+    db.exec('UPDATE assets SET asset_type_id = 2 WHERE id = 1');
+    expect(since()).toEqual([1]);
+    // An item in a locker has no open loan: nothing to log.
+    db.exec("UPDATE assets SET serial = 'T-2b' WHERE id = 3");
+    expect(since()).toEqual([]);
+    db.close();
+  });
+
+  it("logs the change whatever conflict clause the writer's statement carries", () => {
+    const db = withLoans();
+    const mark = last(db);
+    // An outer OR IGNORE / OR REPLACE overrides conflict clauses in trigger bodies: the log's inserts must never meet one.
+    db.exec("UPDATE OR IGNORE loans SET due_at = 'a' WHERE id = 1");
+    db.exec("INSERT OR REPLACE INTO loans (id, asset_id, officer_id, drawn_at) VALUES (2, 2, 2, 'again')");
+    db.exec("INSERT OR IGNORE INTO loans (asset_id, officer_id, drawn_at) VALUES (3, 1, 'x')");
+    expect(changedSince(db, mark)).toEqual([1, 2, 3]);
+    expect(db.prepare('SELECT count(*) AS n FROM loan_changes').get()).toEqual({ n: 3 });
+    db.close();
+  });
+
+  it('is read by its key: a reader asks only for changes after the last it saw', () => {
+    const db = withLoans();
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT loan_id FROM loan_changes WHERE change > +?').all(0) as { detail: string }[];
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+    db.close();
+  });
+});
