@@ -19,15 +19,35 @@ export interface TerminalChild {
   child: ChildProcess;
   /** The last few kilobytes of its log (stderr), for error messages. */
   recentLog(): string;
+  /** How many log lines it has written so far (logging is work on the terminal's one thread). */
+  logLines(): number;
   /** SIGTERM and wait for the exit; safe to call more than once. */
   stop(): Promise<void>;
 }
 
+export interface TerminalChildOptions {
+  /** Node's own flags, before the script (e.g. a measurement probe to --import). */
+  nodeArgs?: readonly string[];
+  /** Added to the bench's environment. */
+  env?: Readonly<Record<string, string>>;
+  startTimeoutMs?: number;
+}
+
 /** Starts the built terminal headless with `args` (e.g. --data-dir, --config) and waits for its URL line. */
-export async function startTerminalChild(args: readonly string[], startTimeoutMs = 60_000): Promise<TerminalChild> {
-  const child = spawn(process.execPath, [join(ROOT, 'out/main/browser-main.mjs'), '--headless', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startTerminalChild(args: readonly string[], options: TerminalChildOptions = {}): Promise<TerminalChild> {
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, 'out/main/browser-main.mjs'), '--headless', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   let log = '';
-  child.stderr.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-4000)));
+  let lines = 0;
+  child.stderr.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    log = (log + text).slice(-4000);
+    for (const char of text) if (char === '\n') lines++;
+  });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -49,7 +69,7 @@ export async function startTerminalChild(args: readonly string[], startTimeoutMs
         }
       });
     });
-    return { url, pid: child.pid ?? -1, child, recentLog: () => log, stop };
+    return { url, pid: child.pid ?? -1, child, recentLog: () => log, logLines: () => lines, stop };
   } catch (error) {
     await stop();
     throw error;
