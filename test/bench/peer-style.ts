@@ -25,8 +25,8 @@ import { z } from 'zod';
 import { PAGE_NOW, PAGE_PROBE_SCRIPT, pageRecordsSchema, TAKE_PAGE_RECORDS, type PageRecord } from './page-probe.ts';
 import { roomEventSchema, type RoomCommand, type RoomEvent } from './peer-room-messages.ts';
 import { epochMs, summarize, type Summary } from './stats.ts';
-import { attachStrace, attributeSyncCalls, type FsyncAttribution, type SyncCall, type TimedWindow } from './strace-fsyncs.ts';
-import { connectTerminal, startTerminalChild, type TerminalChild, type TerminalClient } from './terminal-child.ts';
+import { attributeSyncCalls, parseStraceOutput, straceArgs, straceProblem, type FsyncAttribution, type TimedWindow } from './strace-fsyncs.ts';
+import { connectTerminal, sessionCookieFrom, startTerminalChild, type TerminalChild, type TerminalClient } from './terminal-child.ts';
 
 const ALEX = { card: '04A1B2C3D4', pin: '1234' }; // demo officer: Taser in date, may draw a camera
 /** Drawn in turn, so one tag is never scanned twice within the scanner's one-second duplicate window. */
@@ -129,17 +129,7 @@ export async function measurePeerStyle(resourcesDir: string, log: (line: string)
 
     const client = ws;
     const liveRoom = room;
-    await client.waitFor('the bus online', (s) => s.devices.some((d) => d.id === 'bus:bus-a' && d.state === 'online'), 15_000);
-    await client.waitFor('the scanner online', (s) => s.devices.some((d) => d.id === 'scanner:scanner' && d.state === 'online'), 15_000);
-    await client.must('demoTapCard', { uid: ALEX.card });
-    await client.waitFor('the PIN pad', (s) => s.screen.kind === 'pin', STEP_TIMEOUT_MS);
-    await client.must('submitPin', { pin: ALEX.pin });
-    const home = await client.waitFor('home', (s) => s.screen.kind === 'home', STEP_TIMEOUT_MS);
-    const kinds = KINDS.map((name) => {
-      const option = home.session?.drawOptions.find((o) => o.name === name && o.allowed);
-      if (!option) throw new Error(`peer-style bench: the demo officer may not draw a ${name}`);
-      return option;
-    });
+    const kinds = await signIn(client);
 
     await reportClockOffsets(page, liveRoom, log);
 
@@ -183,15 +173,15 @@ export async function measurePeerStyle(resourcesDir: string, log: (line: string)
       );
     }
 
-    log(`  counting flushes with strace over ${options.fsyncCycles} draws and ${options.fsyncCycles} returns, then an idle window as long ...`);
-    const fsyncs = await countFsyncs(terminal.pid, dir, dataDir, steps, kinds, options.fsyncCycles, log);
+    // The timed terminal's part is over (and the GC probe writes at its exit); the count runs one of its own.
+    ws.close();
+    await browser.close();
+    browser = null;
+    await terminal.stop();
+    if (options.gcProbe) printCollections(samples, gcFile, runStart, log);
 
-    if (options.gcProbe) {
-      // The probe writes at exit: stop the terminal first.
-      ws.close();
-      await terminal.stop();
-      printCollections(samples, gcFile, runStart, log);
-    }
+    log(`  counting flushes: the terminal again on the same data, under strace, over ${options.fsyncCycles} draws and ${options.fsyncCycles} returns, then an idle window as long ...`);
+    const fsyncs = await countFsyncs({ dir, dataDir, configPath, room: liveRoom, cycles: options.fsyncCycles, log });
 
     return {
       scanToUnlock: summarize(samples.scan_to_unlock.map((s) => s.ms)),
@@ -247,13 +237,14 @@ class Steps {
   constructor(
     private readonly ws: TerminalClient,
     private readonly room: Room,
-    private readonly page: Page,
+    /** The kiosk page in Chromium; null when the officer's steps are all requests (the strace cycles). */
+    private readonly page: Page | null,
   ) {}
 
   /** The officer touches "Draw <name>" in the page; the door opens, they take the item and shut it. */
   async drawByTouch(name: string): Promise<DrawStamps> {
     await this.ws.waitFor('home', (s) => s.screen.kind === 'home', STEP_TIMEOUT_MS);
-    const button = this.page.getByRole('button', { name: new RegExp(`^Draw ${escapeRegExp(name)}\\b`) });
+    const button = this.shownPage().getByRole('button', { name: new RegExp(`^Draw ${escapeRegExp(name)}\\b`) });
     await button.waitFor({ state: 'visible', timeout: STEP_TIMEOUT_MS });
     await sleep(THINK_MS);
     await this.pageRecords(); // what came before this draw
@@ -344,8 +335,13 @@ class Steps {
     return tag;
   }
 
+  private shownPage(): Page {
+    if (!this.page) throw new Error('peer-style bench: a touch needs the kiosk page, and these steps have none');
+    return this.page;
+  }
+
   private async pageRecords(): Promise<PageRecord[]> {
-    return pageRecordsSchema.parse(await this.page.evaluate(TAKE_PAGE_RECORDS));
+    return pageRecordsSchema.parse(await this.shownPage().evaluate(TAKE_PAGE_RECORDS));
   }
 
   /** Collects the probe's records until `done` holds for them all; polls gently, the page is being timed. */
@@ -362,6 +358,21 @@ class Steps {
       await sleep(25);
     }
   }
+}
+
+/** Signs the demo officer in once the devices are up; the kinds they will draw, in turn. */
+async function signIn(client: TerminalClient): Promise<{ assetTypeId: number; name: string }[]> {
+  await client.waitFor('the bus online', (s) => s.devices.some((d) => d.id === 'bus:bus-a' && d.state === 'online'), 15_000);
+  await client.waitFor('the scanner online', (s) => s.devices.some((d) => d.id === 'scanner:scanner' && d.state === 'online'), 15_000);
+  await client.must('demoTapCard', { uid: ALEX.card });
+  await client.waitFor('the PIN pad', (s) => s.screen.kind === 'pin', STEP_TIMEOUT_MS);
+  await client.must('submitPin', { pin: ALEX.pin });
+  const home = await client.waitFor('home', (s) => s.screen.kind === 'home', STEP_TIMEOUT_MS);
+  return KINDS.map((name) => {
+    const option = home.session?.drawOptions.find((o) => o.name === name && o.allowed);
+    if (!option) throw new Error(`peer-style bench: the demo officer may not draw a ${name}`);
+    return { assetTypeId: option.assetTypeId, name };
+  });
 }
 
 // --- the room process ----------------------------------------------------------------------------
@@ -515,18 +526,37 @@ async function reportClockOffsets(page: Page, room: Room, log: (line: string) =>
   if (skew > 0.5) log(`  WARNING: the page's and the room's clocks disagree by about ${skew.toFixed(1)} ms beyond the check's uncertainty: touch_to_unlock and sensor_to_screen are off by as much`);
 }
 
-async function countFsyncs(pid: number, dir: string, dataDir: string, steps: Steps, kinds: readonly { assetTypeId: number }[], cycles: number, log: (line: string) => void): Promise<FsyncFigures> {
-  const attach = await attachStrace(pid, join(dir, 'strace.txt'));
-  if (!attach.ok) {
-    log(`  fsyncs_per_draw and fsyncs_per_return skipped: ${attach.why}`);
-    return { ok: false, why: attach.why };
+interface FsyncCountSetup {
+  dir: string;
+  dataDir: string;
+  configPath: string;
+  room: Room;
+  cycles: number;
+  log: (line: string) => void;
+}
+
+/**
+ * The terminal again, on the data the timed rounds left, started under strace (see straceArgs for
+ * why started and not attached), the officer's steps all requests. Windows of draws and returns,
+ * then an idle window as long as they were together, signed in and still.
+ */
+async function countFsyncs({ dir, dataDir, configPath, room, cycles, log }: FsyncCountSetup): Promise<FsyncFigures> {
+  const problem = straceProblem();
+  if (problem) {
+    log(`  fsyncs_per_draw and fsyncs_per_return skipped: ${problem}`);
+    return { ok: false, why: problem };
   }
+  const outFile = join(dir, 'strace.txt');
+  const traced = await startTerminalChild(['--data-dir', dataDir, '--config', configPath], { wrapper: ['strace', ...straceArgs(outFile)] });
   const windows: TimedWindow[] = [];
-  let idle = { start: 0, end: 0 };
-  let calls: SyncCall[];
+  const idle = { start: 0, end: 0 };
+  let client: TerminalClient | null = null;
   try {
+    client = await connectTerminal(traced.url, await sessionCookieFrom(traced.url), 'peer-style bench (strace)');
+    const steps = new Steps(client, room, null);
+    const kinds = await signIn(client);
     for (let i = 0; i < cycles; i++) {
-      const kind = kinds[i % kinds.length] as { assetTypeId: number };
+      const kind = kinds[i % kinds.length] as (typeof kinds)[number];
       // Date.now(): strace stamps calls on the wall clock.
       const drawStart = Date.now();
       const drawn = await steps.drawByRequest(kind.assetTypeId);
@@ -539,16 +569,22 @@ async function countFsyncs(pid: number, dir: string, dataDir: string, steps: Ste
       windows.push({ kind: 'return', start: returnStart, end: Date.now() });
     }
     const busyMs = windows.reduce((sum, w) => sum + (w.end - w.start), 0);
-    idle = { start: Date.now(), end: 0 };
+    idle.start = Date.now();
     // Signed in and still, as between officers' steps; the session is kept alive as the cycles keep it.
     while (Date.now() - idle.start < busyMs) {
       await sleep(Math.min(10_000, busyMs - (Date.now() - idle.start)));
       await steps.keepSessionAlive();
     }
     idle.end = Date.now();
+  } catch (error) {
+    const tail = traced.recentLog().trim().split('\n').slice(-10).join('\n');
+    if (tail) log(`  the traced terminal's last log lines:\n${tail}`);
+    throw error;
   } finally {
-    calls = await attach.session.detach();
+    client?.close();
+    await traced.stop();
   }
+  const calls = parseStraceOutput(readFileSync(outFile, 'utf8'));
   const label = (path: string | null): string => {
     if (path === null) return '(no file)';
     const inside = relative(dataDir, path);
@@ -569,7 +605,7 @@ async function countFsyncs(pid: number, dir: string, dataDir: string, steps: Ste
   for (const [kind, entry] of Object.entries(attribution.byKind)) {
     log(`  ${entry.windows} ${kind}s over ${(entry.durationMs / 1000).toFixed(1)} s: ${entry.calls} flushes (${files(entry.byFile)}); idle rate accounts for ${entry.background.toFixed(2)}: ${entry.perWindow.toFixed(2)} per ${kind}`);
   }
-  log(`  ${attribution.elsewhere} flushes fell between the windows (the duplicate-scan waits)`);
+  log(`  ${attribution.elsewhere} flushes fell outside the windows (start-up, sign-in, the duplicate-scan waits, shutdown)`);
   // How long the disk held each flush up: a flush before the unlock frame is on the officer's wait.
   const waits = new Map<string, number[]>();
   for (const call of calls) {

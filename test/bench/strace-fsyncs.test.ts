@@ -1,10 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { attachStrace, attributeSyncCalls, parseStraceOutput, type SyncCall } from './strace-fsyncs.ts';
+import { attributeSyncCalls, parseStraceOutput, straceArgs, straceProblem, type SyncCall } from './strace-fsyncs.ts';
 
 describe('parseStraceOutput', () => {
   it('reads one call per flush, with its thread, time and file, whatever the threads did to the lines', () => {
@@ -55,41 +54,29 @@ describe('attributeSyncCalls', () => {
   });
 });
 
-const straceRuns = spawnSync('strace', ['-V']).status === 0;
+const problem = straceProblem();
 
-describe.skipIf(!straceRuns)('attachStrace (the real strace on a real process)', () => {
+describe.skipIf(problem !== null)('straceArgs (the real strace on a real process)', () => {
   let dir = '';
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('counts the flushes made after it attached, and none from before', async () => {
+  it('counts every flush of a process started under it, on the thread pool too, with its file and its time', async () => {
     dir = mkdtempSync(join(tmpdir(), 'strace-test-'));
     const file = join(dir, 'flushed.bin');
-    // One fsync before "ready" (before the attach), then three fsyncs and a fdatasync on "go".
+    const out = join(dir, 'strace.txt');
+    // Three fsyncs on the main thread, then a fdatasync that Node runs on a libuv pool thread.
     const script = `
       const fs = require('node:fs');
       const fd = fs.openSync(${JSON.stringify(file)}, 'w');
-      fs.writeSync(fd, 'x'); fs.fsyncSync(fd);
-      console.log('ready');
-      process.stdin.once('data', () => {
-        for (let i = 0; i < 3; i++) { fs.writeSync(fd, 'y'); fs.fsyncSync(fd); }
-        fs.fdatasyncSync(fd);
-        console.log('done');
-      });`;
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const lines = createInterface({ input: child.stdout });
-    const line = (wanted: string) => new Promise<void>((resolve) => lines.on('line', (l) => l === wanted && resolve()));
-    try {
-      await line('ready');
-      const attached = await attachStrace(child.pid ?? -1, join(dir, 'strace.txt'));
-      if (!attached.ok) throw new Error(`strace would not attach here: ${attached.why}`);
-      const done = line('done');
-      child.stdin.write('go\n');
-      await done;
-      const calls = (await attached.session.detach()).filter((c) => c.path === file);
-      expect(calls.map((c) => c.call)).toEqual(['fsync', 'fsync', 'fsync', 'fdatasync']);
-      expect(calls.every((c) => c.durationMs !== null && c.durationMs >= 0)).toBe(true);
-    } finally {
-      child.kill();
-    }
+      for (let i = 0; i < 3; i++) { fs.writeSync(fd, 'y'); fs.fsyncSync(fd); }
+      fs.fdatasync(fd, (error) => { if (error) throw error; });`;
+    const child = spawn('strace', [...straceArgs(out), process.execPath, '-e', script], { stdio: 'inherit' });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    const calls = parseStraceOutput(readFileSync(out, 'utf8')).filter((c) => c.path === file);
+    expect(calls.map((c) => c.call)).toEqual(['fsync', 'fsync', 'fsync', 'fdatasync']);
+    // The pool's call is on another thread than the main thread's.
+    expect(new Set(calls.map((c) => c.tid)).size).toBe(2);
+    expect(calls.every((c) => c.durationMs !== null && c.durationMs >= 0)).toBe(true);
   });
 });

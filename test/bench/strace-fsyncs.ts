@@ -1,6 +1,6 @@
 /**
  * Counting a process's flushes to disk with strace, for fsyncs_per_draw and fsyncs_per_return:
- * counted, never assumed. strace attaches to every thread of the running terminal (-f: SQLite
+ * counted, never assumed. The terminal runs under strace, which follows every thread (-f: SQLite
  * commits on the main thread, the outboxes' fdatasyncs may run on the libuv pool), names each
  * descriptor's file (-y), stamps each call on the wall clock (-ttt) and times it (-T: how long
  * the disk made the caller wait, the cost a flush on the unlock's path adds), so calls are attributed
@@ -8,8 +8,7 @@
  * on its own meanwhile (polls, checkpoints, deliveries) is measured in an idle window and
  * subtracted at its rate.
  */
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 
 export const SYNC_CALLS = ['fsync', 'fdatasync', 'sync_file_range', 'msync'] as const;
 export type SyncCallName = (typeof SYNC_CALLS)[number];
@@ -125,63 +124,21 @@ export function attributeSyncCalls(calls: readonly SyncCall[], windows: readonly
   return { idle: { durationMs: idleMs, calls: idleCalls, byFile: idleByFile }, byKind, elsewhere };
 }
 
-export type StraceAttach = { ok: true; session: StraceSession } | { ok: false; why: string };
-
-export interface StraceSession {
-  /** Detaches (the traced process runs on) and returns the calls strace saw. */
-  detach(): Promise<SyncCall[]>;
-}
-
-/** Every thread of `pid`, as /proc lists them now. */
-function threadsOf(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map(Number);
-}
-
-function tracerOf(pid: number, tid: number): number {
-  const match = /^TracerPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'));
-  return Number(match?.[1] ?? 0);
-}
-
 /**
- * Attaches strace to `pid` and its threads, writing to `outFile`, and resolves once every thread
- * is traced (so nothing before the caller's next step is missed). If strace is missing or may not
- * attach (ptrace not permitted), says why instead.
+ * strace's arguments to run a command under it (append the command), writing its flush calls to
+ * `outFile`. The command is started under strace rather than attached to with -p: only a process
+ * strace starts can have the seccomp filter (--seccomp-bpf) that stops it at the traced calls
+ * alone. Attached, it stops at every system call, and on a loaded 2-core machine that slowed the
+ * terminal past its bus's 300 ms reply timeout and took the lockers out of service mid-count.
  */
-export async function attachStrace(pid: number, outFile: string, timeoutMs = 10_000): Promise<StraceAttach> {
-  const strace = spawn('strace', ['-f', '-y', '-ttt', '-T', '-e', `trace=${SYNC_CALLS.join(',')}`, '-o', outFile, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  strace.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-  const exited = new Promise<void>((resolve) => strace.once('close', () => resolve()));
-  const spawnFailure: { error: Error | null } = { error: null };
-  strace.once('error', (error) => (spawnFailure.error = error));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (spawnFailure.error) return { ok: false, why: `strace could not be started: ${spawnFailure.error.message}` };
-    if (strace.exitCode !== null || strace.signalCode !== null) return { ok: false, why: `strace exited (${strace.exitCode ?? strace.signalCode}) without attaching: ${stderr.trim() || 'no message'}` };
-    let traced: boolean;
-    try {
-      traced = threadsOf(pid).every((tid) => tracerOf(pid, tid) === strace.pid);
-    } catch (error) {
-      strace.kill('SIGKILL');
-      return { ok: false, why: `process ${pid} could not be inspected (has it exited?): ${error instanceof Error ? error.message : String(error)}` };
-    }
-    if (traced) break;
-    if (Date.now() > deadline) {
-      strace.kill('SIGKILL');
-      await exited;
-      return { ok: false, why: `strace did not attach to every thread of ${pid} within ${timeoutMs} ms: ${stderr.trim() || 'no message'}` };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return {
-    ok: true,
-    session: {
-      async detach() {
-        // SIGINT: strace detaches from every thread and flushes its output before it exits.
-        if (strace.exitCode === null && strace.signalCode === null) strace.kill('SIGINT');
-        await exited;
-        return parseStraceOutput(readFileSync(outFile, 'utf8'));
-      },
-    },
-  };
+export function straceArgs(outFile: string): string[] {
+  return ['-f', '--seccomp-bpf', '-y', '-ttt', '-T', '-e', `trace=${SYNC_CALLS.join(',')}`, '-o', outFile];
+}
+
+/** Why strace cannot count here (not installed, ptrace not permitted), or null if it can: tried on `true`. */
+export function straceProblem(): string | null {
+  const tried = spawnSync('strace', [...straceArgs('/dev/null'), 'true'], { encoding: 'utf8', timeout: 10_000 });
+  if (tried.error) return `strace could not be run: ${tried.error.message}`;
+  if (tried.status !== 0) return `strace could not trace a process here (exit ${tried.status ?? tried.signal}): ${tried.stderr.trim() || 'no message'}`;
+  return null;
 }

@@ -5,6 +5,7 @@
  * (peer-style.ts), so both start and drive the terminal the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
@@ -15,7 +16,9 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 export interface TerminalChild {
   /** What the terminal printed: with --headless, its one-use sign-in link. */
   url: string;
+  /** The terminal's own process (under a wrapper, the wrapper's child). */
   pid: number;
+  /** The process spawned: the terminal, or the wrapper running it. */
   child: ChildProcess;
   /** The last few kilobytes of its log (stderr), for error messages. */
   recentLog(): string;
@@ -30,13 +33,17 @@ export interface TerminalChildOptions {
   nodeArgs?: readonly string[];
   /** Added to the bench's environment. */
   env?: Readonly<Record<string, string>>;
+  /** A program to run the terminal under (e.g. strace and its arguments); the terminal's command line is appended. */
+  wrapper?: readonly string[];
   startTimeoutMs?: number;
 }
 
 /** Starts the built terminal headless with `args` (e.g. --data-dir, --config) and waits for its URL line. */
 export async function startTerminalChild(args: readonly string[], options: TerminalChildOptions = {}): Promise<TerminalChild> {
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(ROOT, 'out/main/browser-main.mjs'), '--headless', ...args], {
+  const command = [process.execPath, ...(options.nodeArgs ?? []), join(ROOT, 'out/main/browser-main.mjs'), '--headless', ...args];
+  const [program = '', ...programArgs] = [...(options.wrapper ?? []), ...command];
+  const child = spawn(program, programArgs, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...options.env },
@@ -48,11 +55,16 @@ export async function startTerminalChild(args: readonly string[], options: Termi
     log = (log + text).slice(-4000);
     for (const char of text) if (char === '\n') lines++;
   });
+  let terminalPid = child.pid ?? -1;
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    // The terminal itself is asked to stop (it closes its database and ports); a wrapper exits with it.
+    if (terminalPid !== child.pid && terminalPid > 0) process.kill(terminalPid, 'SIGTERM');
+    else child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     await exited;
+    clearTimeout(timer);
   };
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -69,11 +81,29 @@ export async function startTerminalChild(args: readonly string[], options: Termi
         }
       });
     });
-    return { url, pid: child.pid ?? -1, child, recentLog: () => log, logLines: () => lines, stop };
+    if (options.wrapper) terminalPid = childOf(child.pid ?? -1);
+    return { url, pid: terminalPid, child, recentLog: () => log, logLines: () => lines, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** The one child of `pid` (a wrapper's), found through /proc. */
+function childOf(pid: number): number {
+  const children = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        // Field 4 of /proc/<pid>/stat is the parent; the name in parentheses before it may hold spaces.
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // gone since the listing
+      }
+    });
+  if (children.length !== 1) throw new Error(`expected the wrapper (${pid}) to run one process, found ${children.length}`);
+  return Number(children[0]);
 }
 
 /** Trades a one-use launch link for the session cookie (`name=value`), as the kiosk's browser does. */
