@@ -632,6 +632,13 @@ function printRounds(samples: Record<MetricName, Sample[]>, rounds: number, runS
       if (inRound.length > 0) log(`    round ${round}: ${describe(summarize(inRound))}`);
     }
     log(`    all:     ${describe(summarize(all.map((s) => s.ms)))}`);
+    const partNames = [...new Set(all.flatMap((s) => Object.keys(s.parts ?? {})))];
+    const parts = partNames.map((name) => {
+      const values = all.flatMap((s) => (s.parts?.[name] === undefined ? [] : [s.parts[name]]));
+      const summary = summarize(values);
+      return `${name} n=${summary.n} p50 ${summary.p50.toFixed(2)} p99 ${summary.p99.toFixed(2)}`;
+    });
+    if (parts.length > 0) log(`    parts:   ${parts.join('; ')}`);
     const worst = [...all].sort((a, b) => b.ms - a.ms).slice(0, 5);
     log(`    worst:   ${worst.map((s) => describeSample(s, runStart)).join('; ')}`);
   }
