@@ -14,7 +14,8 @@
  * Every stamp is on the shared epoch (stats.ts epochMs) and taken where the event happens, so
  * the conductor's own work (Playwright, WebSocket) is not in the figures. Cycles alternate a
  * draw by touch and a return by scan, in 3 rounds of 50 of each; the flushes per draw and per
- * return are then counted with strace (strace-fsyncs.ts) over cycles of their own.
+ * return are then counted over cycles of their own, the terminal started again on the same data
+ * under strace (strace-fsyncs.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,8 +34,8 @@ const ALEX = { card: '04A1B2C3D4', pin: '1234' }; // demo officer: Taser in date
 const KINDS = ['Taser 7', 'Body-worn camera'];
 const DUPLICATE_WINDOW_MS = 1100;
 /**
- * Long enough for any one step on a shared 2-core machine with the terminal under strace (steps
- * of over 5 s were seen there at a load of 15); a step that takes longer is a failure worth a message.
+ * Long enough for any one step on a shared 2-core machine (steps of over 5 s were seen at a load
+ * average of 15); a step that takes longer is a failure worth a message.
  */
 const STEP_TIMEOUT_MS = 10_000;
 /** After a draw or return, for what it sets off (the video outbox's delivery) to land in its own window. */
@@ -277,12 +278,15 @@ class Steps {
   }
 
   /** The same draw asked for over the conductor's socket (for the strace cycles, where no figure is timed). */
-  async drawByRequest(assetTypeId: number): Promise<{ door: number; tag: string }> {
+  async drawByRequest(assetTypeId: number): Promise<{ door: number; tag: string; sentAt: number; unlockAt: number }> {
     await this.ws.waitFor('home', (s) => s.screen.kind === 'home', STEP_TIMEOUT_MS);
+    const mark = this.room.mark();
+    const sentAt = epochMs();
     const drawn = await this.ws.must('startDraw', { assetTypeId });
     if (drawn.screen.kind !== 'draw-door-open') throw new Error(`peer-style bench: the draw went to ${drawn.screen.kind}`);
     const door = drawn.screen.doorNumber;
-    return { door, tag: await this.takeAndShut(door) };
+    const unlock = await this.roomEvent(mark, 'unlock', (e) => e.door === door, `the unlock frame for door ${door}`);
+    return { door, tag: await this.takeAndShut(door), sentAt, unlockAt: unlock.event.at };
   }
 
   /** The officer scans the item's tag; the return door opens, they put it in, shut it and report it fine. */
@@ -549,6 +553,9 @@ async function countFsyncs({ dir, dataDir, configPath, room, cycles, log }: Fsyn
   const outFile = join(dir, 'strace.txt');
   const traced = await startTerminalChild(['--data-dir', dataDir, '--config', configPath], { wrapper: ['strace', ...straceArgs(outFile)] });
   const windows: TimedWindow[] = [];
+  const unlockPaths: TimedWindow[] = [];
+  // The room's and the conductor's stamps are on the epoch clock (checked to agree); strace's on the wall clock.
+  const wallMinusEpoch = Date.now() - epochMs();
   const idle = { start: 0, end: 0 };
   let client: TerminalClient | null = null;
   try {
@@ -564,9 +571,12 @@ async function countFsyncs({ dir, dataDir, configPath, room, cycles, log }: Fsyn
       windows.push({ kind: 'draw', start: drawStart, end: Date.now() });
       // The duplicate-scan wait falls between windows; returnByScan does it before its first step.
       const returnStart = Date.now();
-      await steps.returnByScan(drawn.tag);
+      const returned = await steps.returnByScan(drawn.tag);
       await steps.settle();
       windows.push({ kind: 'return', start: returnStart, end: Date.now() });
+      // What sits between the request (or the scan) and the unlock frame: the flushes an officer waits for.
+      unlockPaths.push({ kind: 'draw', start: drawn.sentAt + wallMinusEpoch, end: drawn.unlockAt + wallMinusEpoch });
+      unlockPaths.push({ kind: 'return', start: returned.scannedAt + wallMinusEpoch, end: returned.unlockAt + wallMinusEpoch });
     }
     const busyMs = windows.reduce((sum, w) => sum + (w.end - w.start), 0);
     idle.start = Date.now();
@@ -606,6 +616,10 @@ async function countFsyncs({ dir, dataDir, configPath, room, cycles, log }: Fsyn
     log(`  ${entry.windows} ${kind}s over ${(entry.durationMs / 1000).toFixed(1)} s: ${entry.calls} flushes (${files(entry.byFile)}); idle rate accounts for ${entry.background.toFixed(2)}: ${entry.perWindow.toFixed(2)} per ${kind}`);
   }
   log(`  ${attribution.elsewhere} flushes fell outside the windows (start-up, sign-in, the duplicate-scan waits, shutdown)`);
+  const onPath = attributeSyncCalls(calls, unlockPaths, idle, label);
+  for (const [kind, entry] of Object.entries(onPath.byKind)) {
+    log(`  on the unlock's path (${kind === 'draw' ? 'request' : 'scan'} to unlock frame, stamps within about 1 ms of strace's): ${(entry.calls / entry.windows).toFixed(2)} flushes per ${kind} (${files(entry.byFile)})`);
+  }
   // How long the disk held each flush up: a flush before the unlock frame is on the officer's wait.
   const waits = new Map<string, number[]>();
   for (const call of calls) {
