@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 # tests; xvfb/xauth: a display for the Electron e2e spec and screenshots; fonts for the UI;
 # python3/make/g++: node-gyp, should an npm that ignores install-script approvals build a native module;
 # pcscd, vsmartcard-vpcd, libpcsclite1: the PC/SC card-reader path, tested against a real pcscd;
-# faketime: CI runs the suite a second time with the clock at 08:00, to prove it reads no wall clock.
-PACKAGES=(ca-certificates chromium socat xvfb xauth fonts-dejavu-core python3 make g++ pcscd vsmartcard-vpcd libpcsclite1 util-linux faketime)
+# faketime: CI runs the suite a second time with the clock at 08:00, to prove it reads no wall clock;
+# strace: the benchmark counts the terminal's fsyncs per draw and per return (npm run bench -- --peer-style).
+PACKAGES=(ca-certificates chromium socat xvfb xauth fonts-dejavu-core python3 make g++ pcscd vsmartcard-vpcd libpcsclite1 util-linux faketime strace)
 command -v npm >/dev/null || PACKAGES+=(nodejs npm) # any npm will do: `npm install` brings Node 24
 
 missing=()

@@ -13,7 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startBuiltTerminal } from './terminal-process.ts';
+import { startTerminalChild } from './terminal-child.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** As the e2e runs and the kiosk launch use it, headless. */
@@ -87,7 +87,7 @@ export function machineBusySince(): () => number {
  */
 export async function startSiteLoad(): Promise<SiteLoad> {
   const dataDir = mkdtempSync(join(tmpdir(), 'armoury-site-load-'));
-  const terminal = await startBuiltTerminal(dataDir).catch((error: unknown) => {
+  const terminal = await startTerminalChild(['--data-dir', dataDir]).catch((error: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   });

@@ -54,3 +54,13 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * Milliseconds on an epoch every process on this machine shares: Node's and Chromium's
+ * performance.timeOrigin is the wall clock at the process's start, and performance.now() the
+ * monotonic time since, so the sum compares across processes (to within how far the wall clock
+ * was slewed between their starts) while never jumping within one.
+ */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
