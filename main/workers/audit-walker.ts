@@ -1,15 +1,47 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ChainVerdict } from '../core/audit-chain.ts';
-import type { IntegrityVerdict } from '../core/audit-integrity.ts';
+import type { SignedCheckpoint } from '../core/audit-checkpoint.ts';
+import type { IntegrityOptions, IntegrityVerdict } from '../core/audit-integrity.ts';
 import type { ChainWalker, IntegrityChecker } from '../core/ports.ts';
 
 /**
- * The whole-chain walks and integrity checks, each in a fresh worker thread over the database
+ * The whole-chain walks and integrity checks, each in fresh worker threads over the database
  * file. The worker is electron-vite's audit-chain-worker.mjs beside the built main process, or
  * the source file when running from a checkout (Node strips its types).
  */
-function runWorker<T>(data: { path: string; publicKeyPem?: string; checkpointsFile?: string | null }): Promise<T> {
+
+/** A whole walk, split into `slices` walked at once when the chain has at least `sliceFromRows` rows; with `integrity`, the whole check. */
+export interface ChainWalkRequest {
+  path: string;
+  slices: number;
+  sliceFromRows: number;
+  integrity?: {
+    publicKeyPem: string;
+    signatures: IntegrityOptions['signatures'];
+    /** Checkpoints from outside the database, given whole (the verifier) or as the exported file the worker reads (the terminal). */
+    external?: readonly SignedCheckpoint[];
+    checkpointsFile?: string | null;
+  };
+}
+
+/** One slice: the rows after `after` up to `upTo` (null: to the end), walked from the row before them. */
+export interface SliceRequest {
+  path: string;
+  after: number;
+  upTo: number | null;
+}
+
+/**
+ * Two slices at most: the walk is bound by SHA-256 and by reading rows, one core each, and the
+ * terminal has other work for any core beyond two. Below SLICE_FROM_ROWS a helper thread's start
+ * (tens of milliseconds) costs more than it saves.
+ */
+export const WALK_SLICES = Math.min(2, availableParallelism());
+export const SLICE_FROM_ROWS = 50_000;
+
+export function runWorker<T>(data: ChainWalkRequest | SliceRequest): Promise<T> {
   const built = new URL('./audit-chain-worker.mjs', import.meta.url);
   const script = existsSync(built) ? built : new URL('./audit-chain-worker.ts', import.meta.url);
   return new Promise<T>((resolve, reject) => {
@@ -30,13 +62,20 @@ function runWorker<T>(data: { path: string; publicKeyPem?: string; checkpointsFi
   });
 }
 
+const whole = (path: string, integrity?: ChainWalkRequest['integrity']): ChainWalkRequest => ({ path, slices: WALK_SLICES, sliceFromRows: SLICE_FROM_ROWS, ...(integrity ? { integrity } : {}) });
+
 export function workerChainWalker(databasePath: string): ChainWalker {
-  return { walk: () => runWorker<ChainVerdict>({ path: databasePath }) };
+  return { walk: () => runWorker<ChainVerdict>(whole(databasePath)) };
 }
 
 /** The start-up check: triggers, chain, checkpoints (stored, and the exported file when it can be read). */
 export function workerIntegrityChecker(databasePath: string, publicKeyPem: string, checkpointsFile: () => string | null): IntegrityChecker {
-  return { check: () => runWorker<IntegrityVerdict>({ path: databasePath, publicKeyPem, checkpointsFile: checkpointsFile() }) };
+  return { check: () => runWorker<IntegrityVerdict>(whole(databasePath, { publicKeyPem, signatures: 'latest', checkpointsFile: checkpointsFile() })) };
+}
+
+/** The investigators' check of a database copy: every checkpoint's signature, against the checkpoints they were given. */
+export function verifyDatabaseCopy(databasePath: string, publicKeyPem: string, external: readonly SignedCheckpoint[]): Promise<IntegrityVerdict> {
+  return runWorker<IntegrityVerdict>(whole(databasePath, { publicKeyPem, signatures: 'all', external }));
 }
 
 /**
