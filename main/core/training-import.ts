@@ -119,6 +119,25 @@ interface Change {
   validUntil: string | null;
 }
 
+interface Checked {
+  changes: Change[];
+  problems: TrainingImportRowProblem[];
+  /** All problems found, listed or not. */
+  problemCount: number;
+}
+
+/** An import checked against a snapshot of the database and not yet written (see TrainingImports.plan). */
+export interface TrainingImportPlan {
+  input: TrainingImportInput<unknown>;
+  digest: string;
+  format: 'csv' | 'json';
+  /** The file's records; null when it could not be read at all (not UTF-8). */
+  parsed: Parsed | null;
+  /** The reference generation the records were checked at; null with nothing parsed. */
+  generation: number | null;
+  checked: Checked;
+}
+
 interface ImportRow {
   id: number;
   source: string;
@@ -152,6 +171,7 @@ export class TrainingImports {
   private readonly upsert;
   private readonly listRows;
   private readonly lastAccepted;
+  private readonly generationRow;
 
   private readonly horizonYears: () => number;
 
@@ -181,6 +201,7 @@ export class TrainingImports {
     this.listRows = db.prepare<[number], ImportRow>(
       'SELECT id, source, file_name, format, status, rows, changed, report, imported_at FROM training_imports ORDER BY id DESC LIMIT ?',
     );
+    this.generationRow = db.prepare<[], { n: number }>('SELECT n FROM reference_generation WHERE id = 1');
     this.lastAccepted = db.prepare<[string], { sha256: string }>(
       "SELECT sha256 FROM training_imports WHERE source = ? AND status != 'rejected' ORDER BY id DESC LIMIT 1",
     );
@@ -192,13 +213,41 @@ export class TrainingImports {
    * first bad byte) rather than guess its encoding.
    */
   importBytes(input: TrainingImportInput<Uint8Array>): TrainingImportView {
+    return this.apply(this.plan(input));
+  }
+
+  /**
+   * Everything an import does before it writes: the digest, decoding, parsing, and checking every
+   * record against the officers, qualifications and records held, read in one read transaction.
+   * That is a consistent snapshot which takes no write lock, so on a connection of its own (the
+   * import worker's) the kiosk's writes go on while a large file is checked.
+   */
+  plan(input: TrainingImportInput<Uint8Array>): TrainingImportPlan {
     const digest = sha256(input.content);
     const decoded = decodeUtf8(input.content);
     if (!decoded.ok) {
       const problems: TrainingImportRowProblem[] = [{ row: 0, problem: 'malformed', message: decoded.message }];
-      return this.db.transaction(() => this.record(input, formatOf(input.fileName, ''), digest, 0, [], problems, 1)).immediate();
+      return { input, digest, format: formatOf(input.fileName, ''), parsed: null, generation: null, checked: { changes: [], problems, problemCount: 1 } };
     }
-    return this.run(input, decoded.text, digest);
+    const format = formatOf(input.fileName, decoded.text);
+    const parsed = format === 'csv' ? parseCsvRecords(decoded.text) : parseJsonRecords(decoded.text);
+    return this.db.transaction(() => ({ input, digest, format, parsed, generation: this.generation(), checked: this.check(parsed) }))();
+  }
+
+  /**
+   * Write what a plan found, with its import row and audit row, in one IMMEDIATE transaction. If
+   * any reference data changed since the plan's snapshot (migration 7's generation moved), the
+   * records are checked again under the lock first: what is written was always checked against
+   * the officers and records it writes over.
+   */
+  apply(plan: TrainingImportPlan): TrainingImportView {
+    const rows = plan.parsed?.records.length ?? 0;
+    return this.db
+      .transaction(() => {
+        const { changes, problems, problemCount } = plan.parsed === null || this.generation() === plan.generation ? plan.checked : this.check(plan.parsed);
+        return this.record(plan.input, plan.format, plan.digest, rows, changes, problems, problemCount);
+      })
+      .immediate();
   }
 
   /** The same for text already in hand (tests, the benchmark): encoded to UTF-8 and taken down the one path. */
@@ -224,26 +273,18 @@ export class TrainingImports {
     });
   }
 
+  /** Bumped by every write to reference data, from any connection (see reference-cache.ts). */
+  private generation(): number {
+    return this.generationRow.get()?.n ?? 0;
+  }
+
   /** The sha256 of the latest applied or unchanged import from `source`: a puller skips a body it has already taken. */
   lastAcceptedSha256(source: string): string | null {
     return this.lastAccepted.get(source)?.sha256 ?? null;
   }
 
-  private run(input: TrainingImportInput<unknown>, text: string, digest: string): TrainingImportView {
-    const format = formatOf(input.fileName, text);
-    const parsed = format === 'csv' ? parseCsvRecords(text) : parseJsonRecords(text);
-    // Checked and applied in one IMMEDIATE transaction, so the officers and records it was
-    // checked against are the ones it writes over.
-    return this.db
-      .transaction(() => {
-        const { changes, problems, problemCount } = this.check(parsed);
-        return this.record(input, format, digest, parsed.records.length, problemCount > 0 ? [] : changes, problems, problemCount);
-      })
-      .immediate();
-  }
-
   /** Every record against the database, with the changes to make if there is no problem. */
-  private check(parsed: Parsed): { changes: Change[]; problems: TrainingImportRowProblem[]; problemCount: number } {
+  private check(parsed: Parsed): Checked {
     const problems: TrainingImportRowProblem[] = [];
     let problemCount = 0;
     const problem = (p: TrainingImportRowProblem): void => {

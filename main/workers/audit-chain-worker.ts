@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { joinSlices, sliceBounds, walkSlice, type ChainVerdict } from '../core/audit-chain.ts';
 import { parseCheckpoint, type SignedCheckpoint } from '../core/audit-checkpoint.ts';
 import { checkAuditIntegrity } from '../core/audit-integrity.ts';
-import { runWorker, type ChainWalkRequest, type SliceRequest } from './audit-walker.ts';
+import { walkInWorker, type ChainWalkRequest, type SliceRequest } from './audit-walker.ts';
 
 /**
  * Walks the audit chain on its own read-only connection (WAL lets it read while main writes)
@@ -43,7 +43,7 @@ async function walkWhole(db: Database.Database, request: ChainWalkRequest): Prom
   const slices = lastSeq >= request.sliceFromRows ? Math.max(1, request.slices) : 1;
   const bounds = sliceBounds(lastSeq, slices);
   // The helpers start first, so their slices are walked while this thread walks the first.
-  const helpers = bounds.slice(1).map((after, i) => runWorker<ChainVerdict>({ path: request.path, after, upTo: bounds[i + 2] ?? null }));
+  const helpers = bounds.slice(1).map((after, i) => walkInWorker<ChainVerdict>({ path: request.path, after, upTo: bounds[i + 2] ?? null }));
   // A failed helper is awaited below; until then its rejection must not count as unhandled.
   for (const helper of helpers) helper.catch(() => undefined);
   const first = walkSlice(db, 0, bounds[1] ?? null);

@@ -6,7 +6,7 @@ import { openDatabase, type Db } from '../../../main/core/db/database.ts';
 import { AUDIT_TRIGGERS } from '../../../main/core/db/migrations/008-audit-anchoring.ts';
 import type { ChainVerdict } from '../../../main/core/audit-chain.ts';
 import type { IntegrityVerdict } from '../../../main/core/audit-integrity.ts';
-import { runWorker } from '../../../main/workers/audit-walker.ts';
+import { walkInWorker } from '../../../main/workers/audit-walker.ts';
 import { anchoredDb, rewriteAndRehash, tamper, type AnchoredDb } from '../../helpers/anchored-db.ts';
 import { join, tempDir } from '../../helpers/temp-db.ts';
 
@@ -51,7 +51,7 @@ function slicedHere(db: Db, slices: number): ChainVerdict {
   return joinSlices(bounds.map((after, i) => walkSlice(db, after, bounds[i + 1] ?? null)));
 }
 
-const inWorkers = (file: string, slices: number) => runWorker<ChainVerdict>({ path: file, slices, sliceFromRows: 1 });
+const inWorkers = (file: string, slices: number) => walkInWorker<ChainVerdict>({ path: file, slices, sliceFromRows: 1 });
 
 /** A copy of the chain with one change made as an attacker would make it. */
 async function broken(name: string, sql: string): Promise<string> {
@@ -146,7 +146,7 @@ describe('the integrity check over a sliced walk', () => {
   });
 
   const check = (slices: number) =>
-    runWorker<IntegrityVerdict>({ path: a.path, slices, sliceFromRows: 1, integrity: { publicKeyPem: a.signer.publicKeyPem, signatures: 'all', external: [] } });
+    walkInWorker<IntegrityVerdict>({ path: a.path, slices, sliceFromRows: 1, integrity: { publicKeyPem: a.signer.publicKeyPem, signatures: 'all', external: [] } });
 
   it('gives the same whole verdict in slices as in one walk, for an untouched trail and a rewritten one', async () => {
     const untouched = await check(1);
