@@ -46,11 +46,12 @@ export default defineConfig({
           'electron-main': `${root}main/electron-main.ts`,
           'browser-main': `${root}main/browser-main.ts`,
           'audit-chain-worker': `${root}main/workers/audit-chain-worker.ts`,
+          'import-worker': `${root}main/workers/import-worker.ts`,
         },
         output: { format: 'es', entryFileNames: '[name].mjs', chunkFileNames: '[name]-[hash].mjs' },
       },
     },
-    plugins: [allowOnly({ 'browser-main': (s) => s !== 'electron', 'audit-chain-worker': (s) => s !== 'electron' })],
+    plugins: [allowOnly({ 'browser-main': (s) => s !== 'electron', 'audit-chain-worker': (s) => s !== 'electron', 'import-worker': (s) => s !== 'electron' })],
   },
   preload: {
     build: {

@@ -4,7 +4,7 @@
  *
  *   npm run audit:verify -- --db COPY.db --public-key terminal.pem --checkpoints audit-checkpoints-terminal-1.jsonl
  *
- * It opens the database read-only, walks the whole chain, checks every checkpoint's signature
+ * It opens the database read-only, walks the whole chain (in worker threads, as the terminal does), checks every checkpoint's signature
  * (from the file and from the database) against the key, and checks that the chain reaches each
  * checkpoint with the hash that was signed. It prints a plain verdict and exits 0 when the trail
  * verifies, 1 when it does not, 2 when it could not check (a missing file, a bad argument).
@@ -14,7 +14,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { keyFingerprint, parseCheckpoint, type SignedCheckpoint } from './core/audit-checkpoint.ts';
-import { checkAuditIntegrity, storedCheckpoints } from './core/audit-integrity.ts';
+import { storedCheckpoints } from './core/audit-integrity.ts';
+import { verifyDatabaseCopy } from './workers/audit-walker.ts';
 
 const USAGE = 'usage: npm run audit:verify -- --db FILE --public-key FILE --checkpoints FILE';
 
@@ -72,7 +73,8 @@ try {
 let out: string[];
 let ok: boolean;
 try {
-  const verdict = checkAuditIntegrity(db, { publicKeyPem, external: exported, signatures: 'all' });
+  // The terminal's own check, in the same worker threads (the chain walked in slices at once).
+  const verdict = await verifyDatabaseCopy(args.db, publicKeyPem, exported);
   const stored = storedCheckpoints(db).length;
   problems.push(...verdict.problems);
   if (exported.length === 0) problems.push(`${args.checkpoints} holds no checkpoints: nothing outside the database anchors the trail`);

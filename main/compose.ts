@@ -10,13 +10,14 @@ import type { KioskPolicy } from './core/kiosk-deps.ts';
 import type { KioskService } from './core/kiosk-service.ts';
 import type { BankRewire, Clock, DoorSensors, DoorWiring, HardwareAdmin, Scheduler } from './core/ports.ts';
 import { DeviceManager } from './devices/device-manager.ts';
-import { startTrainingSources } from './devices/training-sources.ts';
+import { startTrainingSources, type TrainingImporter } from './devices/training-sources.ts';
 import { C2Feed } from './devices/c2-feed.ts';
 import { SqliteOutboxStore } from './devices/sqlite-outbox-store.ts';
 import { systemClock, systemScheduler } from './system-time.ts';
 import { checkpointsFile, openCheckpointOutbox, type CheckpointOutbox } from './devices/audit-anchor-outbox.ts';
 import { loadOrCreateTerminalKey } from './terminal-key.ts';
 import { anchoredChainWalker, workerIntegrityChecker } from './workers/audit-walker.ts';
+import { workerImportRunner } from './workers/import-runner.ts';
 
 export interface KioskOptions {
   dataDir: string;
@@ -145,6 +146,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       clock,
       scheduler: options.scheduler ?? systemScheduler,
       chainWalker: anchoredChainWalker(integrity),
+      importRunner: workerImportRunner(dbPath),
       anchoring: { signer, terminalId: () => terminalId, sink: checkpointOutbox, checker: integrity },
       policy,
       terminalName: config.terminalName,
@@ -165,7 +167,12 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       if (kiosk.services.commissioning.needsSetup()) await kiosk.services.commissioning.issueSetupCode();
       else rmSync(join(options.dataDir, SETUP_CODE_FILE), { force: true });
     }
-    let trainingSources = startTrainingSources(config.training, kiosk.services.training, options.log);
+    // The sources' files are imported in the import worker, as uploads are.
+    const trainingImporter: TrainingImporter = {
+      importBytes: (input) => kiosk.services.imports.training(input),
+      lastAcceptedSha256: (source) => kiosk.services.training.lastAcceptedSha256(source),
+    };
+    let trainingSources = startTrainingSources(config.training, trainingImporter, options.log);
     // The command-and-control feed: published on every change of the armed/available picture.
     const startFeed = (c: TerminalConfig) =>
       C2Feed.start(c.c2Feed, { terminalName: c.terminalName, stateDir: join(options.dataDir, 'c2-feed'), store: new SqliteOutboxStore(db, 'c2'), picture: () => kiosk.services.console.mobilisation(), log: options.log });
@@ -180,7 +187,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     };
     restartTrainingSources = async (next) => {
       await trainingSources.stop();
-      trainingSources = startTrainingSources(next.training, kiosk.services.training, options.log);
+      trainingSources = startTrainingSources(next.training, trainingImporter, options.log);
     };
     options.log(`${config.terminalName} ready (${options.demo ? 'demo' : 'live'} mode, database ${dbPath}, configuration ${store.location})`);
     return {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { CHAIN_COLUMNS, GENESIS_HASH, walkChain, type ChainRow, type ChainVerdict } from './audit-chain.ts';
+import { GENESIS, walkChain, type ChainVerdict } from './audit-chain.ts';
 import { CHECKPOINT_FORMAT, checkpointSignatureValid, type CheckpointReason, type SignedCheckpoint } from './audit-checkpoint.ts';
 import { AUDIT_TRIGGERS } from './db/migrations/008-audit-anchoring.ts';
 
@@ -47,6 +47,8 @@ export interface IntegrityOptions {
    * for tampering, and a terminal that signs at every sign-out collects many checkpoints).
    */
   signatures: 'all' | 'latest';
+  /** The chain's walk when it was already made (in slices, by worker threads); walked here when absent. */
+  chain?: ChainVerdict;
 }
 
 const normalise = (sql: string): string => sql.replace(/\s+/g, ' ').trim();
@@ -79,8 +81,7 @@ const describe = (c: SignedCheckpoint): string => `the checkpoint signed ${c.at}
 /** Check the audit trail of an open database (read-only is enough) against its triggers and checkpoints. */
 export function checkAuditIntegrity(db: Database.Database, options: IntegrityOptions): IntegrityVerdict {
   const problems: string[] = [];
-  const rows = db.prepare(`SELECT ${CHAIN_COLUMNS} FROM audit_log ORDER BY seq`).raw().iterate() as IterableIterator<ChainRow>;
-  const chain = walkChain(rows, { seq: 0, hash: GENESIS_HASH });
+  const chain = options.chain ?? walkChain(db, GENESIS);
   let firstBrokenSeq: number | null = null;
   if (!chain.ok) {
     firstBrokenSeq = chain.firstBrokenSeq;

@@ -1,5 +1,5 @@
 import type { AuditAction, AuditDetails } from './audit-actions.ts';
-import { CHAIN_COLUMNS, GENESIS_HASH, rowHash, walkChain, type ChainRow, type ChainVerdict } from './audit-chain.ts';
+import { GENESIS, GENESIS_HASH, rowHash, walkChain, type ChainVerdict } from './audit-chain.ts';
 import type { Db } from './db/database.ts';
 
 export { GENESIS_HASH, type ChainVerdict } from './audit-chain.ts';
@@ -31,12 +31,16 @@ export function canonicalJson(value: unknown): string {
 export class AuditLog {
   private readonly lastRow;
   private readonly insert;
+  private readonly anchorRow;
   private appended: ((seq: number, action: AuditAction) => void) | null = null;
 
   constructor(private readonly db: Db) {
     this.lastRow = db.prepare<[], { seq: number; hash: string }>('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     this.insert = db.prepare(
       'INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.anchorRow = db.prepare<[number], { seq: number; at: string; actor: string; action: string; subject: string; details: string; prevHash: string; hash: string }>(
+      'SELECT seq, at, actor, action, subject, details, prev_hash AS prevHash, hash FROM audit_log WHERE seq = ?',
     );
   }
 
@@ -63,8 +67,7 @@ export class AuditLog {
 
   /** Walk the whole chain; names the first row whose link or content does not match. */
   verify(): ChainVerdict {
-    const rows = this.db.prepare(`SELECT ${CHAIN_COLUMNS} FROM audit_log ORDER BY seq`).raw().iterate() as IterableIterator<ChainRow>;
-    return walkChain(rows, { seq: 0, hash: GENESIS_HASH });
+    return walkChain(this.db, GENESIS);
   }
 
   /**
@@ -73,14 +76,13 @@ export class AuditLog {
    */
   verifyAfter(trusted: { lastSeq: number; lastHash: string; rows: number }): ChainVerdict {
     if (trusted.lastSeq > 0) {
-      const anchor = this.db.prepare<[number], ChainRow>(`SELECT ${CHAIN_COLUMNS} FROM audit_log WHERE seq = ?`).raw().get(trusted.lastSeq);
+      const anchor = this.anchorRow.get(trusted.lastSeq);
       if (!anchor) return { ok: false, rows: trusted.rows - 1, firstBrokenSeq: trusted.lastSeq, reason: `row ${trusted.lastSeq} is missing` };
-      const [seq, at, actor, action, subject, details, prevHash, stored] = anchor;
+      const { seq, at, actor, action, subject, details, prevHash, hash: stored } = anchor;
       if (stored !== trusted.lastHash || rowHash(prevHash, seq, at, actor, action, subject, details) !== stored) {
         return { ok: false, rows: trusted.rows - 1, firstBrokenSeq: seq, reason: `row ${seq} content does not match its hash (altered)` };
       }
     }
-    const rows = this.db.prepare<[number], ChainRow>(`SELECT ${CHAIN_COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq`).raw().iterate(trusted.lastSeq);
-    return walkChain(rows, { seq: trusted.lastSeq, hash: trusted.lastHash }, trusted.rows);
+    return walkChain(this.db, { seq: trusted.lastSeq, hash: trusted.lastHash }, { rowsBefore: trusted.rows });
   }
 }

@@ -3,7 +3,7 @@ import type { CheckpointPolicy } from './audit-anchor.ts';
 import type { LockoutPolicy } from './auth.ts';
 import type { SetupCodeSink } from './commissioning.ts';
 import type { Db } from './db/database.ts';
-import type { CardReaderPort, ChainWalker, CheckpointSink, IntegrityChecker, Signer, Clock, DemoRoom, HardwareAdmin, LockerBankPort, ScannerPort, Scheduler, VideoPort } from './ports.ts';
+import type { CardReaderPort, ChainWalker, CheckpointSink, IntegrityChecker, ImportRunner, Signer, Clock, DemoRoom, HardwareAdmin, LockerBankPort, ScannerPort, Scheduler, VideoPort } from './ports.ts';
 
 export interface KioskPolicy {
   idleTimeoutSeconds: number;
@@ -53,5 +53,7 @@ export interface KioskDeps {
   anchoring: { signer: Signer; terminalId: () => string; sink: CheckpointSink | null; checker: IntegrityChecker };
   /** Whole-chain audit walks for the console (a worker thread); in-process when absent. */
   chainWalker?: ChainWalker;
+  /** Where imports run (a worker thread with its own connection); in process when absent. */
+  importRunner?: ImportRunner;
   log: (line: string) => void;
 }

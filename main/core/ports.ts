@@ -2,6 +2,7 @@ import type { DeviceHealthView, FrameLogEntryView, HardwareView } from '../../pr
 import type { ChainVerdict } from './audit-chain.ts';
 import type { SignedCheckpoint } from './audit-checkpoint.ts';
 import type { IntegrityVerdict } from './audit-integrity.ts';
+import type { ImportOutcome, ImportRequest } from './imports.ts';
 
 /**
  * What the core needs from the room's hardware. The composition root adapts real
@@ -151,6 +152,11 @@ export interface VideoPort {
 /** A walk of the whole audit chain somewhere that does not hold up the main thread (a worker thread). */
 export interface ChainWalker {
   walk(): Promise<ChainVerdict>;
+}
+
+/** Imports run somewhere that does not hold up the main thread (a worker thread with its own connection), one at a time. */
+export interface ImportRunner {
+  run(request: ImportRequest): Promise<ImportOutcome>;
 }
 
 /**

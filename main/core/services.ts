@@ -11,7 +11,8 @@ import { Eligibility } from './eligibility.ts';
 import { Exceptions } from './exceptions.ts';
 import { Ledger } from './ledger.ts';
 import type { KioskPolicy } from './kiosk-deps.ts';
-import type { ChainWalker, Clock, Scheduler } from './ports.ts';
+import { Imports, inProcessImports } from './imports.ts';
+import type { ChainWalker, Clock, ImportRunner, Scheduler } from './ports.ts';
 import { PersonnelImports } from './personnel-import.ts';
 import { RegisterImports } from './register-import.ts';
 import { Records } from './records.ts';
@@ -45,9 +46,11 @@ export interface CoreServices {
   commissioning: Commissioning;
   personnel: PersonnelImports;
   register: RegisterImports;
+  /** Every import's run (in the import worker when the composition root gives one); the three above keep their logs. */
+  imports: Imports;
 }
 
-export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker; demo?: unknown; setupCode?: SetupCodeSink | null; anchoring?: Omit<AuditAnchorOptions, 'policy'>; video?: VideoStage }): CoreServices {
+export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker; importRunner?: ImportRunner; demo?: unknown; setupCode?: SetupCodeSink | null; anchoring?: Omit<AuditAnchorOptions, 'policy'>; video?: VideoStage }): CoreServices {
   const { db, clock, scheduler, policy, bankId } = input;
   const audit = new AuditLog(db);
   const records = new Records(db);
@@ -79,5 +82,6 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
     commissioning,
     personnel: new PersonnelImports(db, audit, clock, commissioning),
     register: new RegisterImports(db, audit, clock, rules, bankId),
+    imports: new Imports(input.importRunner ?? inProcessImports(db), clock, { expiryHorizonYears: () => policy.trainingExpiryHorizonYears, live: !input.demo, bankId }),
   };
 }

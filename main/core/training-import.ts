@@ -119,6 +119,25 @@ interface Change {
   validUntil: string | null;
 }
 
+interface Checked {
+  changes: Change[];
+  problems: TrainingImportRowProblem[];
+  /** All problems found, listed or not. */
+  problemCount: number;
+}
+
+/** An import checked against a snapshot of the database and not yet written (see TrainingImports.plan). */
+export interface TrainingImportPlan {
+  input: TrainingImportInput<unknown>;
+  digest: string;
+  format: 'csv' | 'json';
+  /** The file's records; null when it could not be read at all (not UTF-8). */
+  parsed: Parsed | null;
+  /** The reference generation the records were checked at; null with nothing parsed. */
+  generation: number | null;
+  checked: Checked;
+}
+
 interface ImportRow {
   id: number;
   source: string;
@@ -141,6 +160,9 @@ interface Report {
   unchanged: number;
 }
 
+/** The TEMP table an import's changes are staged in (see the constructor). */
+const STAGED = 'training_import_changes';
+
 // Qualification ids are small; officer ids fit well below 2^33, so the key stays exact.
 const recordKey = (officerId: number, qualificationId: number): number => officerId * 1_048_576 + qualificationId;
 
@@ -149,9 +171,12 @@ export class TrainingImports {
   private readonly qualifications;
   private readonly stored;
   private readonly insertImport;
-  private readonly upsert;
+  private readonly stageOne;
+  private readonly clearStaged;
+  private readonly writeStaged;
   private readonly listRows;
   private readonly lastAccepted;
+  private readonly generationRow;
 
   private readonly horizonYears: () => number;
 
@@ -171,9 +196,17 @@ export class TrainingImports {
       `INSERT INTO training_imports (source, file_name, sha256, format, status, rows, changed, report, imported_at, imported_by)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.upsert = db.prepare<[number, number, string, string | null, string | null, string, string, number]>(
+    // The changes are staged in a TEMP table (this connection's own, written without the database's
+    // write lock) and written under the lock by this one statement: a 100,000-row import then
+    // holds the lock about half as long as a statement run per record did (a write on the main
+    // thread waited at most 0.44 s against 0.95 s for a first import, on the shared 2-core VM).
+    db.exec(`CREATE TEMP TABLE IF NOT EXISTS ${STAGED} (
+      officer_id INTEGER NOT NULL, qualification_id INTEGER NOT NULL, awarded_on TEXT NOT NULL, expires_on TEXT, valid_until TEXT)`);
+    this.stageOne = db.prepare<[number, number, string, string | null, string | null]>(`INSERT INTO temp.${STAGED} VALUES (?, ?, ?, ?, ?)`);
+    this.clearStaged = db.prepare(`DELETE FROM temp.${STAGED}`);
+    this.writeStaged = db.prepare<[string, string, number]>(
       `INSERT INTO officer_qualifications (officer_id, qualification_id, awarded_on, expires_on, valid_until, source, recorded_at, import_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       SELECT officer_id, qualification_id, awarded_on, expires_on, valid_until, ?, ?, ? FROM temp.${STAGED} WHERE true
        ON CONFLICT (officer_id, qualification_id) DO UPDATE SET
          awarded_on = excluded.awarded_on, expires_on = excluded.expires_on, valid_until = excluded.valid_until, source = excluded.source,
          recorded_at = excluded.recorded_at, import_id = excluded.import_id`,
@@ -181,6 +214,7 @@ export class TrainingImports {
     this.listRows = db.prepare<[number], ImportRow>(
       'SELECT id, source, file_name, format, status, rows, changed, report, imported_at FROM training_imports ORDER BY id DESC LIMIT ?',
     );
+    this.generationRow = db.prepare<[], { n: number }>('SELECT n FROM reference_generation WHERE id = 1');
     this.lastAccepted = db.prepare<[string], { sha256: string }>(
       "SELECT sha256 FROM training_imports WHERE source = ? AND status != 'rejected' ORDER BY id DESC LIMIT 1",
     );
@@ -192,13 +226,57 @@ export class TrainingImports {
    * first bad byte) rather than guess its encoding.
    */
   importBytes(input: TrainingImportInput<Uint8Array>): TrainingImportView {
+    return this.apply(this.plan(input));
+  }
+
+  /**
+   * Everything an import does before it writes: the digest, decoding, parsing, and checking every
+   * record against the officers, qualifications and records held, read in one read transaction.
+   * That is a consistent snapshot which takes no write lock, so on a connection of its own (the
+   * import worker's) the kiosk's writes go on while a large file is checked.
+   */
+  plan(input: TrainingImportInput<Uint8Array>): TrainingImportPlan {
     const digest = sha256(input.content);
     const decoded = decodeUtf8(input.content);
     if (!decoded.ok) {
       const problems: TrainingImportRowProblem[] = [{ row: 0, problem: 'malformed', message: decoded.message }];
-      return this.db.transaction(() => this.record(input, formatOf(input.fileName, ''), digest, 0, [], problems, 1)).immediate();
+      return { input, digest, format: formatOf(input.fileName, ''), parsed: null, generation: null, checked: { changes: [], problems, problemCount: 1 } };
     }
-    return this.run(input, decoded.text, digest);
+    const format = formatOf(input.fileName, decoded.text);
+    const parsed = format === 'csv' ? parseCsvRecords(decoded.text) : parseJsonRecords(decoded.text);
+    return this.db.transaction(() => ({ input, digest, format, parsed, generation: this.generation(), checked: this.check(parsed) }))();
+  }
+
+  /**
+   * Write what a plan found, with its import row and audit row, in one IMMEDIATE transaction. If
+   * any reference data changed since the plan's snapshot (migration 7's generation moved), the
+   * records are checked again under the lock first: what is written was always checked against
+   * the officers and records it writes over.
+   */
+  apply(plan: TrainingImportPlan): TrainingImportView {
+    const rows = plan.parsed?.records.length ?? 0;
+    this.stage(plan.checked.changes);
+    try {
+      return this.db
+        .transaction(() => {
+          if (plan.parsed === null || this.generation() === plan.generation) return this.record(plan.input, plan.format, plan.digest, rows, plan.checked);
+          const again = this.check(plan.parsed);
+          this.stage(again.changes);
+          return this.record(plan.input, plan.format, plan.digest, rows, again);
+        })
+        .immediate();
+    } finally {
+      this.clearStaged.run();
+    }
+  }
+
+  /** The changes into the TEMP table record() writes from, in key order (the table's own), so the write walks its B-tree once. */
+  private stage(changes: readonly Change[]): void {
+    const ordered = [...changes].sort((a, b) => a.officerId - b.officerId || a.qualificationId - b.qualificationId);
+    this.db.transaction(() => {
+      this.clearStaged.run();
+      for (const c of ordered) this.stageOne.run(c.officerId, c.qualificationId, c.awarded, c.expires, c.validUntil);
+    })();
   }
 
   /** The same for text already in hand (tests, the benchmark): encoded to UTF-8 and taken down the one path. */
@@ -224,26 +302,18 @@ export class TrainingImports {
     });
   }
 
+  /** Bumped by every write to reference data, from any connection (see reference-cache.ts). */
+  private generation(): number {
+    return this.generationRow.get()?.n ?? 0;
+  }
+
   /** The sha256 of the latest applied or unchanged import from `source`: a puller skips a body it has already taken. */
   lastAcceptedSha256(source: string): string | null {
     return this.lastAccepted.get(source)?.sha256 ?? null;
   }
 
-  private run(input: TrainingImportInput<unknown>, text: string, digest: string): TrainingImportView {
-    const format = formatOf(input.fileName, text);
-    const parsed = format === 'csv' ? parseCsvRecords(text) : parseJsonRecords(text);
-    // Checked and applied in one IMMEDIATE transaction, so the officers and records it was
-    // checked against are the ones it writes over.
-    return this.db
-      .transaction(() => {
-        const { changes, problems, problemCount } = this.check(parsed);
-        return this.record(input, format, digest, parsed.records.length, problemCount > 0 ? [] : changes, problems, problemCount);
-      })
-      .immediate();
-  }
-
   /** Every record against the database, with the changes to make if there is no problem. */
-  private check(parsed: Parsed): { changes: Change[]; problems: TrainingImportRowProblem[]; problemCount: number } {
+  private check(parsed: Parsed): Checked {
     const problems: TrainingImportRowProblem[] = [];
     let problemCount = 0;
     const problem = (p: TrainingImportRowProblem): void => {
@@ -339,16 +409,9 @@ export class TrainingImports {
     return { changes: problemCount > 0 ? [] : changes, problems, problemCount };
   }
 
-  /** The import's row, its changes and its audit row; the caller holds the transaction. */
-  private record(
-    input: TrainingImportInput<unknown>,
-    format: 'csv' | 'json',
-    digest: string,
-    rows: number,
-    changes: readonly Change[],
-    problems: TrainingImportRowProblem[],
-    problemCount: number,
-  ): TrainingImportView {
+  /** The import's row, its staged changes and its audit row; the caller holds the transaction. */
+  private record(input: TrainingImportInput<unknown>, format: 'csv' | 'json', digest: string, rows: number, checked: Checked): TrainingImportView {
+    const { changes, problems, problemCount } = checked;
     const now = this.clock.now();
     const at = now.toISOString();
     const status: TrainingImportView['status'] = problemCount > 0 ? 'rejected' : changes.length > 0 ? 'applied' : 'unchanged';
@@ -359,9 +422,7 @@ export class TrainingImports {
     );
     const recordSource = `${input.source}: ${input.fileName}`;
     // One reference-generation bump for the whole file, not one per record.
-    if (changes.length > 0) bulkReferenceWrite(this.db, 'officer_qualifications', () => {
-      for (const c of changes) this.upsert.run(c.officerId, c.qualificationId, c.awarded, c.expires, c.validUntil, recordSource, at, id);
-    });
+    if (changes.length > 0) bulkReferenceWrite(this.db, 'officer_qualifications', () => this.writeStaged.run(recordSource, at, id));
     const actor: AuditActor = input.officerId === null ? 'system' : `officer:${input.officerId}`;
     const details = { source: input.source, file: input.fileName, rows, changed: changes.length, status };
     const subject = `training-import:${id}`;

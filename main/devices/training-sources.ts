@@ -3,14 +3,20 @@ import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promi
 import { basename, extname, join } from 'node:path';
 import type { TrainingImportView } from '../../preload/contract.ts';
 import { SECRET_MASK, type TerminalConfig } from '../config/terminal-config.ts';
-import type { TrainingImports } from '../core/training-import.ts';
+import type { TrainingImportInput } from '../core/training-import.ts';
 
 /**
  * Where training records exports arrive without an admin at the screen: a drop folder the
  * LMS (or a person) writes to, and a scheduled HTTPS pull of the LMS's export URL. Both go
- * through TrainingImports, so a file from either is checked, applied all or nothing,
- * recorded and audited exactly like an upload.
+ * through the one training import (in the import worker on a terminal), so a file from either
+ * is checked, applied all or nothing, recorded and audited exactly like an upload.
  */
+
+/** The training import as the sources use it: TrainingImports itself, or the kiosk's imports run in a worker. */
+export interface TrainingImporter {
+  importBytes(input: TrainingImportInput<Uint8Array>): TrainingImportView | Promise<TrainingImportView>;
+  lastAcceptedSha256(source: string): string | null;
+}
 
 export interface TrainingSources {
   stop(): Promise<void>;
@@ -43,7 +49,7 @@ const EXPORT_FILE = /\.(csv|json)$/i;
 
 export function startTrainingSources(
   config: TerminalConfig['training'],
-  imports: TrainingImports,
+  imports: TrainingImporter,
   log: (line: string) => void,
   options: TrainingSourceOptions = {},
 ): TrainingSources {
@@ -78,7 +84,7 @@ class DropFolder {
 
   constructor(
     private readonly folder: string,
-    private readonly imports: TrainingImports,
+    private readonly imports: TrainingImporter,
     private readonly log: (line: string) => void,
     private readonly pollMs: number,
   ) {}
@@ -156,7 +162,7 @@ class DropFolder {
     }
     let view: TrainingImportView;
     try {
-      view = this.imports.importBytes({ fileName: name, content, source: DROP_SOURCE, officerId: null });
+      view = await this.imports.importBytes({ fileName: name, content, source: DROP_SOURCE, officerId: null });
     } catch (error) {
       // The database refused (busy, full): nothing was applied; the file stays to be retried.
       this.failed.set(name, { ...now, at: Date.now() });
@@ -206,7 +212,7 @@ class Puller {
 
   constructor(
     private readonly config: PullConfig,
-    private readonly imports: TrainingImports,
+    private readonly imports: TrainingImporter,
     private readonly log: (line: string) => void,
     private readonly timeoutMs: number,
   ) {
@@ -274,7 +280,7 @@ class Puller {
     if (digest === this.imports.lastAcceptedSha256(this.source)) return null;
     const fileName = fileNameOf(response.headers.get('content-disposition'), new URL(this.config.url).pathname);
     try {
-      const view = this.imports.importBytes({ fileName, content: body, source: this.source, officerId: null });
+      const view = await this.imports.importBytes({ fileName, content: body, source: this.source, officerId: null });
       this.log(`training: ${fileName} from ${this.source}: ${describe(view)}`);
       return view;
     } catch (error) {

@@ -1,42 +1,65 @@
-import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
 import type { ChainVerdict } from '../core/audit-chain.ts';
-import type { IntegrityVerdict } from '../core/audit-integrity.ts';
+import type { SignedCheckpoint } from '../core/audit-checkpoint.ts';
+import type { IntegrityOptions, IntegrityVerdict } from '../core/audit-integrity.ts';
 import type { ChainWalker, IntegrityChecker } from '../core/ports.ts';
+import { runWorker } from './run-worker.ts';
 
-/**
- * The whole-chain walks and integrity checks, each in a fresh worker thread over the database
- * file. The worker is electron-vite's audit-chain-worker.mjs beside the built main process, or
- * the source file when running from a checkout (Node strips its types).
- */
-function runWorker<T>(data: { path: string; publicKeyPem?: string; checkpointsFile?: string | null }): Promise<T> {
-  const built = new URL('./audit-chain-worker.mjs', import.meta.url);
-  const script = existsSync(built) ? built : new URL('./audit-chain-worker.ts', import.meta.url);
-  return new Promise<T>((resolve, reject) => {
-    const worker = new Worker(script, {
-      workerData: data,
-      // No loader flags of the parent's (a test runner's): the worker is plain JavaScript or strippable TypeScript.
-      execArgv: [],
-      // The walk keeps nothing, so a small heap only makes V8 collect sooner. Measured on a
-      // million rows: unbounded, a walk left ~100 MB resident; 32/8 MB leaves the terminal at
-      // ~193 MB after a console session and walks at ~330k rows/s; 24/4 MB saves 7 MB and
-      // walks a third slower.
-      resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
-    });
-    let verdict: T | null = null;
-    worker.once('message', (message: T) => (verdict = message));
-    worker.once('error', reject);
-    worker.once('exit', (code) => (verdict ? resolve(verdict) : reject(new Error(`the audit chain walk stopped (exit code ${code}) without a verdict`))));
-  });
+/** The whole-chain walks and integrity checks, each in fresh worker threads over the database file. */
+
+/** A whole walk, split into `slices` walked at once when the chain has at least `sliceFromRows` rows; with `integrity`, the whole check. */
+export interface ChainWalkRequest {
+  path: string;
+  slices: number;
+  sliceFromRows: number;
+  integrity?: {
+    publicKeyPem: string;
+    signatures: IntegrityOptions['signatures'];
+    /** Checkpoints from outside the database, given whole (the verifier) or as the exported file the worker reads (the terminal). */
+    external?: readonly SignedCheckpoint[];
+    checkpointsFile?: string | null;
+  };
 }
 
+/** One slice: the rows after `after` up to `upTo` (null: to the end), walked from the row before them. */
+export interface SliceRequest {
+  path: string;
+  after: number;
+  upTo: number | null;
+}
+
+/**
+ * Two slices at most: the walk is bound by SHA-256 and by reading rows, one core each, and the
+ * terminal has other work for any core beyond two. Below SLICE_FROM_ROWS a helper thread's start
+ * (tens of milliseconds) costs more than it saves.
+ */
+export const WALK_SLICES = Math.min(2, availableParallelism());
+export const SLICE_FROM_ROWS = 50_000;
+
+/**
+ * A walk or one slice of it in a fresh worker thread. The walk keeps nothing, so a small heap
+ * only makes V8 collect sooner. Measured on a million rows: unbounded, a walk left ~100 MB
+ * resident; 32/8 MB left the terminal at ~193 MB after a console session; 24/4 MB saved 7 MB
+ * and walked a third slower.
+ */
+export function walkInWorker<T>(request: ChainWalkRequest | SliceRequest): Promise<T> {
+  return runWorker<T>('audit-chain-worker', request, { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 });
+}
+
+const whole = (path: string, integrity?: ChainWalkRequest['integrity']): ChainWalkRequest => ({ path, slices: WALK_SLICES, sliceFromRows: SLICE_FROM_ROWS, ...(integrity ? { integrity } : {}) });
+
 export function workerChainWalker(databasePath: string): ChainWalker {
-  return { walk: () => runWorker<ChainVerdict>({ path: databasePath }) };
+  return { walk: () => walkInWorker<ChainVerdict>(whole(databasePath)) };
 }
 
 /** The start-up check: triggers, chain, checkpoints (stored, and the exported file when it can be read). */
 export function workerIntegrityChecker(databasePath: string, publicKeyPem: string, checkpointsFile: () => string | null): IntegrityChecker {
-  return { check: () => runWorker<IntegrityVerdict>({ path: databasePath, publicKeyPem, checkpointsFile: checkpointsFile() }) };
+  return { check: () => walkInWorker<IntegrityVerdict>(whole(databasePath, { publicKeyPem, signatures: 'latest', checkpointsFile: checkpointsFile() })) };
+}
+
+/** The investigators' check of a database copy: every checkpoint's signature, against the checkpoints they were given. */
+export function verifyDatabaseCopy(databasePath: string, publicKeyPem: string, external: readonly SignedCheckpoint[]): Promise<IntegrityVerdict> {
+  return walkInWorker<IntegrityVerdict>(whole(databasePath, { publicKeyPem, signatures: 'all', external }));
 }
 
 /**

@@ -24,6 +24,11 @@ const ADMIN_CARD = '0AB1C2D3E4';
 const ALEX_CARD = '0A11223344';
 const BLESSING_CARD = '0A55667788';
 
+// Each import runs in a worker thread of its own, which from a checkout loads the core's
+// TypeScript afresh: a second or two each on a loaded 2-core machine, and these tests import
+// several files.
+const SLOW = 60_000;
+
 let cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -267,7 +272,7 @@ describe('commissioning a fresh live terminal from nothing', () => {
     await tap(site, k, ALEX_CARD, (s) => s.screen.kind === 'pin', 'the PIN pad');
     expect(k.latest().screen).toMatchObject({ kind: 'pin', choosing: false });
     expect(await k.call('submitPin', { pin: '4826' })).toMatchObject({ ok: false, error: { kind: 'auth-failed' } });
-  });
+  }, SLOW);
 
   it('an import that would leave no site admin able to sign in is refused whole', async () => {
     const site = await freshSite();
@@ -326,5 +331,5 @@ describe('commissioning a fresh live terminal from nothing', () => {
     must(await k.call('choosePin', { pin: '9137', confirm: '9137' }));
     const blessing = await k.until('Blessing signed in', (s) => s.session?.collarNumber === 'PC 2001');
     expect(blessing.session?.drawOptions.find((o) => o.name === 'Taser 7')).toMatchObject({ allowed: false });
-  });
+  }, SLOW);
 });

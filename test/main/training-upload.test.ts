@@ -4,6 +4,7 @@ import { requestSchemas } from '../../preload/contract.ts';
 import { dispatchRequest } from '../../main/shell/dispatch.ts';
 import { openDatabase } from '../../main/core/db/database.ts';
 import { startHarness, type Harness } from '../helpers/kiosk-harness.ts';
+import { trainingCsv } from '../bench/training-import.ts';
 
 // The admin's upload over the kiosk's own request path (contract, permissions, module), with
 // the sample files as bytes, exactly as the Training records screen sends them.
@@ -79,5 +80,27 @@ describe('training upload', () => {
     expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'not base64!' }).success).toBe(false);
     expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'YWJj' }).success).toBe(true);
     expect(requestSchemas.importTraining.safeParse({ fileName: 'x.csv', base64: 'YWJ' }).success).toBe(false);
+  }, SLOW);
+
+  it('answers touches while a 100,000-row upload is checked in the import worker, then gives its report', async () => {
+    h = await startHarness();
+    await signInAdmin();
+    // The bench's export: 100,000 records for officers this demo terminal does not have, so every row is checked and the file is refused.
+    const big = Buffer.from(trainingCsv(100_000, 10_000, h.now())).toString('base64');
+    const events: string[] = [];
+    const upload = h.kiosk.service.request('importTraining', { fileName: 'force.csv', base64: big }).then((result) => {
+      events.push('upload answered');
+      return result;
+    });
+    // What a finger on the screen sends meanwhile: "still here" and a screen change.
+    expect(await h.kiosk.service.request('stillHere', {})).toMatchObject({ ok: true });
+    events.push('touch answered');
+    expect(await h.kiosk.service.request('openTraining', {})).toMatchObject({ ok: true });
+    events.push('navigation answered');
+    const result = await upload;
+    expect(events).toEqual(['touch answered', 'navigation answered', 'upload answered']);
+    expect(result).toMatchObject({ ok: true, value: { status: 'rejected', rows: 100_000, changed: 0 } });
+    expect(result.ok && result.value.problems[0]).toMatchObject({ row: 1, problem: 'unknown-officer' });
+    expect(result.ok && result.value.problems).toHaveLength(1001);
   }, SLOW);
 });

@@ -68,8 +68,8 @@ export function adminModule(ctx: KioskContext): KioskModule {
         ctx.show({ kind: 'training' });
         return OK;
       },
-      importTraining: ({ fileName, base64 }, officerId) => {
-        const view = services.training.importBytes({ fileName, content: Buffer.from(base64, 'base64'), source: 'upload', officerId: signedIn(officerId) });
+      importTraining: async ({ fileName, base64 }, officerId) => {
+        const view = await services.imports.training({ fileName, content: Buffer.from(base64, 'base64'), source: 'upload', officerId: signedIn(officerId) });
         ctx.changed();
         return { ok: true, value: view };
       },

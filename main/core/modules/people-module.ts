@@ -79,14 +79,14 @@ export function peopleModule(ctx: KioskContext): KioskModule {
         ctx.changed();
         return officerAfter(officerId);
       },
-      importPersonnel: ({ fileName, base64 }, by) => {
-        const view = services.personnel.importBytes({ fileName, content: Buffer.from(base64, 'base64'), source: 'upload', officerId: signedIn(by) });
+      importPersonnel: async ({ fileName, base64 }, by) => {
+        const view = await services.imports.personnel({ fileName, content: Buffer.from(base64, 'base64'), source: 'upload', officerId: signedIn(by) });
         ctx.changed();
         return { ok: true, value: view };
       },
       listPersonnelImports: () => ({ ok: true, value: services.personnel.list() }),
-      importRegister: ({ fileName, base64 }, by) => {
-        const view = services.register.importBytes({ fileName, content: Buffer.from(base64, 'base64'), source: 'upload', officerId: signedIn(by) });
+      importRegister: async ({ fileName, base64 }, by) => {
+        const view = await services.imports.register({ fileName, content: Buffer.from(base64, 'base64'), source: 'upload', officerId: signedIn(by) });
         ctx.changed();
         return { ok: true, value: view };
       },

@@ -155,6 +155,30 @@ describe('training import: applying a good file', () => {
   });
 });
 
+describe('training import: checked on a snapshot, written under the lock', () => {
+  const renewal = () => ({ fileName: 'renew-taser.csv', content: Buffer.from(sample('renew-taser.csv'), 'utf8'), source: 'upload', officerId: null });
+
+  it('writes what the check found when nothing changed since its snapshot', () => {
+    const plan = imports.plan(renewal());
+    expect(plan.checked.changes).toHaveLength(2);
+    expect(imports.apply(plan)).toMatchObject({ status: 'applied', changed: 2 });
+  });
+
+  it('checks the file again under the lock when reference data changed since its snapshot', () => {
+    const plan = imports.plan(renewal());
+    expect(plan.checked.changes).toHaveLength(2);
+    // Meanwhile another writer records the same renewals: what the plan would write is already held.
+    expect(upload('renew-taser.csv', sample('renew-taser.csv'))).toMatchObject({ status: 'applied', changed: 2 });
+    expect(imports.apply(plan)).toMatchObject({ status: 'unchanged', changed: 0 });
+    // And an officer renumbered after the check: the file no longer names them, so nothing is written.
+    const again = imports.plan({ ...renewal(), fileName: 'again.csv', content: Buffer.from(sample('renew-taser.csv').replace('2027-11-15', '2027-11-16'), 'utf8') });
+    db.prepare("UPDATE officers SET collar_number = 'PC 9999' WHERE collar_number = 'PC 2345'").run();
+    const refused = imports.apply(again);
+    expect(refused).toMatchObject({ status: 'rejected', changed: 0, problems: [{ row: 1, problem: 'unknown-officer' }] });
+    expect(held('PC 9999', 'TASER')?.expires_on).toBe('2027-11-15');
+  });
+});
+
 describe('training import: CSV', () => {
   it('reads RFC 4180 quoting: commas, doubled quotes and newlines inside quotes, CRLF or LF, any column order', () => {
     const csv = [
