@@ -315,6 +315,11 @@ export class ConsoleReadModel {
     const noNames = new Map<string, string>();
     for (const officer of directory.byCollar) {
       const records = held.get(officer.id) ?? none;
+      // Records that never pass, or no longer do, get a refusal from decideDraw whatever else
+      // holds (its reasons add up, and qualifiedThrough is its qualification checks day for day:
+      // see decision.test.ts), so it is not asked: that spares it wording most of the refusals.
+      const through = qualifiedThrough(rule, records);
+      if (through === undefined || (through !== null && today > through)) continue;
       // "Would the rule release one to them now": holdings and stock are the live part, applied per read.
       const decision = decideDraw({
         officerStatus: officer.status,
@@ -330,9 +335,6 @@ export class ConsoleReadModel {
         today,
       });
       if (!decision.allowed) continue;
-      const through = qualifiedThrough(rule, records);
-      // Allowed means every record it needs is held, so there is a last day (or none); never undefined here.
-      if (through === undefined) continue;
       released.push({ view: Object.freeze({ officerId: officer.id, collarNumber: officer.collarNumber, name: officer.name }), through });
     }
     return released;
