@@ -138,8 +138,8 @@ interface ShownBoard {
  * the rows, which no index saves).
  *
  * - Open loans, which change with every draw and return, are kept incrementally: migration
- *   11's triggers log each loan that changed (a loan row, or its asset's serial, type or
- *   status), and a read re-reads just those.
+ *   11's triggers log each loan that changed (a loan row, or its item's serial or type),
+ *   and a read re-reads just those.
  * - Reference data (officers, roles, qualification records, types, rules), which changes
  *   with imports and the rules screen, is read again whole when migration 7's generation
  *   counter moves; the mobilisation decisions are made again then, lazily, by decideDraw
@@ -162,7 +162,7 @@ export class ConsoleReadModel {
   private loanViews: LoanViews | null = null;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly rules: RuleStore,
   ) {
     const openLoanColumns = `l.id AS loanId, l.officer_id AS officerId, l.asset_id AS assetId, a.asset_type_id AS assetTypeId, a.serial,
@@ -253,10 +253,11 @@ export class ConsoleReadModel {
     const types = new Map(
       this.sql.types.all().map((t) => [t.id, { id: t.id, name: t.name, category: t.category, required: JSON.parse(t.required) as string[] }]),
     );
+    const previous = this.directory;
     this.directory = { generation, officers: new Map(byCollar.map((o) => [o.id, o])), byCollar, types };
     this.releasable = null;
-    // Armed lists carry officers' names.
-    this.loanViews = null;
+    // The loans' lists and entries carry names only: kept unless a name moved (an import of records or a rule moves none).
+    if (!previous || !sameNames(previous, this.directory)) this.loanViews = null;
     return this.directory;
   }
 
@@ -314,6 +315,11 @@ export class ConsoleReadModel {
     const noNames = new Map<string, string>();
     for (const officer of directory.byCollar) {
       const records = held.get(officer.id) ?? none;
+      // Records that never pass, or no longer do, get a refusal from decideDraw whatever else
+      // holds (its reasons add up, and qualifiedThrough is its qualification checks day for day:
+      // see decision.test.ts), so it is not asked: that spares it wording most of the refusals.
+      const through = qualifiedThrough(rule, records);
+      if (through === undefined || (through !== null && today > through)) continue;
       // "Would the rule release one to them now": holdings and stock are the live part, applied per read.
       const decision = decideDraw({
         officerStatus: officer.status,
@@ -329,9 +335,6 @@ export class ConsoleReadModel {
         today,
       });
       if (!decision.allowed) continue;
-      const through = qualifiedThrough(rule, records);
-      // Allowed means every record it needs is held, so there is a last day (or none); never undefined here.
-      if (through === undefined) continue;
       released.push({ view: Object.freeze({ officerId: officer.id, collarNumber: officer.collarNumber, name: officer.name }), through });
     }
     return released;
@@ -375,6 +378,19 @@ export class ConsoleReadModel {
     }
     return this.loanViews;
   }
+}
+
+/** Whether every officer and type of `before` is still there under the same collar number, name and category. */
+function sameNames(before: Directory, after: Directory): boolean {
+  for (const [id, officer] of before.officers) {
+    const now = after.officers.get(id);
+    if (now?.collarNumber !== officer.collarNumber || now.name !== officer.name) return false;
+  }
+  for (const [id, type] of before.types) {
+    const now = after.types.get(id);
+    if (now?.name !== type.name || now.category !== type.category) return false;
+  }
+  return true;
 }
 
 /** The board as at `at`: each open loan with its officer and type, frozen, newest draw first. */

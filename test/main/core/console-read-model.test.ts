@@ -258,6 +258,9 @@ describe('the mobilisation view is the decision engine’s answer', () => {
       other.prepare("UPDATE officers SET display_name = 'Renamed' WHERE collar_number = ?").run(someone);
       expect(core.services.console.board(null).find((e) => e.collarNumber === someone)?.officerName).toBe('Renamed');
       expectTheTruth();
+      other.prepare("UPDATE asset_types SET name = 'Taser 7 (2019)' WHERE code = 'TASER7'").run();
+      expect(core.services.console.board('taser').find((e) => e.serial === 'T7-RELABELLED')?.assetTypeName).toBe('Taser 7 (2019)');
+      expectTheTruth();
     } finally {
       other.close();
     }
