@@ -45,6 +45,12 @@ type Methods = { [M in RequestName]: (input: RequestInput<M>) => Promise<Result<
 
 /** Activity is reported to main at most this often (it resets the idle timer). */
 const ACTIVITY_THROTTLE_MS = 5000;
+/**
+ * A touch's keep-alive waits this long and is dropped if the touch sent a command of its own
+ * (which main counts as activity anyway): sent first, it made main build and send a snapshot
+ * just ahead of the draw the same touch asked for, and sat in the way of its unlock.
+ */
+const KEEP_ALIVE_DEFER_MS = 250;
 const DEMO_PANEL_ID = 'demo-panel';
 /**
  * Refusals that mean this screen is out of date (the session timed out, another tap or a door
@@ -62,6 +68,8 @@ export function App({ api }: { api: KioskApi }) {
   // The screen a stale-screen error was caught up to: its message stays when that screen appears.
   const errorScreen = useRef<ScreenView['kind'] | null>(null);
   const mainRef = useRef<HTMLElement>(null);
+  /** When the last command went to main (performance.now()), so a touch's deferred keep-alive knows it is not needed. */
+  const lastCommandAt = useRef(Number.NEGATIVE_INFINITY);
   useFocusableWhenScrollable(mainRef);
 
   const accept = useCallback((next: KioskSnapshot) => {
@@ -95,6 +103,7 @@ export function App({ api }: { api: KioskApi }) {
   const send = useCallback(
     <M extends CommandName>(method: M, input: RequestInput<M>): void => {
       const methods: Methods = api;
+      lastCommandAt.current = window.performance.now();
       setError(null);
       void methods[method](input).then(async (result) => {
         if (result.ok) {
@@ -117,6 +126,7 @@ export function App({ api }: { api: KioskApi }) {
   // Any touch or key press means someone is at the terminal: tell main (throttled).
   useEffect(() => {
     let last = 0;
+    let deferred = false;
     function onActivity(event: Event): void {
       const current = snapshotRef.current;
       if (!current || current.screen.kind === 'idle') return;
@@ -128,10 +138,20 @@ export function App({ api }: { api: KioskApi }) {
         // what it means: a "stay" sent first would swap the screen from under the finger and lose
         // the press ("Sign out now").
         if (event.target instanceof Element && event.target.closest('button, a, input, select, textarea')) return;
-      } else if (now - last < ACTIVITY_THROTTLE_MS) return;
-      last = now;
-      // Quiet: a refused keep-alive (e.g. just signed out) is not the person's problem.
-      void api.stillHere({});
+        last = now;
+        void api.stillHere({});
+        return;
+      }
+      if (deferred || now - last < ACTIVITY_THROTTLE_MS) return;
+      deferred = true;
+      const touchedAt = window.performance.now();
+      window.setTimeout(() => {
+        deferred = false;
+        last = Date.now();
+        if (lastCommandAt.current >= touchedAt) return;
+        // Quiet: a refused keep-alive (e.g. just signed out) is not the person's problem.
+        void api.stillHere({});
+      }, KEEP_ALIVE_DEFER_MS);
     }
     window.addEventListener('pointerdown', onActivity, { capture: true, passive: true });
     window.addEventListener('keydown', onActivity, { capture: true });
