@@ -86,6 +86,9 @@ export interface Live {
 export async function live(r: Room, cleanups: Cleanups): Promise<Live> {
   const kiosk = await startKiosk({ dataDir: r.dir, resourcesDir: RESOURCES, demo: false, configPath: r.configPath, clock: clockStartingAt(noonToday()), log: () => {} });
   cleanups.push(() => kiosk.close());
+  // Nothing is released until the audit trail's start-up check (a worker thread) has passed; on a
+  // loaded machine it can outlast a sign-in, which then met "still being checked" by chance.
+  await kiosk.auditChecked();
   let latest: KioskSnapshot | null = null;
   kiosk.service.onSnapshot((s) => (latest = s));
   return {

@@ -27,7 +27,9 @@ describe('device swap over the Kerong bus, card reader and scanner on socat ptys
     await signInAlex(r, k);
     const order = k.latest()?.session?.swapOrders[0];
     expect(order?.oldSerial).toBe('LT19-0001');
-    expect((await k.call('startSwap', { orderId: order!.orderId })).ok).toBe(true);
+    const started = await k.call('startSwap', { orderId: order!.orderId });
+    // The refusal's words, not just false, when it fails (it has, now and then, on a loaded machine).
+    expect(started.ok ? null : started.error.message).toBeNull();
     const deposit = door(r, 13);
     const issue = door(r, 15);
     await waitFor('door 13 unlocked', deposit.open);
@@ -65,7 +67,8 @@ describe('device swap over the Kerong bus, card reader and scanner on socat ptys
     const r = await room();
     const k = await live(r);
     await signInAlex(r, k);
-    await k.call('startSwap', { orderId: k.latest()!.session!.swapOrders[0]!.orderId });
+    const started = await k.call('startSwap', { orderId: k.latest()!.session!.swapOrders[0]!.orderId });
+    expect(started.ok ? null : started.error.message).toBeNull();
     const deposit = door(r, 13);
     await waitFor('door 13 unlocked', deposit.open);
     await r.scanner.scan('AKLT190002'); // PC 6789's laptop, not Alex's
@@ -83,7 +86,8 @@ describe('device swap over the Kerong bus, card reader and scanner on socat ptys
     const r = await room();
     let k = await live(r);
     await signInAlex(r, k);
-    await k.call('startSwap', { orderId: k.latest()!.session!.swapOrders[0]!.orderId });
+    const started = await k.call('startSwap', { orderId: k.latest()!.session!.swapOrders[0]!.orderId });
+    expect(started.ok ? null : started.error.message).toBeNull();
     const deposit = door(r, 13);
     await waitFor('door 13 unlocked', deposit.open);
     await r.scanner.scan(OLD_LAPTOP_TAG);
