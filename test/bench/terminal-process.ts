@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
-import type { WsServerMessage } from '../../preload/contract.ts';
+import type { KioskSnapshot, WsServerMessage } from '../../preload/contract.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -24,17 +24,40 @@ export interface TerminalFigures {
   firstTimelineMs: number;
 }
 
-function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+export type Answer = { ok: boolean; value?: unknown; error?: { message: string } };
+
+/** The built terminal running as its own process, with one signed-in WebSocket to it. */
+export interface TerminalProcess {
+  pid: number;
+  /** One request as the renderer sends it; resolves with the terminal's answer. */
+  call(method: string, input: unknown): Promise<Answer>;
+  /** The same, throwing when it is refused. */
+  must(method: string, input: unknown): Promise<void>;
+  /** A card tapped (on the demo simulator unless `tap` is given: a reader on a pty) and its PIN entered: signed in. */
+  signIn(officer: { card: string; pin: string }, tap?: (card: string) => Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!match?.[1]) throw new Error(`no ${field} for process ${pid}`);
   return Number(match[1]);
 }
 
-/** Runs the built terminal on `dataDir` (demo mode, so the simulator's card tap signs in) and measures it. */
-export async function measureTerminalProcess(dataDir: string, armourer: { card: string; pin: string }): Promise<TerminalFigures> {
-  const child = spawn(process.execPath, [join(ROOT, 'out/main/browser-main.mjs'), '--headless', '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts the built terminal on `dataDir` and connects to it: in demo mode (so the simulator's
+ * card tap signs in), or as `args` say (`--live --config FILE`).
+ */
+export async function startTerminal(dataDir: string, args: readonly string[] = []): Promise<TerminalProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'out/main/browser-main.mjs'), '--headless', '--data-dir', dataDir, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the terminal did not start in 60 s:\n${stderr}`)), 60_000);
@@ -56,41 +79,69 @@ export async function measureTerminalProcess(dataDir: string, armourer: { card: 
       ws.once('error', reject);
     });
     let next = 1;
-    const waiting = new Map<number, (result: unknown) => void>();
+    const waiting = new Map<number, (result: Answer) => void>();
     ws.on('message', (data) => {
       const message = JSON.parse(String(data)) as WsServerMessage;
-      if (message.type === 'result') waiting.get(message.id)?.(message.result);
+      if (message.type === 'result') waiting.get(message.id)?.(message.result as Answer);
     });
     const call = (method: string, input: unknown) =>
-      new Promise<{ ok: boolean; error?: { message: string } }>((resolve) => {
+      new Promise<Answer>((resolve) => {
         const id = next++;
-        waiting.set(id, (result) => resolve(result as { ok: boolean; error?: { message: string } }));
+        waiting.set(id, (result) => {
+          waiting.delete(id);
+          resolve(result);
+        });
         ws.send(JSON.stringify({ id, method, input }));
       });
     const must = async (method: string, input: unknown) => {
       const result = await call(method, input);
       if (!result.ok) throw new Error(`terminal bench: ${method}: ${result.error?.message ?? 'refused'}`);
     };
-    await must('demoTapCard', { uid: armourer.card });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await must('submitPin', { pin: armourer.pin });
-    await must('openConsole', {});
+    return {
+      pid: child.pid ?? 0,
+      call,
+      must,
+      async signIn(officer, tap) {
+        if (tap) await tap(officer.card);
+        else await must('demoTapCard', { uid: officer.card });
+        // The tap reaches the session on the reader's own time: the PIN pad is up once the snapshot says so.
+        const deadline = performance.now() + 10_000;
+        for (;;) {
+          const snapshot = (await call('getSnapshot', {})).value as KioskSnapshot | undefined;
+          if (snapshot?.screen.kind === 'pin') break;
+          if (performance.now() > deadline) throw new Error('terminal bench: the card tap never brought up the PIN pad');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await must('submitPin', { pin: officer.pin });
+      },
+      async stop() {
+        ws.close();
+        await stop();
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Runs the built terminal on `dataDir` and measures it after an armourer's console session. */
+export async function measureTerminalProcess(dataDir: string, armourer: { card: string; pin: string }): Promise<TerminalFigures> {
+  const terminal = await startTerminal(dataDir);
+  try {
+    await terminal.signIn(armourer);
+    await terminal.must('openConsole', {});
     const started = performance.now();
-    await must('getTimeline', { by: 'window', value: '', from: null, to: null });
+    await terminal.must('getTimeline', { by: 'window', value: '', from: null, to: null });
     const firstTimelineMs = performance.now() - started;
     for (let i = 0; i < 20; i++) {
-      await must('getTimeline', { by: 'door', value: String(1 + i), from: null, to: null });
-      await must('getBoard', { category: null });
-      await must('getMobilisation', {});
+      await terminal.must('getTimeline', { by: 'door', value: String(1 + i), from: null, to: null });
+      await terminal.must('getBoard', { category: null });
+      await terminal.must('getMobilisation', {});
     }
-    await must('getDashboard', {});
-    ws.close();
-    return { rssMb: statusKb(child.pid ?? 0, 'VmRSS') / 1024, peakRssMb: statusKb(child.pid ?? 0, 'VmHWM') / 1024, firstTimelineMs };
+    await terminal.must('getDashboard', {});
+    return { rssMb: statusKb(terminal.pid, 'VmRSS') / 1024, peakRssMb: statusKb(terminal.pid, 'VmHWM') / 1024, firstTimelineMs };
   } finally {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await terminal.stop();
   }
 }
