@@ -5,6 +5,7 @@ import { joinSlices, sliceBounds, walkSlice, type ChainVerdict } from '../core/a
 import { parseCheckpoint, type SignedCheckpoint } from '../core/audit-checkpoint.ts';
 import { checkAuditIntegrity } from '../core/audit-integrity.ts';
 import { walkInWorker, type ChainWalkRequest, type SliceRequest } from './audit-walker.ts';
+import { yieldToMainThread } from './run-worker.ts';
 
 /**
  * Walks the audit chain on its own read-only connection (WAL lets it read while main writes)
@@ -19,6 +20,7 @@ import { walkInWorker, type ChainWalkRequest, type SliceRequest } from './audit-
  * that file can be read) against the joined walk.
  */
 const request = workerData as ChainWalkRequest | SliceRequest;
+yieldToMainThread();
 
 /** The exported checkpoints this terminal can still read (another volume may be unmounted: then none). */
 function exportedCheckpoints(file: string | null | undefined): SignedCheckpoint[] {

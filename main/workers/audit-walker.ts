@@ -52,9 +52,20 @@ export function workerChainWalker(databasePath: string): ChainWalker {
   return { walk: () => walkInWorker<ChainVerdict>(whole(databasePath)) };
 }
 
-/** The start-up check: triggers, chain, checkpoints (stored, and the exported file when it can be read). */
+/**
+ * The start-up check: triggers, chain, checkpoints (stored, and the exported file when it can be
+ * read). A check asked for while one is running gets that one's verdict: the console's first
+ * timeline, opened while the start-up check still walks, waits for it instead of walking the
+ * chain a second time beside it (twice the threads, the cores and the memory).
+ */
 export function workerIntegrityChecker(databasePath: string, publicKeyPem: string, checkpointsFile: () => string | null): IntegrityChecker {
-  return { check: () => walkInWorker<IntegrityVerdict>(whole(databasePath, { publicKeyPem, signatures: 'latest', checkpointsFile: checkpointsFile() })) };
+  let running: Promise<IntegrityVerdict> | null = null;
+  return {
+    check: () => {
+      running ??= walkInWorker<IntegrityVerdict>(whole(databasePath, { publicKeyPem, signatures: 'latest', checkpointsFile: checkpointsFile() })).finally(() => (running = null));
+      return running;
+    },
+  };
 }
 
 /** The investigators' check of a database copy: every checkpoint's signature, against the checkpoints they were given. */

@@ -25,6 +25,7 @@ import { measureScanToUnlock } from './scan-to-unlock.ts';
 import { measureTrainingImport } from './training-import.ts';
 import { measureConsole } from './console.ts';
 import { measureTerminalProcess } from './terminal-process.ts';
+import { measureTouchDuringHeavyWork } from './touch-during-heavy-work.ts';
 import { seededRandom, summarize, timeMs, timeMsAsync, type Summary } from './stats.ts';
 import { BANK_NAME } from './synthetic-db.ts';
 
@@ -186,6 +187,8 @@ async function main(): Promise<void> {
     // --- the terminal as its own process, as a site runs it -----------------------------
     log('running the built terminal on this database (console session, whole-chain walk) ...');
     const terminal = await measureTerminalProcess(dataDir, BENCH_ARMOURER);
+    log('touching the terminal while it walks the whole chain, then imports 100,000 training records ...');
+    const heavy = await measureTouchDuringHeavyWork(dataDir, BENCH_ARMOURER);
 
     // --- scan to unlock over real ptys (its own small demo database) ------------------
     log(`timing scan-to-unlock over socat ptys (${SCAN_TO_UNLOCK_RUNS} returns) ...`);
@@ -223,6 +226,11 @@ async function main(): Promise<void> {
       ['scan_to_unlock_in_process_p99_ms', scanToUnlock.p99, { op: '<=', limit: 15 }],
       ...peerStyleRows(peer),
       ['training_import_rows_per_s', training.rowsPerS, { op: '>=', limit: 50_000 }],
+      ['training_import_write_wait_first_ms', training.writeWaitFirstMs, null],
+      ['training_import_write_wait_reimport_ms', training.writeWaitReimportMs, null],
+      ['touch_during_verify_p99_ms', heavy.duringVerify.p99, { op: '<=', limit: 15 }],
+      ['touch_during_import_p99_ms', heavy.duringImport.p99, { op: '<=', limit: 15 }],
+      ['touch_during_import_worker_p99_ms', heavy.duringImportWorker.p99, null],
       ['board_p99_ms', consoleFigures.board_p99_ms, { op: '<=', limit: 20 }],
       ['mobilisation_p99_ms', consoleFigures.mobilisation_p99_ms, { op: '<=', limit: 20 }],
       ['timeline_p99_ms', consoleFigures.timeline_p99_ms, { op: '<=', limit: 20 }],
@@ -248,6 +256,7 @@ async function main(): Promise<void> {
     log(describeSamples('peer-style scan to unlock', peer.scanToUnlock));
     log(describeSamples('peer-style touch to unlock', peer.touchToUnlock));
     log(`training import: ${training.rows.toLocaleString('en-GB')} rows against ${training.officers.toLocaleString('en-GB')} officers in ${training.ms.toFixed(0)} ms`);
+    log(`${describeSamples('touches during the walk', heavy.duringVerify)} (walk ${heavy.verifyMs.toFixed(0)} ms); ${describeSamples('during the upload', heavy.duringImport)} (${heavy.importMs.toFixed(0)} ms, ${heavy.imported.changed} records changed)`);
 
     if (args.json) {
       const json = {

@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requestSchemas } from '../../preload/contract.ts';
 import { dispatchRequest } from '../../main/shell/dispatch.ts';
 import { openDatabase } from '../../main/core/db/database.ts';
 import { startHarness, type Harness } from '../helpers/kiosk-harness.ts';
+import { tempDir } from '../helpers/temp-db.ts';
 import { trainingCsv } from '../bench/training-import.ts';
 
 // The admin's upload over the kiosk's own request path (contract, permissions, module), with
@@ -102,5 +104,28 @@ describe('training upload', () => {
     expect(result).toMatchObject({ ok: true, value: { status: 'rejected', rows: 100_000, changed: 0 } });
     expect(result.ok && result.value.problems[0]).toMatchObject({ row: 1, problem: 'unknown-officer' });
     expect(result.ok && result.value.problems).toHaveLength(1001);
+  }, SLOW);
+
+  it("imports a file from the drop folder in the import worker too, and logs it as the drop folder's", async () => {
+    const folder = tempDir('armoury-drop-');
+    const drop = join(folder.dir, 'drop');
+    mkdirSync(drop);
+    try {
+      h = await startHarness({}, undefined, { training: { dropFolder: drop, pull: null } });
+      await signInAdmin();
+      writeFileSync(join(drop, 'renew-taser.csv'), readFileSync(`${SAMPLES}renew-taser.csv`));
+      // Taken once its size has held for one poll (2 s), then moved to processed/ with its report.
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(join(drop, 'processed', 'renew-taser.csv.report.json'))) {
+        if (Date.now() > deadline) throw new Error('the drop folder file was never processed');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const log = await h.call('listTrainingImports', {});
+      expect(log).toMatchObject({ ok: true, value: [{ source: 'drop folder', fileName: 'renew-taser.csv', status: 'applied', changed: 2 }] });
+      expect(taserValidUntil('PC 2345')).toBe('2027-11-15');
+    } finally {
+      await h?.close();
+      folder.cleanup();
+    }
   }, SLOW);
 });

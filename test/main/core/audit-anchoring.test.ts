@@ -35,6 +35,17 @@ describe('the start-up check on a real database file', () => {
     expect(await verdict()).toMatchObject({ ok: true, problems: [], firstBrokenSeq: null, checkpoints: 3, latestCheckpoint: { seq: 12, reason: 'rows' }, chain: { ok: true, rows: 14 } });
   });
 
+  it('shares one walk between checks asked for while it runs, and walks again for the next', async () => {
+    const checker = workerIntegrityChecker(a.path, a.signer.publicKeyPem, () => null);
+    const first = checker.check();
+    // The console's first timeline, opened while the start-up check walks.
+    const meanwhile = checker.check();
+    expect(meanwhile).toBe(first);
+    expect(await first).toMatchObject({ ok: true });
+    tamper(a.path, (db) => db.exec("UPDATE audit_log SET subject = 'bank:99' WHERE seq = 6"));
+    expect(await checker.check()).toMatchObject({ ok: false, firstBrokenSeq: 6 });
+  });
+
   it('catches an edited row and names it', async () => {
     tamper(a.path, (db) => db.exec("UPDATE audit_log SET subject = 'bank:99' WHERE seq = 6"));
     const v = await verdict();

@@ -134,6 +134,54 @@ describe('the audit chain walked in slices', () => {
   });
 });
 
+describe('the walk read a page at a time', () => {
+  /** The verifier as it was before pages and the canonical text from SQLite: every row's fields through rowHash, one by one. */
+  function rowByRow(db: Db): ChainVerdict {
+    const rows = db.prepare<[], { seq: number; at: string; actor: string; action: string; subject: string; details: string; prev_hash: string; hash: string }>('SELECT * FROM audit_log ORDER BY seq').all();
+    let expectedPrev = GENESIS_HASH;
+    let expectedSeq = 1;
+    let count = 0;
+    for (const r of rows) {
+      let reason: string | null = null;
+      if (r.seq !== expectedSeq) reason = `row ${r.seq} follows row ${expectedSeq - 1}: rows are missing`;
+      else if (r.prev_hash !== expectedPrev) reason = `row ${r.seq} does not link to the hash of row ${r.seq - 1}`;
+      else if (rowHash(r.prev_hash, r.seq, r.at, r.actor, r.action, r.subject, r.details) !== r.hash) reason = `row ${r.seq} content does not match its hash (altered)`;
+      if (reason !== null) return { ok: false, rows: count, firstBrokenSeq: r.seq, reason };
+      expectedPrev = r.hash;
+      expectedSeq = r.seq + 1;
+      count++;
+    }
+    return { ok: true, rows: count, lastSeq: expectedSeq - 1, lastHash: expectedPrev };
+  }
+
+  it('gives the verdict of a row-by-row walk, for breaks on either side of the page edges', () => {
+    const db = openDatabase(path);
+    try {
+      const audit = new AuditLog(db);
+      // 2,600 rows: the pages of 1,024 end at rows 1,024 and 2,048.
+      db.transaction(() => {
+        for (let i = ROWS + 1; i <= 2_600; i++) audit.append({ actor: 'system', action: 'bank.doors-added', subject: `bank:${i}`, details: { doors: [i] } }, new Date('2026-11-21T10:00:00Z'));
+      }).immediate();
+      expect(audit.verify()).toEqual(rowByRow(db));
+      for (const name of Object.keys(AUDIT_TRIGGERS)) db.exec(`DROP TRIGGER ${name}`);
+      for (const [kind, sql] of Object.entries(breaks)) {
+        for (const seq of [1_023, 1_024, 1_025, 2_048, 2_049, 2_600]) {
+          db.exec('BEGIN');
+          try {
+            db.exec(sql(seq));
+            expect(audit.verify(), `${kind} at ${seq}`).toEqual(rowByRow(db));
+            expect(slicedHere(db, 3), `${kind} at ${seq}, 3 slices`).toEqual(rowByRow(db));
+          } finally {
+            db.exec('ROLLBACK');
+          }
+        }
+      }
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('the integrity check over a sliced walk', () => {
   let a: AnchoredDb;
   beforeEach(async () => {
