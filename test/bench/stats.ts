@@ -43,17 +43,7 @@ export function summarize(samples: readonly number[]): Summary {
   };
 }
 
-/** A small seeded PRNG (mulberry32) so every run builds the same data and asks the same questions. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../helpers/seeded-random.ts';
 
 /**
  * Milliseconds on an epoch every process on this machine shares: Node's and Chromium's

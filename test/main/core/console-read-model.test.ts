@@ -1,4 +1,5 @@
 import { copyFileSync } from 'node:fs';
+import { seededRandom } from '../../helpers/seeded-random.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BoardEntry, MobilisationView, RuleView } from '../../../preload/contract.ts';
 import { addDays } from '../../../main/core/dates.ts';
@@ -26,16 +27,6 @@ let copies = 0;
 let db: Db;
 let core: DoorCore;
 
-/** A small seeded generator (mulberry32), so the force is the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The varied force: statuses, units (case and spacing as people type them, one non-ASCII),
@@ -44,7 +35,7 @@ function random(seed: number): () => number {
  * requirements decide it) allows two per officer. Some officers already hold items.
  */
 function addVariedForce(target: Db): void {
-  const next = random(2026);
+  const next = seededRandom(2026);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const qualification = (code: string) => target.prepare<[string], { id: number }>('SELECT id FROM qualifications WHERE code = ?').get(code)?.id as number;
   const codes = ['TASER', 'AFO', 'BWV'];

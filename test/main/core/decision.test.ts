@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../helpers/seeded-random.ts';
 import type { RefusalReason, Role, RuleView } from '../../../preload/contract.ts';
 import { addDays, addMonths } from '../../../main/core/dates.ts';
 import { decideDraw, describeQualification, qualifiedThrough, type DrawDecisionInput, type HeldQualification, type OfficerStatus } from '../../../main/core/decision.ts';
@@ -288,19 +289,9 @@ describe('decideDraw', () => {
 });
 
 describe('qualifiedThrough: the last day a decision holds with no write', () => {
-  /** A small seeded generator (mulberry32), so a failure names a case that can be run again. */
-  function random(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(a ^ (a >>> 15), a | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   it('agrees with decideDraw on every day around it, for 500 random rules and records', () => {
-    const next = random(10);
+    const next = seededRandom(10);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
     const codes = [TASER, AFO, BWV];
     for (let c = 0; c < 500; c++) {
