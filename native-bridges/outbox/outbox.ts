@@ -271,26 +271,14 @@ export class Outbox<P extends Json = Json> {
    */
   async enqueue(message: OutboxMessage<P>, targets?: readonly string[]): Promise<void> {
     if (this.closed) throw new Error('outbox is closed');
-    const stored = checkedMessage(message);
-    const names = [...new Set(targets ?? [...this.workers.keys()])];
-    for (const name of names) if (!this.workers.has(name)) throw new RangeError(`no target named ${name} in this outbox`);
-    const existing = this.entries.get(stored.id);
-    const fresh = names.filter((name) => existing?.targets[name] === undefined);
+    const entry = this.entryFor(message, new Date().toISOString(), targets);
+    const existing = this.entries.get(entry.message.id);
+    const fresh = Object.entries(entry.targets).filter(([name]) => existing?.targets[name] === undefined);
     if (fresh.length === 0) return;
-    const entry: StoredEntry = {
-      message: stored,
-      enqueuedAt: new Date().toISOString(),
-      targets: Object.fromEntries(fresh.map((name) => [name, { status: 'pending', attempts: 0, error: null } satisfies TargetDelivery])),
-    };
-    await this.store.add(entry);
-    if (existing === undefined) this.entries.set(stored.id, entry);
-    else Object.assign(existing.targets, entry.targets);
-    for (const name of fresh) {
-      const worker = this.workers.get(name);
-      if (worker === undefined) continue;
-      worker.queue.push(stored.id);
-      worker.wake?.();
-    }
+    const owed: StoredEntry = { ...entry, targets: Object.fromEntries(fresh) };
+    await this.store.add(owed);
+    // Closed meanwhile: it is stored, and the next open delivers it.
+    if (!this.closed) this.adopt(owed);
   }
 
   /**
