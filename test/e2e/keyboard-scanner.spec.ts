@@ -24,9 +24,16 @@ test('a keyboard-mode scan typed into the screen starts a return; slow typing do
   await page.waitForTimeout(500);
   await expect(page.locator('main[data-screen="home"]')).toBeVisible();
 
-  // The scanner: a burst with a few ms between keys, ended by Enter.
-  await page.keyboard.type('AKRAD0003', { delay: 4 });
-  await page.keyboard.press('Enter');
+  // The scanner: a burst ended by Enter. Its keys are dispatched in one task of the page, as
+  // a scanner's keys arrive together with their own timestamps: Playwright's key-by-key round
+  // trips can leave more than a scanner's 30 ms between keys on a loaded machine, which is
+  // the person's case above, not this one. The timing rules themselves are tested with
+  // recorded fixtures in test/preload/keyboard-scan-timing.test.ts.
+  await page.evaluate((code) => {
+    for (const key of [...code, 'Enter']) {
+      for (const type of ['keydown', 'keyup']) document.body.dispatchEvent(new KeyboardEvent(type, { key, bubbles: true }));
+    }
+  }, 'AKRAD0003');
   await expect(page.locator('main[data-screen="return-door-open"]')).toBeVisible({ timeout: 10_000 });
   await expect(page.getByText(/Airwave radio/).first()).toBeVisible();
 });
