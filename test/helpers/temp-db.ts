@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../main/core/db/database.ts';
@@ -28,10 +28,43 @@ export function smallDemoSite(): DemoSite {
   };
 }
 
+/**
+ * Seeded databases already made in this test process, by site and seeding time. Seeding hashes
+ * every officer's PIN with scrypt (most of a second for the small site), and a test file asks
+ * for the same site at the same moment before each of its tests: the first is seeded, the rest
+ * are copies of its file, the same bytes a fresh seed would write.
+ */
+const seeded = new Map<string, Promise<string>>();
+let seededDir: string | null = null;
+
+function seededTemplate(now: Date, site: DemoSite): Promise<string> {
+  const key = `${now.toISOString()} ${JSON.stringify(site)}`;
+  let template = seeded.get(key);
+  if (template === undefined) {
+    if (seededDir === null) {
+      const dir = mkdtempSync(join(tmpdir(), 'armoury-seeded-'));
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+      seededDir = dir;
+    }
+    const path = join(seededDir, `${seeded.size}.db`);
+    template = (async () => {
+      const db = openDatabase(path);
+      try {
+        await seedDemoSite(db, site, now);
+      } finally {
+        // Closing checkpoints the WAL into the file, so the file alone is the whole database.
+        db.close();
+      }
+      return path;
+    })();
+    seeded.set(key, template);
+  }
+  return template;
+}
+
 export async function seededDb(path: string, now = new Date(), site = smallDemoSite()): Promise<Db> {
-  const db = openDatabase(path);
-  await seedDemoSite(db, site, now);
-  return db;
+  copyFileSync(await seededTemplate(now, site), path);
+  return openDatabase(path);
 }
 
 export function officerIdByCollar(db: Db, collar: string): number {
