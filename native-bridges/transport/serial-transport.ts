@@ -1,5 +1,7 @@
+import { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
 import type { ByteTransport } from './byte-transport.ts';
+import { LoopThreadBinding } from './loop-thread-binding.ts';
 
 /**
  * Opens a real serial port (USB-serial adapter, RS-485 dongle, or a pty in tests).
@@ -7,7 +9,8 @@ import type { ByteTransport } from './byte-transport.ts';
  * RS-485 adapters we target switch direction in hardware.
  */
 export async function openSerialTransport(path: string, baudRate: number): Promise<ByteTransport> {
-  const port = new SerialPort({ path, baudRate, autoOpen: false });
+  // On Linux the bytes move on the loop's own thread (see loop-thread-binding.ts); elsewhere the stock binding.
+  const port = process.platform === 'linux' ? new SerialPortStream({ binding: LoopThreadBinding, path, baudRate, autoOpen: false }) : new SerialPort({ path, baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => {
     port.open((error) => (error ? reject(error) : resolve()));
   });
@@ -16,13 +19,13 @@ export async function openSerialTransport(path: string, baudRate: number): Promi
 
 class SerialTransport implements ByteTransport {
   readonly name: string;
-  private readonly port: SerialPort;
+  private readonly port: SerialPortStream;
   private closed = false;
   private closeRequested = false;
   private readonly dataListeners = new Set<(chunk: Buffer) => void>();
   private readonly closeListeners = new Set<(error: Error | null) => void>();
 
-  constructor(name: string, port: SerialPort) {
+  constructor(name: string, port: SerialPortStream) {
     this.name = name;
     this.port = port;
     port.on('data', (chunk: Buffer) => {

@@ -15,7 +15,7 @@ import { KerongDecoder } from '../../native-bridges/locker-kerong/codec.ts';
 import { KerongSimulator } from '../../native-bridges/locker-kerong/simulator.ts';
 import { SerialScannerSimulator } from '../../native-bridges/scanner/serial-scanner-simulator.ts';
 import { openPtyPair } from '../../native-bridges/sim-args.ts';
-import { openSerialTransport } from '../../native-bridges/transport/serial-transport.ts';
+import { openPtyEndpoint } from './pty-endpoint.ts';
 import { summarize, type Summary } from './stats.ts';
 
 const ALEX = { card: '04A1B2C3D4', pin: '1234' }; // demo officer, Taser in date
@@ -30,10 +30,15 @@ export async function measureScanToUnlock(resourcesDir: string, iterations: numb
     const scannerPty = await openPtyPair(dir, { names: ['scanner-app', 'scanner-sim'] });
     cleanups.push(() => scannerPty.close());
 
-    const boardLine = await openSerialTransport(lockerPty.simPath, 19200);
+    // The devices' ends stamp when write(2) hands over the scan's last byte and when the unlock
+    // frame can be read, on the loop's own thread (pty-endpoint.ts), as the peer-style room does.
+    const boardLine = openPtyEndpoint(lockerPty.simPath, () => performance.now());
     const boards = new KerongSimulator(boardLine, { boards: [0] });
     cleanups.push(() => boards.close());
-    const scanner = new SerialScannerSimulator(await openSerialTransport(scannerPty.simPath, 9600));
+    const scannerLine = openPtyEndpoint(scannerPty.simPath, () => performance.now());
+    let lastScanByteAt = 0;
+    scannerLine.onWritten((_bytes, at) => (lastScanByteAt = at));
+    const scanner = new SerialScannerSimulator(scannerLine);
     cleanups.push(() => scanner.close());
 
     // The demo site's stock, seeded as the database will say: doors 1-12, and the new laptops in 15-16.
@@ -128,7 +133,7 @@ export async function measureScanToUnlock(resourcesDir: string, iterations: numb
       // Timed: the scan's last byte leaves for the app; the unlock frame arrives at the boards.
       const unlock = nextUnlock();
       await scanner.scan(tag);
-      const sent = performance.now();
+      const sent = lastScanByteAt;
       lastScanOf.set(tag, sent);
       samples.push((await unlock) - sent);
 
