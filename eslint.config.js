@@ -32,7 +32,7 @@ export default tseslint.config(
     files: ['main/core/**/*.ts'],
     rules: restrict(
       [electron],
-      [{ group: ['**/native-bridges/**', '**/shell/**', '**/devices/**', '**/renderer/**', 'serialport', 'usb'], message: 'The core knows ports (main/core/ports.ts), not drivers, shells or hardware packages.' }],
+      [{ group: ['**/native-bridges/**', '**/shell/**', '**/devices/**', '**/renderer/**', 'serialport', '@serialport/*', 'usb'], message: 'The core knows ports (main/core/ports.ts), not drivers, shells or hardware packages.' }],
     ),
   },
   {

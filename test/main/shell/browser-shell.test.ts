@@ -22,6 +22,7 @@ import {
   MAX_UNSENT_BYTES_PER_SOCKET,
   MAX_WS_PAYLOAD,
   MESSAGE_BURST,
+  MESSAGES_PER_SECOND,
   startBrowserShell,
   type BrowserShell,
 } from '../../../main/shell/browser-shell.ts';
@@ -504,15 +505,18 @@ describe('browser shell: WebSocket bridge', () => {
     const flood = await connect(apiUrl, base.origin);
     const calm = await connect(apiUrl, base.origin);
     const done = closedWith(flood.ws);
+    const started = performance.now();
     for (let id = 1; id <= MESSAGE_BURST + 50; id++) flood.ws.send(JSON.stringify({ id, method: 'getSnapshot', input: {} }));
     expect(await done).toEqual(CLOSE.tooFast);
-    // The allowance (and perhaps a message or two refilled meanwhile) was served: dispatched up
-    // to the in-flight cap, the rest refused at once. Nothing after it was looked at.
+    // What the bucket can have refilled while the flood arrived, however loaded the machine.
+    const refilled = Math.ceil(((performance.now() - started) / 1000) * MESSAGES_PER_SECOND);
+    // The allowance (and what refilled meanwhile) was served: dispatched up to the in-flight
+    // cap, the rest refused at once. Nothing after it was looked at.
     expect(kiosk.calls.length).toBeGreaterThanOrEqual(32);
     const refused = flood.messages.flatMap((m) => (m.type === 'result' && !m.result.ok && m.result.error.kind === 'refused' ? [m.id] : []));
     expect(Math.max(...refused)).toBeGreaterThanOrEqual(MESSAGE_BURST);
-    expect(Math.max(...refused)).toBeLessThan(MESSAGE_BURST + 10);
-    expect(kiosk.calls.length + refused.length).toBeLessThan(MESSAGE_BURST + 10);
+    expect(Math.max(...refused)).toBeLessThanOrEqual(MESSAGE_BURST + refilled + 1);
+    expect(kiosk.calls.length + refused.length).toBeLessThanOrEqual(MESSAGE_BURST + refilled + 1);
     calm.ws.send(JSON.stringify({ id: 1, method: 'getSnapshot', input: {} }));
     expect(await calm.next(resultFor(1))).toMatchObject({ result: { ok: true } });
     calm.ws.close();
