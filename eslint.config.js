@@ -11,7 +11,7 @@ function restrict(paths, patterns) {
 }
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'playwright-report/**', '.data/**'] },
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'playwright-report/**', '.data/**', 'estate-data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -32,7 +32,7 @@ export default tseslint.config(
     files: ['main/core/**/*.ts'],
     rules: restrict(
       [electron],
-      [{ group: ['**/native-bridges/**', '**/shell/**', '**/devices/**', '**/renderer/**', 'serialport', '@serialport/*', 'usb'], message: 'The core knows ports (main/core/ports.ts), not drivers, shells or hardware packages.' }],
+      [{ group: ['**/native-bridges/**', '**/shell/**', '**/devices/**', '**/renderer/**', 'serialport', '@serialport/*', 'usb', 'pg'], message: 'The core knows ports (main/core/ports.ts), not drivers, shells, databases beside its own or hardware packages.' }],
     ),
   },
   {
@@ -43,6 +43,11 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Time is a port: use clock.now().' }],
       'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Time is a port: use clock.now().' }],
     },
+  },
+  {
+    // The estate is a service of its own (its database, its CLI): it shares no code with a terminal's process.
+    files: ['estate/**/*.ts'],
+    rules: restrict([electron], [{ group: ['**/main/**', '**/preload/**', '**/renderer/**', '**/native-bridges/**'], message: 'The estate imports node built-ins and pg, not the terminal.' }]),
   },
   {
     files: ['native-bridges/**/*.ts'],

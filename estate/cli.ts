@@ -1,0 +1,103 @@
+/**
+ * `npm run estate -- <command>`: a local estate database for development and demos, and the
+ * administrator's commands against any estate database.
+ *
+ *   init [--dir D] [--port P]        create a cluster in D (default ./estate-data), migrate it, leave it running
+ *   start | stop | status [--dir D]  the local cluster's server
+ *   migrate [--url U]                apply the estate's migrations
+ *   add-site ID NAME [--url U]       a site
+ *   add-terminal ID SITE [--url U]   a terminal with a login role of its own; prints its password once
+ *
+ * --url is the administrator's connection string (a managed PostgreSQL: see docs/estate.md);
+ * without it the local cluster in --dir is used.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { addSite, addTerminal } from './admin.ts';
+import { clusterRunning, initCluster, readCluster, startCluster, stopCluster } from './cluster.ts';
+import { migrateEstate } from './migrate.ts';
+
+const DEFAULT_PORT = 5544;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { dir: { type: 'string', default: 'estate-data' }, port: { type: 'string' }, url: { type: 'string' } },
+});
+const [command, ...rest] = positionals;
+const dir = resolve(values.dir);
+
+function adminUrl(): string {
+  if (values.url !== undefined) return values.url;
+  const cluster = readCluster(dir);
+  if (cluster === null) throw new Error(`no estate cluster in ${dir}: run \`npm run estate -- init\`, or pass --url`);
+  return cluster.adminUrl;
+}
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function need(index: number, what: string): string {
+  const value = rest[index];
+  if (value === undefined || value === '') throw new Error(`${command} needs ${what}`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  switch (command) {
+    case 'init': {
+      const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+      if (!Number.isInteger(port) || port < 1024 || port > 65535) throw new Error(`--port must be a number from 1024 to 65535, not ${values.port}`);
+      const cluster = initCluster({ dir, port });
+      const applied = await withAdmin((client) => migrateEstate(client));
+      console.log(`estate database ready in ${dir}, listening on 127.0.0.1:${port} (migrations ${applied.join(', ')})`);
+      console.log(`administrator: ${cluster.adminUrl}`);
+      console.log('next: npm run estate -- add-site ID NAME, then add-terminal ID SITE');
+      return;
+    }
+    case 'start':
+      startCluster(dir);
+      console.log(`estate database running from ${dir}`);
+      return;
+    case 'stop':
+      stopCluster(dir);
+      console.log('estate database stopped');
+      return;
+    case 'status': {
+      const cluster = readCluster(dir);
+      console.log(cluster === null ? `no estate cluster in ${dir}` : `${dir}: ${clusterRunning(dir) ? `running on 127.0.0.1:${cluster.port}` : 'stopped'}`);
+      return;
+    }
+    case 'migrate': {
+      const applied = await withAdmin((client) => migrateEstate(client));
+      console.log(applied.length === 0 ? 'estate schema up to date' : `applied estate migrations ${applied.join(', ')}`);
+      return;
+    }
+    case 'add-site':
+      await withAdmin((client) => addSite(client, need(0, 'an id'), need(1, 'a name')));
+      console.log(`site ${rest[0]} added`);
+      return;
+    case 'add-terminal': {
+      const credentials = await withAdmin((client) => addTerminal(client, need(0, 'an id'), need(1, 'a site id')));
+      const host = values.url === undefined ? `127.0.0.1:${readCluster(dir)?.port ?? DEFAULT_PORT}` : 'ESTATE-HOST:5432';
+      console.log(`terminal ${credentials.terminalId} added with login role ${credentials.roleName}.`);
+      console.log('Its connection string, shown this once (the estate keeps only a verifier of the password):');
+      console.log(`  postgresql://${credentials.roleName}:${credentials.password}@${host}/armoury_estate`);
+      return;
+    }
+    default:
+      throw new Error(`unknown command ${command ?? '(none)'}: init, start, stop, status, migrate, add-site, add-terminal`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`estate: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
