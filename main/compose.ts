@@ -12,6 +12,7 @@ import type { BankRewire, Clock, DoorSensors, DoorWiring, HardwareAdmin, Schedul
 import { DeviceManager } from './devices/device-manager.ts';
 import { startTrainingSources, type TrainingImporter } from './devices/training-sources.ts';
 import { C2Feed } from './devices/c2-feed.ts';
+import { EstatePublisher, estateUrl } from './estate/estate-publisher.ts';
 import { SqliteOutboxStore } from './devices/sqlite-outbox-store.ts';
 import { systemClock, systemScheduler } from './system-time.ts';
 import { checkpointsFile, openCheckpointOutbox, type CheckpointOutbox } from './devices/audit-anchor-outbox.ts';
@@ -181,6 +182,11 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     // The overdue tick also catches qualifications that lapse with the clock.
     kiosk.onSnapshot(() => feed.changed());
     const feedTick = setInterval(() => feed.changed(), 60_000);
+    // The estate (README "The estate"): the audit log published to the estate's PostgreSQL as
+    // this terminal's own role. The kiosk never waits for it; a saved change applies at the next start.
+    const estate = config.estate === null ? null : new EstatePublisher({ url: estateUrl(config.estate), db, scheduler: options.scheduler ?? systemScheduler, now: () => clock.now(), log: options.log });
+    estate?.start();
+    kiosk.onSnapshot(() => estate?.nudge());
     restartFeed = async (next) => {
       await feed.stop();
       feed = await startFeed(next);
@@ -195,6 +201,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       auditChecked: () => kiosk.auditChecked(),
       async close() {
         clearInterval(feedTick);
+        await estate?.stop();
         await feed.stop();
         await trainingSources.stop();
         kiosk.stop();

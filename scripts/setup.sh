@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 # pcscd, vsmartcard-vpcd, libpcsclite1: the PC/SC card-reader path, tested against a real pcscd;
 # faketime: CI runs the suite a second time with the clock at 08:00, to prove it reads no wall clock;
 # strace: the benchmark counts the terminal's fsyncs per draw and per return (npm run bench -- --peer-style).
-PACKAGES=(ca-certificates chromium socat xvfb xauth fonts-dejavu-core python3 make g++ pcscd vsmartcard-vpcd libpcsclite1 util-linux faketime strace)
+# postgresql: the estate's database (npm run estate); its tests start clusters of their own.
+PACKAGES=(ca-certificates chromium socat xvfb xauth fonts-dejavu-core python3 make g++ pcscd vsmartcard-vpcd libpcsclite1 util-linux faketime strace postgresql)
 command -v npm >/dev/null || PACKAGES+=(nodejs npm) # any npm will do: `npm install` brings Node 24
 
 missing=()

@@ -266,6 +266,24 @@ export const terminalConfigSchema = z
       })
       .strict()
       .default({ webhook: null, directory: null }),
+    /**
+     * The estate's PostgreSQL (README "The estate"): this terminal's login role there, from
+     * `npm run estate -- add-terminal`. Null: the terminal stands alone, as before.
+     */
+    estate: z
+      .object({
+        /** postgresql://ROLE@HOST:PORT/armoury_estate: the role and server, without the password. */
+        url: z
+          .string()
+          .max(2048)
+          .refine((u) => URL.canParse(u) && ['postgres:', 'postgresql:'].includes(new URL(u).protocol), 'a postgresql:// URL, such as postgresql://terminal_north_1@estate.example:5432/armoury_estate')
+          .refine((u) => !URL.canParse(u) || (new URL(u).password === '' && new URL(u).username !== ''), 'name the role in the URL and give its password in password, not in the URL'),
+        /** The role's password. A secret: masked in views. */
+        password: secret,
+      })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict();
 
@@ -335,6 +353,7 @@ export function maskSecrets(config: TerminalConfig): TerminalConfig {
     training: { ...config.training, pull: config.training.pull && { ...config.training.pull, authHeader: SECRET_MASK } },
     c2Feed: { ...config.c2Feed, webhook: config.c2Feed.webhook && { ...config.c2Feed.webhook, secret: SECRET_MASK } },
     auditAnchor: { ...config.auditAnchor, webhook: config.auditAnchor.webhook && { ...config.auditAnchor.webhook, secret: SECRET_MASK } },
+    estate: config.estate && { ...config.estate, password: SECRET_MASK },
   };
 }
 
@@ -355,6 +374,8 @@ export function unmaskSecrets(edited: TerminalConfig, saved: TerminalConfig): Te
     training: { ...edited.training, pull: unmaskPull(edited.training.pull, saved.training.pull) },
     c2Feed: { ...edited.c2Feed, webhook: unmaskC2Webhook(edited.c2Feed.webhook, saved.c2Feed.webhook) },
     auditAnchor: { ...edited.auditAnchor, webhook: unmaskC2Webhook(edited.auditAnchor.webhook, saved.auditAnchor.webhook) },
+    // The saved password goes back only to the same server and role.
+    estate: edited.estate && edited.estate.password === SECRET_MASK && saved.estate && edited.estate.url === saved.estate.url ? { ...edited.estate, password: saved.estate.password } : edited.estate,
   };
 }
 
@@ -393,5 +414,6 @@ export function secretsStillMasked(config: TerminalConfig): string[] {
   if (config.training.pull?.authHeader === SECRET_MASK) problems.push('training.pull.authHeader: give the header (the masked value only keeps one already saved for this URL)');
   if (config.c2Feed.webhook?.secret === SECRET_MASK) problems.push('c2Feed.webhook.secret: give the secret (the masked value only keeps one already saved for this URL)');
   if (config.auditAnchor.webhook?.secret === SECRET_MASK) problems.push('auditAnchor.webhook.secret: give the secret (the masked value only keeps one already saved for this URL)');
+  if (config.estate?.password === SECRET_MASK) problems.push('estate.password: give the password (the masked value only keeps one already saved for this URL)');
   return problems;
 }

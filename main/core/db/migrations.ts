@@ -11,6 +11,7 @@ import { sensorPlausibility } from './migrations/009-sensor-plausibility.ts';
 import { commissioning } from './migrations/010-commissioning.ts';
 import { outbox } from './migrations/011-outbox.ts';
 import { loanChanges } from './migrations/012-loan-changes.ts';
+import { estateLink } from './migrations/013-estate-link.ts';
 
 export interface Migration {
   version: number;
@@ -25,7 +26,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
