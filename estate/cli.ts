@@ -7,10 +7,14 @@
  *   migrate [--url U]                apply the estate's migrations
  *   add-site ID NAME [--url U]       a site
  *   add-terminal ID SITE [--url U]   a terminal with a login role of its own; prints its password once
+ *   put-reference TABLE FILE [--url U]     rows for a terminal reference table (a JSON array, the
+ *                                          terminal's columns); every terminal applies them
+ *   delete-reference TABLE FILE [--url U]  rows by key (a JSON array of key objects)
  *
  * --url is the administrator's connection string (a managed PostgreSQL: see docs/estate.md);
  * without it the local cluster in --dir is used.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -92,8 +96,18 @@ async function main(): Promise<void> {
       console.log(`  postgresql://${credentials.roleName}:${credentials.password}@${host}/armoury_estate`);
       return;
     }
+    case 'put-reference':
+    case 'delete-reference': {
+      const table = need(0, 'a reference table');
+      const rows: unknown = JSON.parse(readFileSync(need(1, 'a JSON file'), 'utf8'));
+      if (!Array.isArray(rows)) throw new Error(`${rest[1]} must hold a JSON array`);
+      const fn = command === 'put-reference' ? 'estate.put_reference' : 'estate.delete_reference';
+      const changed = await withAdmin(async (client) => (await client.query<{ n: number }>(`SELECT ${fn}($1, $2::jsonb) AS n`, [table, JSON.stringify(rows)])).rows[0]?.n ?? 0);
+      console.log(`${table}: ${changed} of ${rows.length} row${rows.length === 1 ? '' : 's'} changed; every terminal applies them at its next pull (at once if connected)`);
+      return;
+    }
     default:
-      throw new Error(`unknown command ${command ?? '(none)'}: init, start, stop, status, migrate, add-site, add-terminal`);
+      throw new Error(`unknown command ${command ?? '(none)'}: init, start, stop, status, migrate, add-site, add-terminal, put-reference, delete-reference`);
   }
 }
 

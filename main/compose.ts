@@ -13,6 +13,8 @@ import { DeviceManager } from './devices/device-manager.ts';
 import { startTrainingSources, type TrainingImporter } from './devices/training-sources.ts';
 import { C2Feed } from './devices/c2-feed.ts';
 import { EstatePublisher, estateUrl } from './estate/estate-publisher.ts';
+import { ReferencePuller } from './estate/reference-puller.ts';
+import { estateHealth, withEstate } from './estate/estate-health.ts';
 import { SqliteOutboxStore } from './devices/sqlite-outbox-store.ts';
 import { systemClock, systemScheduler } from './system-time.ts';
 import { checkpointsFile, openCheckpointOutbox, type CheckpointOutbox } from './devices/audit-anchor-outbox.ts';
@@ -142,6 +144,25 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     });
     const anchorFile = config.auditAnchor.directory === null ? null : checkpointsFile(config.auditAnchor.directory, terminalId);
     const integrity = workerIntegrityChecker(dbPath, signer.publicKeyPem, () => anchorFile);
+    // The estate (README "The estate"): the audit log published to the estate's PostgreSQL as
+    // this terminal's own role, and reference data pulled from it. The kiosk never waits for
+    // either; a saved change applies at the next start. The status bar shows the link.
+    const estateListeners = new Set<() => void>();
+    const estateChanged = () => {
+      for (const listener of estateListeners) listener();
+    };
+    const estateLink = config.estate === null ? null : { url: estateUrl(config.estate), db, scheduler: options.scheduler ?? systemScheduler, now: () => clock.now(), log: options.log, changed: estateChanged };
+    const estate = estateLink === null ? null : new EstatePublisher(estateLink);
+    const reference = estateLink === null ? null : new ReferencePuller(estateLink);
+    const referenceSyncedAt = db.prepare<[], { at: string | null }>('SELECT reference_synced_at AS at FROM estate_link WHERE id = 1');
+    const devicesShown =
+      estate === null || reference === null
+        ? manager.devices
+        : withEstate(
+            manager.devices,
+            () => estateHealth({ link: () => estate.current(), referenceProblem: () => reference.problem(), referenceSyncedAt: () => referenceSyncedAt.get()?.at ?? null, now: () => clock.now() }),
+            estateListeners,
+          );
     const kiosk = new Kiosk({
       db,
       clock,
@@ -156,7 +177,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       cardReader: manager.cardReader,
       scanner: manager.scanner,
       video: manager.video,
-      devices: manager.devices,
+      devices: devicesShown,
       hardware,
       demo: site && manager.hasSimulatedRoom() ? { room: manager.room, cards: demoCards(site) } : null,
       setupCode: site ? null : setupCodeFile(options.dataDir, options.log),
@@ -182,10 +203,8 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     // The overdue tick also catches qualifications that lapse with the clock.
     kiosk.onSnapshot(() => feed.changed());
     const feedTick = setInterval(() => feed.changed(), 60_000);
-    // The estate (README "The estate"): the audit log published to the estate's PostgreSQL as
-    // this terminal's own role. The kiosk never waits for it; a saved change applies at the next start.
-    const estate = config.estate === null ? null : new EstatePublisher({ url: estateUrl(config.estate), db, scheduler: options.scheduler ?? systemScheduler, now: () => clock.now(), log: options.log });
     estate?.start();
+    reference?.start();
     kiosk.onSnapshot(() => estate?.nudge());
     restartFeed = async (next) => {
       await feed.stop();
@@ -202,6 +221,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       async close() {
         clearInterval(feedTick);
         await estate?.stop();
+        await reference?.stop();
         await feed.stop();
         await trainingSources.stop();
         kiosk.stop();
@@ -232,6 +252,8 @@ function policyOf(config: TerminalConfig): KioskPolicy {
     overdueCheckSeconds: p.overdueCheckSeconds,
     trainingExpiryHorizonYears: p.trainingExpiryHorizonYears,
     overridableRefusals: p.overridableRefusals,
+    // Only a terminal fed by an estate has reference data that can go stale.
+    referenceMaxAgeHours: config.estate === null ? null : p.referenceMaxAgeHours,
     auditCheckpoint: { everyRows: p.auditCheckpointEveryRows, everyMinutes: p.auditCheckpointEveryMinutes },
   };
 }

@@ -101,7 +101,8 @@ export interface RefusalReason {
     | 'role-required'
     | 'unit-not-authorised'
     | 'limit-reached'
-    | 'none-available';
+    | 'none-available'
+    | 'reference-stale';
   message: string; // "Taser refresher expired 3 Oct 2026"
   /** What the officer should do next, e.g. "Book a refresher, or ask an armourer." */
   advice: string;

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # tests; xvfb/xauth: a display for the Electron e2e spec and screenshots; fonts for the UI;
 # python3/make/g++: node-gyp, should an npm that ignores install-script approvals build a native module;
 # pcscd, vsmartcard-vpcd, libpcsclite1: the PC/SC card-reader path, tested against a real pcscd;
-# faketime: CI runs the suite a second time with the clock at 08:00, to prove it reads no wall clock;
+# faketime: the unit tests run with the clock started at 08:00 in UTC+14 (scripts/unit-tests.mjs), to prove they read no wall clock;
 # strace: the benchmark counts the terminal's fsyncs per draw and per return (npm run bench -- --peer-style).
 # postgresql: the estate's database (npm run estate); its tests start clusters of their own.
 PACKAGES=(ca-certificates chromium socat xvfb xauth fonts-dejavu-core python3 make g++ pcscd vsmartcard-vpcd libpcsclite1 util-linux faketime strace postgresql)

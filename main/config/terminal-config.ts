@@ -175,9 +175,11 @@ export const terminalConfigSchema = z
         auditCheckpointEveryRows: z.number().int().min(1).max(100_000).default(500),
         /** ...and after this many minutes if any row was written since the last one. */
         auditCheckpointEveryMinutes: z.number().int().min(1).max(1440).default(15),
+        /** With an estate configured: how old its reference data may be before weapons are refused (hours). */
+        referenceMaxAgeHours: z.number().int().min(1).max(720).default(24),
         /** Refusals an armourer may override (suspension, restriction and stock never are by default). */
         overridableRefusals: z
-          .array(z.enum(['qualification-expired', 'qualification-missing', 'role-required', 'unit-not-authorised', 'limit-reached']))
+          .array(z.enum(['qualification-expired', 'qualification-missing', 'role-required', 'unit-not-authorised', 'limit-reached', 'reference-stale']))
           .default(['qualification-expired']),
         /** The reason codes an armourer chooses from when overriding (removed codes stay on past overrides). */
         overrideReasons: z

@@ -333,6 +333,9 @@ export class ConsoleReadModel {
         maxPerOfficer: 1,
         availableCount: 1,
         today,
+        // Mobilisation asks who is qualified, not whether this terminal may release to them now.
+        weapon: false,
+        referenceStale: null,
       });
       if (!decision.allowed) continue;
       released.push({ view: Object.freeze({ officerId: officer.id, collarNumber: officer.collarNumber, name: officer.name }), through });

@@ -26,7 +26,17 @@ export interface DrawDecisionInput {
   maxPerOfficer: number;
   availableCount: number;
   today: string; // yyyy-mm-dd, terminal's local date
+  /** Whether the type is a weapon (a firearm or a Taser): stale reference data stops only these. */
+  weapon: boolean;
+  /**
+   * Null while the terminal's reference data is fresh enough (or the terminal stands alone);
+   * otherwise how stale it is, in words ("were last brought up to date 26 hours ago").
+   */
+  referenceStale: string | null;
 }
+
+/** Categories of asset type that are weapons, for the stale-reference rule. */
+export const WEAPON_CATEGORIES: ReadonlySet<string> = new Set(['firearm', 'taser']);
 
 /** What a decision reads of a held record: its name (for the wording) and its last valid day. */
 export type DecidingRecord = Pick<HeldQualification, 'name' | 'validUntil'>;
@@ -186,6 +196,13 @@ export function decideDraw(input: DrawDecisionInput): DrawDecision {
           ? `You already hold ${/^[aeiou]/i.test(input.assetTypeName) ? 'an' : 'a'} ${input.assetTypeName}`
           : `You already hold ${input.holdingOfType} of ${input.maxPerOfficer} ${input.assetTypeName} allowed`,
       advice: 'Return the one you hold before drawing another.',
+    });
+  }
+  if (input.weapon && input.referenceStale !== null) {
+    reasons.push({
+      code: 'reference-stale',
+      message: `This terminal's training records ${input.referenceStale}, so no weapon is released on them`,
+      advice: 'Tell an armourer: the terminal cannot reach the estate. Other kit can still be drawn.',
     });
   }
   if (input.availableCount === 0) {

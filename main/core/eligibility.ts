@@ -1,7 +1,7 @@
 import type { DrawOptionView, QualificationView, RefusalReason, RuleView } from '../../preload/contract.ts';
 import { AuditLog } from './audit.ts';
 import { localDate } from './dates.ts';
-import { decideDraw, describeQualification, type DrawDecision, type HeldQualification } from './decision.ts';
+import { decideDraw, describeQualification, WEAPON_CATEGORIES, type DrawDecision, type HeldQualification } from './decision.ts';
 import type { Clock } from './ports.ts';
 import type { AssetTypeRecord, OfficerRecord, Records } from './records.ts';
 import { ReferenceCache } from './reference-cache.ts';
@@ -15,6 +15,18 @@ export interface EligibilityOptions {
    * overridable unless the terminal says so.
    */
   overridableRefusals?: readonly RefusalReason['code'][] | (() => readonly RefusalReason['code'][]);
+  /**
+   * How old the estate's reference data may be before weapons are refused, in hours; null when
+   * the terminal stands alone (no estate), which is the default. Read on every use.
+   */
+  referenceMaxAgeHours?: () => number | null;
+}
+
+/** "26 hours", "3 days": how long ago, for a sentence. */
+function describeAge(ms: number): string {
+  const hours = Math.floor(ms / 3_600_000);
+  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'}`;
+  return `${Math.floor(hours / 24)} days`;
 }
 
 export interface Verdict {
@@ -29,6 +41,7 @@ export class Eligibility {
   readonly rules: RuleStore;
   private readonly overridablePolicy: () => readonly RefusalReason['code'][];
   private readonly cache: ReferenceCache;
+  private readonly referenceMaxAgeHours: () => number | null;
 
   constructor(
     private readonly records: Records,
@@ -41,6 +54,17 @@ export class Eligibility {
     const policy = options.overridableRefusals ?? [];
     // A function is read on every use, so a saved policy takes effect without a restart.
     this.overridablePolicy = typeof policy === 'function' ? policy : () => policy;
+    this.referenceMaxAgeHours = options.referenceMaxAgeHours ?? (() => null);
+  }
+
+  /** Null while reference data from the estate is fresh enough (or there is no estate); else how stale, in words. */
+  referenceStale(): string | null {
+    const limit = this.referenceMaxAgeHours();
+    if (limit === null) return null;
+    const synced = this.records.referenceSyncedAt();
+    if (synced === null) return 'have never been brought up to date from the estate';
+    const age = this.clock.now().getTime() - Date.parse(synced);
+    return age <= limit * 3_600_000 ? null : `were last brought up to date from the estate ${describeAge(age)} ago (the limit is ${limit} hours)`;
   }
 
   /** The refusal codes an armourer may override under the policy in force now. */
@@ -64,6 +88,7 @@ export class Eligibility {
     const rules = this.rules.currentAll();
     const names = this.records.qualificationNames();
     const today = localDate(this.clock.now());
+    const referenceStale = this.referenceStale();
     // Types issued only by order (a swap's laptops) are never offered as a draw.
     return this.records.assetTypes().filter((type) => type.selfService).map((type) => {
       const decision = decideDraw({
@@ -78,6 +103,8 @@ export class Eligibility {
         maxPerOfficer: type.maxPerOfficer,
         availableCount: available.get(type.id) ?? 0,
         today,
+        weapon: WEAPON_CATEGORIES.has(type.category),
+        referenceStale,
       });
       return {
         assetTypeId: type.id,
@@ -126,6 +153,8 @@ export class Eligibility {
       maxPerOfficer: type.maxPerOfficer,
       availableCount: options.availableCount ?? this.records.availableOfType(assetTypeId),
       today: localDate(this.clock.now()),
+      weapon: WEAPON_CATEGORIES.has(type.category),
+      referenceStale: this.referenceStale(),
     });
     return { type, decision, ruleVersion: version };
   }

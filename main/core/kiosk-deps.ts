@@ -22,6 +22,8 @@ export interface KioskPolicy {
   auditCheckpoint?: CheckpointPolicy;
   /** Refusal reasons an armourer may override; everything else (suspension, quarantine...) may not be. */
   overridableRefusals: readonly RefusalReason['code'][];
+  /** With an estate: how old its reference data may be before weapons are refused (hours); null or absent when the terminal stands alone. */
+  referenceMaxAgeHours?: number | null;
 }
 
 /** Every device's health, for the status bar and device-offline exceptions. */

@@ -121,6 +121,7 @@ export class Records {
         `SELECT count(*) AS count FROM loans l CROSS JOIN assets a ON a.id = l.asset_id
           WHERE l.officer_id = +? AND l.returned_at IS NULL AND a.asset_type_id = +?`,
       ),
+      referenceSyncedAt: db.prepare<[], { at: string | null }>('SELECT reference_synced_at AS at FROM estate_link WHERE id = 1'),
       assetById: db.prepare<[number], AssetRecord>(
         `${ASSET_SELECT} WHERE a.id = ?`,
       ),
@@ -204,6 +205,11 @@ export class Records {
   /** Items of each type sitting in a locker and free to draw. */
   availableByType(): Map<number, number> {
     return new Map(this.statements.availableByType.all().map((r) => [r.assetTypeId, r.count]));
+  }
+
+  /** When reference data was last brought up to date from the estate; null if never. */
+  referenceSyncedAt(): string | null {
+    return this.statements.referenceSyncedAt.get()?.at ?? null;
   }
 
   asset(id: number): AssetRecord | undefined {

@@ -56,7 +56,7 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
   const records = new Records(db);
   const rules = new RuleStore(db, audit, clock);
   const exceptions = new Exceptions(db, audit, clock);
-  const eligibility = new Eligibility(records, clock, policy.expiryWarningDays, { rules, overridableRefusals: () => policy.overridableRefusals });
+  const eligibility = new Eligibility(records, clock, policy.expiryWarningDays, { rules, overridableRefusals: () => policy.overridableRefusals, referenceMaxAgeHours: () => policy.referenceMaxAgeHours ?? null });
   const anchor = input.anchoring ? new AuditAnchor(db, audit, clock, scheduler, exceptions, { ...input.anchoring, policy: () => policy.auditCheckpoint ?? DEFAULT_CHECKPOINT_POLICY }) : null;
   const commissioning = new Commissioning(db, audit, clock, !input.demo, input.setupCode ?? null);
   return {

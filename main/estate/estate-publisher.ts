@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Db } from '../core/db/database.ts';
 import type { Scheduler } from '../core/ports.ts';
+import { WakeableSleep } from './wakeable-sleep.ts';
 
 /**
  * Publishes this terminal's audit rows and signed checkpoints to the estate's PostgreSQL, in
@@ -31,6 +32,8 @@ export interface EstatePublisherOptions {
   maxRetryMs?: number;
   /** Longest wait to connect or for any one reply, so a cut network cannot hang the link; default 10 s. */
   timeoutMs?: number;
+  /** Told when the link's state changes (the status bar shows it). */
+  changed?: () => void;
 }
 
 /** The connection string from the configuration's URL (role, server) and its password. */
@@ -99,7 +102,7 @@ export class EstatePublisher {
   private client: pg.Client | null = null;
   private stopped = false;
   private status: EstateLinkStatus;
-  private wake: (() => void) | null = null;
+  private readonly pause: WakeableSleep;
   private running: Promise<void> | null = null;
   private readonly batchSize: number;
   private readonly idleMs: number;
@@ -109,6 +112,7 @@ export class EstatePublisher {
 
   constructor(private readonly options: EstatePublisherOptions) {
     const { db } = options;
+    this.pause = new WakeableSleep(options.scheduler);
     this.batchSize = options.batchSize ?? 500;
     this.idleMs = options.idleMs ?? 1000;
     this.retryMs = options.retryMs ?? 500;
@@ -129,7 +133,7 @@ export class EstatePublisher {
       ackCheckpoint: db.prepare<[number, string]>('UPDATE estate_link SET checkpoints_through = ?, last_contact_at = ? WHERE id = 1'),
     };
     const link = this.link();
-    this.status = { state: 'connecting', behind: this.behind(link.eventsThrough), lastContactAt: link.lastContactAt, message: link.refused };
+    this.status = { state: link.refused === null ? 'connecting' : 'refused', behind: this.behind(link.eventsThrough), lastContactAt: link.lastContactAt, message: link.refused };
   }
 
   start(): void {
@@ -138,9 +142,7 @@ export class EstatePublisher {
 
   /** Look for new rows now (called when the audit log grows) instead of at the next idle tick. */
   nudge(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
+    this.pause.wake();
   }
 
   current(): EstateLinkStatus {
@@ -152,7 +154,13 @@ export class EstatePublisher {
     this.nudge();
     await this.closeClient();
     await this.running;
-    this.status = { ...this.status, state: 'stopped' };
+    this.setStatus({ ...this.status, state: 'stopped' });
+  }
+
+  private setStatus(next: EstateLinkStatus): void {
+    const before = this.status.state;
+    this.status = next;
+    if (next.state !== before) this.options.changed?.();
   }
 
   private link() {
@@ -178,7 +186,7 @@ export class EstatePublisher {
         if (this.stopped) break;
         const why = message(error);
         if (this.status.state !== 'offline') this.options.log(`estate: offline (${why}); events are kept and sent when it answers`);
-        this.status = { ...this.status, state: 'offline', message: why };
+        this.setStatus({ ...this.status, state: 'offline', message: why });
         await this.closeClient();
         await this.sleep(retry);
         retry = Math.min(retry * 2, this.maxRetryMs);
@@ -188,7 +196,7 @@ export class EstatePublisher {
 
   private async connected(): Promise<pg.Client> {
     if (this.client) return this.client;
-    this.status = { ...this.status, state: 'connecting' };
+    this.setStatus({ ...this.status, state: 'connecting' });
     const client = new pg.Client({
       connectionString: this.options.url,
       connectionTimeoutMillis: this.timeoutMs,
@@ -225,13 +233,13 @@ export class EstatePublisher {
     this.statements.ackEvents.run(reply.storedThrough, at, reply.ok ? null : (reply.refused ?? 'refused'));
     if (!reply.ok) {
       if (this.status.state !== 'refused') this.options.log(`estate: refused this terminal: ${reply.refused ?? '(no reason given)'}`);
-      this.status = { state: 'refused', behind: this.behind(reply.storedThrough), lastContactAt: at, message: reply.refused ?? null };
+      this.setStatus({ state: 'refused', behind: this.behind(reply.storedThrough), lastContactAt: at, message: reply.refused ?? null });
       return false;
     }
     if (reply.storedThrough < link.eventsThrough) this.options.log(`estate: it holds events up to ${reply.storedThrough}, not ${link.eventsThrough}: sending the rest again`);
     const moved = reply.storedThrough !== link.eventsThrough || (await this.publishCheckpoints(client));
     const behind = this.behind(reply.storedThrough);
-    this.status = { state: behind === 0 ? 'caught-up' : 'publishing', behind, lastContactAt: at, message: null };
+    this.setStatus({ state: behind === 0 ? 'caught-up' : 'publishing', behind, lastContactAt: at, message: null });
     return moved;
   }
 
@@ -250,18 +258,7 @@ export class EstatePublisher {
     return moved;
   }
 
-  /** Waits `ms`, or until nudged or stopped; the timer goes with it, so a stopped link holds no timer. */
   private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const cancel = this.options.scheduler.after(ms, () => {
-        this.wake = null;
-        resolve();
-      });
-      this.wake = () => {
-        cancel();
-        resolve();
-      };
-    });
+    return this.stopped ? Promise.resolve() : this.pause.sleep(ms);
   }
 }

@@ -8,7 +8,7 @@ describe('estate migrations on disk', () => {
   it('are numbered from 001 without gaps, one name each', () => {
     const migrations = estateMigrations();
     expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
-    expect(migrations[0]?.name).toBe('events');
+    expect(migrations.map((m) => m.name)).toEqual(['events', 'reference-data']);
   });
 });
 
@@ -29,10 +29,17 @@ describeEstate('estate migrations on a real PostgreSQL', () => {
     const grants = await estate.admin.query<{ table_name: string; privilege_type: string }>(
       "SELECT table_name, privilege_type FROM information_schema.role_table_grants WHERE grantee = 'estate_terminal' ORDER BY table_name, privilege_type",
     );
+    // Reading only: their own events and checkpoints (RLS), and the reference data they apply.
     expect(grants.rows).toEqual([
       { table_name: 'checkpoints', privilege_type: 'SELECT' },
       { table_name: 'events', privilege_type: 'SELECT' },
+      { table_name: 'reference_rows', privilege_type: 'SELECT' },
+      { table_name: 'reference_tables', privilege_type: 'SELECT' },
     ]);
+    const functions = await estate.admin.query<{ routine_name: string }>(
+      "SELECT routine_name FROM information_schema.role_routine_grants WHERE grantee = 'estate_terminal' ORDER BY routine_name",
+    );
+    expect(functions.rows.map((r) => r.routine_name)).toEqual(['ingest_checkpoint', 'ingest_events', 'my_terminal']);
     const rls = await estate.admin.query<{ relname: string }>("SELECT relname FROM pg_class WHERE relrowsecurity AND relnamespace = 'estate'::regnamespace ORDER BY relname");
     expect(rls.rows.map((r) => r.relname)).toEqual(['checkpoints', 'events']);
   });

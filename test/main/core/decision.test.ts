@@ -33,6 +33,8 @@ function input(overrides: Partial<Omit<DrawDecisionInput, 'held'>> & { held?: He
     maxPerOfficer: 1,
     availableCount: 3,
     today: TODAY,
+    weapon: true,
+    referenceStale: null,
     ...overrides,
     held: new Map(list.map((q) => [q.code, q])),
   };
@@ -376,5 +378,24 @@ describe('describeQualification', () => {
     const view = describeQualification(held(TASER, { awardedOn: '2026-03-01', expiresOn: null, validityMonths: 12 }), TODAY, 30);
     expect(view).toEqual({ code: 'TASER', name: 'Taser refresher', expiresOn: '2027-02-28', state: 'valid', label: 'Taser refresher: valid until 28 Feb 2027' });
     expect(describeQualification(held(TASER, { expiresOn: null }), TODAY, 30)).toMatchObject({ expiresOn: null, state: 'valid', label: 'Taser refresher: does not expire' });
+  });
+});
+
+describe('stale reference data from the estate', () => {
+  it('refuses a weapon, with the reason and what to do, beside any other reason', () => {
+    const stale = 'were last brought up to date from the estate 26 hours ago (the limit is 24 hours)';
+    const decision = decideDraw(input({ referenceStale: stale, availableCount: 0 }));
+    expect(decision.allowed).toBe(false);
+    expect(decision.reasons.map((r) => r.code)).toEqual(['reference-stale', 'none-available']);
+    expect(decision.reasons[0]).toEqual({
+      code: 'reference-stale',
+      message: `This terminal's training records ${stale}, so no weapon is released on them`,
+      advice: 'Tell an armourer: the terminal cannot reach the estate. Other kit can still be drawn.',
+    });
+  });
+
+  it('lets other kit go, and weapons go while the data is fresh', () => {
+    expect(decideDraw(input({ weapon: false, referenceStale: 'have never been brought up to date from the estate', rule: RULE, assetTypeName: 'Airwave radio' })).allowed).toBe(true);
+    expect(decideDraw(input({ weapon: true, referenceStale: null })).allowed).toBe(true);
   });
 });

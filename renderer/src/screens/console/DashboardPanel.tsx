@@ -36,6 +36,7 @@ const REFUSAL_WORDS: Record<string, string> = {
   'unit-not-authorised': 'Unit not authorised',
   'limit-reached': 'Limit reached',
   'none-available': 'None available',
+  'reference-stale': 'Reference data stale',
 };
 
 const hourFormat = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });

@@ -1,0 +1,30 @@
+import type { Scheduler } from '../core/ports.ts';
+
+/**
+ * A link's wait between rounds: `ms` on the scheduler, or less if woken (new rows to send, the
+ * estate's notification, stop). The timer is cancelled when woken, so a stopped link holds none.
+ */
+export class WakeableSleep {
+  private wakeNow: (() => void) | null = null;
+
+  constructor(private readonly scheduler: Scheduler) {}
+
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const cancel = this.scheduler.after(ms, () => {
+        this.wakeNow = null;
+        resolve();
+      });
+      this.wakeNow = () => {
+        cancel();
+        resolve();
+      };
+    });
+  }
+
+  wake(): void {
+    const wake = this.wakeNow;
+    this.wakeNow = null;
+    wake?.();
+  }
+}
