@@ -6,6 +6,9 @@ export interface IntentDetails {
   intent: number;
   kind: IntentKind;
   asset: number;
+  /** The item's serial and type name (rows from before the estate lack them). */
+  serial?: string;
+  type?: string;
   officer: number;
   outcome: string;
   loan?: number | null;

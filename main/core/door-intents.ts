@@ -345,7 +345,8 @@ export class DoorIntents {
             action,
             subject: `door:${intent.doorNumber}`,
             // The order too, for a swap's intents: both legs of a swap read as one trail.
-            details: { intent: intent.id, kind: intent.kind, asset: intent.assetId, officer: intent.officerId, outcome, ...(intent.swapOrderId === null ? {} : { order: intent.swapOrderId }), ...result.details },
+            // The item's serial and type too, so a copy of the trail elsewhere (the estate) names the item, not this terminal's row id.
+            details: { intent: intent.id, kind: intent.kind, asset: intent.assetId, serial: intent.serial, type: intent.assetTypeName, officer: intent.officerId, outcome, ...(intent.swapOrderId === null ? {} : { order: intent.swapOrderId }), ...result.details },
           },
           now,
         );

@@ -1,0 +1,60 @@
+-- Current state derived from the events as they are stored: who holds what, at which terminal,
+-- since when. A loan begins with `draw.completed` and ends with `return.completed` (the door
+-- intents' audit rows, which carry the item's serial and type). The same serial drawn at a
+-- second terminal while the first still holds it (two terminals cut off from each other, or
+-- an item moved without a return) is kept as two holdings and raised as a `double-draw`
+-- estate exception: neither record is overwritten.
+
+CREATE TABLE estate.holdings (
+  terminal_id text NOT NULL REFERENCES estate.terminals(id),
+  loan_id bigint NOT NULL,
+  serial text,
+  asset_type text,
+  officer_id bigint NOT NULL,
+  drawn_at text NOT NULL,
+  drawn_seq bigint NOT NULL,
+  PRIMARY KEY (terminal_id, loan_id)
+);
+CREATE INDEX holdings_by_serial ON estate.holdings (serial) WHERE serial IS NOT NULL;
+CREATE INDEX holdings_by_officer ON estate.holdings (officer_id);
+
+CREATE OR REPLACE FUNCTION estate.apply_event(event estate.events) RETURNS void LANGUAGE plpgsql SET search_path = estate, pg_temp
+AS $$
+DECLARE
+  details jsonb := event.details::jsonb;
+  loan bigint := (details->>'loan')::bigint;
+  other estate.holdings;
+BEGIN
+  IF event.action = 'draw.completed' AND loan IS NOT NULL THEN
+    SELECT * INTO other FROM estate.holdings h WHERE h.serial = details->>'serial' AND h.terminal_id <> event.terminal_id LIMIT 1;
+    IF FOUND THEN
+      INSERT INTO estate.exceptions (kind, terminal_id, seq, message) VALUES ('double-draw', event.terminal_id, event.seq,
+        format('%s %s was drawn at terminal %s (event %s) while terminal %s still shows it drawn (since %s, event %s): both records are kept.',
+          coalesce(details->>'type', 'Item'), details->>'serial', event.terminal_id, event.seq, other.terminal_id, other.drawn_at, other.drawn_seq));
+    END IF;
+    INSERT INTO estate.holdings (terminal_id, loan_id, serial, asset_type, officer_id, drawn_at, drawn_seq)
+      VALUES (event.terminal_id, loan, details->>'serial', details->>'type', (details->>'officer')::bigint, event.at, event.seq)
+      ON CONFLICT (terminal_id, loan_id) DO NOTHING;
+  ELSIF event.action = 'return.completed' AND loan IS NOT NULL THEN
+    DELETE FROM estate.holdings h WHERE h.terminal_id = event.terminal_id AND h.loan_id = loan;
+  END IF;
+END
+$$;
+
+-- Who holds what, anywhere: with the site, and the officer as the estate's reference data names them.
+CREATE VIEW estate.holdings_now AS
+  SELECT t.site_id, h.terminal_id, h.serial, h.asset_type, h.officer_id,
+         o.data->>'collar_number' AS collar_number, o.data->>'display_name' AS display_name, h.drawn_at
+    FROM estate.holdings h
+    JOIN estate.terminals t ON t.id = h.terminal_id
+    LEFT JOIN estate.reference_rows o ON o.table_name = 'officers' AND o.key = jsonb_build_object('id', h.officer_id) AND o.data IS NOT NULL;
+
+-- Armed now: items out per site and type, with each site's total and the estate's.
+CREATE VIEW estate.out_now AS
+  SELECT CASE WHEN grouping(t.site_id) = 1 THEN '(estate)' ELSE t.site_id END AS site_id,
+         CASE WHEN grouping(h.asset_type) = 1 THEN '(all)' ELSE coalesce(h.asset_type, '(not recorded)') END AS asset_type,
+         count(*) AS items_out, count(DISTINCT h.officer_id) AS officers
+    FROM estate.holdings h JOIN estate.terminals t ON t.id = h.terminal_id
+   GROUP BY GROUPING SETS ((t.site_id, h.asset_type), (t.site_id), ());
+
+GRANT SELECT ON estate.holdings, estate.holdings_now, estate.out_now TO estate_reader;
