@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../core/db/database.ts';
 import type { Scheduler } from '../core/ports.ts';
 import { WakeableSleep } from './wakeable-sleep.ts';
@@ -56,6 +57,8 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
 /** Applies estate rows to the terminal's own tables, by the columns SQLite says each table has. */
 export class ReferenceApplier {
   private readonly columns = new Map<string, { all: Set<string>; key: string[] }>();
+  /** Upserts and deletes by table and column list: a pull of thousands of rows compiles each once. */
+  private readonly statements = new Map<string, Statement>();
   private readonly cursor;
   private readonly setCursor;
   private readonly synced;
@@ -112,16 +115,25 @@ export class ReferenceApplier {
     const others = names.filter((n) => !shape.key.includes(n));
     // Column names come from PRAGMA table_info, never from the estate's text alone.
     const update = others.length === 0 ? 'NOTHING' : `UPDATE SET ${others.map((n) => `"${n}" = excluded."${n}"`).join(', ')}`;
-    this.db
-      .prepare(`INSERT INTO ${table} (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (${shape.key.map((k) => `"${k}"`).join(', ')}) DO ${update}`)
-      .run(...names.map((n) => sqlValue(data[n])));
+    this.statement(`INSERT INTO ${table} (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (${shape.key.map((k) => `"${k}"`).join(', ')}) DO ${update}`).run(
+      ...names.map((n) => sqlValue(data[n])),
+    );
   }
 
   private remove(table: string, key: Record<string, unknown>): void {
     const shape = this.columns.get(table);
     if (!shape) throw new Error(`no columns known for ${table}`);
     if (shape.key.some((k) => !(k in key))) throw new Error(`the estate's ${table} deletion lacks its key`);
-    this.db.prepare(`DELETE FROM ${table} WHERE ${shape.key.map((k) => `"${k}" = ?`).join(' AND ')}`).run(...shape.key.map((k) => sqlValue(key[k])));
+    this.statement(`DELETE FROM ${table} WHERE ${shape.key.map((k) => `"${k}" = ?`).join(' AND ')}`).run(...shape.key.map((k) => sqlValue(key[k])));
+  }
+
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 }
 

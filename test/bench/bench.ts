@@ -8,6 +8,8 @@
  * `npm run bench -- --peer-style` runs only the peer-style section (peer-style.ts): the
  * terminal as its own process over ptys, with Chromium, timed as other kiosks are measured.
  */
+import { ESTATE_BENCH, measureEstate, type EstateFigures } from './estate.ts';
+import { POSTGRES_MISSING } from '../helpers/postgres.ts';
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +49,7 @@ interface Target {
 type Row = [string, number, Target | null, string?];
 
 const { values: args } = parseArgs({
-  options: { json: { type: 'string' }, 'peer-style': { type: 'boolean', default: false }, 'peer-gc': { type: 'boolean', default: false } },
+  options: { json: { type: 'string' }, 'peer-style': { type: 'boolean', default: false }, 'peer-gc': { type: 'boolean', default: false }, estate: { type: 'boolean', default: false } },
   strict: true,
 });
 /** `--peer-gc`: the peer-style section also sets the terminal's garbage collections beside its worst samples. */
@@ -202,6 +204,10 @@ async function main(): Promise<void> {
     log('timing a 100,000-row training import ...');
     const training = await measureTrainingImport();
 
+    // --- the estate, on a PostgreSQL of its own (skipped, saying why, without one) ---------
+    const estate = POSTGRES_MISSING === null ? await measureEstate(log) : null;
+    if (estate === null) log(`estate section skipped: ${POSTGRES_MISSING}`);
+
     // --- report ------------------------------------------------------------------------
     const rows: Row[] = [
       ['decision_p50_ms', decision.p50, null],
@@ -242,6 +248,7 @@ async function main(): Promise<void> {
       ['site_load_cores', consoleFigures.site_load_cores, null],
       ['machine_busy_quiet_percent', consoleFigures.machine_busy_quiet_percent, null],
       ['machine_busy_loaded_percent', consoleFigures.machine_busy_loaded_percent, null],
+      ...(estate === null ? [] : estateRows(estate)),
     ];
     printTable(rows);
     log('');
@@ -282,6 +289,27 @@ async function main(): Promise<void> {
     db?.close();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The estate section alone (`--estate`): its own PostgreSQL, no synthetic database; skipped, saying why, without PostgreSQL. */
+async function estateOnly(): Promise<void> {
+  if (POSTGRES_MISSING !== null) {
+    log(`estate section skipped: ${POSTGRES_MISSING}`);
+    return;
+  }
+  const figures = await measureEstate(log);
+  printTable(estateRows(figures));
+  if (args.json) {
+    writeFileSync(args.json, `${JSON.stringify({ ...Object.fromEntries(estateRows(figures).map(([name, value]) => [name, fixed(value)])), estate_sizes: ESTATE_BENCH }, null, 2)}\n`);
+    log(`wrote ${args.json}`);
+  }
+}
+
+function estateRows(figures: EstateFigures): Row[] {
+  return [
+    ['estate_ingest_events_per_s', figures.ingestEventsPerS, { op: '>=', limit: 5000 }],
+    ['estate_reference_fanout_s', figures.fanoutS, { op: '<=', limit: 10 }, `${figures.fanoutTerminals} terminals, not the issue's 90`],
+  ];
 }
 
 /** The peer-style section alone: its own demo-site terminal, no synthetic database. */
@@ -385,4 +413,4 @@ function printTable(rows: readonly Row[]): void {
   for (const line of lines) log(render(line));
 }
 
-await (args['peer-style'] ? peerStyleOnly() : main());
+await (args['peer-style'] ? peerStyleOnly() : args.estate ? estateOnly() : main());
