@@ -3,7 +3,9 @@
 -- intents' audit rows, which carry the item's serial and type). The same serial drawn at a
 -- second terminal while the first still holds it (two terminals cut off from each other, or
 -- an item moved without a return) is kept as two holdings and raised as a `double-draw`
--- estate exception: neither record is overwritten.
+-- estate exception: neither record is overwritten. A sign-in with a card the estate had
+-- already revoked (a terminal that had not synced, or was cut off) is raised as
+-- `revoked-card-used`: the terminal's record of it stands.
 
 CREATE TABLE estate.holdings (
   terminal_id text NOT NULL REFERENCES estate.terminals(id),
@@ -37,6 +39,15 @@ BEGIN
       ON CONFLICT (terminal_id, loan_id) DO NOTHING;
   ELSIF event.action = 'return.completed' AND loan IS NOT NULL THEN
     DELETE FROM estate.holdings h WHERE h.terminal_id = event.terminal_id AND h.loan_id = loan;
+  ELSIF event.action = 'auth.signed-in' AND event.subject LIKE 'card:%' THEN
+    -- ISO-8601 UTC text on both sides, so text order is time order.
+    PERFORM 1 FROM estate.reference_rows c
+      WHERE c.table_name = 'cards' AND c.key = jsonb_build_object('uid', substr(event.subject, 6))
+        AND c.data->>'revoked_at' IS NOT NULL AND c.data->>'revoked_at' <= event.at;
+    IF FOUND THEN
+      INSERT INTO estate.exceptions (kind, terminal_id, seq, message) VALUES ('revoked-card-used', event.terminal_id, event.seq,
+        format('Card %s signed in at terminal %s at %s, after the estate revoked it: the terminal had not yet synced.', substr(event.subject, 6), event.terminal_id, event.at));
+    END IF;
   END IF;
 END
 $$;

@@ -99,6 +99,18 @@ describeEstate('estate current state from the events', () => {
     expect(raised.rows[0]?.message).toMatch(/^Taser 7 T7-0001 was drawn at terminal north-2 \(event 1\) while terminal north-1 still shows it drawn \(since .*, event 1\): both records are kept\.$/);
   });
 
+  it('raises a sign-in with a card the estate had already revoked, and not one before the revocation', async () => {
+    await estate.admin.query(`SELECT estate.put_reference('cards', $1::jsonb)`, [JSON.stringify([{ uid: '04A1B2C3D4', officer_id: 1, issued_at: '2026-01-01T00:00:00.000Z', revoked_at: '2026-11-21T12:00:00.000Z' }])]);
+    const t = terminals.get('south-1');
+    if (!t) throw new Error('south-1');
+    for (const when of ['2026-11-21T11:59:00.000Z', '2026-11-21T12:30:00.000Z']) {
+      t.db.transaction(() => t.audit.append({ actor: 'officer:1', action: 'auth.signed-in', subject: 'card:04A1B2C3D4', details: {} }, new Date(when)))();
+    }
+    await publish('south-1');
+    const raised = await estate.admin.query<{ message: string }>("SELECT message FROM estate.exceptions WHERE kind = 'revoked-card-used'");
+    expect(raised.rows.map((r) => r.message)).toEqual(['Card 04A1B2C3D4 signed in at terminal south-1 at 2026-11-21T12:30:00.000Z, after the estate revoked it: the terminal had not yet synced.']);
+  });
+
   it('lets the control room read the views and no terminal read them', async () => {
     const north = terminals.get('north-1');
     await expect(north?.client.query('SELECT * FROM estate.holdings_now')).rejects.toThrow(/permission denied/);
