@@ -10,6 +10,7 @@
  *   put-reference TABLE FILE [--url U]     rows for a terminal reference table (a JSON array, the
  *                                          terminal's columns); every terminal applies them
  *   delete-reference TABLE FILE [--url U]  rows by key (a JSON array of key objects)
+ *   serve [--port P] [--url U]       the control room's read-only page on 127.0.0.1 (prints a one-use sign-in link)
  *
  * --url is the administrator's connection string (a managed PostgreSQL: see docs/estate.md);
  * without it the local cluster in --dir is used.
@@ -21,6 +22,7 @@ import pg from 'pg';
 import { addSite, addTerminal } from './admin.ts';
 import { clusterRunning, initCluster, readCluster, startCluster, stopCluster } from './cluster.ts';
 import { migrateEstate } from './migrate.ts';
+import { startEstateService } from './service.ts';
 
 const DEFAULT_PORT = 5544;
 
@@ -106,8 +108,17 @@ async function main(): Promise<void> {
       console.log(`${table}: ${changed} of ${rows.length} row${rows.length === 1 ? '' : 's'} changed; every terminal applies them at its next pull (at once if connected)`);
       return;
     }
+    case 'serve': {
+      const port = values.port === undefined ? 8090 : Number(values.port);
+      const service = await startEstateService({ databaseUrl: adminUrl(), port });
+      console.log(`Armoury estate service: ${service.launchUrl}`);
+      console.log('Open that link once in the control room\'s browser; it signs that browser in. Ctrl-C stops the service.');
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+      await service.close();
+      return;
+    }
     default:
-      throw new Error(`unknown command ${command ?? '(none)'}: init, start, stop, status, migrate, add-site, add-terminal, put-reference, delete-reference`);
+      throw new Error(`unknown command ${command ?? '(none)'}: init, start, stop, status, migrate, add-site, add-terminal, put-reference, delete-reference, serve`);
   }
 }
 
