@@ -87,7 +87,7 @@ button { font-size: 18px; min-height: 48px; min-width: 48px; padding: 8px 16px; 
 
 interface Picture {
   outNow: { site_id: string; asset_type: string; items_out: string; officers: string }[];
-  holdings: { site_id: string; terminal_id: string; serial: string | null; asset_type: string | null; collar_number: string | null; display_name: string | null; drawn_at: string }[];
+  holdings: { site_id: string; terminal_id: string; serial: string | null; asset_type: string | null; collar_number: string | null; display_name: string | null; drawn_at: string; due_at: string | null; overdue: boolean }[];
   terminals: { id: string; site_id: string; refused_reason: string | null; events: string; last_received: string | null }[];
   exceptions: { kind: string; terminal_id: string | null; message: string; raised_at: string }[];
 }
@@ -98,7 +98,7 @@ async function readPicture(pool: pg.Pool): Promise<Picture> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
     const outNow = (await client.query<Picture['outNow'][number]>('SELECT site_id, asset_type, items_out, officers FROM estate.out_now ORDER BY site_id = \'(estate)\', site_id, asset_type = \'(all)\', asset_type')).rows;
-    const holdings = (await client.query<Picture['holdings'][number]>('SELECT site_id, terminal_id, serial, asset_type, collar_number, display_name, drawn_at FROM estate.holdings_now ORDER BY site_id, asset_type, serial LIMIT 500')).rows;
+    const holdings = (await client.query<Picture['holdings'][number]>('SELECT site_id, terminal_id, serial, asset_type, collar_number, display_name, drawn_at, due_at, overdue FROM estate.holdings_now ORDER BY overdue DESC, site_id, asset_type, serial LIMIT 500')).rows;
     const terminals = (
       await client.query<Picture['terminals'][number]>(
         `SELECT t.id, t.site_id, t.refused_reason, count(e.seq) AS events, max(e.received_at)::text AS last_received
@@ -120,7 +120,8 @@ function renderTables(picture: Picture): string {
     const site = r.site_id === '(estate)' ? 'Whole estate' : r.site_id;
     return `<tr${total ? ' class="total"' : ''}><th scope="row">${escapeHtml(site)}</th><td>${escapeHtml(total ? 'All types' : r.asset_type)}</td><td class="number">${escapeHtml(r.items_out)}</td><td class="number">${escapeHtml(r.officers)}</td></tr>`;
   });
-  const holdings = picture.holdings.map((h) => `<tr><td>${escapeHtml(h.site_id)}</td><td>${escapeHtml(h.asset_type ?? 'not recorded')}</td><td>${escapeHtml(h.serial ?? 'not recorded')}</td><td>${escapeHtml(h.collar_number ?? 'not in the reference data')}${h.display_name ? ` ${escapeHtml(h.display_name)}` : ''}</td><td>${escapeHtml(h.terminal_id)}</td><td>${escapeHtml(h.drawn_at)}</td></tr>`);
+  const holdings = picture.holdings.map((h) => `<tr><td>${escapeHtml(h.site_id)}</td><td>${escapeHtml(h.asset_type ?? 'not recorded')}</td><td>${escapeHtml(h.serial ?? 'not recorded')}</td><td>${escapeHtml(h.collar_number ?? 'not in the reference data')}${h.display_name ? ` ${escapeHtml(h.display_name)}` : ''}</td><td>${escapeHtml(h.terminal_id)}</td><td>${escapeHtml(h.drawn_at)}</td><td>${h.overdue ? `<strong>Overdue</strong> since ${escapeHtml(h.due_at)}` : escapeHtml(h.due_at ?? 'no due time')}</td></tr>`);
+  const overdue = picture.holdings.filter((h) => h.overdue).length;
   const terminals = picture.terminals.map(
     (t) =>
       `<tr><th scope="row">${escapeHtml(t.id)}</th><td>${escapeHtml(t.site_id)}</td><td class="state${t.refused_reason ? ' refused' : ''}">${t.refused_reason ? `Refused: ${escapeHtml(t.refused_reason)}` : 'Accepted'}</td><td class="number">${escapeHtml(t.events)}</td><td>${escapeHtml(t.last_received ?? 'never')}</td></tr>`,
@@ -133,7 +134,8 @@ function renderTables(picture: Picture): string {
   return `<h2 id="out">Items out now</h2>
 ${table('Items out now, per site and type, with totals', ['Site', 'Type', 'Items out', 'Officers holding'], out, 'No item is out anywhere.')}
 <h2 id="holdings">Who holds what</h2>
-${table('Every item out now', ['Site', 'Type', 'Serial', 'Officer', 'Terminal', 'Drawn at'], holdings, 'Nobody holds anything.')}
+<p>${overdue === 0 ? 'Nothing is overdue anywhere.' : `<strong>${overdue} item${overdue === 1 ? ' is' : 's are'} overdue</strong>, listed first.`}</p>
+${table('Every item out now, overdue first', ['Site', 'Type', 'Serial', 'Officer', 'Terminal', 'Drawn at', 'Due back'], holdings, 'Nobody holds anything.')}
 <h2 id="terminals">Terminals</h2>
 ${table('Every terminal and its link', ['Terminal', 'Site', 'Estate', 'Events held', 'Last event received'], terminals, 'No terminal is registered.')}
 <h2 id="exceptions">Open estate exceptions</h2>

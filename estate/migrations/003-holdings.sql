@@ -14,6 +14,8 @@ CREATE TABLE estate.holdings (
   asset_type text,
   officer_id bigint NOT NULL,
   drawn_at text NOT NULL,
+  -- ISO-8601 UTC text, as the terminal wrote it; NULL: no due time.
+  due_at text,
   drawn_seq bigint NOT NULL,
   PRIMARY KEY (terminal_id, loan_id)
 );
@@ -34,8 +36,8 @@ BEGIN
         format('%s %s was drawn at terminal %s (event %s) while terminal %s still shows it drawn (since %s, event %s): both records are kept.',
           coalesce(details->>'type', 'Item'), details->>'serial', event.terminal_id, event.seq, other.terminal_id, other.drawn_at, other.drawn_seq));
     END IF;
-    INSERT INTO estate.holdings (terminal_id, loan_id, serial, asset_type, officer_id, drawn_at, drawn_seq)
-      VALUES (event.terminal_id, loan, details->>'serial', details->>'type', (details->>'officer')::bigint, event.at, event.seq)
+    INSERT INTO estate.holdings (terminal_id, loan_id, serial, asset_type, officer_id, drawn_at, due_at, drawn_seq)
+      VALUES (event.terminal_id, loan, details->>'serial', details->>'type', (details->>'officer')::bigint, event.at, details->>'due', event.seq)
       ON CONFLICT (terminal_id, loan_id) DO NOTHING;
   ELSIF event.action = 'return.completed' AND loan IS NOT NULL THEN
     DELETE FROM estate.holdings h WHERE h.terminal_id = event.terminal_id AND h.loan_id = loan;
@@ -55,7 +57,9 @@ $$;
 -- Who holds what, anywhere: with the site, and the officer as the estate's reference data names them.
 CREATE VIEW estate.holdings_now AS
   SELECT t.site_id, h.terminal_id, h.serial, h.asset_type, h.officer_id,
-         o.data->>'collar_number' AS collar_number, o.data->>'display_name' AS display_name, h.drawn_at
+         o.data->>'collar_number' AS collar_number, o.data->>'display_name' AS display_name, h.drawn_at, h.due_at,
+         -- The estate's clock, in the terminals' ISO-8601 UTC text, so text order is time order.
+         h.due_at IS NOT NULL AND h.due_at < to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS overdue
     FROM estate.holdings h
     JOIN estate.terminals t ON t.id = h.terminal_id
     LEFT JOIN estate.reference_rows o ON o.table_name = 'officers' AND o.key = jsonb_build_object('id', h.officer_id) AND o.data IS NOT NULL;

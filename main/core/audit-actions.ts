@@ -12,6 +12,8 @@ export interface IntentDetails {
   officer: number;
   outcome: string;
   loan?: number | null;
+  /** When a loan that began here falls due (ISO time), or null for none. */
+  due?: string | null;
   condition?: string;
   quarantined?: boolean;
   order?: number | null;

@@ -42,11 +42,12 @@ export class Ledger {
   }
 
   /** The item left its door for the officer: a loan due by the rule version the intent was decided under. */
-  issue(intent: { id: number; assetId: number; officerId: number }, now: Date): number {
-    const loanId = Number(this.sql.insertLoan.run(intent.assetId, intent.officerId, now.toISOString(), intent.id, this.dueAtFor(intent.id, now)).lastInsertRowid);
+  issue(intent: { id: number; assetId: number; officerId: number }, now: Date): { loan: number; due: string | null } {
+    const due = this.dueAtFor(intent.id, now);
+    const loanId = Number(this.sql.insertLoan.run(intent.assetId, intent.officerId, now.toISOString(), intent.id, due).lastInsertRowid);
     this.sql.setIntentLoan.run(loanId, intent.id);
     this.setAsset(intent.assetId, 'on-loan', null);
-    return loanId;
+    return { loan: loanId, due };
   }
 
   closeLoan(loanId: number, condition: ReturnCondition | 'not-recorded', intentId: number, now: Date): void {

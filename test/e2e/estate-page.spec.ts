@@ -24,7 +24,7 @@ test.afterEach(async () => {
 });
 
 /** A terminal's draws, as its AuditLog writes them, ingested as its publisher would send them. */
-async function terminalDraws(id: string, site: string, draws: { serial: string; type: string; officer: number; loan: number }[]): Promise<void> {
+async function terminalDraws(id: string, site: string, draws: { serial: string; type: string; officer: number; loan: number; due?: string }[]): Promise<void> {
   if (!estate) throw new Error('no estate');
   const credentials = await addTerminal(estate.admin, id, site);
   const { dir, cleanup } = tempDir('armoury-estate-page-');
@@ -32,7 +32,7 @@ async function terminalDraws(id: string, site: string, draws: { serial: string; 
   cleanups.push(() => (db.close(), cleanup()));
   const audit = new AuditLog(db);
   for (const d of draws) {
-    db.transaction(() => audit.append({ actor: `officer:${d.officer}`, action: 'draw.completed', subject: 'door:1', details: { intent: d.loan, kind: 'draw', asset: d.loan, serial: d.serial, type: d.type, officer: d.officer, outcome: 'taken', loan: d.loan } }, new Date('2026-11-21T07:30:00Z')))();
+    db.transaction(() => audit.append({ actor: `officer:${d.officer}`, action: 'draw.completed', subject: 'door:1', details: { intent: d.loan, kind: 'draw', asset: d.loan, serial: d.serial, type: d.type, officer: d.officer, outcome: 'taken', loan: d.loan, due: d.due ?? null } }, new Date('2026-11-21T07:30:00Z')))();
   }
   const client = new pg.Client({ connectionString: estate.urlFor(credentials.roleName, credentials.password) });
   await client.connect();
@@ -47,7 +47,8 @@ test('the control room sees items out per site and type, who holds them, and eac
   await addSite(estate.admin, 'south', 'South station');
   await estate.admin.query(`SELECT estate.put_reference('officers', $1::jsonb)`, [JSON.stringify([{ id: 1, collar_number: 'PC 1234', display_name: 'Alex Morgan' }])]);
   await terminalDraws('north-1', 'north', [
-    { serial: 'T7-0001', type: 'Taser 7', officer: 1, loan: 1 },
+    // Due back in 2020: overdue by the estate's clock whenever the test runs.
+    { serial: 'T7-0001', type: 'Taser 7', officer: 1, loan: 1, due: '2020-01-01T07:00:00.000Z' },
     { serial: 'BWV-0001', type: 'Body-worn camera', officer: 1, loan: 2 },
   ]);
   await terminalDraws('south-1', 'south', [{ serial: 'T7-0100', type: 'Taser 7', officer: 2, loan: 1 }]);
@@ -64,8 +65,10 @@ test('the control room sees items out per site and type, who holds them, and eac
   await expect(out.getByRole('row', { name: /^Whole estate All types 3 2$/ })).toBeVisible();
   await expect(out.getByRole('row', { name: /^north Taser 7 1 1$/ })).toBeVisible();
   await expect(out.getByRole('row', { name: /^south All types 1 1$/ })).toBeVisible();
-  const holdings = page.getByRole('table', { name: 'Every item out now' });
-  await expect(holdings.getByRole('row', { name: /T7-0001 PC 1234 Alex Morgan north-1/ })).toBeVisible();
+  const holdings = page.getByRole('table', { name: 'Every item out now, overdue first' });
+  await expect(page.getByText('1 item is overdue, listed first.')).toBeVisible();
+  await expect(holdings.getByRole('row').nth(1)).toHaveAccessibleName(/T7-0001 PC 1234 Alex Morgan north-1 .* Overdue since 2020-01-01T07:00:00.000Z$/);
+  await expect(holdings.getByRole('row', { name: /BWV-0001 .* no due time$/ })).toBeVisible();
   await expect(page.getByRole('table', { name: 'Every terminal and its link' }).getByRole('row', { name: /^north-1 north Accepted 2/ })).toBeVisible();
   await expectAccessible(page, 'estate page');
   await page.screenshot({ path: 'test-results/estate-page.png', fullPage: true });

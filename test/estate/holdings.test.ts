@@ -49,11 +49,11 @@ describeEstate('estate current state from the events', () => {
     await estate?.stop();
   });
 
-  function record(terminalId: string, action: 'draw.completed' | 'return.completed', loan: number, serial: string, type: string, officer: number): void {
+  function record(terminalId: string, action: 'draw.completed' | 'return.completed', loan: number, serial: string, type: string, officer: number, due: string | null = null): void {
     const t = terminals.get(terminalId);
     if (!t) throw new Error(terminalId);
     at += 60_000;
-    t.db.transaction(() => t.audit.append({ actor: `officer:${officer}`, action, subject: 'door:1', details: { intent: loan, kind: action.startsWith('draw') ? 'draw' : 'return', asset: loan, serial, type, officer, outcome: 'test', loan } }, new Date(at)))();
+    t.db.transaction(() => t.audit.append({ actor: `officer:${officer}`, action, subject: 'door:1', details: { intent: loan, kind: action.startsWith('draw') ? 'draw' : 'return', asset: loan, serial, type, officer, outcome: 'test', loan, due } }, new Date(at)))();
   }
 
   /** Sends what the terminal has not sent yet, as its publisher would. */
@@ -67,16 +67,17 @@ describeEstate('estate current state from the events', () => {
   }
 
   it('follows draws and returns at every terminal: who holds what, and items out per site and type with totals', async () => {
-    record('north-1', 'draw.completed', 1, 'T7-0001', 'Taser 7', 1);
+    // Due in 2020 (overdue by the estate's clock), and far in the future.
+    record('north-1', 'draw.completed', 1, 'T7-0001', 'Taser 7', 1, '2020-01-01T07:00:00.000Z');
     record('north-1', 'draw.completed', 2, 'BWV-0001', 'Body-worn camera', 1);
-    record('south-1', 'draw.completed', 1, 'T7-0100', 'Taser 7', 2);
+    record('south-1', 'draw.completed', 1, 'T7-0100', 'Taser 7', 2, '2999-01-01T07:00:00.000Z');
     record('north-1', 'return.completed', 2, 'BWV-0001', 'Body-worn camera', 1);
     for (const id of ['north-1', 'south-1']) await publish(id);
 
-    const holdings = await estate.admin.query('SELECT site_id, terminal_id, serial, asset_type, collar_number, display_name FROM estate.holdings_now ORDER BY serial');
+    const holdings = await estate.admin.query('SELECT site_id, terminal_id, serial, asset_type, collar_number, display_name, overdue FROM estate.holdings_now ORDER BY serial');
     expect(holdings.rows).toEqual([
-      { site_id: 'north', terminal_id: 'north-1', serial: 'T7-0001', asset_type: 'Taser 7', collar_number: 'PC 1234', display_name: 'Alex Morgan' },
-      { site_id: 'south', terminal_id: 'south-1', serial: 'T7-0100', asset_type: 'Taser 7', collar_number: 'PC 2345', display_name: 'Sam Patel' },
+      { site_id: 'north', terminal_id: 'north-1', serial: 'T7-0001', asset_type: 'Taser 7', collar_number: 'PC 1234', display_name: 'Alex Morgan', overdue: true },
+      { site_id: 'south', terminal_id: 'south-1', serial: 'T7-0100', asset_type: 'Taser 7', collar_number: 'PC 2345', display_name: 'Sam Patel', overdue: false },
     ]);
     const out = await estate.admin.query('SELECT site_id, asset_type, items_out::int AS n FROM estate.out_now ORDER BY site_id, asset_type');
     expect(out.rows).toEqual([

@@ -37,7 +37,8 @@ export function drawIntentSpec(services: CoreServices): IntentKindSpec {
     kind: 'draw',
     actions: { opened: 'door.opened', taken: 'draw.completed', 'left-inside': 'draw.cancelled', 'door-failed': 'draw.door-failed' },
     effects: {
-      taken: ({ intent, now }) => ({ details: { loan: ledger.issue(intent, now) } }),
+      // The loan and when it falls due, in the audit row: the estate follows loans from it.
+      taken: ({ intent, now }) => ({ details: ledger.issue(intent, now) }),
       'left-inside': ({ intent }) => ledger.setAsset(intent.assetId, 'available', intent.doorId),
       'door-failed': ({ intent }) => ledger.setAsset(intent.assetId, 'available', intent.doorId),
     },

@@ -88,12 +88,12 @@ export function swapIntentSpecs(services: CoreServices): IntentKindSpec[] {
     actions: { opened: 'door.opened', taken: 'swap-issue.completed', 'left-inside': 'swap-issue.cancelled', 'door-failed': 'swap-issue.door-failed' },
     effects: {
       taken: ({ intent, now }) => {
-        const loan = ledger.issue(intent, now);
+        const { loan, due } = ledger.issue(intent, now);
         if (intent.swapOrderId !== null) {
           refresh.advance(intent.swapOrderId, 'deposited', 'completed');
           refresh.note(intent.swapOrderId, `swapped: ${intent.assetTypeName} ${intent.serial} issued from door ${intent.doorNumber}`);
         }
-        return { details: { loan, order: intent.swapOrderId } };
+        return { details: { loan, due, order: intent.swapOrderId } };
       },
       // Still reserved for the order, which stays deposited: the officer collects it next time.
       'left-inside': ({ intent }) => ledger.setAsset(intent.assetId, 'available', intent.doorId),
