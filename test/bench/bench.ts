@@ -308,6 +308,7 @@ async function estateOnly(): Promise<void> {
 function estateRows(figures: EstateFigures): Row[] {
   return [
     ['estate_ingest_events_per_s', figures.ingestEventsPerS, { op: '>=', limit: 5000 }],
+    ['estate_catchup_s', figures.catchupS, { op: '<=', limit: 5 }],
     ['estate_reference_fanout_s', figures.fanoutS, { op: '<=', limit: 10 }, `${figures.fanoutTerminals} terminals, not the issue's 90`],
   ];
 }

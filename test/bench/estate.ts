@@ -15,6 +15,7 @@ import pg from 'pg';
 import { addSite, addTerminal } from '../../estate/admin.ts';
 import { AuditLog } from '../../main/core/audit.ts';
 import { openDatabase, type Db } from '../../main/core/db/database.ts';
+import { EstatePublisher } from '../../main/estate/estate-publisher.ts';
 import { ReferencePuller } from '../../main/estate/reference-puller.ts';
 import { systemScheduler } from '../../main/system-time.ts';
 import { startTestEstate } from '../helpers/postgres.ts';
@@ -24,12 +25,20 @@ export interface EstateFigures {
   ingestTerminals: number;
   ingestEvents: number;
   ingestEventsPerS: number;
+  catchupEvents: number;
+  catchupS: number;
   fanoutTerminals: number;
   fanoutRows: number;
   fanoutS: number;
 }
 
-export const ESTATE_BENCH = { ingestTerminals: 10, eventsPerTerminal: 5000, batch: 500, fanoutTerminals: 20, fanoutRows: 10_000 };
+/**
+ * Catch-up: an hour offline at shift change. 10,000 Taser officers over 90 terminals is about
+ * 111 draws per terminal in the half hour, and as many returns in the next; a draw or return
+ * writes about 8 audit rows (sign-in, intent, door opened, completed, sign-out...), so an hour
+ * is about 2,000 rows.
+ */
+export const ESTATE_BENCH = { ingestTerminals: 10, eventsPerTerminal: 5000, batch: 500, fanoutTerminals: 20, fanoutRows: 10_000, catchupEvents: 2000 };
 
 export async function measureEstate(log: (line: string) => void): Promise<EstateFigures> {
   const estate = await startTestEstate();
@@ -71,6 +80,24 @@ export async function measureEstate(log: (line: string) => void): Promise<Estate
     const ingestEvents = ingestTerminals * eventsPerTerminal;
     log(`estate: ingested ${ingestEvents.toLocaleString('en-GB')} events in ${ingestS.toFixed(2)} s`);
 
+    // --- catch-up after an hour offline (the terminal's own publisher) ---------------------
+    const { catchupEvents } = ESTATE_BENCH;
+    const back = await addTerminal(estate.admin, 'bench-back', 'bench');
+    const backDir = tempDir('armoury-estate-catchup-');
+    const backDb = openDatabase(join(backDir.dir, 'armoury.db'));
+    cleanups.push(() => (backDb.close(), backDir.cleanup()));
+    const backAudit = new AuditLog(backDb);
+    backDb.transaction(() => {
+      for (let i = 0; i < catchupEvents; i++) backAudit.append({ actor: `officer:${i % 111}`, action: 'auth.signed-out', subject: `officer:${i % 111}`, details: { why: 'shift change' } }, new Date(Date.UTC(2026, 10, 21, 7) + i * 1800));
+    })();
+    const publisher = new EstatePublisher({ url: estate.urlFor(back.roleName, back.password), db: backDb, scheduler: systemScheduler, now: () => new Date(), log: () => {}, idleMs: 1000 });
+    const catchupStart = performance.now();
+    publisher.start();
+    await until(() => publisher.current().state === 'caught-up');
+    const catchupS = (performance.now() - catchupStart) / 1000;
+    await publisher.stop();
+    log(`estate: a terminal back with ${catchupEvents.toLocaleString('en-GB')} events waiting was caught up in ${catchupS.toFixed(2)} s (connect included)`);
+
     // --- reference fan-out ---------------------------------------------------------------
     const { fanoutTerminals, fanoutRows } = ESTATE_BENCH;
     log(`estate: ${fanoutTerminals} terminals pulling reference data; putting ${fanoutRows.toLocaleString('en-GB')} officer rows ...`);
@@ -107,7 +134,7 @@ export async function measureEstate(log: (line: string) => void): Promise<Estate
     await until(() => counts.every((c) => c.get()?.n === fanoutRows), 120_000);
     const fanoutS = (performance.now() - put) / 1000;
     log(`estate: every terminal had all ${fanoutRows.toLocaleString('en-GB')} rows ${fanoutS.toFixed(2)} s after the put began`);
-    return { ingestTerminals, ingestEvents, ingestEventsPerS: ingestEvents / ingestS, fanoutTerminals, fanoutRows, fanoutS };
+    return { ingestTerminals, ingestEvents, ingestEventsPerS: ingestEvents / ingestS, catchupEvents, catchupS, fanoutTerminals, fanoutRows, fanoutS };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
     await estate.stop();
