@@ -64,6 +64,17 @@ async function main(): Promise<void> {
       log(`error while shutting down: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       code = code || 1;
     } finally {
+      // Let Chromium finish exiting (a few seconds at most) before its profile is removed.
+      const child = browser?.child;
+      if (child && child.exitCode === null && child.signalCode === null) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 3000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
       browser?.dispose();
     }
     process.exit(code);

@@ -98,8 +98,14 @@ export function openChromium(launchUrl: string, log: (line: string) => void, exe
   return {
     child,
     dispose() {
-      rmSync(profileDir, { recursive: true, force: true });
+      // The launch page first: it is ours alone, and holds the way in. Chromium may still be
+      // writing its profile as it exits, so that removal retries and never stops the shutdown.
       rmSync(launch.dir, { recursive: true, force: true });
+      try {
+        rmSync(profileDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      } catch (error) {
+        log(`could not remove Chromium's profile ${profileDir}: ${error instanceof Error ? error.message : String(error)}`);
+      }
     },
   };
 }

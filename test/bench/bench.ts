@@ -8,6 +8,7 @@
  * `npm run bench -- --peer-style` runs only the peer-style section (peer-style.ts): the
  * terminal as its own process over ptys, with Chromium, timed as other kiosks are measured.
  */
+import { ESTATE_SIM, simulateEstate } from './estate-sim.ts';
 import { ESTATE_BENCH, measureEstate, type EstateFigures } from './estate.ts';
 import { POSTGRES_MISSING } from '../helpers/postgres.ts';
 import { fork } from 'node:child_process';
@@ -49,7 +50,7 @@ interface Target {
 type Row = [string, number, Target | null, string?];
 
 const { values: args } = parseArgs({
-  options: { json: { type: 'string' }, 'peer-style': { type: 'boolean', default: false }, 'peer-gc': { type: 'boolean', default: false }, estate: { type: 'boolean', default: false } },
+  options: { json: { type: 'string' }, 'peer-style': { type: 'boolean', default: false }, 'peer-gc': { type: 'boolean', default: false }, estate: { type: 'boolean', default: false }, 'estate-sim': { type: 'boolean', default: false } },
   strict: true,
 });
 /** `--peer-gc`: the peer-style section also sets the terminal's garbage collections beside its worst samples. */
@@ -313,6 +314,31 @@ function estateRows(figures: EstateFigures): Row[] {
   ];
 }
 
+/** The estate simulation (`--estate-sim`, see estate-sim.ts): 90 terminal cores through a shift change against one PostgreSQL. */
+async function estateSimulation(): Promise<void> {
+  if (POSTGRES_MISSING !== null) {
+    log(`estate simulation skipped: ${POSTGRES_MISSING}`);
+    return;
+  }
+  const sim = await simulateEstate(log);
+  const rows: Row[] = [
+    ['estate_reference_fanout_s', sim.fanoutS, { op: '<=', limit: 10 }],
+    ['estate_mobilisation_p99_ms', sim.outNow.p99, { op: '<=', limit: 50 }, 'items out per site and type, not yet the qualified and available'],
+    ['estate_ingest_events_per_s', sim.eventsPerS, null, 'as fast as the one-process shift change made them'],
+    ['estate_catchup_s', sim.catchupS, { op: '<=', limit: 5 }],
+    ['estate_events_missing', sim.missing, { op: '<=', limit: 0 }],
+    ['estate_events_doubled', sim.doubled, { op: '<=', limit: 0 }],
+  ];
+  printTable(rows);
+  log('');
+  log(`data: ${sim.terminals} terminals (${ESTATE_SIM.sites} sites), ${sim.officers.toLocaleString('en-GB')} officers; ${sim.cycles.toLocaleString('en-GB')} Taser draws and returns in ${sim.shiftS.toFixed(1)} s; ${sim.eventsStored.toLocaleString('en-GB')} events stored; ${ESTATE_SIM.cutOff} terminals cut off for the first half`);
+  log(describeSamples('items-out query during the shift change', sim.outNow));
+  if (args.json) {
+    writeFileSync(args.json, `${JSON.stringify({ ...Object.fromEntries(rows.map(([name, value]) => [name, fixed(value)])), estate_sim_sizes: { ...ESTATE_SIM, cycles: sim.cycles, events: sim.eventsStored } }, null, 2)}\n`);
+    log(`wrote ${args.json}`);
+  }
+}
+
 /** The peer-style section alone: its own demo-site terminal, no synthetic database. */
 async function peerStyleOnly(): Promise<void> {
   log('peer-style: the terminal as its own process over ptys, with Chromium (demo site: 50 officers, 34 assets, 16 doors) ...');
@@ -414,4 +440,4 @@ function printTable(rows: readonly Row[]): void {
   for (const line of lines) log(render(line));
 }
 
-await (args['peer-style'] ? peerStyleOnly() : args.estate ? estateOnly() : main());
+await (args['peer-style'] ? peerStyleOnly() : args.estate ? estateOnly() : args['estate-sim'] ? estateSimulation() : main());

@@ -1,5 +1,4 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addSite, addTerminal, type TerminalCredentials } from '../../../estate/admin.ts';
@@ -8,7 +7,8 @@ import { AuditLog } from '../../../main/core/audit.ts';
 import { openDatabase, type Db } from '../../../main/core/db/database.ts';
 import { EstatePublisher, type EstateLinkState } from '../../../main/estate/estate-publisher.ts';
 import { systemScheduler } from '../../../main/system-time.ts';
-import { freePort, POSTGRES_MISSING, startTestEstate, type TestEstate } from '../../helpers/postgres.ts';
+import { POSTGRES_MISSING, startTestEstate, type TestEstate } from '../../helpers/postgres.ts';
+import { startTcpProxy } from '../../helpers/tcp-proxy.ts';
 import { join, tempDir } from '../../helpers/temp-db.ts';
 
 /**
@@ -16,46 +16,6 @@ import { join, tempDir } from '../../helpers/temp-db.ts';
  * network can be cut mid-stream the way a site's link fails: nothing lost, nothing stored twice,
  * caught up when it answers again.
  */
-
-/** A loopback TCP proxy to the estate; `cut()` stops forwarding without closing (a dead link), `restore()` lets new connections through. */
-async function startProxy(targetPort: number): Promise<{ port: number; cut: () => void; restore: () => void; close: () => Promise<void> }> {
-  const pairs = new Set<[net.Socket, net.Socket]>();
-  let severed = false;
-  const server = net.createServer((inbound) => {
-    if (severed) {
-      // A dead link: the connection is accepted and then nothing ever comes back.
-      inbound.on('error', () => undefined);
-      pairs.add([inbound, inbound]);
-      return;
-    }
-    const outbound = net.connect(targetPort, '127.0.0.1');
-    const pair: [net.Socket, net.Socket] = [inbound, outbound];
-    pairs.add(pair);
-    for (const socket of pair) socket.on('error', () => undefined);
-    inbound.on('data', (chunk) => severed || outbound.write(chunk));
-    outbound.on('data', (chunk) => severed || inbound.write(chunk));
-    inbound.on('close', () => outbound.destroy());
-    outbound.on('close', () => inbound.destroy());
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port,
-    cut: () => {
-      severed = true;
-    },
-    restore: () => {
-      severed = false;
-      // The connections that went dead stay dead, as after a real outage.
-      for (const pair of pairs) for (const socket of pair) socket.destroy();
-      pairs.clear();
-    },
-    close: async () => {
-      for (const pair of pairs) for (const socket of pair) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -120,7 +80,7 @@ describeEstate('the terminal publishes its audit log to the estate', () => {
 
   it('keeps working through a cut link mid-stream, then catches up with nothing lost or doubled', async () => {
     const t = await terminal();
-    const proxy = await startProxy(estate.cluster.port);
+    const proxy = await startTcpProxy(estate.cluster.port);
     cleanups.push(() => proxy.close());
     const logs: string[] = [];
     const p = publisher(t.db, estate.urlFor(t.credentials.roleName, t.credentials.password, proxy.port), logs);
