@@ -117,7 +117,9 @@ export function clusterRunning(dir: string): boolean {
 export function startCluster(dir: string): Cluster {
   const cluster = requireCluster(dir);
   if (clusterRunning(dir)) return cluster;
-  const options = `-p ${cluster.port} -k ${socketDir(dir)} -c listen_addresses=127.0.0.1`;
+  // Two connections per terminal (publishing, reference data) and a few for the control room:
+  // 300 covers a simulated estate of 90 terminals.
+  const options = `-p ${cluster.port} -k ${socketDir(dir)} -c listen_addresses=127.0.0.1 -c max_connections=300`;
   runAsOwner(join(requireBinDir(), 'pg_ctl'), ['-D', pgdata(dir), '-o', options, '-l', join(socketDir(dir), 'postgres.log'), '-w', '-t', '60', 'start']);
   return cluster;
 }

@@ -23,7 +23,7 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { join, seededDb, tempDir } from '../helpers/temp-db.ts';
 import { summarize, type Summary } from './stats.ts';
 
-export const ESTATE_SIM = { sites: 45, terminalsPerSite: 2, officers: 10_000, cutOff: 2 };
+export const ESTATE_SIM = { sites: Number(process.env.ESTATE_SIM_SITES ?? 45), terminalsPerSite: 2, officers: Number(process.env.ESTATE_SIM_OFFICERS ?? 10_000), cutOff: 2 };
 
 export interface EstateSimFigures {
   terminals: number;
@@ -73,7 +73,8 @@ export async function simulateEstate(log: (line: string) => void): Promise<Estat
     // --- the estate's reference data: every officer, their role and an in-date Taser refresher ---
     const people = Array.from({ length: officers }, (_, i) => 1000 + i);
     const put = async (table: string, rows: unknown[]) => estate.admin.query('SELECT estate.put_reference($1, $2::jsonb)', [table, JSON.stringify(rows)]);
-    await put('officers', people.map((id) => ({ id, collar_number: `PC ${id}`, display_name: `Officer ${id}`, status: 'active', site_id: 1, created_at: '2026-11-01T09:00:00.000Z', unit: null, left_on: null })));
+    // Collar numbers well clear of the demo seed's own officers at each terminal (a duplicate would refuse the pull, rightly).
+    await put('officers', people.map((id) => ({ id, collar_number: `PC ${50_000 + id}`, display_name: `Officer ${id}`, status: 'active', site_id: 1, created_at: '2026-11-01T09:00:00.000Z', unit: null, left_on: null })));
     await put('officer_roles', people.map((id) => ({ officer_id: id, role: 'officer' })));
     await put('officer_qualifications', people.map((id) => ({ officer_id: id, qualification_id: TASER_QUALIFICATION, awarded_on: '2026-06-01', expires_on: '2027-06-01', source: 'estate', recorded_at: '2026-11-01T09:00:00.000Z', import_id: null, valid_until: '2027-06-01' })));
 
