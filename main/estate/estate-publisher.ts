@@ -1,6 +1,5 @@
 import pg from 'pg';
-import type { Db } from '../core/db/database.ts';
-import type { Scheduler } from '../core/ports.ts';
+import type { EstateLinkOptions } from './estate-link-options.ts';
 import { WakeableSleep } from './wakeable-sleep.ts';
 
 /**
@@ -16,24 +15,11 @@ import { WakeableSleep } from './wakeable-sleep.ts';
  * terminal's database, except to move the cursor.
  */
 
-export interface EstatePublisherOptions {
-  /** The terminal's connection string, with its own role and password. */
-  url: string;
-  db: Db;
-  scheduler: Scheduler;
-  now: () => Date;
-  log: (line: string) => void;
+export interface EstatePublisherOptions extends EstateLinkOptions {
   /** Events per call to the estate; default 500. */
   batchSize?: number;
   /** When caught up, how often to look for new rows and confirm the estate's count; default 1000 ms. */
   idleMs?: number;
-  /** First wait after a failure, doubling to maxRetryMs; defaults 500 ms and 30 s. */
-  retryMs?: number;
-  maxRetryMs?: number;
-  /** Longest wait to connect or for any one reply, so a cut network cannot hang the link; default 10 s. */
-  timeoutMs?: number;
-  /** Told when the link's state changes (the status bar shows it). */
-  changed?: () => void;
 }
 
 /** The connection string from the configuration's URL (role, server) and its password. */
@@ -66,7 +52,8 @@ interface CheckpointReply {
   wait?: string;
 }
 
-interface WireEvent {
+/** An audit row as the estate's ingest takes it (estate/migrations/001-events.sql). */
+export interface WireEvent {
   seq: number;
   at: string;
   actor: string;

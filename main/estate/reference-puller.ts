@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../core/db/database.ts';
-import type { Scheduler } from '../core/ports.ts';
+import type { EstateLinkOptions } from './estate-link-options.ts';
 import { WakeableSleep } from './wakeable-sleep.ts';
 
 /**
@@ -19,21 +19,11 @@ import { WakeableSleep } from './wakeable-sleep.ts';
 /** The reference tables the estate decides, in the order their rows refer to each other. */
 export const ESTATE_REFERENCE_TABLES = ['sites', 'officers', 'officer_roles', 'cards', 'qualifications', 'officer_qualifications', 'asset_types', 'asset_type_requirements', 'asset_type_rules'] as const;
 
-export interface ReferencePullerOptions {
-  url: string;
-  db: Db;
-  scheduler: Scheduler;
-  now: () => Date;
-  log: (line: string) => void;
+export interface ReferencePullerOptions extends EstateLinkOptions {
   /** Changes per query; default 2,000. */
   batchSize?: number;
   /** Without a notification, how often to look anyway; default 30 s. */
   pollMs?: number;
-  retryMs?: number;
-  maxRetryMs?: number;
-  timeoutMs?: number;
-  /** Told when a pull changed something or its problem changed (the status bar shows the data's age). */
-  changed?: () => void;
 }
 
 interface Change {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSite, addTerminal, type TerminalCredentials } from '../../estate/admin.ts';
 import { AuditLog } from '../../main/core/audit.ts';
 import { openDatabase, type Db } from '../../main/core/db/database.ts';
+import type { WireEvent } from '../../main/estate/estate-publisher.ts';
 import { POSTGRES_MISSING, startTestEstate, type TestEstate } from '../helpers/postgres.ts';
 import { join, tempDir } from '../helpers/temp-db.ts';
 
@@ -13,16 +14,6 @@ import { join, tempDir } from '../helpers/temp-db.ts';
  * do (grants and row-level security).
  */
 
-interface WireEvent {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  subject: string;
-  details: string;
-  prevHash: string;
-  hash: string;
-}
 
 /** A terminal's audit log with `count` real rows, as the publisher reads them. */
 function terminalChain(count: number): { db: Db; events: WireEvent[]; cleanup: () => void } {

@@ -9,6 +9,7 @@ import { EstatePublisher, type EstateLinkState } from '../../../main/estate/esta
 import { systemScheduler } from '../../../main/system-time.ts';
 import { POSTGRES_MISSING, startTestEstate, type TestEstate } from '../../helpers/postgres.ts';
 import { startTcpProxy } from '../../helpers/tcp-proxy.ts';
+import { until } from '../../helpers/until.ts';
 import { join, tempDir } from '../../helpers/temp-db.ts';
 
 /**
@@ -17,13 +18,6 @@ import { join, tempDir } from '../../helpers/temp-db.ts';
  * caught up when it answers again.
  */
 
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const describeEstate = POSTGRES_MISSING === null ? describe : describe.skip;
 

@@ -6,6 +6,7 @@ import type { Db } from '../../../main/core/db/database.ts';
 import { ReferencePuller } from '../../../main/estate/reference-puller.ts';
 import { systemClock, systemScheduler } from '../../../main/system-time.ts';
 import { POSTGRES_MISSING, startTestEstate, type TestEstate } from '../../helpers/postgres.ts';
+import { until } from '../../helpers/until.ts';
 import { join, seededDb, tempDir } from '../../helpers/temp-db.ts';
 
 /**
@@ -14,13 +15,6 @@ import { join, seededDb, tempDir } from '../../helpers/temp-db.ts';
  * working there; a pull that does not fit the terminal's tables changes nothing.
  */
 
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const describeEstate = POSTGRES_MISSING === null ? describe : describe.skip;
 
