@@ -12,6 +12,18 @@ export type AuditActor = `officer:${number}` | 'system';
 export type AuditEntry = {
   [A in AuditAction]: { actor: AuditActor; action: A; subject: string; details: AuditDetails[A] };
 }[AuditAction];
+/** One stored row, exactly as hashed: what a checkpoint anchors and what the estate's ingest takes. */
+export interface StoredAuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  details: string;
+  prevHash: string;
+  hash: string;
+}
+
 /** JSON with object keys sorted, so the same content always hashes the same. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
@@ -39,7 +51,7 @@ export class AuditLog {
     this.insert = db.prepare(
       'INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.anchorRow = db.prepare<[number], { seq: number; at: string; actor: string; action: string; subject: string; details: string; prevHash: string; hash: string }>(
+    this.anchorRow = db.prepare<[number], StoredAuditRow>(
       'SELECT seq, at, actor, action, subject, details, prev_hash AS prevHash, hash FROM audit_log WHERE seq = ?',
     );
   }

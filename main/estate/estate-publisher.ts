@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { StoredAuditRow } from '../core/audit.ts';
 import type { EstateLinkOptions } from './estate-link-options.ts';
 import { WakeableSleep } from './wakeable-sleep.ts';
 
@@ -52,17 +53,8 @@ interface CheckpointReply {
   wait?: string;
 }
 
-/** An audit row as the estate's ingest takes it (estate/migrations/001-events.sql). */
-export interface WireEvent {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  subject: string;
-  details: string;
-  prevHash: string;
-  hash: string;
-}
+/** An audit row as the estate's ingest takes it (estate/migrations/001-events.sql): the row as stored and hashed. */
+export type WireEvent = StoredAuditRow;
 
 interface WireCheckpoint {
   id: number;

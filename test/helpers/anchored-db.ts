@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { AuditAnchor, type CheckpointPolicy } from '../../main/core/audit-anchor.ts';
 import { rowHash, GENESIS_HASH } from '../../main/core/audit-chain.ts';
 import { checkAuditIntegrity } from '../../main/core/audit-integrity.ts';
-import { AuditLog } from '../../main/core/audit.ts';
+import { AuditLog, type StoredAuditRow } from '../../main/core/audit.ts';
 import { openDatabase, type Db } from '../../main/core/db/database.ts';
 import { AUDIT_TRIGGERS } from '../../main/core/db/migrations/008-audit-anchoring.ts';
 import { Exceptions } from '../../main/core/exceptions.ts';
@@ -79,14 +79,7 @@ export function tamper(path: string, change: (db: Database.Database) => void, op
 /** The attacker rewrites one row and recomputes every later hash, so the chain walks clean. */
 export function rewriteAndRehash(db: Database.Database, seq: number, subject: string): void {
   db.prepare('UPDATE audit_log SET subject = ? WHERE seq = ?').run(subject, seq);
-  const rows = db.prepare('SELECT seq, at, actor, action, subject, details FROM audit_log ORDER BY seq').all() as {
-    seq: number;
-    at: string;
-    actor: string;
-    action: string;
-    subject: string;
-    details: string;
-  }[];
+  const rows = db.prepare('SELECT seq, at, actor, action, subject, details FROM audit_log ORDER BY seq').all() as Omit<StoredAuditRow, 'prevHash' | 'hash'>[];
   let prev = GENESIS_HASH;
   const update = db.prepare('UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?');
   for (const r of rows) {
