@@ -45,9 +45,14 @@ export default tseslint.config(
     },
   },
   {
-    // The estate is a service of its own (its database, its CLI): it shares no code with a terminal's process.
+    // The estate is a service of its own (its database, its CLI). It shares the terminal's pure
+    // rules (who may draw what, the C2 document, webhook signing) so the two never disagree, but
+    // never a terminal's database, hardware, shell or screens.
     files: ['estate/**/*.ts'],
-    rules: restrict([electron], [{ group: ['**/main/**', '**/preload/**', '**/renderer/**', '**/native-bridges/**'], message: 'The estate imports node built-ins and pg, not the terminal.' }]),
+    rules: restrict(
+      [electron],
+      [{ group: ['**/renderer/**', '**/shell/**', '**/main/core/db/**', '**/native-bridges/transport/**', 'better-sqlite3', 'serialport', '@serialport/*', 'usb'], message: "The estate shares the terminal's pure rules, not its database, hardware, shell or screens." }],
+    ),
   },
   {
     files: ['native-bridges/**/*.ts'],

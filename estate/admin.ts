@@ -11,9 +11,15 @@ function checkId(what: string, id: string): void {
   if (!ID.test(id)) throw new Error(`${what} "${id}" is not a valid id: lower-case letters, digits and hyphens, up to 40, starting with a letter or digit`);
 }
 
-export async function addSite(client: ClientBase, id: string, name: string): Promise<void> {
+/**
+ * A site of the estate. `referenceSiteId` is its row in the reference data's `sites` table, the
+ * one officers' home site (officers.site_id) names: how the mobilisation counts an officer who
+ * is qualified and available at this site. Without it, such officers count under no site.
+ */
+export async function addSite(client: ClientBase, id: string, name: string, referenceSiteId: number | null = null): Promise<void> {
   checkId('site', id);
-  await client.query('INSERT INTO estate.sites (id, name) VALUES ($1, $2)', [id, name]);
+  if (referenceSiteId !== null && (!Number.isSafeInteger(referenceSiteId) || referenceSiteId < 1)) throw new Error(`reference site "${referenceSiteId}" must be a whole number from 1: the id of a row of the reference data's sites`);
+  await client.query('INSERT INTO estate.sites (id, name, reference_site_id) VALUES ($1, $2, $3)', [id, name, referenceSiteId]);
 }
 
 export interface TerminalCredentials {

@@ -5,7 +5,8 @@
  *   init [--dir D] [--port P]        create a cluster in D (default ./estate-data), migrate it, leave it running
  *   start | stop | status [--dir D]  the local cluster's server
  *   migrate [--url U]                apply the estate's migrations
- *   add-site ID NAME [--url U]       a site
+ *   add-site ID NAME [--reference-site N] [--url U]
+ *                                    a site; N is its row in the reference data's sites (officers' home site)
  *   add-terminal ID SITE [--url U]   a terminal with a login role of its own; prints its password once
  *   put-reference TABLE FILE [--url U]     rows for a terminal reference table (a JSON array, the
  *                                          terminal's columns); every terminal applies them
@@ -28,7 +29,7 @@ const DEFAULT_PORT = 5544;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { dir: { type: 'string', default: 'estate-data' }, port: { type: 'string' }, url: { type: 'string' } },
+  options: { dir: { type: 'string', default: 'estate-data' }, port: { type: 'string' }, url: { type: 'string' }, 'reference-site': { type: 'string' } },
 });
 const [command, ...rest] = positionals;
 const dir = resolve(values.dir);
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
       return;
     }
     case 'add-site':
-      await withAdmin((client) => addSite(client, need(0, 'an id'), need(1, 'a name')));
+      await withAdmin((client) => addSite(client, need(0, 'an id'), need(1, 'a name'), values['reference-site'] === undefined ? null : Number(values['reference-site'])));
       console.log(`site ${rest[0]} added`);
       return;
     case 'add-terminal': {

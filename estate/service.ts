@@ -1,7 +1,8 @@
 /**
  * The estate service: a read-only page for control rooms, served on loopback, showing the whole
- * estate from the estate database: items out now per site and type (with totals), who holds
- * what anywhere, each terminal's link, and the open estate exceptions.
+ * estate from the estate database: the mobilisation (armed now, and qualified and available, per
+ * site and type with the estate's totals), items out now per site and type, who holds what
+ * anywhere, each terminal's link, and the open estate exceptions.
  *
  * The same rules as the terminal's browser shell: it prints a sign-in link that works once;
  * the browser that opens it gets an HttpOnly, SameSite=Strict session cookie, and every page
@@ -13,6 +14,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { EstateMobilisation, type EstateMobilisationPicture } from './mobilisation.ts';
 
 export const ESTATE_PAGE_CSP = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const COOKIE = 'armoury_estate_session';
@@ -86,17 +88,19 @@ button { font-size: 18px; min-height: 48px; min-width: 48px; padding: 8px 16px; 
 `;
 
 interface Picture {
+  mobilisation: EstateMobilisationPicture;
   outNow: { site_id: string; asset_type: string; items_out: string; officers: string }[];
   holdings: { site_id: string; terminal_id: string; serial: string | null; asset_type: string | null; collar_number: string | null; display_name: string | null; drawn_at: string; due_at: string | null; overdue: boolean }[];
   terminals: { id: string; site_id: string; refused_reason: string | null; events: string; last_received: string | null }[];
   exceptions: { kind: string; terminal_id: string | null; message: string; raised_at: string }[];
 }
 
-async function readPicture(pool: pg.Pool): Promise<Picture> {
+async function readPicture(pool: pg.Pool, mobilisation: EstateMobilisation, now: Date): Promise<Picture> {
   // One snapshot of the database for the whole page, on a connection of its own.
   const client = await pool.connect();
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
+    const picture = await mobilisation.picture(client, now);
     const outNow = (await client.query<Picture['outNow'][number]>('SELECT site_id, asset_type, items_out, officers FROM estate.out_now ORDER BY site_id = \'(estate)\', site_id, asset_type = \'(all)\', asset_type')).rows;
     const holdings = (await client.query<Picture['holdings'][number]>('SELECT site_id, terminal_id, serial, asset_type, collar_number, display_name, drawn_at, due_at, overdue FROM estate.holdings_now ORDER BY overdue DESC, site_id, asset_type, serial LIMIT 500')).rows;
     const terminals = (
@@ -106,7 +110,7 @@ async function readPicture(pool: pg.Pool): Promise<Picture> {
       )
     ).rows;
     const exceptions = (await client.query<Picture['exceptions'][number]>('SELECT kind, terminal_id, message, raised_at::text FROM estate.exceptions WHERE resolved_at IS NULL ORDER BY raised_at DESC, id DESC LIMIT 100')).rows;
-    return { outNow, holdings, terminals, exceptions };
+    return { mobilisation: picture, outNow, holdings, terminals, exceptions };
   } finally {
     await client.query('COMMIT').catch(() => undefined);
     client.release();
@@ -131,7 +135,24 @@ function renderTables(picture: Picture): string {
     rows.length === 0
       ? `<p class="note">${escapeHtml(empty)}</p>`
       : `<table><caption>${escapeHtml(caption)}</caption><thead><tr>${head.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
-  return `<h2 id="out">Items out now</h2>
+  const { mobilisation } = picture;
+  const typeNames = mobilisation.types.map((t) => t.assetTypeName);
+  const mobilisationRows = mobilisation.sites.map(
+    (site) =>
+      `<tr><th scope="row">${escapeHtml(site.siteName)}</th>${site.byType.map((c) => `<td class="number">${c.armed}</td><td class="number">${c.available}</td>`).join('')}<td class="number">${site.armed}</td><td class="number">${site.available}</td></tr>`,
+  );
+  mobilisationRows.push(
+    `<tr class="total"><th scope="row">Whole estate</th>${mobilisation.types.map((t) => `<td class="number">${t.armed.length}</td><td class="number">${t.available.length}</td>`).join('')}<td class="number">${mobilisation.totals.armed}</td><td class="number">${mobilisation.totals.available}</td></tr>`,
+  );
+  const problems = mobilisation.types.flatMap((t) => (t.problem === null ? [] : [`<p class="note"><strong>Not counted:</strong> ${escapeHtml(t.problem)}.</p>`]));
+  const mobilisationHead = `<thead><tr><th scope="col" rowspan="2">Site</th>${typeNames.map((n) => `<th scope="colgroup" colspan="2">${escapeHtml(n)}</th>`).join('')}<th scope="colgroup" colspan="2">All firearm and Taser types</th></tr><tr>${[...typeNames, 'all']
+    .map(() => '<th scope="col">Armed now</th><th scope="col">Qualified and available</th>')
+    .join('')}</tr></thead>`;
+  return `<h2 id="mobilisation">Mobilisation</h2>
+<p>Armed now counts officers where they drew; qualified and available counts officers at their home site who hold none of the type and whom its release rule would arm today. An officer is counted once in the last two columns, as armed if armed with any type.</p>
+${problems.join('')}
+${typeNames.length === 0 ? '<p class="note">The estate\'s reference data has no firearm or Taser type.</p>' : `<table><caption>Mobilisation per site and type, with the estate's totals</caption>${mobilisationHead}<tbody>${mobilisationRows.join('')}</tbody></table>`}
+<h2 id="out">Items out now</h2>
 ${table('Items out now, per site and type, with totals', ['Site', 'Type', 'Items out', 'Officers holding'], out, 'No item is out anywhere.')}
 <h2 id="holdings">Who holds what</h2>
 <p>${overdue === 0 ? 'Nothing is overdue anywhere.' : `<strong>${overdue} item${overdue === 1 ? ' is' : 's are'} overdue</strong>, listed first.`}</p>
@@ -175,6 +196,7 @@ export async function startEstateService(options: EstateServiceOptions): Promise
   let nonceUsed = false;
   const sessions = new Set<string>();
   const now = options.now ?? (() => new Date());
+  const mobilisation = new EstateMobilisation();
   const estateName = options.estateName ?? 'Armoury estate';
   let host = '';
 
@@ -207,8 +229,9 @@ export async function startEstateService(options: EstateServiceOptions): Promise
     if (url.pathname === '/estate.css') return send(res, 200, 'text/css; charset=utf-8', STYLES);
     if (url.pathname === '/estate.js') return send(res, 200, 'text/javascript; charset=utf-8', SCRIPT);
     if (url.pathname !== '/' && url.pathname !== '/picture') return send(res, 404, 'text/plain; charset=utf-8', 'Not here.');
-    readPicture(pool).then(
-      (picture) => send(res, 200, 'text/html; charset=utf-8', url.pathname === '/picture' ? renderTables(picture) : renderPage(picture, estateName, now())),
+    const at = now();
+    readPicture(pool, mobilisation, at).then(
+      (picture) => send(res, 200, 'text/html; charset=utf-8', url.pathname === '/picture' ? renderTables(picture) : renderPage(picture, estateName, at)),
       (error: unknown) => send(res, 503, 'text/plain; charset=utf-8', `The estate database did not answer: ${error instanceof Error ? error.message : String(error)}`),
     );
   });

@@ -1,11 +1,9 @@
 import { ROLES, type BoardEntry, type MobilisationTypeView, type MobilisationView, type Role, type RuleView } from '../../preload/contract.ts';
 import { localDate } from './dates.ts';
 import type { Db } from './db/database.ts';
-import { decideDraw, qualifiedThrough, type DecidingRecord, type OfficerStatus } from './decision.ts';
+import type { DecidingRecord, OfficerStatus } from './decision.ts';
+import { MOBILISATION_CATEGORIES, releasedTo } from './releasable.ts';
 import { legacyRule, type RuleStore } from './rules.ts';
-
-/** The categories a mobilisation counts: the ones that arm an officer. */
-const MOBILISATION_CATEGORIES: readonly string[] = ['firearm', 'taser'];
 
 type ArmedView = MobilisationTypeView['armed'][number];
 type AvailableView = MobilisationTypeView['available'][number];
@@ -296,8 +294,7 @@ export class ConsoleReadModel {
       }
     }
 
-    const none = new Map<string, DecidingRecord>();
-    const types = ruled.map(({ type, rule }) => ({ type, officers: this.releasedTo(directory, type, rule, held, roles, none, today) }));
+    const types = ruled.map(({ type, rule }) => ({ type, officers: this.releasedTo(directory, type, rule, held, roles, today) }));
     this.releasable = { generation: directory.generation, day: today, types };
     return this.releasable;
   }
@@ -308,39 +305,12 @@ export class ConsoleReadModel {
     rule: RuleView,
     held: ReadonlyMap<number, ReadonlyMap<string, DecidingRecord>>,
     roles: ReadonlyMap<number, readonly Role[]>,
-    none: ReadonlyMap<string, DecidingRecord>,
     today: string,
   ): Releasable['types'][number]['officers'] {
-    const released: Releasable['types'][number]['officers'] = [];
-    const noNames = new Map<string, string>();
-    for (const officer of directory.byCollar) {
-      const records = held.get(officer.id) ?? none;
-      // Records that never pass, or no longer do, get a refusal from decideDraw whatever else
-      // holds (its reasons add up, and qualifiedThrough is its qualification checks day for day:
-      // see decision.test.ts), so it is not asked: that spares it wording most of the refusals.
-      const through = qualifiedThrough(rule, records);
-      if (through === undefined || (through !== null && today > through)) continue;
-      // "Would the rule release one to them now": holdings and stock are the live part, applied per read.
-      const decision = decideDraw({
-        officerStatus: officer.status,
-        officerRoles: roles.get(officer.id) ?? [],
-        officerUnit: officer.unit,
-        assetTypeName: type.name,
-        rule,
-        qualificationNames: noNames,
-        held: records,
-        holdingOfType: 0,
-        maxPerOfficer: 1,
-        availableCount: 1,
-        today,
-        // Mobilisation asks who is qualified, not whether this terminal may release to them now.
-        weapon: false,
-        referenceStale: null,
-      });
-      if (!decision.allowed) continue;
-      released.push({ view: Object.freeze({ officerId: officer.id, collarNumber: officer.collarNumber, name: officer.name }), through });
-    }
-    return released;
+    return releasedTo(directory.byCollar, type.name, rule, held, roles, today).map(({ officer, through }) => ({
+      view: Object.freeze({ officerId: officer.id, collarNumber: officer.collarNumber, name: officer.name }),
+      through,
+    }));
   }
 
   /** The open loans brought up to date from the change log, and what they give the views. Inside a snapshot. */

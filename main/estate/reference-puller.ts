@@ -20,7 +20,7 @@ import { WakeableSleep } from './wakeable-sleep.ts';
 export const ESTATE_REFERENCE_TABLES = ['sites', 'officers', 'officer_roles', 'cards', 'qualifications', 'officer_qualifications', 'asset_types', 'asset_type_requirements', 'asset_type_rules'] as const;
 
 export interface ReferencePullerOptions extends EstateLinkOptions {
-  /** Changes per query; default 2,000. */
+  /** Changes per query (one query covers every table); default 5,000. */
   batchSize?: number;
   /** Without a notification, how often to look anyway; default 30 s. */
   pollMs?: number;
@@ -49,6 +49,8 @@ export class ReferenceApplier {
   private readonly columns = new Map<string, { all: Set<string>; key: string[] }>();
   /** Upserts and deletes by table and column list: a pull of thousands of rows compiles each once. */
   private readonly statements = new Map<string, Statement>();
+  /** Upsert statements by table and column names, as they arrive. */
+  private readonly plans = new Map<string, Statement>();
   private readonly cursor;
   private readonly setCursor;
   private readonly synced;
@@ -95,9 +97,20 @@ export class ReferenceApplier {
   }
 
   private upsert(table: string, data: Record<string, unknown>): void {
+    const names = Object.keys(data);
+    this.upsertPlan(table, names).run(...names.map((n) => sqlValue(data[n])));
+  }
+
+  /**
+   * The statement for rows of this table with these columns, checked and compiled once: a pull
+   * of thousands of rows with the same columns checks the column names once, not per row.
+   */
+  private upsertPlan(table: string, names: readonly string[]): Statement {
+    const signature = `${table}\u0000${names.join('\u0000')}`;
+    const known = this.plans.get(signature);
+    if (known !== undefined) return known;
     const shape = this.columns.get(table);
     if (!shape) throw new Error(`no columns known for ${table}`);
-    const names = Object.keys(data);
     const unknown = names.filter((n) => !shape.all.has(n));
     if (unknown.length > 0) throw new Error(`the estate's ${table} row has columns this terminal's ${table} lacks: ${unknown.join(', ')}`);
     const missingKey = shape.key.filter((k) => !names.includes(k));
@@ -105,9 +118,11 @@ export class ReferenceApplier {
     const others = names.filter((n) => !shape.key.includes(n));
     // Column names come from PRAGMA table_info, never from the estate's text alone.
     const update = others.length === 0 ? 'NOTHING' : `UPDATE SET ${others.map((n) => `"${n}" = excluded."${n}"`).join(', ')}`;
-    this.statement(`INSERT INTO ${table} (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (${shape.key.map((k) => `"${k}"`).join(', ')}) DO ${update}`).run(
-      ...names.map((n) => sqlValue(data[n])),
+    const statement = this.statement(
+      `INSERT INTO ${table} (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT (${shape.key.map((k) => `"${k}"`).join(', ')}) DO ${update}`,
     );
+    this.plans.set(signature, statement);
+    return statement;
   }
 
   private remove(table: string, key: Record<string, unknown>): void {
@@ -210,18 +225,20 @@ export class ReferencePuller {
 
   /** Every table's changes after its cursor, in batches, until the estate has no more; returns how many were applied. */
   private async pullAll(client: pg.Client): Promise<number> {
-    const batchSize = this.options.batchSize ?? 2000;
+    const batchSize = this.options.batchSize ?? 5000;
     let applied = 0;
     for (;;) {
-      const changes: Change[] = [];
-      for (const table of ESTATE_REFERENCE_TABLES) {
-        const result = await client.query<Change>(
-          'SELECT table_name, key, data, revision FROM estate.reference_rows WHERE table_name = $1 AND revision > $2 ORDER BY revision LIMIT $3',
-          [table, this.applier.cursorOf(table), batchSize],
-        );
-        changes.push(...result.rows);
-      }
-      const complete = changes.length === 0 || ESTATE_REFERENCE_TABLES.every((t) => changes.filter((c) => c.table_name === t).length < batchSize);
+      // Every table's changes after its own cursor, in one query, oldest first.
+      const cursors = ESTATE_REFERENCE_TABLES.map((table) => this.applier.cursorOf(table));
+      const { rows: changes } = await client.query<Change>(
+        `SELECT r.table_name, r.key, r.data, r.revision
+           FROM estate.reference_rows r JOIN unnest($1::text[], $2::bigint[]) AS c(table_name, revision)
+             ON r.table_name = c.table_name AND r.revision > c.revision
+          ORDER BY r.revision LIMIT $3`,
+        [ESTATE_REFERENCE_TABLES, cursors, batchSize],
+      );
+      // A short batch is the last: every change after the cursors was in it.
+      const complete = changes.length < batchSize;
       applied += this.applier.apply(changes, complete ? this.options.now().toISOString() : null);
       if (changes.length > 0) this.options.log(`estate: ${changes.length} reference change${changes.length === 1 ? '' : 's'} applied`);
       if (complete) return applied;

@@ -40,12 +40,25 @@ async function terminalDraws(id: string, site: string, draws: { serial: string; 
   await client.end();
 }
 
-test('the control room sees items out per site and type, who holds them, and each terminal, after signing in once', async ({ page, request }) => {
+test('the control room sees the mobilisation, items out per site and type, who holds them, and each terminal, after signing in once', async ({ page, request }) => {
   test.setTimeout(90_000);
   estate = await startTestEstate();
-  await addSite(estate.admin, 'north', 'North station');
-  await addSite(estate.admin, 'south', 'South station');
-  await estate.admin.query(`SELECT estate.put_reference('officers', $1::jsonb)`, [JSON.stringify([{ id: 1, collar_number: 'PC 1234', display_name: 'Alex Morgan' }])]);
+  const put = (table: string, rows: unknown[]) => estate?.admin.query('SELECT estate.put_reference($1, $2::jsonb)', [table, JSON.stringify(rows)]);
+  await put('sites', [{ id: 1, name: 'North' }, { id: 2, name: 'South' }]);
+  await addSite(estate.admin, 'north', 'North station', 1);
+  await addSite(estate.admin, 'south', 'South station', 2);
+  await put('officers', [
+    { id: 1, collar_number: 'PC 1234', display_name: 'Alex Morgan', status: 'active', site_id: 1 },
+    { id: 2, collar_number: 'PC 2345', display_name: 'Sam Patel', status: 'active', site_id: 2 },
+    { id: 3, collar_number: 'PC 3456', display_name: 'Jo Evans', status: 'active', site_id: 2 },
+  ]);
+  await put('qualifications', [{ id: 1, code: 'TASER', name: 'Taser initial' }]);
+  await put('asset_types', [
+    { id: 1, code: 'T7', name: 'Taser 7', category: 'taser' },
+    { id: 2, code: 'BWV', name: 'Body-worn camera', category: 'camera' },
+  ]);
+  await put('asset_type_requirements', [{ asset_type_id: 1, qualification_id: 1 }]);
+  await put('officer_qualifications', [1, 2, 3].map((id) => ({ officer_id: id, qualification_id: 1, awarded_on: '2026-01-01', valid_until: '2099-01-01' })));
   await terminalDraws('north-1', 'north', [
     // Due back in 2020: overdue by the estate's clock whenever the test runs.
     { serial: 'T7-0001', type: 'Taser 7', officer: 1, loan: 1, due: '2020-01-01T07:00:00.000Z' },
@@ -61,6 +74,11 @@ test('the control room sees items out per site and type, who holds them, and eac
 
   await page.goto(service.launchUrl);
   await expect(page.getByRole('heading', { level: 1, name: 'Demo Borough estate: estate picture' })).toBeVisible();
+  // Mobilisation: armed where they drew; qualified and available at their home site.
+  const mobilisation = page.getByRole('table', { name: "Mobilisation per site and type, with the estate's totals" });
+  await expect(mobilisation.getByRole('row', { name: /^North station 1 0 1 0$/ })).toBeVisible();
+  await expect(mobilisation.getByRole('row', { name: /^South station 1 1 1 1$/ })).toBeVisible();
+  await expect(mobilisation.getByRole('row', { name: /^Whole estate 2 1 2 1$/ })).toBeVisible();
   const out = page.getByRole('table', { name: 'Items out now, per site and type, with totals' });
   await expect(out.getByRole('row', { name: /^Whole estate All types 3 2$/ })).toBeVisible();
   await expect(out.getByRole('row', { name: /^north Taser 7 1 1$/ })).toBeVisible();

@@ -8,7 +8,7 @@ describe('estate migrations on disk', () => {
   it('are numbered from 001 without gaps, one name each', () => {
     const migrations = estateMigrations();
     expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
-    expect(migrations.map((m) => m.name)).toEqual(['events', 'reference-data', 'holdings']);
+    expect(migrations.map((m) => m.name)).toEqual(['events', 'reference-data', 'holdings', 'mobilisation']);
   });
 });
 
@@ -29,10 +29,13 @@ describeEstate('estate migrations on a real PostgreSQL', () => {
     const grants = await estate.admin.query<{ table_name: string; privilege_type: string }>(
       "SELECT table_name, privilege_type FROM information_schema.role_table_grants WHERE grantee = 'estate_terminal' ORDER BY table_name, privilege_type",
     );
-    // Reading only: their own events and checkpoints (RLS), and the reference data they apply.
+    // Reading only: their own events and checkpoints (RLS), the reference data they apply, and
+    // the mobilisation picture their console's estate scope shows.
     expect(grants.rows).toEqual([
       { table_name: 'checkpoints', privilege_type: 'SELECT' },
       { table_name: 'events', privilege_type: 'SELECT' },
+      { table_name: 'mobilisation_holdings', privilege_type: 'SELECT' },
+      { table_name: 'mobilisation_sites', privilege_type: 'SELECT' },
       { table_name: 'reference_rows', privilege_type: 'SELECT' },
       { table_name: 'reference_tables', privilege_type: 'SELECT' },
     ]);

@@ -1,0 +1,302 @@
+/**
+ * The estate's mobilisation picture: per firearm and Taser type, who is armed now anywhere (from
+ * the holdings the estate derives from every terminal's events) and who is qualified and
+ * available (from the estate's reference data, decided by the terminals' own rule code,
+ * main/core/releasable.ts), per site and for the whole estate.
+ *
+ * The reference data is held in memory and brought up to date from the rows changed since the
+ * last read (the same per-table revision cursors a terminal pulls with), so a read costs two
+ * small queries; who qualifies is decided again only when the reference data or the day moved.
+ * Used by the control-room page, the estate's C2 feed and a connected terminal's console.
+ */
+import type { ClientBase, Pool } from 'pg';
+import { ruleSchema, ROLES, type Role, type RuleView } from '../preload/contract.ts';
+import { localDate } from '../main/core/dates.ts';
+import type { DecidingRecord, OfficerStatus } from '../main/core/decision.ts';
+import { MOBILISATION_CATEGORIES, releasedTo } from '../main/core/releasable.ts';
+import { legacyRule, normalise } from '../main/core/rules.ts';
+
+/** The reference tables the picture reads. */
+const TABLES = ['sites', 'officers', 'officer_roles', 'qualifications', 'officer_qualifications', 'asset_types', 'asset_type_requirements', 'asset_type_rules'] as const;
+type Table = (typeof TABLES)[number];
+
+/** Where an officer or an item counts when the estate has no site for it. */
+export const NO_SITE = '(no estate site)';
+
+export interface EstateArmed {
+  officerId: number;
+  collarNumber: string;
+  name: string;
+  serial: string;
+  since: string;
+  /** The estate site of the terminal that issued it. */
+  site: string;
+}
+
+export interface EstateAvailable {
+  officerId: number;
+  collarNumber: string;
+  name: string;
+  /** The estate site of the officer's home site (officers.site_id), or NO_SITE. */
+  site: string;
+}
+
+export interface EstateTypePicture {
+  assetTypeId: number;
+  assetTypeName: string;
+  category: string;
+  armed: EstateArmed[];
+  available: EstateAvailable[];
+  /** Set when the type's stored rule cannot be read: nobody is counted as available for it. */
+  problem: string | null;
+}
+
+export interface EstateSiteCount {
+  siteId: string;
+  siteName: string;
+  /** Per type, in the order of `types`. */
+  byType: { assetTypeName: string; armed: number; available: number }[];
+  /** Distinct officers armed with at least one counted item here; distinct officers available (armed with none) for at least one type. */
+  armed: number;
+  available: number;
+}
+
+export interface EstateMobilisationPicture {
+  generatedAt: string;
+  types: EstateTypePicture[];
+  sites: EstateSiteCount[];
+  totals: { armed: number; available: number };
+}
+
+interface Officer {
+  id: number;
+  collarNumber: string;
+  name: string;
+  status: OfficerStatus;
+  unit: string | null;
+  site: string;
+}
+
+interface CountedType {
+  id: number;
+  name: string;
+  category: string;
+  rule: RuleView | null;
+  problem: string | null;
+}
+
+interface Decided {
+  revision: string;
+  day: string;
+  /** Every officer in the reference data, for the names of those armed. */
+  officers: ReadonlyMap<number, Officer>;
+  types: { type: CountedType; officers: { officer: Officer; through: string | null }[] }[];
+}
+
+interface Holding {
+  site: string;
+  officerId: number;
+  assetType: string | null;
+  serial: string | null;
+  drawnAt: string;
+}
+
+type Row = Record<string, unknown>;
+export type Queryable = Pick<ClientBase, 'query'> | Pick<Pool, 'query'>;
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value));
+const numberOf = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
+const byCollar = (a: { collarNumber: string }, b: { collarNumber: string }): number => (a.collarNumber < b.collarNumber ? -1 : a.collarNumber > b.collarNumber ? 1 : 0);
+
+export class EstateMobilisation {
+  private readonly rows = new Map<Table, Map<string, Row>>(TABLES.map((t) => [t, new Map()]));
+  private readonly cursors = new Map<Table, number>(TABLES.map((t) => [t, 0]));
+  /** Bumped whenever a pulled change touched the reference data: what `decided` is keyed by. */
+  private revision = 0;
+  private decided: Decided | null = null;
+
+  /**
+   * The picture now, read over `db` (a connection in a snapshot gives a picture of one moment).
+   * `now` gives the local day qualifications are judged on (the process's time zone, as a terminal's).
+   */
+  async picture(db: Queryable, now: Date): Promise<EstateMobilisationPicture> {
+    await this.pullReference(db);
+    const holdings = await this.holdings(db);
+    const sites = await this.sites(db);
+    const decided = this.decide(localDate(now), sites);
+    return assemble(now, decided, holdings, sites);
+  }
+
+  private async pullReference(db: Queryable): Promise<void> {
+    const result = await db.query<{ table_name: Table; key: Row; data: Row | null; revision: string }>(
+      `SELECT r.table_name, r.key, r.data, r.revision
+         FROM estate.reference_rows r JOIN unnest($1::text[], $2::bigint[]) AS c(table_name, revision)
+           ON r.table_name = c.table_name AND r.revision > c.revision
+        ORDER BY r.revision`,
+      [TABLES, TABLES.map((t) => this.cursors.get(t) ?? 0)],
+    );
+    for (const change of result.rows) {
+      const table = this.rows.get(change.table_name);
+      if (!table) continue;
+      const key = JSON.stringify(change.key);
+      if (change.data === null) table.delete(key);
+      else table.set(key, change.data);
+      this.cursors.set(change.table_name, Math.max(this.cursors.get(change.table_name) ?? 0, Number(change.revision)));
+    }
+    if (result.rows.length > 0) this.revision++;
+  }
+
+  /** Every holding, as one JSON value: one row to parse instead of ten thousand. */
+  private async holdings(db: Queryable): Promise<Holding[]> {
+    const result = await db.query<{ h: [string, string, string | null, string | null, string][] | null }>(
+      'SELECT json_agg(json_build_array(site_id, officer_id, asset_type, serial, drawn_at)) AS h FROM estate.mobilisation_holdings',
+    );
+    return (result.rows[0]?.h ?? []).map(([site, officerId, assetType, serial, drawnAt]) => ({ site, officerId: numberOf(officerId), assetType, serial, drawnAt }));
+  }
+
+  private async sites(db: Queryable): Promise<{ id: string; name: string; referenceSiteId: number | null }[]> {
+    const result = await db.query<{ id: string; name: string; reference_site_id: string | null }>('SELECT id, name, reference_site_id FROM estate.mobilisation_sites ORDER BY id');
+    return result.rows.map((r) => ({ id: r.id, name: r.name, referenceSiteId: r.reference_site_id === null ? null : Number(r.reference_site_id) }));
+  }
+
+  /** Who each counted type's rule releases to on `day`: decided again only when the reference data, the sites or the day moved. */
+  private decide(day: string, sites: readonly { id: string; referenceSiteId: number | null }[]): Decided {
+    const revision = `${this.revision}:${sites.map((s) => `${s.id}=${s.referenceSiteId}`).join(',')}`;
+    const kept = this.decided;
+    if (kept && kept.revision === revision && kept.day === day) return kept;
+
+    const siteOf = new Map(sites.flatMap((s) => (s.referenceSiteId === null ? [] : [[s.referenceSiteId, s.id] as const])));
+    const officers: Officer[] = [...this.table('officers')].map((o) => ({
+      id: numberOf(o.id),
+      collarNumber: text(o.collar_number),
+      name: text(o.display_name),
+      status: (['active', 'suspended', 'restricted'].includes(text(o.status)) ? text(o.status) : 'suspended') as OfficerStatus,
+      unit: o.unit === null || o.unit === undefined ? null : text(o.unit),
+      site: (o.site_id === null || o.site_id === undefined ? undefined : siteOf.get(numberOf(o.site_id))) ?? NO_SITE,
+    }));
+    officers.sort(byCollar);
+
+    const qualifications = new Map([...this.table('qualifications')].map((q) => [numberOf(q.id), { code: text(q.code), name: text(q.name) }]));
+    const held = new Map<number, Map<string, DecidingRecord>>();
+    for (const r of this.table('officer_qualifications')) {
+      const qualification = qualifications.get(numberOf(r.qualification_id));
+      if (!qualification) continue;
+      const officerId = numberOf(r.officer_id);
+      let mine = held.get(officerId);
+      if (!mine) held.set(officerId, (mine = new Map()));
+      // The stored last valid day (validity.ts); a record from before it was stored counts through its expiry.
+      const validUntil = r.valid_until ?? r.expires_on ?? null;
+      mine.set(qualification.code, { name: qualification.name, validUntil: validUntil === null ? null : text(validUntil) });
+    }
+    const roles = new Map<number, Role[]>();
+    for (const r of this.table('officer_roles')) {
+      const role = text(r.role);
+      if (!(ROLES as readonly string[]).includes(role)) continue;
+      const officerId = numberOf(r.officer_id);
+      roles.set(officerId, [...(roles.get(officerId) ?? []), role as Role]);
+    }
+
+    const types = [...this.table('asset_types')]
+      .filter((t) => MOBILISATION_CATEGORIES.includes(text(t.category)))
+      .map((t) => this.countedType(t, qualifications))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.decided = {
+      revision,
+      day,
+      officers: new Map(officers.map((o) => [o.id, o])),
+      types: types.map((type) => ({ type, officers: type.rule === null ? [] : releasedTo(officers, type.name, type.rule, held, roles, day) })),
+    };
+    return this.decided;
+  }
+
+  /** A counted type with the rule in force: its highest stored version, else its requirements (as a terminal decides). */
+  private countedType(t: Row, qualifications: ReadonlyMap<number, { code: string }>): CountedType {
+    const id = numberOf(t.id);
+    const base = { id, name: text(t.name), category: text(t.category) };
+    let latest: Row | undefined;
+    for (const r of this.table('asset_type_rules')) {
+      if (numberOf(r.asset_type_id) === id && (latest === undefined || numberOf(r.version) > numberOf(latest.version))) latest = r;
+    }
+    if (latest === undefined) {
+      const required = [...this.table('asset_type_requirements')].filter((r) => numberOf(r.asset_type_id) === id).flatMap((r) => qualifications.get(numberOf(r.qualification_id))?.code ?? []);
+      return { ...base, rule: legacyRule(required.sort()), problem: null };
+    }
+    let stored: unknown;
+    try {
+      stored = JSON.parse(text(latest.rule));
+    } catch {
+      stored = undefined;
+    }
+    const parsed = ruleSchema.safeParse(stored);
+    if (!parsed.success) return { ...base, rule: null, problem: `rule version ${text(latest.version)} of ${base.name} in the estate's reference data cannot be read, so nobody is counted as available for it` };
+    return { ...base, rule: normalise(parsed.data), problem: null };
+  }
+
+  private table(name: Table): IterableIterator<Row> {
+    return (this.rows.get(name) ?? new Map<string, Row>()).values();
+  }
+}
+
+/** The picture from the decisions and the holdings: holders are never listed as available. */
+function assemble(now: Date, decided: Decided, holdings: readonly Holding[], sites: readonly { id: string; name: string }[]): EstateMobilisationPicture {
+  const day = localDate(now);
+  const armedOfficers = new Map<string, Set<number>>();
+  const availableOfficers = new Map<string, Set<number>>();
+  const allArmed = new Set<number>();
+  const counts = new Map<string, Map<string, { armed: number; available: number }>>();
+  const bump = (site: string, type: string, field: 'armed' | 'available') => {
+    let bySite = counts.get(site);
+    if (!bySite) counts.set(site, (bySite = new Map()));
+    const c = bySite.get(type) ?? { armed: 0, available: 0 };
+    c[field]++;
+    bySite.set(type, c);
+  };
+  const add = (map: Map<string, Set<number>>, site: string, officerId: number) => {
+    let set = map.get(site);
+    if (!set) map.set(site, (set = new Set()));
+    set.add(officerId);
+  };
+
+  const counted = new Set(decided.types.map(({ type }) => type.name));
+  const byType = new Map<string, Holding[]>();
+  for (const h of holdings) {
+    if (h.assetType === null || !counted.has(h.assetType)) continue;
+    const list = byType.get(h.assetType);
+    if (list) list.push(h);
+    else byType.set(h.assetType, [h]);
+    allArmed.add(h.officerId);
+  }
+  const types: EstateTypePicture[] = decided.types.map(({ type, officers }) => {
+    const held = byType.get(type.name) ?? [];
+    const holders = new Set(held.map((h) => h.officerId));
+    const armed = held
+      .map((h) => {
+        const who = decided.officers.get(h.officerId) ?? { collarNumber: `officer ${h.officerId}`, name: 'not in the estate reference data' };
+        bump(h.site, type.name, 'armed');
+        add(armedOfficers, h.site, h.officerId);
+        return { officerId: h.officerId, collarNumber: who.collarNumber, name: who.name, serial: h.serial ?? 'not recorded', since: h.drawnAt, site: h.site };
+      })
+      .sort((a, b) => byCollar(a, b) || (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
+    const available: EstateAvailable[] = [];
+    for (const { officer, through } of officers) {
+      if ((through !== null && day > through) || holders.has(officer.id)) continue;
+      available.push({ officerId: officer.id, collarNumber: officer.collarNumber, name: officer.name, site: officer.site });
+      bump(officer.site, type.name, 'available');
+      if (!allArmed.has(officer.id)) add(availableOfficers, officer.site, officer.id);
+    }
+    return { assetTypeId: type.id, assetTypeName: type.name, category: type.category, armed, available, problem: type.problem };
+  });
+
+  const siteNames = new Map(sites.map((s) => [s.id, s.name]));
+  const siteIds = [...new Set([...sites.map((s) => s.id), ...counts.keys()])];
+  const siteCounts: EstateSiteCount[] = siteIds.map((siteId) => ({
+    siteId,
+    siteName: siteNames.get(siteId) ?? (siteId === NO_SITE ? 'Officers with no estate site' : siteId),
+    byType: types.map((t) => ({ assetTypeName: t.assetTypeName, ...(counts.get(siteId)?.get(t.assetTypeName) ?? { armed: 0, available: 0 }) })),
+    armed: armedOfficers.get(siteId)?.size ?? 0,
+    available: availableOfficers.get(siteId)?.size ?? 0,
+  }));
+  const available = new Set<number>();
+  for (const set of availableOfficers.values()) for (const id of set) available.add(id);
+  return { generatedAt: now.toISOString(), types, sites: siteCounts, totals: { armed: allArmed.size, available: available.size } };
+}

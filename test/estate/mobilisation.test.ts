@@ -1,0 +1,158 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addSite, addTerminal } from '../../estate/admin.ts';
+import { EstateMobilisation, NO_SITE, type EstateMobilisationPicture } from '../../estate/mobilisation.ts';
+import { POSTGRES_MISSING, startTestEstate, type TestEstate } from '../helpers/postgres.ts';
+
+/**
+ * The estate's mobilisation picture on a real PostgreSQL: qualified and available from the
+ * estate's reference data under the terminals' own rules, armed from the holdings, per site and
+ * estate-wide; brought up to date by revision; and reference revisions committed in order.
+ */
+
+const describeEstate = POSTGRES_MISSING === null ? describe : describe.skip;
+
+// Local noon, so the local day is the 21st in any time zone the tests run in.
+const NOON_21ST = new Date(2026, 10, 21, 12, 0);
+
+describeEstate('estate mobilisation', () => {
+  let estate: TestEstate;
+  let reader: pg.Client;
+  const put = (table: string, rows: unknown[]) => estate.admin.query('SELECT estate.put_reference($1, $2::jsonb)', [table, JSON.stringify(rows)]);
+  const officer = (id: number, collar: string, site: number | null, status = 'active', unit: string | null = null) => ({ id, collar_number: collar, display_name: `Officer ${collar}`, status, site_id: site, unit, created_at: '2026-01-01T00:00:00.000Z' });
+  const record = (officerId: number, qualificationId: number, validUntil: string) => ({ officer_id: officerId, qualification_id: qualificationId, awarded_on: '2026-01-01', expires_on: validUntil, valid_until: validUntil, source: 'estate', recorded_at: '2026-01-01T00:00:00.000Z' });
+  const hold = (terminal: string, loan: number, officerId: number, type: string, serial: string) =>
+    estate.admin.query("INSERT INTO estate.holdings (terminal_id, loan_id, serial, asset_type, officer_id, drawn_at, drawn_seq) VALUES ($1, $2, $3, $4, $5, '2026-11-21T08:00:00.000Z', $2)", [terminal, loan, serial, type, officerId]);
+
+  beforeAll(async () => {
+    estate = await startTestEstate();
+    await put('sites', [{ id: 1, name: 'North' }, { id: 2, name: 'South' }]);
+    await addSite(estate.admin, 'north', 'North station', 1);
+    await addSite(estate.admin, 'south', 'South station', 2);
+    await addTerminal(estate.admin, 'north-1', 'north');
+    await addTerminal(estate.admin, 'south-1', 'south');
+    await put('qualifications', [{ id: 1, code: 'TASER', name: 'Taser initial' }, { id: 2, code: 'AFO', name: 'Authorised firearms officer' }]);
+    await put('asset_types', [
+      { id: 1, code: 'T7', name: 'Taser 7', category: 'taser', max_per_officer: 1 },
+      { id: 2, code: 'G17', name: 'Glock 17', category: 'firearm', max_per_officer: 1 },
+      { id: 3, code: 'RAD', name: 'Radio', category: 'radio', max_per_officer: 1 },
+    ]);
+    // Taser 7 by its requirement (no stored rule); Glock 17 by a stored rule needing the armourer role too.
+    await put('asset_type_requirements', [{ asset_type_id: 1, qualification_id: 1 }]);
+    await put('asset_type_rules', [{ id: 1, asset_type_id: 2, version: 1, rule: JSON.stringify({ allOf: ['AFO'], anyOf: [], graceDays: 0, roles: ['armourer'], units: [], maxLoanHours: null, returnBy: null }), created_at: '2026-01-01T00:00:00.000Z', created_by: null }]);
+    await put('officers', [
+      officer(1, 'PC 0001', 1), // Taser, valid: available at North
+      officer(2, 'PC 0002', 1), // Taser, expired: not available
+      officer(3, 'PC 0003', 2), // Taser, valid, suspended: not available
+      officer(4, 'PC 0004', 2), // Taser valid and drawn at North: armed at North
+      officer(5, 'PC 0005', 2), // AFO + armourer: available for the Glock at South
+      officer(6, 'PC 0006', 2), // AFO without the armourer role: not available for the Glock
+      officer(7, 'PC 0007', null), // Taser valid, no home site
+    ]);
+    await estate.admin.query("UPDATE estate.reference_rows SET data = jsonb_set(data, '{status}', '\"suspended\"') WHERE table_name = 'officers' AND key = '{\"id\": 3}'");
+    await put('officer_roles', [5, 6].map((id) => ({ officer_id: id, role: 'officer' })).concat([{ officer_id: 5, role: 'armourer' }]));
+    await put('officer_qualifications', [record(1, 1, '2027-01-01'), record(2, 1, '2026-11-20'), record(3, 1, '2027-01-01'), record(4, 1, '2027-01-01'), record(5, 2, '2027-01-01'), record(6, 2, '2027-01-01'), record(7, 1, '2026-11-21')]);
+    await hold('north-1', 1, 4, 'Taser 7', 'T7-0001');
+    reader = new pg.Client({ connectionString: estate.cluster.adminUrl });
+    await reader.connect();
+    await reader.query('SET ROLE estate_reader');
+  }, 60_000);
+  afterAll(async () => {
+    await reader?.end().catch(() => undefined);
+    await estate?.stop();
+  });
+
+  const typeOf = (picture: EstateMobilisationPicture, name: string) => {
+    const type = picture.types.find((t) => t.assetTypeName === name);
+    if (!type) throw new Error(`no ${name} in the picture`);
+    return type;
+  };
+  const collars = (list: { collarNumber: string }[]) => list.map((o) => o.collarNumber);
+
+  it('counts the qualified and available by the rules in force, and the armed where they drew', async () => {
+    const picture = await new EstateMobilisation().picture(reader, NOON_21ST);
+    // Only the types a mobilisation counts, by name.
+    expect(picture.types.map((t) => t.assetTypeName)).toEqual(['Glock 17', 'Taser 7']);
+    const taser = typeOf(picture, 'Taser 7');
+    expect(collars(taser.available)).toEqual(['PC 0001', 'PC 0007']);
+    expect(taser.available.map((o) => o.site)).toEqual(['north', NO_SITE]);
+    expect(taser.armed).toEqual([{ officerId: 4, collarNumber: 'PC 0004', name: 'Officer PC 0004', serial: 'T7-0001', since: '2026-11-21T08:00:00.000Z', site: 'north' }]);
+    expect(collars(typeOf(picture, 'Glock 17').available)).toEqual(['PC 0005']);
+
+    const north = picture.sites.find((s) => s.siteId === 'north');
+    const south = picture.sites.find((s) => s.siteId === 'south');
+    expect(north?.byType).toEqual([
+      { assetTypeName: 'Glock 17', armed: 0, available: 0 },
+      { assetTypeName: 'Taser 7', armed: 1, available: 1 },
+    ]);
+    expect(south?.byType).toEqual([
+      { assetTypeName: 'Glock 17', armed: 0, available: 1 },
+      { assetTypeName: 'Taser 7', armed: 0, available: 0 },
+    ]);
+    expect(picture.totals).toEqual({ armed: 1, available: 3 });
+  });
+
+  it('follows reference changes and the day without being made again', async () => {
+    const mobilisation = new EstateMobilisation();
+    expect(collars(typeOf(await mobilisation.picture(reader, NOON_21ST), 'Taser 7').available)).toEqual(['PC 0001', 'PC 0007']);
+    // PC 0007's record is valid through the 21st: gone on the 22nd with no write.
+    const next = new Date(NOON_21ST.getTime() + 24 * 3_600_000);
+    expect(collars(typeOf(await mobilisation.picture(reader, next), 'Taser 7').available)).toEqual(['PC 0001']);
+    // A refresher put in the estate reaches the picture at its next read.
+    await put('officer_qualifications', [record(2, 1, '2027-06-01')]);
+    expect(collars(typeOf(await mobilisation.picture(reader, next), 'Taser 7').available)).toEqual(['PC 0001', 'PC 0002']);
+    // A return (the holding gone) makes PC 0004 available again.
+    await estate.admin.query("DELETE FROM estate.holdings WHERE terminal_id = 'north-1' AND loan_id = 1");
+    const after = await mobilisation.picture(reader, next);
+    expect(collars(typeOf(after, 'Taser 7').available)).toEqual(['PC 0001', 'PC 0002', 'PC 0004']);
+    expect(after.totals.armed).toBe(0);
+    await hold('north-1', 1, 4, 'Taser 7', 'T7-0001');
+    await put('officer_qualifications', [record(2, 1, '2026-11-20')]);
+  });
+
+  it('counts nobody for a type whose stored rule cannot be read, and says so', async () => {
+    await put('asset_type_rules', [{ id: 2, asset_type_id: 2, version: 2, rule: '{"allOf": 7}', created_at: '2026-01-02T00:00:00.000Z', created_by: null }]);
+    try {
+      const glock = typeOf(await new EstateMobilisation().picture(reader, NOON_21ST), 'Glock 17');
+      expect(glock.available).toEqual([]);
+      expect(glock.problem).toMatch(/rule version 2 of Glock 17 .* cannot be read/);
+    } finally {
+      await estate.admin.query("SELECT estate.delete_reference('asset_type_rules', '[{\"id\": 2}]'::jsonb)");
+    }
+  });
+
+  it('a terminal may read the picture, not the estate its credentials do not cover', async () => {
+    const credentials = await addTerminal(estate.admin, 'reader-t', 'north');
+    const terminal = new pg.Client({ connectionString: estate.urlFor(credentials.roleName, credentials.password) });
+    await terminal.connect();
+    try {
+      const picture = await new EstateMobilisation().picture(terminal, NOON_21ST);
+      expect(picture.totals).toEqual({ armed: 1, available: 3 });
+      await expect(terminal.query('SELECT * FROM estate.holdings')).rejects.toThrow(/permission denied/);
+      await expect(terminal.query('SELECT role_name FROM estate.terminals')).rejects.toThrow(/permission denied/);
+    } finally {
+      await terminal.end();
+    }
+  });
+
+  it('reference writers take their revisions one transaction at a time, so none becomes visible after a higher one', async () => {
+    const first = new pg.Client({ connectionString: estate.cluster.adminUrl });
+    const second = new pg.Client({ connectionString: estate.cluster.adminUrl });
+    await Promise.all([first.connect(), second.connect()]);
+    try {
+      await first.query('BEGIN');
+      await first.query("SELECT estate.put_reference('qualifications', '[{\"id\": 9, \"code\": \"FIRST\", \"name\": \"First\"}]'::jsonb)");
+      let secondDone = false;
+      const secondPut = second.query("SELECT estate.put_reference('qualifications', '[{\"id\": 10, \"code\": \"SECOND\", \"name\": \"Second\"}]'::jsonb)").then(() => (secondDone = true));
+      // The second writer waits for the first to commit instead of taking a revision and committing first.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(secondDone).toBe(false);
+      await first.query('COMMIT');
+      await secondPut;
+      const revisions = await estate.admin.query<{ code: string; revision: string }>("SELECT data->>'code' AS code, revision FROM estate.reference_rows WHERE table_name = 'qualifications' AND key IN ('{\"id\": 9}', '{\"id\": 10}') ORDER BY revision");
+      expect(revisions.rows.map((r) => r.code)).toEqual(['FIRST', 'SECOND']);
+    } finally {
+      await Promise.all([first.end(), second.end()]);
+    }
+  });
+});
