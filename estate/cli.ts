@@ -11,7 +11,9 @@
  *   put-reference TABLE FILE [--url U]     rows for a terminal reference table (a JSON array, the
  *                                          terminal's columns); every terminal applies them
  *   delete-reference TABLE FILE [--url U]  rows by key (a JSON array of key objects)
- *   serve [--port P] [--url U]       the control room's read-only page on 127.0.0.1 (prints a one-use sign-in link)
+ *   serve [--port P] [--url U] [--name NAME] [--c2-url URL --c2-secret-file FILE] [--estate-id ID]
+ *                                    the control room's read-only page on 127.0.0.1 (prints a one-use
+ *                                    sign-in link); with --c2-url, also the estate's C2 feed to that webhook
  *
  * --url is the administrator's connection string (a managed PostgreSQL: see docs/estate.md);
  * without it the local cluster in --dir is used.
@@ -20,7 +22,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { systemScheduler } from '../main/system-time.ts';
 import { addSite, addTerminal } from './admin.ts';
+import { EstateC2Feed } from './c2-feed.ts';
 import { clusterRunning, initCluster, readCluster, startCluster, stopCluster } from './cluster.ts';
 import { migrateEstate } from './migrate.ts';
 import { startEstateService } from './service.ts';
@@ -29,7 +33,7 @@ const DEFAULT_PORT = 5544;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { dir: { type: 'string', default: 'estate-data' }, port: { type: 'string' }, url: { type: 'string' }, 'reference-site': { type: 'string' } },
+  options: { dir: { type: 'string', default: 'estate-data' }, port: { type: 'string' }, url: { type: 'string' }, 'reference-site': { type: 'string' }, name: { type: 'string' }, 'c2-url': { type: 'string' }, 'c2-secret-file': { type: 'string' }, 'estate-id': { type: 'string' } },
 });
 const [command, ...rest] = positionals;
 const dir = resolve(values.dir);
@@ -111,10 +115,20 @@ async function main(): Promise<void> {
     }
     case 'serve': {
       const port = values.port === undefined ? 8090 : Number(values.port);
-      const service = await startEstateService({ databaseUrl: adminUrl(), port });
+      const estateName = values.name ?? 'Armoury estate';
+      const service = await startEstateService({ databaseUrl: adminUrl(), port, estateName });
+      let feed: EstateC2Feed | null = null;
+      if (values['c2-url'] !== undefined) {
+        if (values['c2-secret-file'] === undefined) throw new Error('--c2-url needs --c2-secret-file: a file holding the shared secret (at least 16 characters), so it is not in the shell history');
+        const secret = readFileSync(values['c2-secret-file'], 'utf8').trim();
+        feed = new EstateC2Feed({ databaseUrl: adminUrl(), webhook: { url: values['c2-url'], secret }, estateId: values['estate-id'] ?? 'estate', estateName, log: (line) => console.log(line), scheduler: systemScheduler });
+        feed.start();
+        console.log(`Estate C2 feed: publishing to ${new URL(values['c2-url']).origin} on every change.`);
+      }
       console.log(`Armoury estate service: ${service.launchUrl}`);
       console.log('Open that link once in the control room\'s browser; it signs that browser in. Ctrl-C stops the service.');
       await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+      await feed?.stop();
       await service.close();
       return;
     }

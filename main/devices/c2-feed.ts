@@ -15,7 +15,7 @@ import type { SqliteOutboxStore } from './sqlite-outbox-store.ts';
  */
 
 /** Bumped per docs/c2-feed.md: minor for additive changes, major for anything a consumer could trip on. */
-export const C2_SCHEMA_VERSION = '1.0';
+export const C2_SCHEMA_VERSION = '1.1';
 
 export type C2FeedConfig = TerminalConfig['c2Feed'];
 
@@ -25,11 +25,23 @@ export interface C2ArmedOfficer {
   serial: string;
   /** ISO 8601 (UTC) time the item was drawn. */
   since: string;
+  /** Estate documents only (1.1): the estate site where it was drawn. */
+  site?: string;
 }
 
 export interface C2AvailableOfficer {
   collarNumber: string;
   name: string;
+  /** Estate documents only (1.1): the officer's home site. */
+  site?: string;
+}
+
+/** What a picture is made from: a terminal's mobilisation view, or the estate's (whose people carry a site). */
+export interface C2Source {
+  types: readonly (Pick<MobilisationView['types'][number], 'assetTypeName' | 'category'> & {
+    armed: readonly (MobilisationView['types'][number]['armed'][number] & { site?: string })[];
+    available: readonly (MobilisationView['types'][number]['available'][number] & { site?: string })[];
+  })[];
 }
 
 export interface C2TypePicture {
@@ -76,16 +88,16 @@ function isoTime(value: string): string {
  * available, whose reasons may be medical or disciplinary): see "Privacy" in docs/c2-feed.md.
  * People are sorted by collar number so a reordering in the read model is not a change.
  */
-export function c2Picture(view: MobilisationView): C2Picture {
+export function c2Picture(view: C2Source): C2Picture {
   const armedOfficers = new Set<number>();
   const availableOfficers = new Set<number>();
   const types = view.types.map((t): C2TypePicture => {
     for (const a of t.armed) armedOfficers.add(a.officerId);
     for (const a of t.available) availableOfficers.add(a.officerId);
     const armed = t.armed
-      .map((a) => ({ collarNumber: a.collarNumber, name: a.name, serial: a.serial, since: isoTime(a.since) }))
+      .map((a) => ({ collarNumber: a.collarNumber, name: a.name, serial: a.serial, since: isoTime(a.since), ...(a.site === undefined ? {} : { site: a.site }) }))
       .sort((a, b) => byCollar(a, b) || a.serial.localeCompare(b.serial));
-    const available = t.available.map((a) => ({ collarNumber: a.collarNumber, name: a.name })).sort(byCollar);
+    const available = t.available.map((a) => ({ collarNumber: a.collarNumber, name: a.name, ...(a.site === undefined ? {} : { site: a.site }) })).sort(byCollar);
     return { assetType: t.assetTypeName, category: t.category, armedCount: armed.length, availableCount: available.length, armed, available };
   });
   // Distinct officers: someone with a Taser who could also draw a firearm is one armed officer, not one of each.

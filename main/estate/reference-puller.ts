@@ -245,7 +245,7 @@ export class ReferencePuller {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return this.stopped ? Promise.resolve() : this.pause.sleep(ms);
+  private sleep(ms: number): Promise<boolean> {
+    return this.stopped ? Promise.resolve(false) : this.pause.sleep(ms);
   }
 }

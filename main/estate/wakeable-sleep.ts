@@ -9,15 +9,16 @@ export class WakeableSleep {
 
   constructor(private readonly scheduler: Scheduler) {}
 
-  sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
+  /** Resolves true when woken, false when `ms` passed. */
+  sleep(ms: number): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
       const cancel = this.scheduler.after(ms, () => {
         this.wakeNow = null;
-        resolve();
+        resolve(false);
       });
       this.wakeNow = () => {
         cancel();
-        resolve();
+        resolve(true);
       };
     });
   }

@@ -1,8 +1,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSite, addTerminal } from '../../estate/admin.ts';
+import { EstateC2Feed } from '../../estate/c2-feed.ts';
 import { EstateMobilisation, NO_SITE, type EstateMobilisationPicture } from '../../estate/mobilisation.ts';
+import { systemScheduler } from '../../main/system-time.ts';
+import { C2Receiver, C2_SCHEMA, validate } from '../helpers/c2-receiver.ts';
 import { POSTGRES_MISSING, startTestEstate, type TestEstate } from '../helpers/postgres.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * The estate's mobilisation picture on a real PostgreSQL: qualified and available from the
@@ -154,5 +158,71 @@ describeEstate('estate mobilisation', () => {
     } finally {
       await Promise.all([first.end(), second.end()]);
     }
+  });
+
+  describe('the C2 feed published once for the estate', () => {
+    const SECRET = 'estate c2 test shared secret';
+    const feedFor = (receiver: C2Receiver, log: string[] = []) =>
+      new EstateC2Feed({ databaseUrl: estate.cluster.adminUrl, webhook: { url: receiver.url, secret: SECRET }, estateId: 'demo-estate', estateName: 'Demo estate', log: (l) => log.push(l), scheduler: systemScheduler, now: () => NOON_21ST, pollMs: 60_000, coalesceMs: 20, retryMs: 50, maxRetryMs: 200, timeoutMs: 2000 });
+
+    it("sends the whole picture in the documented format, with each person's site, signed, and only when it changed", async () => {
+      const receiver = await C2Receiver.start(SECRET);
+      const feed = feedFor(receiver);
+      try {
+        const first = await feed.publishOnce();
+        expect(first.state).toBe('sent');
+        expect(receiver.received).toHaveLength(1);
+        expect(receiver.badSignatures).toBe(0);
+        const document = receiver.received[0]?.document;
+        expect(validate(C2_SCHEMA, document)).toEqual([]);
+        expect(document?.terminalId).toBe('demo-estate');
+        expect(receiver.received[0]?.key).toBe(`demo-estate:${document?.sequence}`);
+        expect(document?.totals).toEqual({ armed: 1, available: 3 });
+        const taser = document?.types.find((t) => t.assetType === 'Taser 7');
+        expect(taser?.armed).toEqual([{ collarNumber: 'PC 0004', name: 'Officer PC 0004', serial: 'T7-0001', since: '2026-11-21T08:00:00.000Z', site: 'north' }]);
+        expect(taser?.available).toEqual([
+          { collarNumber: 'PC 0001', name: 'Officer PC 0001', site: 'north' },
+          { collarNumber: 'PC 0007', name: 'Officer PC 0007', site: NO_SITE },
+        ]);
+        // Nothing changed: nothing sent, even by a feed started again (what was delivered is in the database).
+        expect((await feed.publishOnce()).state).toBe('unchanged');
+        expect((await feedFor(receiver).publishOnce()).state).toBe('unchanged');
+        expect(receiver.requests).toBe(1);
+      } finally {
+        await feed.stop();
+        await receiver.down();
+      }
+    });
+
+    it('is woken by a draw anywhere, and after the receiver was down sends the picture as it is by then, its sequence still rising', async () => {
+      const receiver = await C2Receiver.start(SECRET);
+      const log: string[] = [];
+      const feed = feedFor(receiver, log);
+      try {
+        feed.start();
+        await until('the first look', () => feed.status().looks >= 1);
+        const before = receiver.received.length;
+        const seqBefore = Number((await estate.admin.query<{ sequence: string }>('SELECT sequence FROM estate.c2_feed')).rows[0]?.sequence);
+        // A draw at South: woken by the notification (the poll is a minute away).
+        await hold('south-1', 7, 1, 'Taser 7', 'T7-0077');
+        await until('the document after the draw', () => receiver.received.length > before);
+        const afterDraw = receiver.received.at(-1)?.document;
+        expect(afterDraw?.totals.armed).toBe(2);
+        expect(afterDraw?.sequence).toBeGreaterThan(seqBefore);
+
+        await receiver.down();
+        await estate.admin.query("DELETE FROM estate.holdings WHERE terminal_id = 'south-1' AND loan_id = 7");
+        await until('a failed delivery', () => feed.status().problem !== null);
+        expect(log.some((l) => l.startsWith('estate C2: not delivered'))).toBe(true);
+        await receiver.up();
+        await until('the picture after the return, once the receiver is back', () => receiver.received.at(-1)?.document.totals.armed === 1);
+        const last = receiver.received.at(-1)?.document;
+        expect(last?.sequence).toBeGreaterThan(afterDraw?.sequence ?? Infinity);
+        expect(validate(C2_SCHEMA, last)).toEqual([]);
+      } finally {
+        await feed.stop();
+        await receiver.down();
+      }
+    });
   });
 });

@@ -2,19 +2,15 @@ import { outboxStore } from '../../helpers/temp-db.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { C2Feed, C2_SCHEMA_VERSION, buildC2Document, c2Picture, idempotencyKey, type C2Document, type C2FeedConfig, type C2FeedOptions } from '../../../main/devices/c2-feed.ts';
 import { checkTerminalConfig, maskSecrets, SECRET_MASK, unmaskSecrets, type TerminalConfig } from '../../../main/config/terminal-config.ts';
-import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verifyWebhookSignature } from '../../../native-bridges/video-trigger/webhook.ts';
+import { C2Receiver, C2_SCHEMA, validate } from '../../helpers/c2-receiver.ts';
 import type { MobilisationTypeView, MobilisationView } from '../../../preload/contract.ts';
 
 const RESOURCES = fileURLToPath(new URL('../../../resources/', import.meta.url));
-const SCHEMA = JSON.parse(readFileSync(join(RESOURCES, 'c2-feed.schema.json'), 'utf8')) as unknown;
 const SECRET = 'c2 feed test shared secret';
 const FAST = { minMs: 10, maxMs: 50 };
 
@@ -29,6 +25,12 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
+async function startReceiver(secret: string): Promise<C2Receiver> {
+  const receiver = await C2Receiver.start(secret);
+  cleanups.push(() => receiver.down());
+  return receiver;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -37,49 +39,6 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// A validator for the subset of JSON Schema the feed's schema uses. It refuses any keyword it
-// does not implement, so the schema cannot quietly rely on something these tests don't check.
-// ---------------------------------------------------------------------------------------------
-
-type Schema = Record<string, unknown>;
-const ANNOTATIONS = new Set(['$schema', '$id', 'title', 'description', 'format', 'examples']);
-const KEYWORDS = new Set(['type', 'required', 'properties', 'additionalProperties', 'items', 'enum', 'minimum', 'pattern']);
-
-function typeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
-  return typeof value;
-}
-
-function validate(schema: unknown, value: unknown, path = '$'): string[] {
-  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) throw new Error(`${path}: schema is not an object`);
-  const s = schema as Schema;
-  for (const key of Object.keys(s)) if (!KEYWORDS.has(key) && !ANNOTATIONS.has(key)) throw new Error(`${path}: unsupported keyword ${key}`);
-  const errors: string[] = [];
-  if (s.type !== undefined) {
-    const actual = typeOf(value);
-    // An integer is also a number.
-    const ok = actual === s.type || (s.type === 'number' && actual === 'integer');
-    if (!ok) return [`${path}: expected ${String(s.type)}, got ${actual}`];
-  }
-  if (s.enum !== undefined && !(s.enum as unknown[]).some((e) => JSON.stringify(e) === JSON.stringify(value))) errors.push(`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(s.enum)}`);
-  if (s.minimum !== undefined && typeof value === 'number' && value < (s.minimum as number)) errors.push(`${path}: ${value} is below ${String(s.minimum)}`);
-  if (s.pattern !== undefined && typeof value === 'string' && !new RegExp(s.pattern as string, 'u').test(value)) errors.push(`${path}: "${value}" does not match ${String(s.pattern)}`);
-  if (typeOf(value) === 'object') {
-    const object = value as Record<string, unknown>;
-    for (const key of (s.required as string[] | undefined) ?? []) if (!(key in object)) errors.push(`${path}: missing ${key}`);
-    const properties = (s.properties as Record<string, unknown> | undefined) ?? {};
-    for (const [key, child] of Object.entries(object)) {
-      if (key in properties) errors.push(...validate(properties[key], child, `${path}.${key}`));
-      else if (s.additionalProperties === false) errors.push(`${path}: unexpected property ${key}`);
-    }
-  }
-  if (Array.isArray(value) && s.items !== undefined) value.forEach((item, i) => errors.push(...validate(s.items, item, `${path}[${i}]`)));
-  return errors;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -117,91 +76,6 @@ class Room {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A loopback C2 receiver: checks the HMAC over the raw body and de-duplicates by idempotency key,
-// as the contract asks of a real one. (The video WebhookReceiver only accepts video events.)
-// ---------------------------------------------------------------------------------------------
-
-interface Received {
-  key: string;
-  raw: string;
-  document: C2Document;
-}
-
-class C2Receiver {
-  readonly received: Received[] = [];
-  requests = 0;
-  duplicates = 0;
-  badSignatures = 0;
-  private readonly keys = new Set<string>();
-  private readonly sockets = new Set<Socket>();
-  private server: Server | null = null;
-  private port = 0;
-
-  static async start(secret: string): Promise<C2Receiver> {
-    const receiver = new C2Receiver(secret);
-    await receiver.up();
-    cleanups.push(() => receiver.down());
-    return receiver;
-  }
-
-  private constructor(private readonly secret: string) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/c2/armoury`;
-  }
-
-  up(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => {
-        const address = server.address();
-        if (address !== null && typeof address === 'object') this.port = address.port;
-        resolve();
-      });
-    });
-  }
-
-  down(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const socket of this.sockets) socket.destroy();
-    if (server === null) return Promise.resolve();
-    return new Promise((resolve) => server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    this.requests++;
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
-    const reply = (status: number): void => {
-      res.writeHead(status, { connection: 'close' });
-      res.end();
-    };
-    const signature = req.headers[SIGNATURE_HEADER];
-    if (!verifyWebhookSignature(raw, this.secret, Array.isArray(signature) ? signature[0] : signature)) {
-      this.badSignatures++;
-      return reply(401);
-    }
-    const key = req.headers[IDEMPOTENCY_HEADER];
-    if (typeof key !== 'string' || key.length === 0) return reply(400);
-    if (this.keys.has(key)) {
-      this.duplicates++;
-      return reply(200);
-    }
-    this.keys.add(key);
-    this.received.push({ key, raw: raw.toString('utf8'), document: JSON.parse(raw.toString('utf8')) as C2Document });
-    reply(201);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 
 function config(overrides: Partial<C2FeedConfig> = {}): C2FeedConfig {
   return { webhook: null, file: null, terminalId: 'armoury-a-1', ...overrides };
@@ -234,9 +108,9 @@ describe('C2 feed document', () => {
     ]);
     for (const v of [view([]), EMPTY, ONE_ARMED, busy]) {
       const document = buildC2Document(c2Picture(v), meta);
-      expect(validate(SCHEMA, document)).toEqual([]);
+      expect(validate(C2_SCHEMA, document)).toEqual([]);
       // What goes over the wire is the JSON text: check that too.
-      expect(validate(SCHEMA, JSON.parse(JSON.stringify(document)))).toEqual([]);
+      expect(validate(C2_SCHEMA, JSON.parse(JSON.stringify(document)))).toEqual([]);
     }
   });
 
@@ -245,7 +119,7 @@ describe('C2 feed document', () => {
     const broken = (change: (d: Record<string, unknown>) => void): string[] => {
       const d = JSON.parse(JSON.stringify(good)) as Record<string, unknown>;
       change(d);
-      return validate(SCHEMA, d);
+      return validate(C2_SCHEMA, d);
     };
     expect(broken((d) => delete d.totals)).toEqual(['$: missing totals']);
     expect(broken((d) => (d.officerId = 1))).toEqual(['$: unexpected property officerId']);
@@ -281,7 +155,7 @@ describe('C2 feed document', () => {
 
 describe('C2 feed webhook', () => {
   it('publishes on change, signed, with idempotency key terminalId:sequence; the documents validate', async () => {
-    const receiver = await C2Receiver.start(SECRET);
+    const receiver = await startReceiver(SECRET);
     const room = new Room();
     const { feed } = await startFeed(config({ webhook: { url: receiver.url, secret: SECRET } }), { stateDir: await tempDir(), picture: room.picture });
     await feed.publishNow();
@@ -296,12 +170,12 @@ describe('C2 feed webhook', () => {
     expect(second!.key).toBe('armoury-a-1:2');
     expect(second!.document).toMatchObject({ schemaVersion: C2_SCHEMA_VERSION, terminalId: 'armoury-a-1', terminalName: 'Armoury A, terminal 1', sequence: 2, totals: { armed: 1, available: 2 } });
     expect(second!.document.types[0]!.armed).toEqual([{ collarNumber: '1234', name: 'Alex Morgan', serial: 'T7-0001', since: '2026-11-14T08:00:00.000Z' }]);
-    for (const r of receiver.received) expect(validate(SCHEMA, JSON.parse(r.raw))).toEqual([]);
+    for (const r of receiver.received) expect(validate(C2_SCHEMA, JSON.parse(r.raw))).toEqual([]);
     expect(feed.lastDocument()).toEqual(second!.document);
   });
 
   it('a receiver with another secret refuses every document (the signature is checked)', async () => {
-    const receiver = await C2Receiver.start('a different shared secret');
+    const receiver = await startReceiver('a different shared secret');
     const { feed, log } = await startFeed(config({ webhook: { url: receiver.url, secret: SECRET } }), { stateDir: await tempDir(), picture: new Room().picture });
     await feed.publishNow();
     // 401 is a refusal: recorded as failed and not retried, not a crash.
@@ -310,7 +184,7 @@ describe('C2 feed webhook', () => {
   });
 
   it('publishes nothing when nothing changed, and coalesces a burst of changes into one document', async () => {
-    const receiver = await C2Receiver.start(SECRET);
+    const receiver = await startReceiver(SECRET);
     const room = new Room();
     const { feed } = await startFeed(config({ webhook: { url: receiver.url, secret: SECRET } }), { stateDir: await tempDir(), picture: room.picture });
     await feed.publishNow();
@@ -341,7 +215,7 @@ describe('C2 feed webhook', () => {
   });
 
   it('receiver down: changes queue; receiver up: all delivered, in order, no loss, unique keys', async () => {
-    const receiver = await C2Receiver.start(SECRET);
+    const receiver = await startReceiver(SECRET);
     const room = new Room();
     const { feed } = await startFeed(config({ webhook: { url: receiver.url, secret: SECRET } }), { stateDir: await tempDir(), picture: room.picture });
     await feed.publishNow();
@@ -368,7 +242,7 @@ describe('C2 feed webhook', () => {
 
   it('the sequence survives a restart, and a backlog queued before the stop is delivered after it', async () => {
     const stateDir = await tempDir();
-    const receiver = await C2Receiver.start(SECRET);
+    const receiver = await startReceiver(SECRET);
     const room = new Room();
     const c = config({ webhook: { url: receiver.url, secret: SECRET } });
     const first = await startFeed(c, { stateDir, picture: room.picture });
@@ -398,7 +272,7 @@ describe('C2 feed webhook', () => {
 describe('C2 feed upgrade', () => {
   it('a document queued by the version before the generic outbox is still delivered, byte for byte, before new ones', async () => {
     const stateDir = await tempDir();
-    const receiver = await C2Receiver.start(SECRET);
+    const receiver = await startReceiver(SECRET);
     const meta = { terminalId: 'armoury-a-1', terminalName: 'Armoury A, terminal 1', sequence: 5, generatedAt: new Date('2026-11-14T09:00:00Z') };
     const body = JSON.stringify(buildC2Document(c2Picture(ONE_ARMED), meta));
     // What that version wrote: the body rode in the `camera` field of a fake video event.
@@ -431,7 +305,7 @@ describe('C2 feed file', () => {
       while (reading) {
         const text = await readFile(file, 'utf8');
         const parsed = JSON.parse(text) as C2Document;
-        expect(validate(SCHEMA, parsed)).toEqual([]);
+        expect(validate(C2_SCHEMA, parsed)).toEqual([]);
         reads++;
       }
     })();
