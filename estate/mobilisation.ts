@@ -10,7 +10,7 @@
  * Used by the control-room page, the estate's C2 feed and a connected terminal's console.
  */
 import type { ClientBase, Pool } from 'pg';
-import { ruleSchema, ROLES, type Role, type RuleView } from '../preload/contract.ts';
+import { ruleSchema, ROLES, type EstateMobilisationTypeView, type EstateMobilisationView, type EstateSiteCountView, type Role, type RuleView } from '../preload/contract.ts';
 import { localDate } from '../main/core/dates.ts';
 import type { DecidingRecord, OfficerStatus } from '../main/core/decision.ts';
 import { MOBILISATION_CATEGORIES, releasedTo } from '../main/core/releasable.ts';
@@ -23,50 +23,11 @@ type Table = (typeof TABLES)[number];
 /** Where an officer or an item counts when the estate has no site for it. */
 export const NO_SITE = '(no estate site)';
 
-export interface EstateArmed {
-  officerId: number;
-  collarNumber: string;
-  name: string;
-  serial: string;
-  since: string;
-  /** The estate site of the terminal that issued it. */
-  site: string;
-}
-
-export interface EstateAvailable {
-  officerId: number;
-  collarNumber: string;
-  name: string;
-  /** The estate site of the officer's home site (officers.site_id), or NO_SITE. */
-  site: string;
-}
-
-export interface EstateTypePicture {
-  assetTypeId: number;
-  assetTypeName: string;
-  category: string;
-  armed: EstateArmed[];
-  available: EstateAvailable[];
-  /** Set when the type's stored rule cannot be read: nobody is counted as available for it. */
-  problem: string | null;
-}
-
-export interface EstateSiteCount {
-  siteId: string;
-  siteName: string;
-  /** Per type, in the order of `types`. */
-  byType: { assetTypeName: string; armed: number; available: number }[];
-  /** Distinct officers armed with at least one counted item here; distinct officers available (armed with none) for at least one type. */
-  armed: number;
-  available: number;
-}
-
-export interface EstateMobilisationPicture {
-  generatedAt: string;
-  types: EstateTypePicture[];
-  sites: EstateSiteCount[];
-  totals: { armed: number; available: number };
-}
+export type EstateArmed = EstateMobilisationTypeView['armed'][number];
+export type EstateAvailable = EstateMobilisationTypeView['available'][number];
+export type EstateTypePicture = EstateMobilisationTypeView;
+export type EstateSiteCount = EstateSiteCountView;
+export type EstateMobilisationPicture = EstateMobilisationView;
 
 interface Officer {
   id: number;

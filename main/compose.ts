@@ -14,6 +14,7 @@ import { startTrainingSources, type TrainingImporter } from './devices/training-
 import { C2Feed } from './devices/c2-feed.ts';
 import { EstatePublisher, estateUrl } from './estate/estate-publisher.ts';
 import { ReferencePuller } from './estate/reference-puller.ts';
+import { EstateScope } from './estate/estate-scope.ts';
 import { estateHealth, withEstate } from './estate/estate-health.ts';
 import { SqliteOutboxStore } from './devices/sqlite-outbox-store.ts';
 import { systemClock, systemScheduler } from './system-time.ts';
@@ -154,6 +155,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     const estateLink = config.estate === null ? null : { url: estateUrl(config.estate), db, scheduler: options.scheduler ?? systemScheduler, now: () => clock.now(), log: options.log, changed: estateChanged };
     const estate = estateLink === null ? null : new EstatePublisher(estateLink);
     const reference = estateLink === null ? null : new ReferencePuller(estateLink);
+    const estateScope = estateLink === null ? null : new EstateScope({ url: estateLink.url, now: () => clock.now(), log: options.log });
     const referenceSyncedAt = db.prepare<[], { at: string | null }>('SELECT reference_synced_at AS at FROM estate_link WHERE id = 1');
     const devicesShown =
       estate === null || reference === null
@@ -169,6 +171,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       scheduler: options.scheduler ?? systemScheduler,
       chainWalker: anchoredChainWalker(integrity),
       importRunner: workerImportRunner(dbPath),
+      estateScope,
       anchoring: { signer, terminalId: () => terminalId, sink: checkpointOutbox, checker: integrity },
       policy,
       terminalName: config.terminalName,
@@ -222,6 +225,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
         clearInterval(feedTick);
         await estate?.stop();
         await reference?.stop();
+        await estateScope?.close();
         await feed.stop();
         await trainingSources.stop();
         kiosk.stop();

@@ -509,6 +509,39 @@ export interface MobilisationView {
   types: MobilisationTypeView[];
 }
 
+/** The estate's mobilisation (estate/mobilisation.ts): a terminal's view with every person's estate site, and per-site counts. */
+export interface EstateMobilisationTypeView {
+  assetTypeId: number;
+  assetTypeName: string;
+  category: string;
+  /** `site`: the estate site of the terminal that issued it. */
+  armed: (MobilisationTypeView['armed'][number] & { site: string })[];
+  /** `site`: the officer's home site as an estate site, or "(no estate site)". */
+  available: (MobilisationTypeView['available'][number] & { site: string })[];
+  /** Set when the type's stored rule cannot be read: nobody is counted as available for it. */
+  problem: string | null;
+}
+
+export interface EstateSiteCountView {
+  siteId: string;
+  siteName: string;
+  /** Per type, in the order of the view's types. */
+  byType: { assetTypeName: string; armed: number; available: number }[];
+  /** Distinct officers armed here with at least one counted item; distinct officers available here, armed with none. */
+  armed: number;
+  available: number;
+}
+
+export interface EstateMobilisationView {
+  generatedAt: string;
+  types: EstateMobilisationTypeView[];
+  sites: EstateSiteCountView[];
+  totals: { armed: number; available: number };
+}
+
+/** The console's estate scope: off (no estate configured), unavailable (configured, not answering), or the picture. */
+export type EstateScopeView = { state: 'off' } | { state: 'unavailable'; message: string } | { state: 'connected'; picture: EstateMobilisationView };
+
 export interface TimelineEntry {
   seq: number;
   at: string;
@@ -805,6 +838,7 @@ export const requestSchemas = {
   openConsole: empty,
   getBoard: z.object({ category: z.string().max(40).nullable() }).strict(),
   getMobilisation: empty,
+  getEstateMobilisation: empty,
   exportMobilisation: z.object({ format: z.enum(['csv']) }).strict(),
   getTimeline: timelineQuerySchema,
   exportTimeline: z.object({ query: timelineQuerySchema, format: z.enum(['csv', 'pdf']) }).strict(),
@@ -935,6 +969,7 @@ export interface ResponseValues {
   openConsole: KioskSnapshot;
   getBoard: BoardEntry[];
   getMobilisation: MobilisationView;
+  getEstateMobilisation: EstateScopeView;
   exportMobilisation: ExportedFile;
   getTimeline: TimelineView;
   exportTimeline: ExportedFile;

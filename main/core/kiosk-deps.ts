@@ -3,7 +3,7 @@ import type { CheckpointPolicy } from './audit-anchor.ts';
 import type { LockoutPolicy } from './auth.ts';
 import type { SetupCodeSink } from './commissioning.ts';
 import type { Db } from './db/database.ts';
-import type { CardReaderPort, ChainWalker, CheckpointSink, IntegrityChecker, ImportRunner, Signer, Clock, DemoRoom, HardwareAdmin, LockerBankPort, ScannerPort, Scheduler, VideoPort } from './ports.ts';
+import type { CardReaderPort, ChainWalker, CheckpointSink, EstateScopePort, IntegrityChecker, ImportRunner, Signer, Clock, DemoRoom, HardwareAdmin, LockerBankPort, ScannerPort, Scheduler, VideoPort } from './ports.ts';
 
 export interface KioskPolicy {
   idleTimeoutSeconds: number;
@@ -57,5 +57,7 @@ export interface KioskDeps {
   chainWalker?: ChainWalker;
   /** Where imports run (a worker thread with its own connection); in process when absent. */
   importRunner?: ImportRunner;
+  /** The estate's mobilisation for the console's estate scope; absent or null when the terminal stands alone. */
+  estateScope?: EstateScopePort | null;
   log: (line: string) => void;
 }

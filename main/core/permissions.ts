@@ -96,6 +96,7 @@ export const PERMISSIONS: Readonly<Record<RequestName, Permission>> = {
   openConsole: CONSOLE,
   getBoard: { ...CONSOLE, state: 'signed-in' },
   getMobilisation: { ...CONSOLE, state: 'signed-in' },
+  getEstateMobilisation: { ...CONSOLE, state: 'signed-in' },
   exportMobilisation: { ...CONSOLE, state: 'signed-in' },
   getTimeline: { ...CONSOLE, state: 'signed-in' },
   exportTimeline: { ...CONSOLE, state: 'signed-in' },

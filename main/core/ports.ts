@@ -1,4 +1,4 @@
-import type { DeviceHealthView, FrameLogEntryView, HardwareView } from '../../preload/contract.ts';
+import type { DeviceHealthView, EstateScopeView, FrameLogEntryView, HardwareView } from '../../preload/contract.ts';
 import type { ChainVerdict } from './audit-chain.ts';
 import type { SignedCheckpoint } from './audit-checkpoint.ts';
 import type { IntegrityVerdict } from './audit-integrity.ts';
@@ -180,4 +180,10 @@ export interface CheckpointSink {
 /** The whole audit trail checked against its triggers and checkpoints, off the main thread (a worker). */
 export interface IntegrityChecker {
   check(): Promise<IntegrityVerdict>;
+}
+
+/** The estate's mobilisation, read from the estate database for the console's estate scope (main/estate/estate-scope.ts). */
+export interface EstateScopePort {
+  /** Never rejects: an estate that does not answer is `unavailable`, with what happened. */
+  picture(): Promise<EstateScopeView>;
 }

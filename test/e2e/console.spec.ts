@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { startShell, type RunningShell } from './browser-shell-fixture.ts';
-import { expectAccessible, screen, setSimulator, signIn, signOut } from './kiosk-steps.ts';
+import { drawTaserFromDoor1, expectAccessible, screen, setSimulator, signIn, signOut } from './kiosk-steps.ts';
 
 const ALEX = { card: 'PC 1234', pin: '1234' }; // Taser refresher in date
 const JO = { card: 'ARM 01', pin: '9001' }; // armourer
@@ -27,19 +27,7 @@ function watchCsp(page: Page): string[] {
 }
 
 /** PC 1234 draws a Taser 7 from door 1 and signs out. */
-async function alexDrawsATaser(page: Page): Promise<void> {
-  await signIn(page, ALEX);
-  await page.getByRole('button', { name: /^Draw Taser 7/ }).click();
-  await screen(page, 'draw-door-open');
-  await expect(page.getByText(/Door 1 is open/)).toBeVisible();
-  await setSimulator(page, true);
-  await page.getByRole('button', { name: 'Take item from door 1', exact: true }).click();
-  await page.getByRole('button', { name: 'Close door 1', exact: true }).click();
-  await setSimulator(page, false);
-  await screen(page, 'draw-done');
-  await page.getByRole('button', { name: 'Sign out now' }).click();
-  await screen(page, 'idle');
-}
+const alexDrawsATaser = (page: Page) => drawTaserFromDoor1(page, ALEX);
 
 async function openConsole(page: Page): Promise<void> {
   await signIn(page, JO);

@@ -6,7 +6,8 @@ import { AuditLog } from '../../main/core/audit.ts';
 import { openDatabase } from '../../main/core/db/database.ts';
 import { POSTGRES_MISSING, startTestEstate, type TestEstate } from '../helpers/postgres.ts';
 import { join, tempDir } from '../helpers/temp-db.ts';
-import { expectAccessible } from './kiosk-steps.ts';
+import { startShell, type RunningShell } from './browser-shell-fixture.ts';
+import { drawTaserFromDoor1, expectAccessible, screen, signIn } from './kiosk-steps.ts';
 
 // The control room's read-only estate page in Chromium: the estate's real database, events
 // from two terminals' real audit logs, and the service's sign-in rules.
@@ -15,9 +16,12 @@ test.skip(POSTGRES_MISSING !== null, POSTGRES_MISSING ?? '');
 
 let estate: TestEstate | null = null;
 let service: EstateService | null = null;
+let shell: RunningShell | null = null;
 const cleanups: (() => void)[] = [];
 
 test.afterEach(async () => {
+  await shell?.stop();
+  shell = null;
   await service?.close();
   await estate?.stop();
   for (const cleanup of cleanups.splice(0)) cleanup();
@@ -101,4 +105,56 @@ test('the control room sees the mobilisation, items out per site and type, who h
   expect(posted.status()).toBe(405);
   const csp = (await page.request.get(`${service.origin}/`)).headers()['content-security-policy'];
   expect(csp).toContain("default-src 'none'");
+});
+
+test("a terminal connected to the estate shows the whole estate in its console's mobilisation, beside its own", async ({ page }) => {
+  test.setTimeout(120_000);
+  estate = await startTestEstate();
+  const put = (table: string, rows: unknown[]) => estate?.admin.query('SELECT estate.put_reference($1, $2::jsonb)', [table, JSON.stringify(rows)]);
+  await addSite(estate.admin, 'demo', 'Demo station');
+  await addSite(estate.admin, 'north', 'North station', 101);
+  const credentials = await addTerminal(estate.admin, 'demo-1', 'demo');
+  shell = await startShell({}, { estate: { url: `postgresql://${credentials.roleName}@127.0.0.1:${estate.cluster.port}/armoury_estate`, password: credentials.password } });
+  await page.goto(shell.url);
+  await screen(page, 'idle');
+
+  // A Taser drawn here reaches the estate through the terminal's publisher.
+  await drawTaserFromDoor1(page, { card: 'PC 1234', pin: '1234' });
+  await expect.poll(async () => Number((await estate?.admin.query<{ n: string }>('SELECT count(*) AS n FROM estate.holdings'))?.rows[0]?.n), { timeout: 20_000 }).toBe(1);
+
+  // North's officers and their records, from the estate's reference data (ids clear of the demo site's).
+  await put('sites', [{ id: 101, name: 'North' }]);
+  await put('qualifications', [{ id: 501, code: 'EST-TASER', name: 'Taser (estate)', validity_months: null }]);
+  await put('asset_types', [{ id: 501, code: 'EST-T7', name: 'Taser 7', category: 'taser', max_per_officer: 1, self_service: 1 }]);
+  await put('asset_type_requirements', [{ asset_type_id: 501, qualification_id: 501 }]);
+  await put('officers', [9001, 9002, 9003].map((id) => ({ id, collar_number: `PC ${id}`, display_name: `North officer ${id}`, status: id === 9003 ? 'suspended' : 'active', site_id: 101, created_at: '2026-01-01T00:00:00.000Z', unit: null, left_on: null })));
+  await put('officer_qualifications', [9001, 9002, 9003].map((id) => ({ officer_id: id, qualification_id: 501, awarded_on: '2026-01-01', expires_on: '2099-01-01', source: 'estate', recorded_at: '2026-01-01T00:00:00.000Z', import_id: null, valid_until: '2099-01-01' })));
+
+  await signIn(page, { card: 'ARM 01', pin: '9001' });
+  await page.getByRole('button', { name: 'Console', exact: true }).click();
+  await screen(page, 'console');
+  await page.getByRole('tablist', { name: 'Console sections' }).getByRole('tab', { name: 'Mobilisation', exact: true }).click();
+  const panel = page.getByRole('tabpanel', { name: 'Mobilisation' });
+  const scope = panel.getByRole('group', { name: 'Show' });
+  await expect(scope.getByRole('button', { name: 'This terminal' })).toHaveAttribute('aria-pressed', 'true');
+  await scope.getByRole('button', { name: 'Whole estate' }).click();
+  await expect(scope.getByRole('button', { name: 'Whole estate' })).toHaveAttribute('aria-pressed', 'true');
+
+  const table = panel.getByRole('table', { name: 'Estate mobilisation per site and type' });
+  // The Taser drawn here counts at this terminal's site; North's two active officers are available there.
+  await expect(table.getByRole('row', { name: /^Demo station 1 \/ 0 1 \/ 0 Show officers at Demo station$/ })).toBeVisible();
+  await expect(table.getByRole('row', { name: /^North station 0 \/ 2 0 \/ 2 Show officers at North station$/ })).toBeVisible();
+  await expect(table.getByRole('row', { name: /^Whole estate 1 \/ 2 1 \/ 2$/ })).toBeVisible();
+  await table.getByRole('button', { name: 'Show officers at North station' }).click();
+  await expect(panel.getByRole('list', { name: 'Taser 7 at North station: available to deploy' }).getByRole('listitem')).toHaveText(['PC 9001 North officer 9001', 'PC 9002 North officer 9002']);
+  await expectAccessible(page, 'console estate mobilisation');
+  await page.screenshot({ path: 'test-results/console-estate-mobilisation.png', fullPage: true });
+
+  // The estate gone: the console says so, and this terminal's own picture is still there.
+  await estate.stop();
+  estate = null;
+  await panel.getByRole('button', { name: 'Refresh' }).click();
+  await expect(panel.getByText(/The estate database did not answer/)).toBeVisible({ timeout: 15_000 });
+  await scope.getByRole('button', { name: 'This terminal' }).click();
+  await expect(panel.getByRole('list', { name: 'Taser 7: armed now' })).toContainText('PC 1234');
 });

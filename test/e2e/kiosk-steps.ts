@@ -53,6 +53,21 @@ export async function signIn(page: Page, who: Person): Promise<void> {
   await screen(page, 'home');
 }
 
+/** An officer signs in, draws a Taser 7 from door 1 (the demo's first Taser door) and signs out. */
+export async function drawTaserFromDoor1(page: Page, who: Person): Promise<void> {
+  await signIn(page, who);
+  await page.getByRole('button', { name: /^Draw Taser 7/ }).click();
+  await screen(page, 'draw-door-open');
+  await expect(page.getByText(/Door 1 is open/)).toBeVisible();
+  await setSimulator(page, true);
+  await page.getByRole('button', { name: 'Take item from door 1', exact: true }).click();
+  await page.getByRole('button', { name: 'Close door 1', exact: true }).click();
+  await setSimulator(page, false);
+  await screen(page, 'draw-done');
+  await page.getByRole('button', { name: 'Sign out now' }).click();
+  await screen(page, 'idle');
+}
+
 export async function signOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await screen(page, 'idle');

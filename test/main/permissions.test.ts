@@ -57,6 +57,7 @@ const SAMPLES: { [M in RequestName]: RequestInput<M> } = {
   openConsole: {},
   getBoard: { category: null },
   getMobilisation: {},
+  getEstateMobilisation: {},
   exportMobilisation: { format: 'csv' },
   getTimeline: query,
   exportTimeline: { query, format: 'csv' },

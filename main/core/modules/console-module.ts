@@ -26,6 +26,7 @@ export function consoleModule(ctx: KioskContext): KioskModule {
       },
       getBoard: ({ category }) => ({ ok: true, value: armourerConsole.board(category) }),
       getMobilisation: () => ({ ok: true, value: armourerConsole.mobilisation() }),
+      getEstateMobilisation: async () => ({ ok: true, value: ctx.deps.estateScope ? await ctx.deps.estateScope.picture() : { state: 'off' } }),
       exportMobilisation: () => ({ ok: true, value: armourerConsole.exportMobilisationCsv() }),
       getTimeline: async (query) => ({ ok: true, value: await armourerConsole.timeline(query) }),
       exportTimeline: async ({ query, format }) => ({ ok: true, value: await armourerConsole.exportTimeline(query, format) }),
