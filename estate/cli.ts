@@ -11,6 +11,9 @@
  *   put-reference TABLE FILE [--url U]     rows for a terminal reference table (a JSON array, the
  *                                          terminal's columns); every terminal applies them
  *   delete-reference TABLE FILE [--url U]  rows by key (a JSON array of key objects)
+ *   import-personnel FILE [--url U]  HR's personnel file (CSV or JSON, as a terminal's people screen takes)
+ *   import-training FILE [--url U]   the training system's export (CSV or JSON, as a terminal's import takes);
+ *                                    both checked by the terminal's own import code, then sent to every terminal
  *   serve [--port P] [--url U] [--name NAME] [--c2-url URL --c2-secret-file FILE] [--estate-id ID]
  *                                    the control room's read-only page on 127.0.0.1 (prints a one-use
  *                                    sign-in link); with --c2-url, also the estate's C2 feed to that webhook
@@ -19,9 +22,10 @@
  * without it the local cluster in --dir is used.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { importIntoEstate } from '../main/estate/estate-import.ts';
 import { systemScheduler } from '../main/system-time.ts';
 import { addSite, addTerminal } from './admin.ts';
 import { EstateC2Feed } from './c2-feed.ts';
@@ -113,6 +117,18 @@ async function main(): Promise<void> {
       console.log(`${table}: ${changed} of ${rows.length} row${rows.length === 1 ? '' : 's'} changed; every terminal applies them at its next pull (at once if connected)`);
       return;
     }
+    case 'import-personnel':
+    case 'import-training': {
+      const file = need(0, 'a CSV or JSON file');
+      const kind = command === 'import-personnel' ? 'personnel' : 'training';
+      const { report, changed } = await withAdmin((client) => importIntoEstate(client, { kind, fileName: basename(file), content: readFileSync(file), now: new Date() }));
+      console.log(`${basename(file)}: ${report.status}, ${report.rows} row${report.rows === 1 ? '' : 's'}, ${report.changed} changed`);
+      for (const c of changed) console.log(`  ${c.table}: ${c.put} put, ${c.deleted} deleted; every terminal applies them at its next pull (at once if connected)`);
+      for (const p of report.problems.slice(0, 50)) console.log(`  row ${p.row}: ${p.message}`);
+      if (report.problems.length > 50) console.log(`  … and ${report.problems.length - 50} more problems`);
+      if (report.status === 'rejected') process.exitCode = 1;
+      return;
+    }
     case 'serve': {
       const port = values.port === undefined ? 8090 : Number(values.port);
       const estateName = values.name ?? 'Armoury estate';
@@ -133,7 +149,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      throw new Error(`unknown command ${command ?? '(none)'}: init, start, stop, status, migrate, add-site, add-terminal, put-reference, delete-reference, serve`);
+      throw new Error(`unknown command ${command ?? '(none)'}: init, start, stop, status, migrate, add-site, add-terminal, put-reference, delete-reference, import-personnel, import-training, serve`);
   }
 }
 

@@ -440,7 +440,7 @@ export interface OfficerAdminView {
 
 export interface PersonnelImportRowProblem {
   row: number; // 1-based data row (CSV: header is row 0)
-  problem: 'missing-field' | 'malformed' | 'duplicate-row' | 'unknown-role' | 'bad-status' | 'card-conflict' | 'last-admin';
+  problem: 'missing-field' | 'malformed' | 'duplicate-row' | 'unknown-role' | 'bad-status' | 'card-conflict' | 'unknown-site' | 'last-admin';
   message: string;
 }
 

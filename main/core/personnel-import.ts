@@ -8,7 +8,7 @@ import { decodeUtf8, type FieldSpec } from './import-parsing.ts';
 import { ImportLog, readTable, type LoggedImport, type TableRecord } from './import-table.ts';
 import type { Clock } from './ports.ts';
 
-type Field = 'collar' | 'name' | 'roles' | 'unit' | 'status' | 'cards';
+type Field = 'collar' | 'name' | 'roles' | 'unit' | 'status' | 'cards' | 'site';
 
 const FIELDS: Record<Field, FieldSpec> = {
   collar: { column: 'collar_number', aliases: ['collar', 'collar_no', 'warrant_number'], required: true },
@@ -17,6 +17,8 @@ const FIELDS: Record<Field, FieldSpec> = {
   unit: { column: 'unit', aliases: ['team', 'department'], required: false },
   status: { column: 'status', aliases: ['employment_status'], required: false },
   cards: { column: 'card_uids', aliases: ['cards', 'card_uid', 'card'], required: false },
+  // The officer's home site, by its name in the site register (an estate counts the available there).
+  site: { column: 'site', aliases: ['home_site', 'station'], required: false },
 };
 
 /** HR's words for a status, and what the terminal records for each. */
@@ -36,6 +38,7 @@ interface Current {
   unit: string | null;
   status: string;
   leftOn: string | null;
+  siteId: number | null;
   roles: Set<string>;
   cards: Set<string>;
 }
@@ -46,6 +49,7 @@ interface Wanted {
   collar: string;
   name: string;
   unit: string | null | undefined;
+  siteId: number | null | undefined;
   status: 'active' | 'suspended' | 'restricted' | 'left' | undefined;
   roles: Set<Role> | undefined;
   cards: Set<string> | undefined;
@@ -71,13 +75,15 @@ export class PersonnelImports {
   ) {
     this.log = new ImportLog(db, 'personnel_imports');
     this.sql = {
-      officers: db.prepare<[], { id: number; collar: string; name: string; unit: string | null; status: string; leftOn: string | null }>(
-        'SELECT id, collar_number AS collar, display_name AS name, unit, status, left_on AS leftOn FROM officers',
+      officers: db.prepare<[], { id: number; collar: string; name: string; unit: string | null; status: string; leftOn: string | null; siteId: number | null }>(
+        'SELECT id, collar_number AS collar, display_name AS name, unit, status, left_on AS leftOn, site_id AS siteId FROM officers',
       ),
+      sites: db.prepare<[], { id: number; name: string }>('SELECT id, name FROM sites'),
       roles: db.prepare<[], { officerId: number; role: string }>('SELECT officer_id AS officerId, role FROM officer_roles'),
       cards: db.prepare<[], { uid: string; officerId: number }>('SELECT uid, officer_id AS officerId FROM cards WHERE revoked_at IS NULL'),
-      insertOfficer: db.prepare<[string, string, string, string | null, string]>('INSERT INTO officers (collar_number, display_name, status, unit, created_at) VALUES (?, ?, ?, ?, ?)'),
+      insertOfficer: db.prepare<[string, string, string, string | null, number | null, string]>('INSERT INTO officers (collar_number, display_name, status, unit, site_id, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       updateOfficer: db.prepare<[string, string | null, string, string | null, number]>('UPDATE officers SET display_name = ?, unit = ?, status = ?, left_on = ? WHERE id = ?'),
+      setSite: db.prepare<[number | null, number]>('UPDATE officers SET site_id = ? WHERE id = ?'),
       deleteRoles: db.prepare<[number]>('DELETE FROM officer_roles WHERE officer_id = ?'),
       addRole: db.prepare<[number, string]>('INSERT INTO officer_roles (officer_id, role) VALUES (?, ?)'),
       revokeCard: db.prepare<[string, string]>('UPDATE cards SET revoked_at = ? WHERE uid = ? AND revoked_at IS NULL'),
@@ -126,7 +132,7 @@ export class PersonnelImports {
     const byId = new Map<number, Current>();
     const byCollar = new Map<string, Current>();
     for (const o of this.sql.officers.all()) {
-      const record: Current = { id: o.id, name: o.name, unit: o.unit, status: o.status, leftOn: o.leftOn, roles: new Set(), cards: new Set() };
+      const record: Current = { id: o.id, name: o.name, unit: o.unit, status: o.status, leftOn: o.leftOn, siteId: o.siteId, roles: new Set(), cards: new Set() };
       byId.set(o.id, record);
       byCollar.set(normalCollar(o.collar), record);
     }
@@ -140,6 +146,7 @@ export class PersonnelImports {
       if (problems.length < MAX_LISTED_PROBLEMS) problems.push(p);
     };
     const seen = new Map<string, number>();
+    const sites = new Map(this.sql.sites.all().map((site) => [site.name.trim().toLowerCase(), site.id]));
     const cardRows = new Map<string, { row: number; collar: string }>();
     const wanted: Wanted[] = [];
     for (const { row, fields, given } of records) {
@@ -204,7 +211,16 @@ export class PersonnelImports {
         if (bad) continue;
       }
       const unit = given.has('unit') ? fields.unit.trim() || null : undefined;
-      wanted.push({ row, collar, name, unit, status, roles, cards });
+      let siteId: number | null | undefined;
+      if (given.has('site')) {
+        const siteName = fields.site.trim().replace(/\s+/g, ' ');
+        siteId = siteName === '' ? null : sites.get(siteName.toLowerCase());
+        if (siteId === undefined) {
+          problem({ row, problem: 'unknown-site', message: `site "${siteName}" for ${collar} is not in the site register` });
+          continue;
+        }
+      }
+      wanted.push({ row, collar, name, unit, siteId, status, roles, cards });
     }
     // A card may move between officers in one file, but not to someone while another keeps it.
     const releasing = new Map<string, Set<string>>();
@@ -243,7 +259,7 @@ export class PersonnelImports {
       const record = current.get(w.collar);
       if (!record) {
         const status = w.status === 'left' ? 'suspended' : (w.status ?? 'active');
-        const id = Number(this.sql.insertOfficer.run(w.collar, w.name, status, w.unit ?? null, at).lastInsertRowid);
+        const id = Number(this.sql.insertOfficer.run(w.collar, w.name, status, w.unit ?? null, w.siteId ?? null, at).lastInsertRowid);
         if (w.status === 'left') this.sql.updateOfficer.run(w.name, w.unit ?? null, status, today, id);
         const roles = w.status === 'left' ? [] : [...(w.roles ?? new Set<Role>(['officer']))].sort();
         for (const role of roles) this.sql.addRole.run(id, role);
@@ -270,6 +286,10 @@ export class PersonnelImports {
       const status = w.status ?? (record.leftOn !== null ? 'active' : record.status);
       if (name !== record.name) changes.push(`name "${record.name}" → "${name}"`);
       if (unit !== record.unit) changes.push(`unit ${record.unit ?? 'none'} → ${unit ?? 'none'}`);
+      if (w.siteId !== undefined && w.siteId !== record.siteId) {
+        changes.push(`site ${record.siteId ?? 'none'} → ${w.siteId ?? 'none'}`);
+        this.sql.setSite.run(w.siteId, record.id);
+      }
       if (status !== record.status || record.leftOn !== null) changes.push(`status ${record.leftOn !== null ? 'left' : record.status} → ${status}`);
       if (w.roles !== undefined) {
         const before = [...record.roles].sort().join(', ');

@@ -11,6 +11,7 @@ const PROBLEM_TEXT: Record<PersonnelImportRowProblem['problem'], string> = {
   'unknown-role': 'Unknown role',
   'bad-status': 'Unknown status',
   'card-conflict': 'Card conflict',
+  'unknown-site': 'Unknown site',
   'last-admin': 'No site admin left',
 };
 
@@ -192,7 +193,8 @@ export function PeopleScreen({
           hint={
             <>
               Columns collar_number and name, and any of roles (officer, armourer, admin, it; separated by ;), unit, status
-              (active, suspended, restricted, left) and card_uids (separated by ;); or JSON {'{"officers": [...]}'}. A column
+              (active, suspended, restricted, left), site (the home site, by its name in the site register) and card_uids
+              (separated by ;); or JSON {'{"officers": [...]}'}. A column
               the file leaves out is left as it is; officers not in the file are left alone. Leavers lose their cards, PIN and
               roles. The file must be UTF-8, and if any row has a problem nothing is changed.
             </>
