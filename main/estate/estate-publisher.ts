@@ -119,8 +119,13 @@ export class EstatePublisher {
     this.running ??= this.run();
   }
 
-  /** Look for new rows now (called when the audit log grows) instead of at the next idle tick. */
+  /**
+   * Look for new rows now (called when the audit log grows) instead of at the next idle tick.
+   * Offline, the retry schedule decides when to try again: every snapshot nudges, and a nudge
+   * kept from mid-attempt would otherwise make each failed connection retry at once.
+   */
   nudge(): void {
+    if (this.status.state === 'offline' || this.status.state === 'connecting') return;
     this.pause.wake();
   }
 
@@ -130,7 +135,7 @@ export class EstatePublisher {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.nudge();
+    this.pause.wake();
     await this.closeClient();
     await this.running;
     this.setStatus({ ...this.status, state: 'stopped' });
