@@ -46,12 +46,16 @@ interface CountedType {
   problem: string | null;
 }
 
+/** Who each counted type's rule releases to on one day, with what the counts need, made once per day and reference revision. */
 interface Decided {
   revision: string;
   day: string;
-  /** Every officer in the reference data, for the names of those armed. */
+  /** Every officer in the reference data, for the names of those armed and their home sites. */
   officers: ReadonlyMap<number, Officer>;
-  types: { type: CountedType; officers: { officer: Officer; through: string | null }[] }[];
+  types: { type: CountedType; officers: Officer[]; released: ReadonlySet<number>; releasedBySite: ReadonlyMap<string, number> }[];
+  /** Officers released at least one counted type, and how many per home site. */
+  releasedAny: ReadonlySet<number>;
+  releasedAnyBySite: ReadonlyMap<string, number>;
 }
 
 interface Holding {
@@ -63,6 +67,12 @@ interface Holding {
 }
 
 type Row = Record<string, unknown>;
+type Site = { id: string; name: string; referenceSiteId: number | null };
+
+/** The picture without its lists of people. */
+export type EstateMobilisationCounts = Omit<EstateMobilisationView, 'types'> & {
+  types: (Omit<EstateMobilisationTypeView, 'armed' | 'available'> & { armed: number; available: number })[];
+};
 export type Queryable = Pick<ClientBase, 'query'> | Pick<Pool, 'query'>;
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value));
@@ -81,11 +91,25 @@ export class EstateMobilisation {
    * `now` gives the local day qualifications are judged on (the process's time zone, as a terminal's).
    */
   async picture(db: Queryable, now: Date): Promise<EstateMobilisationPicture> {
+    const { decided, holdings, sites } = await this.read(db, now);
+    return withLists(countsOf(now, decided, holdings, sites), decided, holdings);
+  }
+
+  /**
+   * The counts alone (per site and type, and the estate's totals): what the control-room page
+   * shows. Its cost grows with the items out, not with the officers: who is qualified is counted
+   * once per day and reference revision, and each read subtracts the holders.
+   */
+  async counts(db: Queryable, now: Date): Promise<EstateMobilisationCounts> {
+    const { decided, holdings, sites } = await this.read(db, now);
+    return countsOf(now, decided, holdings, sites);
+  }
+
+  private async read(db: Queryable, now: Date): Promise<{ decided: Decided; holdings: Holding[]; sites: Site[] }> {
     await this.pullReference(db);
     const holdings = await this.holdings(db);
     const sites = await this.sites(db);
-    const decided = this.decide(localDate(now), sites);
-    return assemble(now, decided, holdings, sites);
+    return { decided: this.decide(localDate(now), sites), holdings, sites };
   }
 
   private async pullReference(db: Queryable): Promise<void> {
@@ -115,7 +139,7 @@ export class EstateMobilisation {
     return (result.rows[0]?.h ?? []).map(([site, officerId, assetType, serial, drawnAt]) => ({ site, officerId: numberOf(officerId), assetType, serial, drawnAt }));
   }
 
-  private async sites(db: Queryable): Promise<{ id: string; name: string; referenceSiteId: number | null }[]> {
+  private async sites(db: Queryable): Promise<Site[]> {
     const result = await db.query<{ id: string; name: string; reference_site_id: string | null }>('SELECT id, name, reference_site_id FROM estate.mobilisation_sites ORDER BY id');
     return result.rows.map((r) => ({ id: r.id, name: r.name, referenceSiteId: r.reference_site_id === null ? null : Number(r.reference_site_id) }));
   }
@@ -161,12 +185,23 @@ export class EstateMobilisation {
       .filter((t) => MOBILISATION_CATEGORIES.includes(text(t.category)))
       .map((t) => this.countedType(t, qualifications))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    this.decided = {
-      revision,
-      day,
-      officers: new Map(officers.map((o) => [o.id, o])),
-      types: types.map((type) => ({ type, officers: type.rule === null ? [] : releasedTo(officers, type.name, type.rule, held, roles, day) })),
-    };
+    const bump = (map: Map<string, number>, site: string) => map.set(site, (map.get(site) ?? 0) + 1);
+    const releasedAny = new Set<number>();
+    const releasedAnyBySite = new Map<string, number>();
+    const decidedTypes = types.map((type) => {
+      // Decided on `day`, so everyone listed is released all that day: no per-read date checks.
+      const released = type.rule === null ? [] : releasedTo(officers, type.name, type.rule, held, roles, day).map(({ officer }) => officer);
+      const releasedBySite = new Map<string, number>();
+      for (const officer of released) {
+        bump(releasedBySite, officer.site);
+        if (!releasedAny.has(officer.id)) {
+          releasedAny.add(officer.id);
+          bump(releasedAnyBySite, officer.site);
+        }
+      }
+      return { type, officers: released, released: new Set(released.map((o) => o.id)), releasedBySite };
+    });
+    this.decided = { revision, day, officers: new Map(officers.map((o) => [o.id, o])), types: decidedTypes, releasedAny, releasedAnyBySite };
     return this.decided;
   }
 
@@ -198,66 +233,86 @@ export class EstateMobilisation {
   }
 }
 
-/** The picture from the decisions and the holdings: holders are never listed as available. */
-function assemble(now: Date, decided: Decided, holdings: readonly Holding[], sites: readonly { id: string; name: string }[]): EstateMobilisationPicture {
-  const day = localDate(now);
-  const armedOfficers = new Map<string, Set<number>>();
-  const availableOfficers = new Map<string, Set<number>>();
-  const allArmed = new Set<number>();
-  const counts = new Map<string, Map<string, { armed: number; available: number }>>();
-  const bump = (site: string, type: string, field: 'armed' | 'available') => {
-    let bySite = counts.get(site);
-    if (!bySite) counts.set(site, (bySite = new Map()));
-    const c = bySite.get(type) ?? { armed: 0, available: 0 };
-    c[field]++;
-    bySite.set(type, c);
+/**
+ * The counts from the decisions and the holdings. A holder of a type is never counted available
+ * for it; an officer armed with anything is counted armed, not available, in the totals.
+ */
+function countsOf(now: Date, decided: Decided, holdings: readonly Holding[], sites: readonly Site[]): EstateMobilisationCounts {
+  const counted = new Map(decided.types.map((t) => [t.type.name, t]));
+  // Per site and type: armed where drawn; holders who were released, to subtract at their home site.
+  const armed = new Map<string, Map<string, number>>();
+  const heldByReleased = new Map<string, Map<string, number>>();
+  const armedOfficers = new Set<number>();
+  const armedBySite = new Map<string, Set<number>>();
+  const bump = (map: Map<string, Map<string, number>>, site: string, type: string) => {
+    let bySite = map.get(site);
+    if (!bySite) map.set(site, (bySite = new Map()));
+    bySite.set(type, (bySite.get(type) ?? 0) + 1);
   };
-  const add = (map: Map<string, Set<number>>, site: string, officerId: number) => {
-    let set = map.get(site);
-    if (!set) map.set(site, (set = new Set()));
-    set.add(officerId);
-  };
-
-  const counted = new Set(decided.types.map(({ type }) => type.name));
-  const byType = new Map<string, Holding[]>();
+  const holdersOfType = new Map<string, Set<number>>();
   for (const h of holdings) {
-    if (h.assetType === null || !counted.has(h.assetType)) continue;
-    const list = byType.get(h.assetType);
-    if (list) list.push(h);
-    else byType.set(h.assetType, [h]);
-    allArmed.add(h.officerId);
+    const type = h.assetType === null ? undefined : counted.get(h.assetType);
+    if (!type) continue;
+    bump(armed, h.site, type.type.name);
+    armedOfficers.add(h.officerId);
+    let here = armedBySite.get(h.site);
+    if (!here) armedBySite.set(h.site, (here = new Set()));
+    here.add(h.officerId);
+    let holders = holdersOfType.get(type.type.name);
+    if (!holders) holdersOfType.set(type.type.name, (holders = new Set()));
+    // Two items of one type held by one officer take them off that type's list once.
+    if (holders.has(h.officerId)) continue;
+    holders.add(h.officerId);
+    const officer = decided.officers.get(h.officerId);
+    if (officer && type.released.has(h.officerId)) bump(heldByReleased, officer.site, type.type.name);
   }
-  const types: EstateTypePicture[] = decided.types.map(({ type, officers }) => {
-    const held = byType.get(type.name) ?? [];
+  // Armed officers who would otherwise count as available, by home site.
+  const armedReleasedByHome = new Map<string, number>();
+  let armedReleased = 0;
+  for (const officerId of armedOfficers) {
+    const home = decided.officers.get(officerId)?.site;
+    if (home === undefined || !decided.releasedAny.has(officerId)) continue;
+    armedReleasedByHome.set(home, (armedReleasedByHome.get(home) ?? 0) + 1);
+    armedReleased++;
+  }
+
+  const siteNames = new Map(sites.map((s) => [s.id, s.name]));
+  const siteIds = [...new Set([...sites.map((s) => s.id), ...armed.keys(), ...decided.releasedAnyBySite.keys()])];
+  const types = decided.types.map(({ type, officers }) => {
+    let armedCount = 0;
+    for (const bySite of armed.values()) armedCount += bySite.get(type.name) ?? 0;
+    let heldCount = 0;
+    for (const bySite of heldByReleased.values()) heldCount += bySite.get(type.name) ?? 0;
+    return { assetTypeId: type.id, assetTypeName: type.name, category: type.category, armed: armedCount, available: officers.length - heldCount, problem: type.problem };
+  });
+  const siteCounts: EstateSiteCountView[] = siteIds.map((siteId) => ({
+    siteId,
+    siteName: siteNames.get(siteId) ?? (siteId === NO_SITE ? 'Officers with no estate site' : siteId),
+    byType: decided.types.map(({ type, releasedBySite }) => ({
+      assetTypeName: type.name,
+      armed: armed.get(siteId)?.get(type.name) ?? 0,
+      available: (releasedBySite.get(siteId) ?? 0) - (heldByReleased.get(siteId)?.get(type.name) ?? 0),
+    })),
+    armed: armedBySite.get(siteId)?.size ?? 0,
+    available: (decided.releasedAnyBySite.get(siteId) ?? 0) - (armedReleasedByHome.get(siteId) ?? 0),
+  }));
+  return { generatedAt: now.toISOString(), types, sites: siteCounts, totals: { armed: armedOfficers.size, available: decided.releasedAny.size - armedReleased } };
+}
+
+/** The counts with their lists of people: the C2 feed's and the console's picture. */
+function withLists(counts: EstateMobilisationCounts, decided: Decided, holdings: readonly Holding[]): EstateMobilisationPicture {
+  const types = decided.types.map(({ type, officers }, i): EstateMobilisationTypeView => {
+    const held = holdings.filter((h) => h.assetType === type.name);
     const holders = new Set(held.map((h) => h.officerId));
     const armed = held
       .map((h) => {
         const who = decided.officers.get(h.officerId) ?? { collarNumber: `officer ${h.officerId}`, name: 'not in the estate reference data' };
-        bump(h.site, type.name, 'armed');
-        add(armedOfficers, h.site, h.officerId);
         return { officerId: h.officerId, collarNumber: who.collarNumber, name: who.name, serial: h.serial ?? 'not recorded', since: h.drawnAt, site: h.site };
       })
       .sort((a, b) => byCollar(a, b) || (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
-    const available: EstateAvailable[] = [];
-    for (const { officer, through } of officers) {
-      if ((through !== null && day > through) || holders.has(officer.id)) continue;
-      available.push({ officerId: officer.id, collarNumber: officer.collarNumber, name: officer.name, site: officer.site });
-      bump(officer.site, type.name, 'available');
-      if (!allArmed.has(officer.id)) add(availableOfficers, officer.site, officer.id);
-    }
-    return { assetTypeId: type.id, assetTypeName: type.name, category: type.category, armed, available, problem: type.problem };
+    const available = officers.filter((o) => !holders.has(o.id)).map((o) => ({ officerId: o.id, collarNumber: o.collarNumber, name: o.name, site: o.site }));
+    const counted = counts.types[i];
+    return { assetTypeId: type.id, assetTypeName: type.name, category: type.category, armed, available, problem: counted?.problem ?? type.problem };
   });
-
-  const siteNames = new Map(sites.map((s) => [s.id, s.name]));
-  const siteIds = [...new Set([...sites.map((s) => s.id), ...counts.keys()])];
-  const siteCounts: EstateSiteCount[] = siteIds.map((siteId) => ({
-    siteId,
-    siteName: siteNames.get(siteId) ?? (siteId === NO_SITE ? 'Officers with no estate site' : siteId),
-    byType: types.map((t) => ({ assetTypeName: t.assetTypeName, ...(counts.get(siteId)?.get(t.assetTypeName) ?? { armed: 0, available: 0 }) })),
-    armed: armedOfficers.get(siteId)?.size ?? 0,
-    available: availableOfficers.get(siteId)?.size ?? 0,
-  }));
-  const available = new Set<number>();
-  for (const set of availableOfficers.values()) for (const id of set) available.add(id);
-  return { generatedAt: now.toISOString(), types, sites: siteCounts, totals: { armed: allArmed.size, available: available.size } };
+  return { ...counts, types };
 }

@@ -14,7 +14,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { EstateMobilisation, type EstateMobilisationPicture } from './mobilisation.ts';
+import { EstateMobilisation, type EstateMobilisationCounts } from './mobilisation.ts';
 
 export const ESTATE_PAGE_CSP = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const COOKIE = 'armoury_estate_session';
@@ -88,7 +88,7 @@ button { font-size: 18px; min-height: 48px; min-width: 48px; padding: 8px 16px; 
 `;
 
 interface Picture {
-  mobilisation: EstateMobilisationPicture;
+  mobilisation: EstateMobilisationCounts;
   outNow: { site_id: string; asset_type: string; items_out: string; officers: string }[];
   holdings: { site_id: string; terminal_id: string; serial: string | null; asset_type: string | null; collar_number: string | null; display_name: string | null; drawn_at: string; due_at: string | null; overdue: boolean }[];
   terminals: { id: string; site_id: string; refused_reason: string | null; events: string; last_received: string | null }[];
@@ -100,17 +100,20 @@ async function readPicture(pool: pg.Pool, mobilisation: EstateMobilisation, now:
   const client = await pool.connect();
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
-    const picture = await mobilisation.picture(client, now);
+    const counts = await mobilisation.counts(client, now);
     const outNow = (await client.query<Picture['outNow'][number]>('SELECT site_id, asset_type, items_out, officers FROM estate.out_now ORDER BY site_id = \'(estate)\', site_id, asset_type = \'(all)\', asset_type')).rows;
     const holdings = (await client.query<Picture['holdings'][number]>('SELECT site_id, terminal_id, serial, asset_type, collar_number, display_name, drawn_at, due_at, overdue FROM estate.holdings_now ORDER BY overdue DESC, site_id, asset_type, serial LIMIT 500')).rows;
     const terminals = (
       await client.query<Picture['terminals'][number]>(
-        `SELECT t.id, t.site_id, t.refused_reason, count(e.seq) AS events, max(e.received_at)::text AS last_received
-           FROM estate.terminals t LEFT JOIN estate.events e ON e.terminal_id = t.id GROUP BY t.id ORDER BY t.site_id, t.id`,
+        // The last event by its key, not a count over every event: the page answers as fast with a million events held.
+        `SELECT t.id, t.site_id, t.refused_reason, coalesce(last.seq, 0) AS events, last.received_at::text AS last_received
+           FROM estate.terminals t
+           LEFT JOIN LATERAL (SELECT e.seq, e.received_at FROM estate.events e WHERE e.terminal_id = t.id ORDER BY e.seq DESC LIMIT 1) last ON true
+          ORDER BY t.site_id, t.id`,
       )
     ).rows;
     const exceptions = (await client.query<Picture['exceptions'][number]>('SELECT kind, terminal_id, message, raised_at::text FROM estate.exceptions WHERE resolved_at IS NULL ORDER BY raised_at DESC, id DESC LIMIT 100')).rows;
-    return { mobilisation: picture, outNow, holdings, terminals, exceptions };
+    return { mobilisation: counts, outNow, holdings, terminals, exceptions };
   } finally {
     await client.query('COMMIT').catch(() => undefined);
     client.release();
@@ -142,7 +145,7 @@ function renderTables(picture: Picture): string {
       `<tr><th scope="row">${escapeHtml(site.siteName)}</th>${site.byType.map((c) => `<td class="number">${c.armed}</td><td class="number">${c.available}</td>`).join('')}<td class="number">${site.armed}</td><td class="number">${site.available}</td></tr>`,
   );
   mobilisationRows.push(
-    `<tr class="total"><th scope="row">Whole estate</th>${mobilisation.types.map((t) => `<td class="number">${t.armed.length}</td><td class="number">${t.available.length}</td>`).join('')}<td class="number">${mobilisation.totals.armed}</td><td class="number">${mobilisation.totals.available}</td></tr>`,
+    `<tr class="total"><th scope="row">Whole estate</th>${mobilisation.types.map((t) => `<td class="number">${t.armed}</td><td class="number">${t.available}</td>`).join('')}<td class="number">${mobilisation.totals.armed}</td><td class="number">${mobilisation.totals.available}</td></tr>`,
   );
   const problems = mobilisation.types.flatMap((t) => (t.problem === null ? [] : [`<p class="note"><strong>Not counted:</strong> ${escapeHtml(t.problem)}.</p>`]));
   const mobilisationHead = `<thead><tr><th scope="col" rowspan="2">Site</th>${typeNames.map((n) => `<th scope="colgroup" colspan="2">${escapeHtml(n)}</th>`).join('')}<th scope="colgroup" colspan="2">All firearm and Taser types</th></tr><tr>${[...typeNames, 'all']

@@ -20,7 +20,7 @@ import { WakeableSleep } from './wakeable-sleep.ts';
 export const ESTATE_REFERENCE_TABLES = ['sites', 'officers', 'officer_roles', 'cards', 'qualifications', 'officer_qualifications', 'asset_types', 'asset_type_requirements', 'asset_type_rules'] as const;
 
 export interface ReferencePullerOptions extends EstateLinkOptions {
-  /** Changes per query (one query covers every table); default 5,000. */
+  /** Changes per query (one query covers every table); default 10,000. */
   batchSize?: number;
   /** Without a notification, how often to look anyway; default 30 s. */
   pollMs?: number;
@@ -225,22 +225,26 @@ export class ReferencePuller {
 
   /** Every table's changes after its cursor, in batches, until the estate has no more; returns how many were applied. */
   private async pullAll(client: pg.Client): Promise<number> {
-    const batchSize = this.options.batchSize ?? 5000;
+    const batchSize = this.options.batchSize ?? 10_000;
     let applied = 0;
     for (;;) {
-      // Every table's changes after its own cursor, in one query, oldest first, as one JSON
-      // value: one parse of the batch instead of one per row. The key travels only with a
-      // deletion (an upsert's key is in its data).
+      // Every table's changes after its own cursor, the oldest first, as one JSON text made of
+      // each row's wire form (estate migration 6, made when the row was written): the estate
+      // joins strings, and this side parses one value instead of one per row. The batch is the
+      // lowest revisions; their order within it does not matter (one row per key, foreign keys
+      // checked at the commit, each cursor the highest revision of its table), so the join
+      // does not sort them again.
       const cursors = ESTATE_REFERENCE_TABLES.map((table) => this.applier.cursorOf(table));
-      const result = await client.query<{ changes: [string, Record<string, unknown> | null, Record<string, unknown> | null, number][] }>(
-        `SELECT coalesce(json_agg(json_build_array(r.table_name, CASE WHEN r.data IS NULL THEN r.key END, r.data, r.revision) ORDER BY r.revision), '[]') AS changes
-           FROM (SELECT r.table_name, r.key, r.data, r.revision
+      const result = await client.query<{ changes: string }>(
+        `SELECT '[' || coalesce(string_agg(r.wire, ','), '') || ']' AS changes
+           FROM (SELECT r.wire, r.revision
                    FROM estate.reference_rows r JOIN unnest($1::text[], $2::bigint[]) AS c(table_name, revision)
                      ON r.table_name = c.table_name AND r.revision > c.revision
                   ORDER BY r.revision LIMIT $3) r`,
         [ESTATE_REFERENCE_TABLES, cursors, batchSize],
       );
-      const changes: Change[] = (result.rows[0]?.changes ?? []).map(([table_name, key, data, revision]) => ({ table_name, key: key ?? {}, data, revision: String(revision) }));
+      const wire = JSON.parse(result.rows[0]?.changes ?? '[]') as [string, Record<string, unknown> | null, Record<string, unknown> | null, number][];
+      const changes: Change[] = wire.map(([table_name, key, data, revision]) => ({ table_name, key: key ?? {}, data, revision: String(revision) }));
       // A short batch is the last: every change after the cursors was in it.
       const complete = changes.length < batchSize;
       applied += this.applier.apply(changes, complete ? this.options.now().toISOString() : null);

@@ -8,7 +8,7 @@ describe('estate migrations on disk', () => {
   it('are numbered from 001 without gaps, one name each', () => {
     const migrations = estateMigrations();
     expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
-    expect(migrations.map((m) => m.name)).toEqual(['events', 'reference-data', 'holdings', 'mobilisation', 'reference-imports']);
+    expect(migrations.map((m) => m.name)).toEqual(['events', 'reference-data', 'holdings', 'mobilisation', 'reference-imports', 'reference-wire']);
   });
 });
 

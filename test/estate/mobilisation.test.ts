@@ -72,9 +72,24 @@ describeEstate('estate mobilisation', () => {
     return type;
   };
   const collars = (list: { collarNumber: string }[]) => list.map((o) => o.collarNumber);
+  /** The counts alone (the page's read, made without the lists) must say what the lists say, site by site. */
+  const expectCountsMatch = async (mobilisation: EstateMobilisation, picture: EstateMobilisationPicture, at: Date) => {
+    const counts = await mobilisation.counts(reader, at);
+    expect(counts.types).toEqual(picture.types.map((t) => ({ assetTypeId: t.assetTypeId, assetTypeName: t.assetTypeName, category: t.category, armed: t.armed.length, available: t.available.length, problem: t.problem })));
+    const armedAnywhere = new Set(picture.types.flatMap((t) => t.armed.map((a) => a.officerId)));
+    const distinct = (ids: number[]) => new Set(ids).size;
+    for (const site of counts.sites) {
+      expect(site.byType).toEqual(picture.types.map((t) => ({ assetTypeName: t.assetTypeName, armed: t.armed.filter((a) => a.site === site.siteId).length, available: t.available.filter((a) => a.site === site.siteId).length })));
+      expect(site.armed).toBe(distinct(picture.types.flatMap((t) => t.armed.filter((a) => a.site === site.siteId).map((a) => a.officerId))));
+      expect(site.available).toBe(distinct(picture.types.flatMap((t) => t.available.filter((a) => a.site === site.siteId && !armedAnywhere.has(a.officerId)).map((a) => a.officerId))));
+    }
+    expect(counts.totals).toEqual({ armed: armedAnywhere.size, available: distinct(picture.types.flatMap((t) => t.available.filter((a) => !armedAnywhere.has(a.officerId)).map((a) => a.officerId))) });
+  };
 
   it('counts the qualified and available by the rules in force, and the armed where they drew', async () => {
-    const picture = await new EstateMobilisation().picture(reader, NOON_21ST);
+    const mobilisation = new EstateMobilisation();
+    const picture = await mobilisation.picture(reader, NOON_21ST);
+    await expectCountsMatch(mobilisation, picture, NOON_21ST);
     // Only the types a mobilisation counts, by name.
     expect(picture.types.map((t) => t.assetTypeName)).toEqual(['Glock 17', 'Taser 7']);
     const taser = typeOf(picture, 'Taser 7');
@@ -110,6 +125,20 @@ describeEstate('estate mobilisation', () => {
     const after = await mobilisation.picture(reader, next);
     expect(collars(typeOf(after, 'Taser 7').available)).toEqual(['PC 0001', 'PC 0002', 'PC 0004']);
     expect(after.totals.armed).toBe(0);
+    await expectCountsMatch(mobilisation, after, next);
+    // An officer armed at another site than their home one, holding two Tasers: counted once, armed where they drew.
+    await hold('north-1', 21, 5, 'Taser 7', 'T7-0021');
+    await hold('south-1', 22, 5, 'Taser 7', 'T7-0022');
+    await hold('south-1', 23, 1, 'Glock 17', 'G17-0001');
+    const spread = await mobilisation.picture(reader, next);
+    expect(spread.totals.armed).toBe(2);
+    // PC 0005 is armed at both sites.
+    expect(spread.sites.filter((s) => s.armed > 0).map((s) => [s.siteId, s.armed])).toEqual([
+      ['north', 1],
+      ['south', 2],
+    ]);
+    await expectCountsMatch(mobilisation, spread, next);
+    await estate.admin.query("DELETE FROM estate.holdings WHERE loan_id IN (21, 22, 23)");
     await hold('north-1', 1, 4, 'Taser 7', 'T7-0001');
     await put('officer_qualifications', [record(2, 1, '2026-11-20')]);
   });

@@ -113,4 +113,19 @@ describeEstate('imports in the estate', () => {
       cleanup();
     }
   });
+
+  it('put_reference refuses what is not a reference row, lets the last row for a key win, and keeps an unchanged row as it was', async () => {
+    await expect(put('audit_log', [{ id: 1 }])).rejects.toThrow('audit_log is not an estate reference table');
+    await expect(estate.admin.query("SELECT estate.put_reference('sites', '{\"id\": 1}'::jsonb)")).rejects.toThrow('rows for sites must be a JSON array of objects');
+    await expect(put('sites', [{ id: 2, name: 'South' }, { name: 'Nowhere' }])).rejects.toThrow('a row for sites lacks its key (id): {"name": "Nowhere"}');
+    const changed = await put('sites', [{ id: 3, name: 'East' }, { id: 3, name: 'East, again' }, { id: 1, name: 'North' }]);
+    expect(changed.rows[0]?.put_reference).toBe(1);
+    const rows = await estate.admin.query<{ key: unknown; data: unknown; revision: string }>("SELECT key, data, revision FROM estate.reference_rows WHERE table_name = 'sites' ORDER BY key::text");
+    expect(rows.rows.map((r) => [r.key, r.data])).toEqual([
+      [{ id: 1 }, { id: 1, name: 'North' }],
+      [{ id: 3 }, { id: 3, name: 'East, again' }],
+    ]);
+    // North was not changed, so it kept the revision it was put with in beforeAll, below East's.
+    expect(Number(rows.rows[0]?.revision)).toBeLessThan(Number(rows.rows[1]?.revision));
+  });
 });
