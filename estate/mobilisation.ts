@@ -85,6 +85,8 @@ export class EstateMobilisation {
   /** Bumped whenever a pulled change touched the reference data: what `decided` is keyed by. */
   private revision = 0;
   private decided: Decided | null = null;
+  /** Each reference table's key columns (estate.reference_tables), read at the first look. */
+  private keyColumns: Map<string, string[]> | null = null;
 
   /**
    * The picture now, read over `db` (a connection in a snapshot gives a picture of one moment).
@@ -105,43 +107,44 @@ export class EstateMobilisation {
     return countsOf(now, decided, holdings, sites);
   }
 
+  /**
+   * Everything a read needs in one statement (one round trip, one snapshot): the reference rows
+   * changed since the last read, in the wire form the terminals pull (estate migration 6), every
+   * holding and every site, each as one JSON value rather than a row apiece.
+   */
   private async read(db: Queryable, now: Date): Promise<{ decided: Decided; holdings: Holding[]; sites: Site[] }> {
-    await this.pullReference(db);
-    const holdings = await this.holdings(db);
-    const sites = await this.sites(db);
+    if (this.keyColumns === null) {
+      const tables = await db.query<{ table_name: string; key_columns: string[] }>('SELECT table_name, key_columns FROM estate.reference_tables');
+      this.keyColumns = new Map(tables.rows.map((t) => [t.table_name, t.key_columns]));
+    }
+    const result = await db.query<{ changes: string; holdings: [string, string, string | null, string | null, string][] | null; sites: [string, string, string | null][] | null }>(
+      `SELECT (SELECT '[' || coalesce(string_agg(r.wire, ','), '') || ']'
+                 FROM estate.reference_rows r JOIN unnest($1::text[], $2::bigint[]) AS c(table_name, revision)
+                   ON r.table_name = c.table_name AND r.revision > c.revision) AS changes,
+              (SELECT json_agg(json_build_array(site_id, officer_id, asset_type, serial, drawn_at)) FROM estate.mobilisation_holdings) AS holdings,
+              (SELECT json_agg(json_build_array(id, name, reference_site_id) ORDER BY id) FROM estate.mobilisation_sites) AS sites`,
+      [TABLES, TABLES.map((t) => this.cursors.get(t) ?? 0)],
+    );
+    const row = result.rows[0];
+    this.apply(JSON.parse(row?.changes ?? '[]') as [Table, Row | null, Row | null, number][]);
+    const holdings = (row?.holdings ?? []).map(([site, officerId, assetType, serial, drawnAt]) => ({ site, officerId: numberOf(officerId), assetType, serial, drawnAt }));
+    const sites = (row?.sites ?? []).map(([id, name, referenceSiteId]) => ({ id, name, referenceSiteId: referenceSiteId === null ? null : Number(referenceSiteId) }));
     return { decided: this.decide(localDate(now), sites), holdings, sites };
   }
 
-  private async pullReference(db: Queryable): Promise<void> {
-    const result = await db.query<{ table_name: Table; key: Row; data: Row | null; revision: string }>(
-      `SELECT r.table_name, r.key, r.data, r.revision
-         FROM estate.reference_rows r JOIN unnest($1::text[], $2::bigint[]) AS c(table_name, revision)
-           ON r.table_name = c.table_name AND r.revision > c.revision
-        ORDER BY r.revision`,
-      [TABLES, TABLES.map((t) => this.cursors.get(t) ?? 0)],
-    );
-    for (const change of result.rows) {
-      const table = this.rows.get(change.table_name);
-      if (!table) continue;
-      const key = JSON.stringify(change.key);
-      if (change.data === null) table.delete(key);
-      else table.set(key, change.data);
-      this.cursors.set(change.table_name, Math.max(this.cursors.get(change.table_name) ?? 0, Number(change.revision)));
+  /** Reference changes into the rows held, by each table's key. */
+  private apply(changes: readonly [Table, Row | null, Row | null, number][]): void {
+    for (const [tableName, key, data, revision] of changes) {
+      const table = this.rows.get(tableName);
+      const columns = this.keyColumns?.get(tableName);
+      if (!table || !columns) continue;
+      const of = data ?? key ?? {};
+      const id = JSON.stringify(columns.map((c) => of[c]));
+      if (data === null) table.delete(id);
+      else table.set(id, data);
+      this.cursors.set(tableName, Math.max(this.cursors.get(tableName) ?? 0, revision));
     }
-    if (result.rows.length > 0) this.revision++;
-  }
-
-  /** Every holding, as one JSON value: one row to parse instead of ten thousand. */
-  private async holdings(db: Queryable): Promise<Holding[]> {
-    const result = await db.query<{ h: [string, string, string | null, string | null, string][] | null }>(
-      'SELECT json_agg(json_build_array(site_id, officer_id, asset_type, serial, drawn_at)) AS h FROM estate.mobilisation_holdings',
-    );
-    return (result.rows[0]?.h ?? []).map(([site, officerId, assetType, serial, drawnAt]) => ({ site, officerId: numberOf(officerId), assetType, serial, drawnAt }));
-  }
-
-  private async sites(db: Queryable): Promise<Site[]> {
-    const result = await db.query<{ id: string; name: string; reference_site_id: string | null }>('SELECT id, name, reference_site_id FROM estate.mobilisation_sites ORDER BY id');
-    return result.rows.map((r) => ({ id: r.id, name: r.name, referenceSiteId: r.reference_site_id === null ? null : Number(r.reference_site_id) }));
+    if (changes.length > 0) this.revision++;
   }
 
   /** Who each counted type's rule releases to on `day`: decided again only when the reference data, the sites or the day moved. */

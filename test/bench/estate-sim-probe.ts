@@ -54,6 +54,8 @@ const pages = (async () => {
 })();
 
 process.send?.({ type: 'ready' } satisfies FromProbe);
+// A parent that dies takes the probe with it.
+process.on('disconnect', () => process.exit(0));
 process.on('message', () => {
   running = false;
   void (async () => {
@@ -61,6 +63,6 @@ process.on('message', () => {
     process.send?.({ type: 'samples', mobilisation: mobilisationMs, pictures: pictureMs, pages: pageMs, pageFailures, lastTotals } satisfies FromProbe);
     await service.close();
     await reader.end();
-    process.disconnect?.();
+    if (process.connected) process.disconnect();
   })();
 });

@@ -105,15 +105,23 @@ function report(): void {
   });
 }
 
-async function stop(): Promise<void> {
-  for (const t of terminals) {
-    await t.publisher.stop();
-    await t.puller.stop();
-    t.db.close();
-    t.cleanup();
-  }
-  process.disconnect?.();
+let stopping: Promise<void> | null = null;
+
+function stop(): Promise<void> {
+  stopping ??= (async () => {
+    for (const t of terminals.splice(0)) {
+      await t.publisher.stop();
+      await t.puller.stop();
+      t.db.close();
+      t.cleanup();
+    }
+    if (process.connected) process.disconnect();
+  })();
+  return stopping;
 }
+
+// A parent that dies (a bench stopped with Ctrl-C) takes its terminals with it, files and all.
+process.on('disconnect', () => void stop().finally(() => process.exit(0)));
 
 process.on('message', (message: ToTerminals) => {
   const work = (async () => {

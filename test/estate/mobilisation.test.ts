@@ -139,6 +139,11 @@ describeEstate('estate mobilisation', () => {
     ]);
     await expectCountsMatch(mobilisation, spread, next);
     await estate.admin.query("DELETE FROM estate.holdings WHERE loan_id IN (21, 22, 23)");
+    // A record deleted in the estate is gone at the next read, and back when put again.
+    await estate.admin.query(`SELECT estate.delete_reference('officer_qualifications', '[{"officer_id": 1, "qualification_id": 1}]'::jsonb)`);
+    expect(collars(typeOf(await mobilisation.picture(reader, next), 'Taser 7').available)).toEqual(['PC 0002', 'PC 0004']);
+    await put('officer_qualifications', [record(1, 1, '2027-01-01')]);
+    expect(collars(typeOf(await mobilisation.picture(reader, next), 'Taser 7').available)).toEqual(['PC 0001', 'PC 0002', 'PC 0004']);
     await hold('north-1', 1, 4, 'Taser 7', 'T7-0001');
     await put('officer_qualifications', [record(2, 1, '2026-11-20')]);
   });
