@@ -34,7 +34,7 @@ describe('the command-and-control feed follows the armoury', () => {
     await until('the first document', () => existsSync(out));
     const read = () => JSON.parse(readFileSync(out, 'utf8')) as FeedDocument;
     const taser = () => read().types.find((t) => t.assetType === 'Taser 7');
-    expect(read().schemaVersion).toBe('1.0');
+    expect(read().schemaVersion).toBe('1.1');
     expect(taser()?.available.some((o) => o.collarNumber === 'PC 1234')).toBe(true);
     const first = read().sequence;
 
