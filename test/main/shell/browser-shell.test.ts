@@ -514,7 +514,9 @@ describe('browser shell: WebSocket bridge', () => {
     // cap, the rest refused at once. Nothing after it was looked at.
     expect(kiosk.calls.length).toBeGreaterThanOrEqual(32);
     const refused = flood.messages.flatMap((m) => (m.type === 'result' && !m.result.ok && m.result.error.kind === 'refused' ? [m.id] : []));
-    expect(Math.max(...refused)).toBeGreaterThanOrEqual(MESSAGE_BURST);
+    // Every message of the allowance was looked at: dispatched, or refused at once. (Which of
+    // the last ones were refused depends on how fast the dispatched calls came back.)
+    expect(kiosk.calls.length + refused.length).toBeGreaterThanOrEqual(MESSAGE_BURST);
     expect(Math.max(...refused)).toBeLessThanOrEqual(MESSAGE_BURST + refilled + 1);
     expect(kiosk.calls.length + refused.length).toBeLessThanOrEqual(MESSAGE_BURST + refilled + 1);
     calm.ws.send(JSON.stringify({ id: 1, method: 'getSnapshot', input: {} }));
