@@ -11,7 +11,8 @@
  * A failed delivery is retried with back-off, each time with the picture as it is by then.
  */
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { connectEstate } from '../main/estate/estate-connection.ts';
 import { buildC2Document, c2Picture, idempotencyKey, type C2Document } from '../main/devices/c2-feed.ts';
 import type { Scheduler } from '../main/core/ports.ts';
 import { WakeableSleep } from '../main/estate/wakeable-sleep.ts';
@@ -136,21 +137,15 @@ export class EstateC2Feed {
 
   private async connected(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const timeoutMs = this.options.timeoutMs ?? 10_000;
-    const client = new pg.Client({ connectionString: this.options.databaseUrl, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, keepAlive: true, application_name: 'armoury-estate-c2' });
-    client.on('error', (error) => this.options.log(`estate C2: database connection lost (${error.message})`));
-    client.on('notification', () => this.pause.wake());
-    try {
-      await client.connect();
-      await client.query('SET ROLE estate_c2');
-      await client.query('LISTEN estate_holdings');
-      await client.query('LISTEN estate_reference');
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    this.client = client;
-    return client;
+    this.client = await connectEstate({
+      url: this.options.databaseUrl,
+      applicationName: 'armoury-estate-c2',
+      timeoutMs: this.options.timeoutMs ?? 10_000,
+      lost: (why) => this.options.log(`estate C2: database connection lost (${why})`),
+      setUp: ['SET ROLE estate_c2', 'LISTEN estate_holdings', 'LISTEN estate_reference'],
+      notified: () => this.pause.wake(),
+    });
+    return this.client;
   }
 
   /** Waits `ms` or until woken; true when woken by a change. */

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { connectEstate } from './estate-connection.ts';
 import type { StoredAuditRow } from '../core/audit.ts';
 import type { EstateLinkOptions } from './estate-link-options.ts';
 import { WakeableSleep } from './wakeable-sleep.ts';
@@ -181,23 +182,8 @@ export class EstatePublisher {
   private async connected(): Promise<pg.Client> {
     if (this.client) return this.client;
     this.setStatus({ ...this.status, state: 'connecting' });
-    const client = new pg.Client({
-      connectionString: this.options.url,
-      connectionTimeoutMillis: this.timeoutMs,
-      query_timeout: this.timeoutMs,
-      keepAlive: true,
-      application_name: 'armoury-terminal',
-    });
-    // A connection that dies between queries reports here; the next query fails and reconnects.
-    client.on('error', (error) => this.options.log(`estate: connection lost (${error.message})`));
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    this.client = client;
-    return client;
+    this.client = await connectEstate({ url: this.options.url, applicationName: 'armoury-terminal', timeoutMs: this.timeoutMs, lost: (why) => this.options.log(`estate: connection lost (${why})`) });
+    return this.client;
   }
 
   private async closeClient(): Promise<void> {

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { connectEstate } from './estate-connection.ts';
 import { EstateMobilisation } from '../../estate/mobilisation.ts';
 import type { EstateScopeView } from '../../preload/contract.ts';
 import type { EstateScopePort } from '../core/ports.ts';
@@ -61,16 +62,12 @@ export class EstateScope implements EstateScopePort {
 
   private async connected(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const timeoutMs = this.options.timeoutMs ?? 5000;
-    const client = new pg.Client({ connectionString: this.options.url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: 'armoury-terminal-console' });
-    client.on('error', (error) => this.options.log(`estate: the console's estate connection was lost (${error.message})`));
-    try {
-      await client.connect();
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    this.client = client;
-    return client;
+    this.client = await connectEstate({
+      url: this.options.url,
+      applicationName: 'armoury-terminal-console',
+      timeoutMs: this.options.timeoutMs ?? 5000,
+      lost: (why) => this.options.log(`estate: the console's estate connection was lost (${why})`),
+    });
+    return this.client;
   }
 }

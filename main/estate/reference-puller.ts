@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { connectEstate } from './estate-connection.ts';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../core/db/database.ts';
 import type { EstateLinkOptions } from './estate-link-options.ts';
@@ -208,19 +209,15 @@ export class ReferencePuller {
 
   private async connected(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const timeoutMs = this.options.timeoutMs ?? 10_000;
-    const client = new pg.Client({ connectionString: this.options.url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, keepAlive: true, application_name: 'armoury-terminal-reference' });
-    client.on('error', (error) => this.options.log(`estate: reference connection lost (${error.message})`));
-    client.on('notification', () => this.poke());
-    try {
-      await client.connect();
-      await client.query('LISTEN estate_reference');
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    this.client = client;
-    return client;
+    this.client = await connectEstate({
+      url: this.options.url,
+      applicationName: 'armoury-terminal-reference',
+      timeoutMs: this.options.timeoutMs ?? 10_000,
+      lost: (why) => this.options.log(`estate: reference connection lost (${why})`),
+      setUp: ['LISTEN estate_reference'],
+      notified: () => this.poke(),
+    });
+    return this.client;
   }
 
   /** Every table's changes after its cursor, in batches, until the estate has no more; returns how many were applied. */
