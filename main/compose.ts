@@ -75,7 +75,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       await seedDemoSite(db, site, clock.now());
     }
     const bankName = config.lockerBank.name;
-    const bankId = ensureLockerBank(db, bankName, config.lockerBank.doors.map((d) => d.number), clock.now());
+    const bankId = ensureLockerBank(db, bankName, config.lockerBank.doors, clock.now());
     syncOverrideReasons(db, config.policy.overrideReasons, clock.now());
     const manager = new DeviceManager({ log: options.log, stockedDoors: () => stockedDoors(db, bankId), videoOutbox: () => new SqliteOutboxStore(db, 'video'), legacyOutboxDir: join(options.dataDir, 'video-outbox') });
     devices = manager;
@@ -117,7 +117,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
         if (next.lockerBank.name !== bankName) {
           return { ok: false, problems: [`lockerBank.name: this terminal's bank is "${bankName}"; renaming it would orphan its doors' history`] };
         }
-        ensureLockerBank(db, bankName, next.lockerBank.doors.map((d) => d.number), clock.now());
+        ensureLockerBank(db, bankName, next.lockerBank.doors, clock.now());
         syncOverrideReasons(db, next.policy.overrideReasons, clock.now());
         store.save(next);
         await manager.apply(next);

@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { DOOR_HOLDS, SIZE_CLASSES } from '../core/door-fit.ts';
 
 /**
  * The terminal's hardware and policy settings: what this room has and how it behaves.
@@ -66,8 +67,10 @@ const modbusBus = z
 
 const bus = z.discriminatedUnion('protocol', [kerongBus, modbusBus]);
 
-const kerongDoor = z.object({ number: z.number().int().min(1).max(999), bus: id, board: z.number().int().min(0).max(15), lock: z.number().int().min(1).max(16) }).strict();
-const modbusDoor = z.object({ number: z.number().int().min(1).max(999), bus: id, relay: z.number().int().min(1).max(32), input: z.number().int().min(1).max(32) }).strict();
+/** What a door can take (main/core/door-fit.ts): its size class and what it may hold; default M, anything. */
+const doorFit = { size: z.enum(SIZE_CLASSES).optional(), holds: z.enum(DOOR_HOLDS).optional() };
+const kerongDoor = z.object({ number: z.number().int().min(1).max(999), bus: id, board: z.number().int().min(0).max(15), lock: z.number().int().min(1).max(16), ...doorFit }).strict();
+const modbusDoor = z.object({ number: z.number().int().min(1).max(999), bus: id, relay: z.number().int().min(1).max(32), input: z.number().int().min(1).max(32), ...doorFit }).strict();
 
 const cardReader = z.discriminatedUnion('kind', [
   z.object({ id, displayName, kind: z.literal('simulator') }).strict(),

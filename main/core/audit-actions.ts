@@ -98,6 +98,7 @@ export interface AuditDetails {
   'site.seeded-demo': { officers: number; assets: number; rules: number };
   'bank.added': { name: string };
   'bank.doors-added': { doors: number[] };
+  'bank.doors-changed': { changes: string[] };
 
   'swap.order-created': { order: number; officer: number; asset: number; newAsset: number | null; newAssetType: number; expiresOn: string };
   'swap.order-cancelled': { order: number; reason: string };
@@ -190,6 +191,7 @@ export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'site.seeded-demo': 'the demo site was seeded',
   'bank.added': 'a locker bank was added',
   'bank.doors-added': 'doors were added to a locker bank',
+  'bank.doors-changed': "doors' size class or what they may hold changed in the layout",
   'swap.order-created': 'IT ordered a device swap',
   'swap.order-cancelled': 'IT cancelled a swap order',
   'swap.order-expired': 'a swap order lapsed unused',

@@ -383,6 +383,8 @@ const SENTENCES: Sentences = {
     return `${r.who} added ${doors.length === 1 ? 'door' : 'doors'} ${ranges(doors) || '(none recorded)'} to locker bank ${refId(r.row.subject, 'bank') ?? '(unrecorded)'}`;
   },
 
+  'bank.doors-changed': (r) => `${r.who} changed what doors of locker bank ${refId(r.row.subject, 'bank') ?? '(unrecorded)'} take: ${r.texts('changes').join('; ') || '(none recorded)'}`,
+
   'swap.order-created': (r) => {
     const newAsset = r.num('newAsset');
     const wanted = newAsset === null ? `any ${r.type(r.num('newAssetType'))}` : r.asset(newAsset);

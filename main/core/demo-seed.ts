@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES, ruleSchema, type DemoCardView, type RuleView } from '../../preload/contract.ts';
 import { AuditLog, canonicalJson } from './audit.ts';
+import type { DoorHolds, SizeClass } from './door-fit.ts';
 import type { Db } from './db/database.ts';
 import { addDays, localDate } from './dates.ts';
 import { hashPin, type PinHash } from './pin.ts';
@@ -238,11 +239,19 @@ export function syncOverrideReasons(db: Db, reasons: readonly { code: string; la
   }).immediate();
 }
 
+/** A door as the layout gives it: its number, and optionally its size class and what it may hold (default M, anything). */
+export interface DoorSpec {
+  number: number;
+  size?: SizeClass;
+  holds?: DoorHolds;
+}
+
 /**
  * Make sure the configured locker bank and its doors exist in the database (a live site's
- * first start, or doors added to the layout), recording what was added in the audit log.
+ * first start, or doors added to the layout), and that each door's size class and purpose are
+ * the layout's, recording what was added or changed in the audit log.
  */
-export function ensureLockerBank(db: Db, name: string, doorNumbers: readonly number[], now: Date): number {
+export function ensureLockerBank(db: Db, name: string, doors: readonly DoorSpec[], now: Date): number {
   return db
     .transaction(() => {
       const audit = new AuditLog(db);
@@ -251,10 +260,25 @@ export function ensureLockerBank(db: Db, name: string, doorNumbers: readonly num
         bankId = Number(db.prepare('INSERT INTO locker_banks (name) VALUES (?)').run(name).lastInsertRowid);
         audit.append({ actor: 'system', action: 'bank.added', subject: `bank:${bankId}`, details: { name } }, now);
       }
-      const existing = new Set(db.prepare<[number], { number: number }>('SELECT number FROM doors WHERE bank_id = ?').all(bankId).map((d) => d.number));
-      const added = doorNumbers.filter((n) => !existing.has(n));
-      for (const n of added) db.prepare('INSERT INTO doors (bank_id, number) VALUES (?, ?)').run(bankId, n);
+      const existing = new Map(
+        db.prepare<[number], { number: number; size: SizeClass; holds: DoorHolds }>('SELECT number, size_class AS size, holds FROM doors WHERE bank_id = ?').all(bankId).map((d) => [d.number, d]),
+      );
+      const added: number[] = [];
+      const changes: string[] = [];
+      for (const door of doors) {
+        const size = door.size ?? 'M';
+        const holds = door.holds ?? 'any';
+        const was = existing.get(door.number);
+        if (was === undefined) {
+          db.prepare('INSERT INTO doors (bank_id, number, size_class, holds) VALUES (?, ?, ?, ?)').run(bankId, door.number, size, holds);
+          added.push(door.number);
+        } else if (was.size !== size || was.holds !== holds) {
+          db.prepare('UPDATE doors SET size_class = ?, holds = ? WHERE bank_id = ? AND number = ?').run(size, holds, bankId, door.number);
+          changes.push(`door ${door.number}: ${was.size}, ${was.holds} → ${size}, ${holds}`);
+        }
+      }
       if (added.length > 0) audit.append({ actor: 'system', action: 'bank.doors-added', subject: `bank:${bankId}`, details: { doors: added } }, now);
+      if (changes.length > 0) audit.append({ actor: 'system', action: 'bank.doors-changed', subject: `bank:${bankId}`, details: { changes } }, now);
       return bankId;
     })
     .immediate();

@@ -1,6 +1,7 @@
 import type { ReturnCondition } from '../../preload/contract.ts';
 import type { AuditActor, AuditLog, IntentAuditAction } from './audit.ts';
 import type { Db } from './db/database.ts';
+import type { DoorFit } from './door-fit.ts';
 import { ACTIVE_INTENT_STATES, liveEvent, startupEvent, transitionFor, type IntentEffect, type IntentEvent, type IntentKind, type IntentState } from './intent-table.ts';
 import type { Clock, DoorSensors, VideoEventInput, VideoPort } from './ports.ts';
 
@@ -76,6 +77,12 @@ const VIDEO_KIND: Readonly<Record<IntentKind, VideoEventInput['kind']>> = {
 
 /** Where a door opening's video event is written, inside the opening's own transaction. */
 export type VideoStage = Pick<VideoPort, 'stage'>;
+
+interface FreeDoor {
+  doorId: number;
+  number: number;
+  sizeRank: number;
+}
 export const NO_VIDEO: VideoStage = { stage: () => {} };
 
 const INTENT_SELECT = `
@@ -138,13 +145,15 @@ export class DoorIntents {
       activeForAsset: db.prepare<[number, number], { id: number }>(
         `SELECT i.id FROM door_intents i JOIN doors d ON d.id = i.door_id WHERE d.bank_id = ? AND i.asset_id = ? AND i.state IN ${active}`,
       ),
-      freeDoors: db.prepare<[number], { doorId: number; number: number }>(
-        `SELECT d.id AS doorId, d.number FROM doors d
-          WHERE d.bank_id = ?
+      // A bank's doors of one purpose that fit, smallest first, by the doors_by_fit index: the
+      // walk stops at the limit, so a choice among 2,000 doors reads a handful.
+      freeDoorsFitting: db.prepare<[number, string, number, number], FreeDoor>(
+        `SELECT d.id AS doorId, d.number, d.size_rank AS sizeRank FROM doors d INDEXED BY doors_by_fit
+          WHERE d.bank_id = ? AND d.holds = ? AND d.size_rank >= ?
             AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.door_id = d.id)
             AND NOT EXISTS (SELECT 1 FROM door_intents i WHERE i.door_id = d.id AND i.state IN ${active})
             AND NOT EXISTS (SELECT 1 FROM service_openings s WHERE s.door_id = d.id AND s.state IN ('pending', 'open'))
-          ORDER BY d.number`,
+          ORDER BY d.size_rank, d.number LIMIT ?`,
       ),
     };
   }
@@ -172,9 +181,25 @@ export class DoorIntents {
     return this.sql.activeForAsset.get(this.bankId, assetId) !== undefined;
   }
 
-  /** The lowest free door: nothing recorded behind it, no intent or service opening on it, and not reading as occupied. */
+  /** The lowest free door of any size or purpose (a deposit with nothing to fit: see freeDoorFor). */
   freeDoor(occupiedDoorNumbers: ReadonlySet<number>): { doorId: number; number: number } | undefined {
-    return this.sql.freeDoors.all(this.bankId).find((d) => !occupiedDoorNumbers.has(d.number));
+    return this.freeDoorFor({ sizeRank: 1, purpose: 'equipment' }, occupiedDoorNumbers);
+  }
+
+  /**
+   * The door an item going in takes: free (nothing recorded behind it, no intent or service
+   * opening on it, not reading as occupied), big enough, and allowed to hold it. The smallest
+   * such door; at one size, a door kept for its purpose before a door that holds anything (those
+   * stay free for the rest); then the lowest number.
+   */
+  freeDoorFor(fit: DoorFit, occupiedDoorNumbers: ReadonlySet<number>): { doorId: number; number: number } | undefined {
+    // Of the first (occupied + 1) free doors by the records, one at least is not occupied by the sensors.
+    const limit = occupiedDoorNumbers.size + 1;
+    const usable = (doors: FreeDoor[]) => doors.find((d) => !occupiedDoorNumbers.has(d.number));
+    const kept = usable(this.sql.freeDoorsFitting.all(this.bankId, fit.purpose, fit.sizeRank, limit));
+    const shared = usable(this.sql.freeDoorsFitting.all(this.bankId, 'any', fit.sizeRank, limit));
+    const best = kept === undefined || (shared !== undefined && shared.sizeRank < kept.sizeRank) ? shared : kept;
+    return best && { doorId: best.doorId, number: best.number };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { ROLES, type AssetStatus, type HoldingView, type Role } from '../../preload/contract.ts';
 import type { Db } from './db/database.ts';
-import type { HeldQualification, OfficerStatus } from './decision.ts';
+import { WEAPON_CATEGORIES, type HeldQualification, type OfficerStatus } from './decision.ts';
+import { sizeRank, type DoorFit, type SizeClass } from './door-fit.ts';
 
 export interface OfficerRecord {
   id: number;
@@ -122,6 +123,7 @@ export class Records {
           WHERE l.officer_id = +? AND l.returned_at IS NULL AND a.asset_type_id = +?`,
       ),
       referenceSyncedAt: db.prepare<[], { at: string | null }>('SELECT reference_synced_at AS at FROM estate_link WHERE id = 1'),
+      typeFit: db.prepare<[number], { category: string; sizeClass: SizeClass }>('SELECT category, size_class AS sizeClass FROM asset_types WHERE id = ?'),
       assetById: db.prepare<[number], AssetRecord>(
         `${ASSET_SELECT} WHERE a.id = ?`,
       ),
@@ -214,6 +216,12 @@ export class Records {
 
   asset(id: number): AssetRecord | undefined {
     return this.statements.assetById.get(id);
+  }
+
+  /** What a door must be to take an item of this type: its size class, and weapons apart from other kit. */
+  doorFit(assetTypeId: number): DoorFit {
+    const type = this.statements.typeFit.get(assetTypeId);
+    return { sizeRank: sizeRank(type?.sizeClass ?? 'S'), purpose: type !== undefined && WEAPON_CATEGORIES.has(type.category) ? 'weapons' : 'equipment' };
   }
 
   assetBySerial(serial: string): AssetRecord | undefined {

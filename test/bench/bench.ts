@@ -8,6 +8,7 @@
  * `npm run bench -- --peer-style` runs only the peer-style section (peer-style.ts): the
  * terminal as its own process over ptys, with Chromium, timed as other kiosks are measured.
  */
+import { DOOR_CHOICE, measureDoorChoice } from './door-choice.ts';
 import { ESTATE_SIM, simulateEstate } from './estate-sim.ts';
 import { ESTATE_BENCH, measureEstate, type EstateFigures } from './estate.ts';
 import { POSTGRES_MISSING } from '../helpers/postgres.ts';
@@ -205,6 +206,9 @@ async function main(): Promise<void> {
     log('timing a 100,000-row training import ...');
     const training = await measureTrainingImport();
 
+    log(`timing door choices among ${DOOR_CHOICE.doors.toLocaleString('en-GB')} doors ...`);
+    const doorChoice = measureDoorChoice();
+
     // --- the estate, on a PostgreSQL of its own (skipped, saying why, without one) ---------
     const estate = POSTGRES_MISSING === null ? await measureEstate(log) : null;
     if (estate === null) log(`estate section skipped: ${POSTGRES_MISSING}`);
@@ -233,6 +237,8 @@ async function main(): Promise<void> {
       ['scan_to_unlock_in_process_p99_ms', scanToUnlock.p99, { op: '<=', limit: 15 }],
       ...peerStyleRows(peer),
       ['training_import_rows_per_s', training.rowsPerS, { op: '>=', limit: 50_000 }],
+      ['door_choice_p50_ms', doorChoice.choice.p50, null],
+      ['door_choice_p99_ms', doorChoice.choice.p99, { op: '<=', limit: 5 }],
       ['training_import_write_wait_first_ms', training.writeWaitFirstMs, null],
       ['training_import_write_wait_reimport_ms', training.writeWaitReimportMs, null],
       ['touch_during_verify_p99_ms', heavy.duringVerify.p99, { op: '<=', limit: 15 }],
@@ -254,6 +260,7 @@ async function main(): Promise<void> {
     printTable(rows);
     log('');
     log(`data: ${describeData({ ...data, auditRows })}`);
+    log(`door choice: ${DOOR_CHOICE.doors.toLocaleString('en-GB')} doors of four sizes and four purposes, ${Math.round(DOOR_CHOICE.filled * 100)}% holding something; ${DOOR_CHOICE.choices.toLocaleString('en-GB')} choices of random fits with up to 4 doors reading occupied (${doorChoice.none} found none)`);
     log(`build: ${(built.ms / 1000).toFixed(1)} s; decisions allowed ${allowed}/${decision.n}; start-ups ${startups.map((s) => s.toFixed(0)).join(', ')} ms`);
     log(describeSamples('decision', decision));
     log(describeSamples('draw commit', drawCommit));

@@ -12,6 +12,7 @@ import { commissioning } from './migrations/010-commissioning.ts';
 import { outbox } from './migrations/011-outbox.ts';
 import { loanChanges } from './migrations/012-loan-changes.ts';
 import { estateLink } from './migrations/013-estate-link.ts';
+import { doorSizes } from './migrations/014-door-sizes.ts';
 
 export interface Migration {
   version: number;
@@ -26,7 +27,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink, doorSizes];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

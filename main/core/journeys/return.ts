@@ -53,7 +53,8 @@ export type BeginReturnResult = { ok: true; intent: DoorIntent } | { ok: false; 
 
 /**
  * Step 1 of a return: the item must be on loan to this officer and not already behind a
- * door; the intent takes the first free door (nothing recorded there, nothing reading there).
+ * door; the intent takes the smallest free door that can hold it (DoorIntents.freeDoorFor),
+ * logged with the intent.
  */
 export function beginReturn(services: CoreServices, officerId: number, assetId: number, occupiedDoorNumbers: ReadonlySet<number>): BeginReturnResult {
   const { db, audit, clock, intents, ledger, records } = services;
@@ -63,10 +64,10 @@ export function beginReturn(services: CoreServices, officerId: number, assetId: 
       if (!loan) return { ok: false, kind: 'conflict', message: 'That item is not on loan, so it cannot be returned here. Hand it to an armourer.' };
       if (loan.officerId !== officerId) return { ok: false, kind: 'refused', message: 'That item is on loan to another officer. Hand it to an armourer.' };
       if (intents.assetBusy(assetId)) return { ok: false, kind: 'conflict', message: 'A door is already open for that item.' };
-      const free = intents.freeDoor(occupiedDoorNumbers);
-      if (!free) return { ok: false, kind: 'conflict', message: 'Every locker door is full. Hand the item to an armourer.' };
       const asset = records.asset(assetId);
       if (!asset) return { ok: false, kind: 'conflict', message: 'That item is not known here. Hand it to an armourer.' };
+      const free = intents.freeDoorFor(records.doorFit(asset.assetTypeId), occupiedDoorNumbers);
+      if (!free) return { ok: false, kind: 'conflict', message: `Every locker door that can take a ${asset.assetTypeName} is full. Hand the item to an armourer.` };
       const intent = intents.create({ kind: 'return', doorId: free.doorId, assetId, officerId, loanId: loan.id }, { ...asset, doorNumber: free.number });
       audit.append({ actor: `officer:${officerId}`, action: 'return.intent', subject: `asset:${assetId}`, details: { intent: intent.id, door: free.number, loan: loan.id } }, clock.now());
       return { ok: true, intent };

@@ -295,6 +295,12 @@ const CASES: { [A in AuditAction]: Case<A> } = {
   },
   'bank.added': { actor: 'system', subject: 'bank:1', details: { name: 'Locker bank A' }, sentence: 'The terminal added the locker bank "Locker bank A"' },
   'bank.doors-added': { actor: 'system', subject: 'bank:1', details: { doors: [1, 2, 3, 4, 7, 9, 10] }, sentence: 'The terminal added doors 1–4, 7, 9–10 to locker bank 1' },
+  'bank.doors-changed': {
+    actor: 'system',
+    subject: 'bank:1',
+    details: { changes: ['door 3: M, any → L, equipment', 'door 4: M, any → M, weapons'] },
+    sentence: 'The terminal changed what doors of locker bank 1 take: door 3: M, any → L, equipment; door 4: M, any → M, weapons',
+  },
   'swap.order-created': {
     actor: nadia,
     subject: 'swap-order:3',
