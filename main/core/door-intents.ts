@@ -145,6 +145,15 @@ export class DoorIntents {
       activeForAsset: db.prepare<[number, number], { id: number }>(
         `SELECT i.id FROM door_intents i JOIN doors d ON d.id = i.door_id WHERE d.bank_id = ? AND i.asset_id = ? AND i.state IN ${active}`,
       ),
+      // A weapon's own door (migration 15), and whether anything is behind it or under way on it.
+      homeDoor: db.prepare<[number, number], { doorId: number; number: number; taken: number }>(
+        `SELECT d.id AS doorId, d.number,
+                EXISTS (SELECT 1 FROM assets x WHERE x.door_id = d.id)
+                  OR EXISTS (SELECT 1 FROM door_intents i WHERE i.door_id = d.id AND i.state IN ${active})
+                  OR EXISTS (SELECT 1 FROM service_openings s WHERE s.door_id = d.id AND s.state IN ('pending', 'open')) AS taken
+           FROM assets a JOIN doors d ON d.id = a.home_door_id
+          WHERE a.id = ? AND d.bank_id = ?`,
+      ),
       // A bank's doors of one purpose that fit, smallest first, by the doors_by_fit index: the
       // walk stops at the limit, so a choice among 2,000 doors reads a handful.
       freeDoorsFitting: db.prepare<[number, string, number, number], FreeDoor>(
@@ -184,6 +193,15 @@ export class DoorIntents {
   /** The lowest free door of any size or purpose (a deposit with nothing to fit: see freeDoorFor). */
   freeDoor(occupiedDoorNumbers: ReadonlySet<number>): { doorId: number; number: number } | undefined {
     return this.freeDoorFor({ sizeRank: 1, purpose: 'equipment' }, occupiedDoorNumbers);
+  }
+
+  /**
+   * A weapon's own door (the first it was put in), if it has one in this bank, and whether it
+   * is free now: nothing recorded behind it, nothing under way on it, not reading occupied.
+   */
+  homeDoorOf(assetId: number, occupiedDoorNumbers: ReadonlySet<number>): { doorId: number; number: number; free: boolean } | undefined {
+    const home = this.sql.homeDoor.get(assetId, this.bankId);
+    return home && { doorId: home.doorId, number: home.number, free: home.taken === 0 && !occupiedDoorNumbers.has(home.number) };
   }
 
   /**

@@ -13,6 +13,7 @@ import { outbox } from './migrations/011-outbox.ts';
 import { loanChanges } from './migrations/012-loan-changes.ts';
 import { estateLink } from './migrations/013-estate-link.ts';
 import { doorSizes } from './migrations/014-door-sizes.ts';
+import { homeDoors } from './migrations/015-home-doors.ts';
 
 export interface Migration {
   version: number;
@@ -27,7 +28,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink, doorSizes];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink, doorSizes, homeDoors];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

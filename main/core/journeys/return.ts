@@ -53,8 +53,9 @@ export type BeginReturnResult = { ok: true; intent: DoorIntent } | { ok: false; 
 
 /**
  * Step 1 of a return: the item must be on loan to this officer and not already behind a
- * door; the intent takes the smallest free door that can hold it (DoorIntents.freeDoorFor),
- * logged with the intent.
+ * door; a weapon goes back to its own door (refused, saying so, if that door is not free),
+ * other kit to the smallest free door that can hold it (DoorIntents.freeDoorFor), logged
+ * with the intent.
  */
 export function beginReturn(services: CoreServices, officerId: number, assetId: number, occupiedDoorNumbers: ReadonlySet<number>): BeginReturnResult {
   const { db, audit, clock, intents, ledger, records } = services;
@@ -66,7 +67,10 @@ export function beginReturn(services: CoreServices, officerId: number, assetId: 
       if (intents.assetBusy(assetId)) return { ok: false, kind: 'conflict', message: 'A door is already open for that item.' };
       const asset = records.asset(assetId);
       if (!asset) return { ok: false, kind: 'conflict', message: 'That item is not known here. Hand it to an armourer.' };
-      const free = intents.freeDoorFor(records.doorFit(asset.assetTypeId), occupiedDoorNumbers);
+      // A weapon goes back to its own door; other kit to the smallest free door that fits it.
+      const home = intents.homeDoorOf(assetId, occupiedDoorNumbers);
+      if (home && !home.free) return { ok: false, kind: 'conflict', message: `Door ${home.number}, this ${asset.assetTypeName}'s own door, is not free. Hand the item to an armourer.` };
+      const free = home ?? intents.freeDoorFor(records.doorFit(asset.assetTypeId), occupiedDoorNumbers);
       if (!free) return { ok: false, kind: 'conflict', message: `Every locker door that can take a ${asset.assetTypeName} is full. Hand the item to an armourer.` };
       const intent = intents.create({ kind: 'return', doorId: free.doorId, assetId, officerId, loanId: loan.id }, { ...asset, doorNumber: free.number });
       audit.append({ actor: `officer:${officerId}`, action: 'return.intent', subject: `asset:${assetId}`, details: { intent: intent.id, door: free.number, loan: loan.id } }, clock.now());

@@ -91,4 +91,19 @@ describe('the door an item going in takes', () => {
     const row = db.prepare<[], { details: string }>("SELECT details FROM audit_log WHERE action = 'bank.doors-changed'").get();
     expect(JSON.parse(row?.details ?? '{}')).toEqual({ changes: ['door 1: S, any → L, equipment'] });
   });
+
+  it("gives a weapon the first door it is put in as its own, and says whether that door is free", () => {
+    db.prepare("INSERT INTO assets (id, serial, tag, asset_type_id, status, door_id, updated_at) VALUES (50, 'T7-50', 'TAG-T7-50', 4, 'available', (SELECT id FROM doors WHERE number = 5), ?)").run(NOW.toISOString());
+    db.prepare("INSERT INTO assets (id, serial, tag, asset_type_id, status, door_id, updated_at) VALUES (51, 'RAD-51', 'TAG-RAD-51', 1, 'available', (SELECT id FROM doors WHERE number = 1), ?)").run(NOW.toISOString());
+    // Kit has no door of its own.
+    expect(intents.homeDoorOf(51, new Set())).toBeUndefined();
+    expect(intents.homeDoorOf(50, new Set())).toMatchObject({ number: 5, free: false });
+    db.prepare("UPDATE assets SET door_id = NULL, status = 'on-loan' WHERE id = 50").run();
+    expect(intents.homeDoorOf(50, new Set())).toMatchObject({ number: 5, free: true });
+    expect(intents.homeDoorOf(50, new Set([5]))).toMatchObject({ number: 5, free: false });
+    // Put back in another door by hand, it keeps its own.
+    db.prepare("UPDATE assets SET door_id = (SELECT id FROM doors WHERE number = 2), status = 'available' WHERE id = 50").run();
+    db.prepare("UPDATE assets SET door_id = NULL, status = 'on-loan' WHERE id = 50").run();
+    expect(intents.homeDoorOf(50, new Set())).toMatchObject({ number: 5, free: true });
+  });
 });

@@ -285,6 +285,19 @@ describe('return', () => {
     expect(doors.beginReturn(officerIdByCollar(db, 'PC 1234'), radioOfAlex(), new Set([13, 14]))).toMatchObject({ ok: false, message: expect.stringMatching(/full/) });
   });
 
+  it('takes a Taser back only to its own door, and says so when that door is not free', () => {
+    const alex = officerIdByCollar(db, 'PC 1234');
+    const drawn = doors.beginDraw(alex, assetTypeId(db, 'TASER7'));
+    if (!drawn.ok) throw new Error(drawn.message);
+    const home = drawn.intent.doorNumber;
+    doors.observe(sensors({ doorNumber: home, open: true, itemPresent: true }));
+    doors.observe(sensors({ doorNumber: home, itemPresent: false }));
+    // Its door reads occupied (something left in it): not put in any other door instead.
+    expect(doors.beginReturn(alex, drawn.intent.assetId, new Set([home]))).toMatchObject({ ok: false, kind: 'conflict', message: `Door ${home}, this Taser 7's own door, is not free. Hand the item to an armourer.` });
+    const back = doors.beginReturn(alex, drawn.intent.assetId, new Set());
+    expect(back.ok && back.intent.doorNumber).toBe(home);
+  });
+
   it("refuses someone else's item", () => {
     const result = doors.beginReturn(officerIdByCollar(db, 'PC 6789'), radioOfAlex(), new Set());
     expect(result).toMatchObject({ ok: false, kind: 'refused' });
