@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { z } from 'zod';
+import { SIZE_CLASSES } from './door-fit.ts';
 import { ruleSchema, type RegisterImportRowProblem, type RegisterImportView } from '../../preload/contract.ts';
 import { canonicalJson, type AuditLog } from './audit.ts';
 import type { Db } from './db/database.ts';
@@ -30,6 +31,8 @@ const registerSchema = z
             category: z.string().trim().min(1).max(40),
             maxPerOfficer: z.number().int().min(1).max(20).default(1),
             selfService: z.boolean().default(true),
+            // The smallest door it fits (door-fit.ts): S, M, L or XL.
+            size: z.enum(SIZE_CLASSES).default('S'),
             rule: ruleSchema,
           })
           .strict(),
@@ -77,11 +80,11 @@ export class RegisterImports {
       qualification: db.prepare<[string], { id: number; name: string; validityMonths: number | null }>('SELECT id, name, validity_months AS validityMonths FROM qualifications WHERE code = ?'),
       insertQualification: db.prepare<[string, string, number | null]>('INSERT INTO qualifications (code, name, validity_months) VALUES (?, ?, ?)'),
       updateQualification: db.prepare<[string, number | null, number]>('UPDATE qualifications SET name = ?, validity_months = ? WHERE id = ?'),
-      type: db.prepare<[string], { id: number; name: string; category: string; maxPerOfficer: number; selfService: number }>(
-        'SELECT id, name, category, max_per_officer AS maxPerOfficer, self_service AS selfService FROM asset_types WHERE code = ?',
+      type: db.prepare<[string], { id: number; name: string; category: string; maxPerOfficer: number; selfService: number; size: string }>(
+        'SELECT id, name, category, max_per_officer AS maxPerOfficer, self_service AS selfService, size_class AS size FROM asset_types WHERE code = ?',
       ),
-      insertType: db.prepare<[string, string, string, number, number]>('INSERT INTO asset_types (code, name, category, max_per_officer, self_service) VALUES (?, ?, ?, ?, ?)'),
-      updateType: db.prepare<[string, string, number, number, number]>('UPDATE asset_types SET name = ?, category = ?, max_per_officer = ?, self_service = ? WHERE id = ?'),
+      insertType: db.prepare<[string, string, string, number, number, string]>('INSERT INTO asset_types (code, name, category, max_per_officer, self_service, size_class) VALUES (?, ?, ?, ?, ?, ?)'),
+      updateType: db.prepare<[string, string, number, number, string, number]>('UPDATE asset_types SET name = ?, category = ?, max_per_officer = ?, self_service = ?, size_class = ? WHERE id = ?'),
       bySerial: db.prepare<[string], { id: number; tag: string; typeCode: string }>('SELECT a.id, a.tag, t.code AS typeCode FROM assets a JOIN asset_types t ON t.id = a.asset_type_id WHERE a.serial = ?'),
       byTag: db.prepare<[string], { serial: string }>('SELECT serial FROM assets WHERE tag = ?'),
       door: db.prepare<[number, number], { id: number; holder: string | null }>(
@@ -180,13 +183,13 @@ export class RegisterImports {
       const existing = this.sql.type.get(t.code);
       let typeId: number;
       if (!existing) {
-        typeId = Number(this.sql.insertType.run(t.code, t.name, t.category, t.maxPerOfficer, t.selfService ? 1 : 0).lastInsertRowid);
+        typeId = Number(this.sql.insertType.run(t.code, t.name, t.category, t.maxPerOfficer, t.selfService ? 1 : 0, t.size).lastInsertRowid);
         this.audit.append({ actor: `officer:${officerId}`, action: 'asset-type.added', subject: `asset-type:${typeId}`, details: { code: t.code, name: t.name, category: t.category } }, now);
         counts.assetTypes++;
       } else {
         typeId = existing.id;
-        if (existing.name !== t.name || existing.category !== t.category || existing.maxPerOfficer !== t.maxPerOfficer || existing.selfService !== (t.selfService ? 1 : 0)) {
-          this.sql.updateType.run(t.name, t.category, t.maxPerOfficer, t.selfService ? 1 : 0, typeId);
+        if (existing.name !== t.name || existing.category !== t.category || existing.maxPerOfficer !== t.maxPerOfficer || existing.selfService !== (t.selfService ? 1 : 0) || existing.size !== t.size) {
+          this.sql.updateType.run(t.name, t.category, t.maxPerOfficer, t.selfService ? 1 : 0, t.size, typeId);
           counts.assetTypes++;
         }
       }

@@ -311,6 +311,14 @@ describe('commissioning a fresh live terminal from nothing', () => {
     expect(refused.problems[0]?.message).toContain('assetTypes[0].rule');
     const applied = must(await k.call('importRegister', { fileName: 'register.json', base64: base64(example) }));
     expect(applied).toMatchObject({ status: 'applied', added: { qualifications: 3, assetTypes: 3, assets: 4 }, problems: [] });
+    // The register says the smallest door each type fits (S unless it says otherwise).
+    const sizes = openDatabase(join(site.dir, 'armoury.db'));
+    expect(sizes.prepare('SELECT code, size_class AS size FROM asset_types ORDER BY code').all()).toEqual([
+      { code: 'BWC', size: 'S' },
+      { code: 'G17', size: 'M' },
+      { code: 'TASER7', size: 'S' },
+    ]);
+    sizes.close();
     expect(must(await k.call('importRegister', { fileName: 'register.json', base64: base64(example) }))).toMatchObject({ status: 'unchanged', changed: 0 });
 
     must(await k.call('importPersonnel', { fileName: 'hr.csv', base64: base64(`collar_number,name,roles,card_uids\nPC 1234,Alex Smith,officer,${ALEX_CARD}\nPC 2001,Blessing Okoro,officer,${BLESSING_CARD}\n`) }));

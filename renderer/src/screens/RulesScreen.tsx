@@ -144,7 +144,7 @@ export function RulesScreen({ commands, queries }: { commands: Commands; queries
         hint={
           <>
             A JSON file with qualifications (code, name, validityMonths), assetTypes (code, name, category, maxPerOfficer,
-            selfService and its release rule, which every type must give) and assets (type, serial, tag, and the door it is in,
+            selfService, size: the smallest door it fits, S, M, L or XL, and its release rule, which every type must give) and assets (type, serial, tag, and the door it is in,
             or none for the store). resources/site-register-example.json is one to start from. Items already registered are
             never moved by an import; if any entry has a problem, nothing is changed.
           </>
