@@ -23,11 +23,6 @@ type Table = (typeof TABLES)[number];
 /** Where an officer or an item counts when the estate has no site for it. */
 export const NO_SITE = '(no estate site)';
 
-export type EstateArmed = EstateMobilisationTypeView['armed'][number];
-export type EstateAvailable = EstateMobilisationTypeView['available'][number];
-export type EstateTypePicture = EstateMobilisationTypeView;
-export type EstateSiteCount = EstateSiteCountView;
-export type EstateMobilisationPicture = EstateMobilisationView;
 
 interface Officer {
   id: number;
@@ -73,7 +68,7 @@ type Site = { id: string; name: string; referenceSiteId: number | null };
 export type EstateMobilisationCounts = Omit<EstateMobilisationView, 'types'> & {
   types: (Omit<EstateMobilisationTypeView, 'armed' | 'available'> & { armed: number; available: number })[];
 };
-export type Queryable = Pick<ClientBase, 'query'> | Pick<Pool, 'query'>;
+type Queryable = Pick<ClientBase, 'query'> | Pick<Pool, 'query'>;
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : value === null || value === undefined ? '' : String(value));
 const numberOf = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
@@ -92,7 +87,7 @@ export class EstateMobilisation {
    * The picture now, read over `db` (a connection in a snapshot gives a picture of one moment).
    * `now` gives the local day qualifications are judged on (the process's time zone, as a terminal's).
    */
-  async picture(db: Queryable, now: Date): Promise<EstateMobilisationPicture> {
+  async picture(db: Queryable, now: Date): Promise<EstateMobilisationView> {
     const { decided, holdings, sites } = await this.read(db, now);
     return withLists(countsOf(now, decided, holdings, sites), decided, holdings);
   }
@@ -303,7 +298,7 @@ function countsOf(now: Date, decided: Decided, holdings: readonly Holding[], sit
 }
 
 /** The counts with their lists of people: the C2 feed's and the console's picture. */
-function withLists(counts: EstateMobilisationCounts, decided: Decided, holdings: readonly Holding[]): EstateMobilisationPicture {
+function withLists(counts: EstateMobilisationCounts, decided: Decided, holdings: readonly Holding[]): EstateMobilisationView {
   const types = decided.types.map(({ type, officers }, i): EstateMobilisationTypeView => {
     const held = holdings.filter((h) => h.assetType === type.name);
     const holders = new Set(held.map((h) => h.officerId));

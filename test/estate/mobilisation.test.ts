@@ -2,7 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addSite, addTerminal } from '../../estate/admin.ts';
 import { EstateC2Feed } from '../../estate/c2-feed.ts';
-import { EstateMobilisation, NO_SITE, type EstateMobilisationPicture } from '../../estate/mobilisation.ts';
+import { EstateMobilisation, NO_SITE } from '../../estate/mobilisation.ts';
+import type { EstateMobilisationView } from '../../preload/contract.ts';
 import { systemScheduler } from '../../main/system-time.ts';
 import { C2Receiver, C2_SCHEMA, validate } from '../helpers/c2-receiver.ts';
 import { POSTGRES_MISSING, startTestEstate, type TestEstate } from '../helpers/postgres.ts';
@@ -66,14 +67,14 @@ describeEstate('estate mobilisation', () => {
     await estate?.stop();
   });
 
-  const typeOf = (picture: EstateMobilisationPicture, name: string) => {
+  const typeOf = (picture: EstateMobilisationView, name: string) => {
     const type = picture.types.find((t) => t.assetTypeName === name);
     if (!type) throw new Error(`no ${name} in the picture`);
     return type;
   };
   const collars = (list: { collarNumber: string }[]) => list.map((o) => o.collarNumber);
   /** The counts alone (the page's read, made without the lists) must say what the lists say, site by site. */
-  const expectCountsMatch = async (mobilisation: EstateMobilisation, picture: EstateMobilisationPicture, at: Date) => {
+  const expectCountsMatch = async (mobilisation: EstateMobilisation, picture: EstateMobilisationView, at: Date) => {
     const counts = await mobilisation.counts(reader, at);
     expect(counts.types).toEqual(picture.types.map((t) => ({ assetTypeId: t.assetTypeId, assetTypeName: t.assetTypeName, category: t.category, armed: t.armed.length, available: t.available.length, problem: t.problem })));
     const armedAnywhere = new Set(picture.types.flatMap((t) => t.armed.map((a) => a.officerId)));
