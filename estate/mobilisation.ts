@@ -13,7 +13,7 @@ import type { ClientBase, Pool } from 'pg';
 import { ruleSchema, ROLES, type EstateMobilisationTypeView, type EstateMobilisationView, type EstateSiteCountView, type Role, type RuleView } from '../preload/contract.ts';
 import { localDate } from '../main/core/dates.ts';
 import type { DecidingRecord, OfficerStatus } from '../main/core/decision.ts';
-import { MOBILISATION_CATEGORIES, releasedTo } from '../main/core/releasable.ts';
+import { MOBILISATION_CATEGORIES, releasedTo, type MobilisationOfficer } from '../main/core/releasable.ts';
 import { legacyRule, normalise } from '../main/core/rules.ts';
 
 /** The reference tables the picture reads. */
@@ -23,13 +23,8 @@ type Table = (typeof TABLES)[number];
 /** Where an officer or an item counts when the estate has no site for it. */
 export const NO_SITE = '(no estate site)';
 
-
-interface Officer {
-  id: number;
-  collarNumber: string;
-  name: string;
-  status: OfficerStatus;
-  unit: string | null;
+/** An officer with the estate site they count at (their home site). */
+interface Officer extends MobilisationOfficer {
   site: string;
 }
 

@@ -1,20 +1,14 @@
 import { ROLES, type BoardEntry, type MobilisationTypeView, type MobilisationView, type Role, type RuleView } from '../../preload/contract.ts';
 import { localDate } from './dates.ts';
 import type { Db } from './db/database.ts';
-import type { DecidingRecord, OfficerStatus } from './decision.ts';
-import { MOBILISATION_CATEGORIES, releasedTo } from './releasable.ts';
+import type { DecidingRecord } from './decision.ts';
+import { MOBILISATION_CATEGORIES, releasedTo, type MobilisationOfficer } from './releasable.ts';
 import { legacyRule, type RuleStore } from './rules.ts';
 
 type ArmedView = MobilisationTypeView['armed'][number];
 type AvailableView = MobilisationTypeView['available'][number];
 
-interface Officer {
-  id: number;
-  collarNumber: string;
-  name: string;
-  status: OfficerStatus;
-  unit: string | null;
-}
+type Officer = MobilisationOfficer;
 
 interface AssetType {
   id: number;

@@ -17,6 +17,12 @@ export interface ReleasableOfficer {
   unit: string | null;
 }
 
+/** An officer as a mobilisation lists them: the decision's facts and the name shown. */
+export interface MobilisationOfficer extends ReleasableOfficer {
+  collarNumber: string;
+  name: string;
+}
+
 const NO_RECORDS: ReadonlyMap<string, DecidingRecord> = new Map();
 const NO_NAMES: ReadonlyMap<string, string> = new Map();
 
