@@ -47,7 +47,7 @@ export const apiErrorSchema = z.object({
 // ---------------------------------------------------------------------------
 // Views pushed by main
 
-export const ROLES = ['officer', 'armourer', 'admin', 'it'] as const;
+export const ROLES = ['officer', 'armourer', 'admin', 'it', 'stores', 'property'] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
@@ -65,6 +65,8 @@ export const ASSET_STATUSES = [
   'awaiting-sanitisation',
   'sanitised',
   'disposed',
+  /** Staged behind a door for a booking: held for the officer who booked it (bookings.ts). */
+  'reserved',
 ] as const;
 export type AssetStatus = (typeof ASSET_STATUSES)[number];
 
@@ -129,6 +131,8 @@ export interface SessionView {
   qualifications: QualificationView[];
   /** Device swaps IT has ordered for this officer, ready to do at this terminal. */
   swapOrders: OfficerSwapView[];
+  /** Kit booked for this officer: staged ones are collected here with a touch. */
+  bookings: OfficerBookingView[];
 }
 
 /** A swap waiting for the officer: hand in the old device, get the new one. */
@@ -229,7 +233,11 @@ export type ScreenView =
   /** IT: swap orders, retired devices to collect, sanitisation and disposal. */
   | { kind: 'device-refresh'; message: string | null }
   /** IT collects a retired device from its door for sanitisation. */
-  | { kind: 'collect-door'; doorNumber: number; assetTypeName: string; serial: string; opened: boolean };
+  | { kind: 'collect-door'; doorNumber: number; assetTypeName: string; serial: string; opened: boolean }
+  /** Stores and armourers: bookings, staging and no-shows. */
+  | { kind: 'bookings'; message: string | null }
+  /** Stores load a booked item into the door the terminal chose; the door is then held for the officer. */
+  | { kind: 'stage-door'; doorNumber: number; assetTypeName: string; serial: string; reference: string; officer: string; opened: boolean };
 
 export type DeviceState = 'connecting' | 'online' | 'degraded' | 'offline';
 
@@ -700,6 +708,66 @@ export interface DeviceRefreshView {
   models: { assetTypeId: number; name: string; inLockers: number }[];
 }
 
+// --- Bookings (PCD 1698) ---------------------------------------------------------
+
+export const BOOKING_PRIORITIES = ['mobilisation', 'routine'] as const;
+export type BookingPriority = (typeof BOOKING_PRIORITIES)[number];
+export const BOOKING_STATES = ['booked', 'staged', 'collected', 'expired', 'cancelled'] as const;
+export type BookingState = (typeof BOOKING_STATES)[number];
+/** What the booking webhook is told: staged and ready, near its deadline, expired uncollected, collected. */
+export type BookingNoticeEvent = 'ready' | 'expiring' | 'expired' | 'collected';
+
+/** One booking as stores and armourers see it. */
+export interface BookingView {
+  id: number;
+  reference: string;
+  /** 'console', or 'endpoint:<system>' for one made through the HTTP endpoint. */
+  source: string;
+  requestId: string | null;
+  priority: BookingPriority;
+  state: BookingState;
+  /** "PC 1234 Alex Morgan": who collects it. */
+  officer: string;
+  onBehalfOf: string | null;
+  assetTypeName: string;
+  /** The item, once one is named or staged; null for "any" until then. */
+  serial: string | null;
+  doorNumber: number | null;
+  readyFrom: string;
+  deadline: string;
+  bookedBy: string;
+  createdAt: string;
+  stagedAt: string | null;
+  collectedAt: string | null;
+  note: string | null;
+  /** What has to happen next, in words ("Stage a Radio", "Waiting for PC 1234 at door 14"). */
+  nextStep: string;
+}
+
+export interface BookingsView {
+  /** Live bookings first (mobilisation before routine, then by deadline), then recent ended ones. */
+  bookings: BookingView[];
+  /** Every asset type, with how many are free in the lockers and in the store. */
+  types: { assetTypeId: number; name: string; inLockers: number; inStore: number }[];
+  /** Officers whose staged bookings expired uncollected, most first. */
+  noShows: { officer: string; count: number }[];
+}
+
+/** A booking waiting for the signed-in officer. */
+export interface OfficerBookingView {
+  bookingId: number;
+  reference: string;
+  assetTypeName: string;
+  serial: string | null;
+  doorNumber: number | null;
+  /** booked: stores have not staged it yet; staged: it is behind its door. */
+  state: 'booked' | 'staged';
+  readyFrom: string;
+  deadline: string;
+  /** Staged, and inside its collection window now. */
+  collectable: boolean;
+}
+
 export interface KioskSnapshot {
   terminalName: string;
   mode: 'demo' | 'live';
@@ -899,6 +967,32 @@ export const requestSchemas = {
     })
     .strict(),
   getRetiredDevices: empty,
+  // Bookings (PCD 1698): stores and armourers book and stage kit; the officer collects it.
+  openBookings: empty,
+  getBookings: empty,
+  createBooking: z
+    .object({
+      /** Who collects it: their collar number. */
+      officer: z.string().trim().min(1).max(20),
+      /** Who it is for, when collected on someone's behalf. */
+      onBehalfOf: z.string().trim().min(1).max(120).nullable(),
+      /** Serial or tag of a specific item, or null for any of `assetTypeId`. */
+      item: z.string().trim().min(1).max(64).nullable(),
+      assetTypeId: id.nullable(),
+      priority: z.enum(BOOKING_PRIORITIES),
+      /** Ready this many hours from now (0: at once), on the terminal's clock. */
+      readyInHours: z.number().int().min(0).max(168),
+      /** Then held this many hours for collection before it expires. */
+      collectWithinHours: z.number().int().min(1).max(336),
+      reference: z.string().trim().min(1).max(60),
+    })
+    .strict()
+    .refine((b) => (b.item === null) !== (b.assetTypeId === null), 'name one item, or one kind of item'),
+  cancelBooking: z.object({ bookingId: id, reason: z.string().trim().min(3, 'say why').max(500) }).strict(),
+  /** Stage a booking: `item` (serial or tag) is the one being loaded, or null for the one it names or one already in a locker. */
+  stageBooking: z.object({ bookingId: id, item: z.string().trim().min(1).max(64).nullable() }).strict(),
+  /** The officer collects a staged booking from its door. */
+  startCollection: z.object({ bookingId: id }).strict(),
   /** A scan the renderer's timing heuristic picked out of key events (keyboard-fallback scanners only). */
   keyboardScan: z.object({ code: z.string().min(1).max(64).regex(/^[\x20-\x7e]+$/) }).strict(),
   // Demo mode only: play the part of the hardware. Refused in live mode.
@@ -991,6 +1085,12 @@ export interface ResponseValues {
   recordSanitisation: RetiredDeviceView;
   recordDisposal: RetiredDeviceView;
   getRetiredDevices: RetiredDeviceView[];
+  openBookings: KioskSnapshot;
+  getBookings: BookingsView;
+  createBooking: BookingView;
+  cancelBooking: BookingView;
+  stageBooking: KioskSnapshot;
+  startCollection: KioskSnapshot;
 }
 
 export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];
@@ -1030,6 +1130,9 @@ export const SNAPSHOT_REQUESTS = [
   'openPeople',
   'startCardEnrolment',
   'cancelCardEnrolment',
+  'openBookings',
+  'stageBooking',
+  'startCollection',
 ] as const satisfies readonly SnapshotRequest[];
 type UnlistedSnapshotRequest = Exclude<SnapshotRequest, (typeof SNAPSHOT_REQUESTS)[number]>;
 // Fails to compile when a snapshot request is missing from SNAPSHOT_REQUESTS.

@@ -40,6 +40,7 @@ const STATE_WORDS: Readonly<Record<AssetStatus, string>> = {
   'awaiting-sanitisation': 'retired by a device swap and awaiting sanitisation',
   sanitised: 'sanitised and awaiting disposal',
   disposed: 'disposed of',
+  reserved: 'staged behind its door for a booking (cancel the booking first)',
 };
 
 interface AssetRow {

@@ -17,6 +17,7 @@ export interface IntentDetails {
   condition?: string;
   quarantined?: boolean;
   order?: number | null;
+  booking?: number | null;
 }
 
 type Changes = { changes: string[] };
@@ -64,6 +65,13 @@ export interface AuditDetails {
   'collect.completed': IntentDetails;
   'collect.cancelled': IntentDetails;
   'collect.door-failed': IntentDetails;
+  'stage.item-in': IntentDetails;
+  'stage.completed': IntentDetails;
+  'stage.cancelled': IntentDetails;
+  'stage.door-failed': IntentDetails;
+  'booking-collect.completed': IntentDetails;
+  'booking-collect.cancelled': IntentDetails;
+  'booking-collect.door-failed': IntentDetails;
 
   'service.open-intent': { opening: number; reason: string };
   'service.door-opened': { opening: number };
@@ -106,6 +114,14 @@ export interface AuditDetails {
   'device.sanitised': { asset: number; method: string; tool: string; operator: string; verified: boolean; certificateId: string };
   'device.sanitisation-failed': { asset: number; method: string; tool: string; operator: string; verified: boolean; certificateId: string };
   'device.disposed': { asset: number; outcome: string; receivingOrganisation: string | null; certificate: string | null };
+
+  'booking.created': { booking: number; reference: string; source: string; officer: number; assetType: number; asset: number | null; priority: string; readyFrom: string; deadline: string };
+  'booking.cancelled': { booking: number; reason: string };
+  'booking.staged': { booking: number; asset: number; door: number };
+  'booking.expired': { booking: number; staged: boolean; door: number | null };
+  'booking.collect-refused': { booking: number; reasons: { code: string; message: string }[]; ruleVersion: number | null };
+  'stage.intent': { booking: number; intent: number; door: number; asset: number };
+  'booking-collect.intent': { booking: number; intent: number; door: number; ruleVersion: number | null };
 
   'setup.code-issued': Record<string, never>;
   'setup.code-refused': { triesLeft: number };
@@ -162,6 +178,13 @@ export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'collect.completed': 'IT took a retired device from its door',
   'collect.cancelled': 'a collection door closed with the device still inside',
   'collect.door-failed': 'a collection door never opened',
+  'stage.item-in': 'a booked item stores were loading is in its door',
+  'stage.completed': 'a door loaded for a booking closed: it is held for the officer',
+  'stage.cancelled': 'a door opened to load a booked item closed empty',
+  'stage.door-failed': 'a door opened to load a booked item never opened',
+  'booking-collect.completed': 'a booked item left its door with its officer: the loan began',
+  'booking-collect.cancelled': 'a booked item was left in its door at collection',
+  'booking-collect.door-failed': "a booked item's door never opened for collection",
   'service.open-intent': 'a site admin asked to open a door for service',
   'service.door-opened': 'a door opened for service',
   'service.door-closed': 'a door closed after service',
@@ -198,6 +221,13 @@ export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'device.sanitised': "a retired device's sanitisation was recorded and verified",
   'device.sanitisation-failed': 'a sanitisation was recorded but did not verify',
   'device.disposed': "a sanitised device's disposal was recorded",
+  'booking.created': 'kit was booked for an officer to collect',
+  'booking.cancelled': 'a booking was cancelled',
+  'booking.staged': 'a booked item was staged behind a door, held for its officer',
+  'booking.expired': 'a booking passed its deadline: its item went back to the pool',
+  'booking.collect-refused': 'an officer was refused the collection of a booked item',
+  'stage.intent': 'stores began loading a booked item: its door is about to open',
+  'booking-collect.intent': 'an officer began collecting a booked item: its door is about to open',
   'setup.code-issued': 'a one-time setup code was issued for the first site admin',
   'setup.code-refused': 'a wrong setup code was entered',
   'setup.first-admin': 'the first site admin was created with the setup code',

@@ -57,6 +57,7 @@ export function namesNeeded(rows: Iterable<{ row: SentenceRow; details: Record<s
     add(assets, numberIn(details, 'newAsset'));
     add(types, refId(row.subject, 'asset-type'));
     add(types, numberIn(details, 'newAssetType'));
+    add(types, numberIn(details, 'assetType'));
   }
   return { officers, assets, types };
 }
@@ -327,6 +328,15 @@ const SENTENCES: Sentences = {
   'collect.completed': (r) => `${r.intentOfficer} collected ${r.item} from ${r.door}`,
   'collect.cancelled': (r) => `${r.intentOfficer} did not take ${r.item} from ${r.door}: ${outcome(r)}`,
   'collect.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to collect ${r.item}: ${outcome(r)}`,
+  'stage.item-in': (r) => `${r.item} is in ${r.door}, loaded by ${r.intentOfficer} for booking ${r.num('booking') ?? '(unrecorded)'}: ${outcome(r)}`,
+  'stage.completed': (r) => `${r.door} closed on ${r.item}, held for booking ${r.num('booking') ?? '(unrecorded)'}: ${outcome(r)}`,
+  'stage.cancelled': (r) => `${r.door} closed without ${r.item}, which ${r.intentOfficer} was loading for booking ${r.num('booking') ?? '(unrecorded)'}: ${outcome(r)}`,
+  'stage.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to load ${r.item}: ${outcome(r)}`,
+  'booking-collect.completed': (r) => `${r.intentOfficer} collected ${r.item}, booked for them, from ${r.door}`,
+  'booking-collect.cancelled': (r) => `${r.intentOfficer} did not take ${r.item}, booked for them, from ${r.door}: ${outcome(r)}`,
+  'booking-collect.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to collect ${r.item}, booked for them: ${outcome(r)}`,
+  'stage.intent': (r) => `${r.who} began loading ${r.item} for booking ${r.num('booking') ?? '(unrecorded)'}, and the terminal unlocked ${r.door} for it`,
+  'booking-collect.intent': (r) => `${r.who} was cleared to collect ${r.item}, booked for them, from ${r.door}`,
 
   'service.open-intent': (r) => `${r.who} asked to open ${r.door} for service${r.because(r.text('reason'))}`,
   'service.door-opened': (r) => `${r.door} opened for service opening ${r.num('opening') ?? '(unrecorded)'}`,
@@ -397,6 +407,26 @@ const SENTENCES: Sentences = {
     `${r.who} recorded that ${r.item} was sanitised (${r.text('method') ?? 'method unrecorded'}) with ${r.text('tool') ?? 'an unrecorded tool'} by ${r.text('operator') ?? 'an unrecorded operator'}, verified, certificate ${r.text('certificateId') ?? 'unrecorded'}`,
   'device.sanitisation-failed': (r) =>
     `${r.who} recorded a sanitisation of ${r.item} (${r.text('method') ?? 'method unrecorded'}) with ${r.text('tool') ?? 'an unrecorded tool'} by ${r.text('operator') ?? 'an unrecorded operator'} that did not verify (certificate ${r.text('certificateId') ?? 'unrecorded'}), so it still awaits sanitisation`,
+  'booking.created': (r) => {
+    const asset = r.num('asset');
+    const what = asset === null ? `any ${r.type(r.num('assetType'))}` : r.asset(asset);
+    const source = r.text('source');
+    const by = source !== null && source.startsWith('endpoint:') ? `${source.slice(9)} (through the booking endpoint)` : r.who;
+    const deadline = r.text('deadline');
+    return `${by} booked ${what} for ${r.officer(r.num('officer'))}, reference ${r.text('reference') ?? '(none)'}, ${r.text('priority') ?? 'routine'} priority${deadline === null ? '' : `, to collect by ${humanDateTime(deadline)}`}`;
+  },
+  'booking.cancelled': (r) => `${r.who} cancelled booking ${r.num('booking') ?? '(unrecorded)'}${r.because(r.text('reason'))}`,
+  'booking.staged': (r) => `${r.who} staged ${r.asset(r.num('asset'))} behind door ${r.num('door') ?? '(unrecorded)'} for booking ${r.num('booking') ?? '(unrecorded)'}: the door is held for its officer`,
+  'booking.expired': (r) =>
+    r.raw('staged') === true
+      ? `Booking ${r.num('booking') ?? '(unrecorded)'} was not collected by its deadline: its item went back to the pool and door ${r.num('door') ?? '(unrecorded)'} was flagged for clearing`
+      : `Booking ${r.num('booking') ?? '(unrecorded)'} reached its deadline before it was staged`,
+  'booking.collect-refused': (r) => {
+    const reasons = Array.isArray(r.raw('reasons'))
+      ? (r.raw('reasons') as unknown[]).flatMap((x) => (x !== null && typeof x === 'object' && typeof (x as { message?: unknown }).message === 'string' ? [(x as { message: string }).message] : []))
+      : [];
+    return `${r.who} was refused booking ${r.num('booking') ?? '(unrecorded)'} at collection${r.because(reasons.length > 0 ? reasons.join('; ') : null)}`;
+  },
   'device.disposed': (r) => {
     const outcome = r.text('outcome');
     const to = r.text('receivingOrganisation');

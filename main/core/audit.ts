@@ -1,4 +1,4 @@
-import type { AuditAction, AuditDetails } from './audit-actions.ts';
+import type { AuditAction, AuditDetails, IntentAuditAction, IntentDetails } from './audit-actions.ts';
 import { GENESIS, GENESIS_HASH, rowHash, walkChain, type ChainVerdict } from './audit-chain.ts';
 import type { Db } from './db/database.ts';
 
@@ -12,6 +12,16 @@ export type AuditActor = `officer:${number}` | 'system';
 export type AuditEntry = {
   [A in AuditAction]: { actor: AuditActor; action: A; subject: string; details: AuditDetails[A] };
 }[AuditAction];
+/**
+ * A door intent's transition row: every such action carries IntentDetails. Said once for them
+ * all, as the compiler cannot match an object to a union of that many members.
+ */
+export interface IntentAuditEntry {
+  actor: AuditActor;
+  action: IntentAuditAction;
+  subject: string;
+  details: IntentDetails;
+}
 /** One stored row, exactly as hashed: what a checkpoint anchors and what the estate's ingest takes. */
 export interface StoredAuditRow {
   seq: number;
@@ -56,7 +66,7 @@ export class AuditLog {
     );
   }
 
-  append(entry: AuditEntry, at: Date): number {
+  append(entry: AuditEntry | IntentAuditEntry, at: Date): number {
     if (!this.db.inTransaction) throw new Error('audit rows are written inside the transaction of the change they record');
     const last = this.lastRow.get();
     const seq = (last?.seq ?? 0) + 1;

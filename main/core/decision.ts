@@ -44,7 +44,7 @@ export type DecidingRecord = Pick<HeldQualification, 'name' | 'validUntil'>;
 export type DrawDecision = { allowed: true; reasons: [] } | { allowed: false; reasons: RefusalReason[] };
 
 const ARMOURER = 'If you must deploy now, tell an armourer: they can check your record and, where policy allows, override.';
-const ROLE_NAMES: Record<Role, string> = { officer: 'officer', armourer: 'armourer', admin: 'site admin', it: 'IT' };
+const ROLE_NAMES: Record<Role, string> = { officer: 'officer', armourer: 'armourer', admin: 'site admin', it: 'IT', stores: 'stores', property: 'property store' };
 
 type Standing = { state: 'missing' } | { state: 'valid' } | { state: 'grace'; expired: string } | { state: 'expired'; expired: string };
 

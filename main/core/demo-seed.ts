@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES, ruleSchema, type DemoCardView, type RuleView } from '../../preload/contract.ts';
+import { BOOKING_PRIORITIES, ROLES, ruleSchema, type DemoCardView, type RuleView } from '../../preload/contract.ts';
 import { AuditLog, canonicalJson } from './audit.ts';
 import type { DoorHolds, SizeClass } from './door-fit.ts';
 import type { Db } from './db/database.ts';
@@ -63,6 +63,22 @@ export const demoSiteSchema = z.object({
         /** Days from seeding to the order's last day. */
         expiresInDays: z.number().int().min(0),
         orderedBy: z.string(),
+      }),
+    )
+    .default([]),
+  /** Kit booked for collection (PCD 1698), waiting for stores to stage it. */
+  bookings: z
+    .array(
+      z.object({
+        officer: z.string(),
+        reference: z.string(),
+        /** A specific item's serial, or null for any of `type`. */
+        item: z.string().nullable(),
+        type: z.string(),
+        priority: z.enum(BOOKING_PRIORITIES),
+        readyInHours: z.number().int().min(0),
+        collectWithinHours: z.number().int().min(1),
+        bookedBy: z.string(),
       }),
     )
     .default([]),
@@ -205,6 +221,24 @@ export async function seedDemoSite(db: Db, site: DemoSite, now: Date): Promise<v
         addDays(today, order.expiresInDays),
         at,
         need(officerIds, order.orderedBy, 'officer'),
+        at,
+      );
+    }
+    for (const booking of site.bookings) {
+      const readyFrom = new Date(now.getTime() + booking.readyInHours * 3600_000);
+      db.prepare(
+        `INSERT INTO bookings (reference, source, officer_id, booked_by, asset_type_id, asset_id, priority, ready_from, deadline, state, created_at, updated_at)
+         VALUES (?, 'console', ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?)`,
+      ).run(
+        booking.reference,
+        need(officerIds, booking.officer, 'officer'),
+        need(officerIds, booking.bookedBy, 'officer'),
+        need(typeIds, booking.type, 'asset type'),
+        booking.item === null ? null : need(assetIds, booking.item, 'asset'),
+        booking.priority,
+        readyFrom.toISOString(),
+        new Date(readyFrom.getTime() + booking.collectWithinHours * 3600_000).toISOString(),
+        at,
         at,
       );
     }

@@ -17,6 +17,8 @@ export interface DoorIntent {
   officerId: number;
   loanId: number | null;
   swapOrderId: number | null;
+  /** The booking a stage or collection intent serves. */
+  bookingId: number | null;
   state: IntentState;
   outcome: string | null;
   /** When the item's own tag was matched to this intent (swap deposits); null until then. */
@@ -64,6 +66,7 @@ export interface NewIntent {
   ruleVersion?: number | null;
   overrideId?: number | null;
   swapOrderId?: number | null;
+  bookingId?: number | null;
 }
 
 /** The CCTV / body-worn-video event each kind of door opening records. */
@@ -73,6 +76,8 @@ const VIDEO_KIND: Readonly<Record<IntentKind, VideoEventInput['kind']>> = {
   return: 'RETURN',
   'swap-deposit': 'RETURN',
   collect: 'DOOR',
+  stage: 'DOOR',
+  'booking-collect': 'ISSUE',
 };
 
 /** Where a door opening's video event is written, inside the opening's own transaction. */
@@ -87,7 +92,7 @@ export const NO_VIDEO: VideoStage = { stage: () => {} };
 
 const INTENT_SELECT = `
   SELECT i.id, i.kind, i.door_id AS doorId, d.number AS doorNumber, i.asset_id AS assetId, t.name AS assetTypeName,
-         a.serial, a.tag, i.officer_id AS officerId, i.loan_id AS loanId, i.swap_order_id AS swapOrderId, i.state, i.outcome,
+         a.serial, a.tag, i.officer_id AS officerId, i.loan_id AS loanId, i.swap_order_id AS swapOrderId, i.booking_id AS bookingId, i.state, i.outcome,
          i.verified_at AS verifiedAt
     FROM door_intents i
     JOIN doors d ON d.id = i.door_id
@@ -128,7 +133,7 @@ export class DoorIntents {
       // from the bank's doors (thousands); +? keeps the plan fixed (see records.ts).
       active: db.prepare<[number], DoorIntent>(
         `SELECT i.id, i.kind, i.door_id AS doorId, d.number AS doorNumber, i.asset_id AS assetId, t.name AS assetTypeName,
-                a.serial, a.tag, i.officer_id AS officerId, i.loan_id AS loanId, i.swap_order_id AS swapOrderId, i.state, i.outcome,
+                a.serial, a.tag, i.officer_id AS officerId, i.loan_id AS loanId, i.swap_order_id AS swapOrderId, i.booking_id AS bookingId, i.state, i.outcome,
                 i.verified_at AS verifiedAt
            FROM door_intents i INDEXED BY door_intents_one_active_per_door
            CROSS JOIN doors d ON d.id = i.door_id
@@ -136,9 +141,9 @@ export class DoorIntents {
            JOIN asset_types t ON t.id = a.asset_type_id
           WHERE i.state IN ${active} AND d.bank_id = +? ORDER BY i.id`,
       ),
-      insert: db.prepare<[string, number, number, number, number | null, number | null, number | null, number | null, string, string]>(
-        `INSERT INTO door_intents (kind, door_id, asset_id, officer_id, loan_id, rule_version, override_id, swap_order_id, state, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      insert: db.prepare<[string, number, number, number, number | null, number | null, number | null, number | null, number | null, string, string]>(
+        `INSERT INTO door_intents (kind, door_id, asset_id, officer_id, loan_id, rule_version, override_id, swap_order_id, booking_id, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
       ),
       setState: db.prepare<[string, string | null, string, number]>('UPDATE door_intents SET state = ?, outcome = coalesce(?, outcome), updated_at = ? WHERE id = ?'),
       verify: db.prepare<[string, number]>('UPDATE door_intents SET verified_at = ? WHERE id = ? AND verified_at IS NULL'),
@@ -238,6 +243,7 @@ export class DoorIntents {
         fields.ruleVersion ?? null,
         fields.overrideId ?? null,
         fields.swapOrderId ?? null,
+        fields.bookingId ?? null,
         now,
         now,
       ).lastInsertRowid,
@@ -254,6 +260,7 @@ export class DoorIntents {
       officerId: fields.officerId,
       loanId: fields.loanId ?? null,
       swapOrderId: fields.swapOrderId ?? null,
+      bookingId: fields.bookingId ?? null,
       state: 'pending',
       outcome: null,
       verifiedAt: null,
@@ -305,6 +312,11 @@ export class DoorIntents {
   /** The last step will not be done (the officer left, or the journey refused the item): settled as abandoned. */
   abandon(intentId: number): IntentChange | undefined {
     return this.apply(intentId, 'abandoned', 'left without finishing: the terminal settled it');
+  }
+
+  /** An in-direction intent whose item in is all there is to it (stores loading a booked item): closed, with how. */
+  finishIn(intentId: number, how: string): IntentChange | undefined {
+    return this.apply(intentId, 'abandoned', how);
   }
 
   /**
@@ -389,7 +401,7 @@ export class DoorIntents {
             subject: `door:${intent.doorNumber}`,
             // The order too, for a swap's intents: both legs of a swap read as one trail.
             // The item's serial and type too, so a copy of the trail elsewhere (the estate) names the item, not this terminal's row id.
-            details: { intent: intent.id, kind: intent.kind, asset: intent.assetId, serial: intent.serial, type: intent.assetTypeName, officer: intent.officerId, outcome, ...(intent.swapOrderId === null ? {} : { order: intent.swapOrderId }), ...result.details },
+            details: { intent: intent.id, kind: intent.kind, asset: intent.assetId, serial: intent.serial, type: intent.assetTypeName, officer: intent.officerId, outcome, ...(intent.swapOrderId === null ? {} : { order: intent.swapOrderId }), ...(intent.bookingId === null ? {} : { booking: intent.bookingId }), ...result.details },
           },
           now,
         );

@@ -16,6 +16,7 @@ export const EXCEPTION_KINDS = [
   'sensor-implausible',
   'sensor-mismatch',
   'audit-check-failed',
+  'booking-expired',
 ] as const;
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 

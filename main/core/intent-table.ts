@@ -13,7 +13,7 @@ import type { DoorSensors } from './ports.ts';
  * journey that owns the kind (see IntentKindSpec in door-intents.ts).
  */
 
-export const INTENT_KINDS = ['draw', 'return', 'swap-deposit', 'swap-issue', 'collect'] as const;
+export const INTENT_KINDS = ['draw', 'return', 'swap-deposit', 'swap-issue', 'collect', 'stage', 'booking-collect'] as const;
 export type IntentKind = (typeof INTENT_KINDS)[number];
 
 export type IntentDirection = 'in' | 'out';
@@ -23,6 +23,8 @@ export const INTENT_DIRECTION: Readonly<Record<IntentKind, IntentDirection>> = {
   'swap-deposit': 'in',
   'swap-issue': 'out',
   collect: 'out',
+  stage: 'in',
+  'booking-collect': 'out',
 };
 
 export const INTENT_STATES = ['pending', 'open', 'closed', 'completed', 'cancelled', 'failed'] as const;

@@ -3,7 +3,7 @@ import type { CheckpointPolicy } from './audit-anchor.ts';
 import type { LockoutPolicy } from './auth.ts';
 import type { SetupCodeSink } from './commissioning.ts';
 import type { Db } from './db/database.ts';
-import type { CardReaderPort, ChainWalker, CheckpointSink, EstateScopePort, IntegrityChecker, ImportRunner, Signer, Clock, DemoRoom, HardwareAdmin, LockerBankPort, ScannerPort, Scheduler, VideoPort } from './ports.ts';
+import type { BookingNotices, CardReaderPort, ChainWalker, CheckpointSink, EstateScopePort, IntegrityChecker, ImportRunner, Signer, Clock, DemoRoom, HardwareAdmin, LockerBankPort, ScannerPort, Scheduler, VideoPort } from './ports.ts';
 
 export interface KioskPolicy {
   idleTimeoutSeconds: number;
@@ -24,6 +24,8 @@ export interface KioskPolicy {
   overridableRefusals: readonly RefusalReason['code'][];
   /** With an estate: how old its reference data may be before weapons are refused (hours); null or absent when the terminal stands alone. */
   referenceMaxAgeHours?: number | null;
+  /** A staged booking this many minutes from its deadline is announced as expiring; 60 when absent. */
+  bookingExpiringNoticeMinutes?: number;
 }
 
 /** Every device's health, for the status bar and device-offline exceptions. */
@@ -59,5 +61,7 @@ export interface KioskDeps {
   importRunner?: ImportRunner;
   /** The estate's mobilisation for the console's estate scope; absent or null when the terminal stands alone. */
   estateScope?: EstateScopePort | null;
+  /** Where booking notices go (the booking webhook's outbox); nowhere when absent. */
+  bookingNotices?: BookingNotices;
   log: (line: string) => void;
 }

@@ -2,6 +2,7 @@ import { answersWithSnapshot, REQUEST_NAMES, type ApiError, type KioskSnapshot, 
 import { DoorCommand } from './door-command.ts';
 import type { IntentChange } from './door-intents.ts';
 import { DoorWatch } from './door-watch.ts';
+import { bookingsModule } from './journeys/booking.ts';
 import { collectModule } from './journeys/collect.ts';
 import { drawModule } from './journeys/draw.ts';
 import { describeError, type Handler, type Handlers, type Journey, type KioskContext, type KioskModule, type SessionScreen } from './journeys/journey.ts';
@@ -39,6 +40,7 @@ const MODULES: readonly ((ctx: KioskContext) => KioskModule)[] = [
   swapModule,
   collectModule,
   deviceRefreshModule,
+  bookingsModule,
 ];
 
 /** Reading the snapshot, the hardware view or the frame log is not a sign that someone is there. */

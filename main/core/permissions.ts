@@ -33,6 +33,7 @@ const TRAINING = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can
 const RULES = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can edit release rules.' } as const;
 const REFRESH = { roles: IT, state: 'free', refusal: 'Only IT can order device swaps and record sanitisation and disposal.' } as const;
 const PEOPLE = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can import personnel and enrol cards.' } as const;
+const BOOKINGS = { roles: ['stores', ...ARMOURERS], state: 'free', refusal: 'Only stores staff or an armourer can book and stage kit.' } as const;
 const SIMULATOR = { roles: 'anyone', state: 'any', demoOnly: true } as const;
 
 /**
@@ -118,6 +119,14 @@ export const PERMISSIONS: Readonly<Record<RequestName, Permission>> = {
   recordSanitisation: REFRESH,
   recordDisposal: REFRESH,
 
+  openBookings: BOOKINGS,
+  getBookings: { ...BOOKINGS, state: 'signed-in' },
+  createBooking: BOOKINGS,
+  cancelBooking: BOOKINGS,
+  stageBooking: BOOKINGS,
+  // Any officer, for their own booking: the handler checks it is theirs, and the gate at collection.
+  startCollection: { roles: 'anyone', state: 'free' },
+
   demoTapCard: SIMULATOR,
   demoScanTag: SIMULATOR,
   demoDoor: SIMULATOR,
@@ -163,4 +172,5 @@ const WRONG_JOURNEY: Readonly<Record<JourneyKind, string>> = {
   'service-opening': 'No service opening is under way.',
   swap: 'No swap is under way.',
   collect: 'No collection is under way.',
+  stage: 'No door is open for staging.',
 };

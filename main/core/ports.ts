@@ -1,4 +1,4 @@
-import type { DeviceHealthView, EstateScopeView, FrameLogEntryView, HardwareView } from '../../preload/contract.ts';
+import type { BookingNoticeEvent, BookingPriority, DeviceHealthView, EstateScopeView, FrameLogEntryView, HardwareView } from '../../preload/contract.ts';
 import type { ChainVerdict } from './audit-chain.ts';
 import type { SignedCheckpoint } from './audit-checkpoint.ts';
 import type { IntegrityVerdict } from './audit-integrity.ts';
@@ -187,3 +187,31 @@ export interface EstateScopePort {
   /** Never rejects: an estate that does not answer is `unavailable`, with what happened. */
   picture(): Promise<EstateScopeView>;
 }
+
+/** What the booking webhook is told about one booking (docs/bookings.md). */
+export interface BookingNotice {
+  event: BookingNoticeEvent;
+  booking: number;
+  /** The endpoint's request id, for a booking a system made. */
+  requestId: string | null;
+  reference: string;
+  /** The collecting officer's collar number. */
+  officer: string;
+  onBehalfOf: string | null;
+  item: string;
+  serial: string | null;
+  door: number | null;
+  readyFrom: string;
+  deadline: string;
+  priority: BookingPriority;
+}
+
+/**
+ * Where booking notices are written: inside the transaction of the change they announce, so a
+ * notice exists exactly when its change committed (the device layer's outbox delivers it).
+ */
+export interface BookingNotices {
+  stage(notice: BookingNotice, at: Date): void;
+}
+
+export const NO_BOOKING_NOTICES: BookingNotices = { stage: () => {} };

@@ -236,6 +236,11 @@ export class Records {
     return this.statements.assetByTag.get(tag);
   }
 
+  /** An item as a person names it: its serial as printed, or its tag as scanned. */
+  assetBySerialOrTag(text: string): AssetRecord | undefined {
+    return this.assetBySerial(text) ?? this.assetByTag(text);
+  }
+
   /** What lives behind each door of a bank ("Taser 7 T7-0001"), for the simulator panel's labels. */
   doorLabels(bankId: number): Map<number, string> {
     const rows = this.db

@@ -1,6 +1,7 @@
 import { AssetAdmin } from './asset-admin.ts';
 import { AuditAnchor, DEFAULT_CHECKPOINT_POLICY, type AuditAnchorOptions } from './audit-anchor.ts';
 import { AuditLog } from './audit.ts';
+import { Bookings } from './bookings.ts';
 import { Authenticator } from './auth.ts';
 import { Commissioning, type SetupCodeSink } from './commissioning.ts';
 import { ArmourerConsole } from './console.ts';
@@ -12,7 +13,7 @@ import { Exceptions } from './exceptions.ts';
 import { Ledger } from './ledger.ts';
 import type { KioskPolicy } from './kiosk-deps.ts';
 import { Imports, inProcessImports } from './imports.ts';
-import type { ChainWalker, Clock, ImportRunner, Scheduler } from './ports.ts';
+import { NO_BOOKING_NOTICES, type BookingNotices, type ChainWalker, type Clock, type ImportRunner, type Scheduler } from './ports.ts';
 import { PersonnelImports } from './personnel-import.ts';
 import { RegisterImports } from './register-import.ts';
 import { Records } from './records.ts';
@@ -48,9 +49,10 @@ export interface CoreServices {
   register: RegisterImports;
   /** Every import's run (in the import worker when the composition root gives one); the three above keep their logs. */
   imports: Imports;
+  bookings: Bookings;
 }
 
-export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker; importRunner?: ImportRunner; demo?: unknown; setupCode?: SetupCodeSink | null; anchoring?: Omit<AuditAnchorOptions, 'policy'>; video?: VideoStage }): CoreServices {
+export function createServices(input: { db: Db; clock: Clock; scheduler: Scheduler; policy: KioskPolicy; bankId: number; chainWalker?: ChainWalker; importRunner?: ImportRunner; demo?: unknown; setupCode?: SetupCodeSink | null; anchoring?: Omit<AuditAnchorOptions, 'policy'>; video?: VideoStage; bookingNotices?: BookingNotices }): CoreServices {
   const { db, clock, scheduler, policy, bankId } = input;
   const audit = new AuditLog(db);
   const records = new Records(db);
@@ -58,6 +60,7 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
   const exceptions = new Exceptions(db, audit, clock);
   const eligibility = new Eligibility(records, clock, policy.expiryWarningDays, { rules, overridableRefusals: () => policy.overridableRefusals, referenceMaxAgeHours: () => policy.referenceMaxAgeHours ?? null });
   const anchor = input.anchoring ? new AuditAnchor(db, audit, clock, scheduler, exceptions, { ...input.anchoring, policy: () => policy.auditCheckpoint ?? DEFAULT_CHECKPOINT_POLICY }) : null;
+  const ledger = new Ledger(db, clock, rules);
   const commissioning = new Commissioning(db, audit, clock, !input.demo, input.setupCode ?? null);
   return {
     db,
@@ -71,7 +74,7 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
     rules,
     eligibility,
     intents: new DoorIntents(db, audit, clock, bankId, input.video),
-    ledger: new Ledger(db, clock, rules),
+    ledger,
     exceptions,
     serviceOpenings: new ServiceOpenings(db, audit, clock, bankId, input.video),
     training: new TrainingImports(db, audit, clock, { expiryHorizonYears: () => policy.trainingExpiryHorizonYears }),
@@ -82,6 +85,7 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
     commissioning,
     personnel: new PersonnelImports(db, audit, clock, commissioning),
     register: new RegisterImports(db, audit, clock, rules, bankId),
+    bookings: new Bookings(db, audit, clock, records, ledger, exceptions, input.bookingNotices ?? NO_BOOKING_NOTICES, () => ({ expiringNoticeMinutes: policy.bookingExpiringNoticeMinutes ?? 60 })),
     imports: new Imports(input.importRunner ?? inProcessImports(db), clock, { expiryHorizonYears: () => policy.trainingExpiryHorizonYears, live: !input.demo, bankId }),
   };
 }

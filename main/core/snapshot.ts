@@ -42,6 +42,7 @@ function sessionView(ctx: KioskContext, officerId: number | null): SessionView |
     drawOptions: eligibility.drawOptions(officer.id),
     qualifications: eligibility.qualifications(officer.id),
     swapOrders: refresh.ordersFor(officer.id),
+    bookings: ctx.services.bookings.forOfficer(officer.id),
   };
 }
 

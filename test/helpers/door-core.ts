@@ -2,12 +2,13 @@ import type { RefusalReason, ReturnCondition } from '../../preload/contract.ts';
 import type { Db } from '../../main/core/db/database.ts';
 import { bankIdByName } from '../../main/core/demo-seed.ts';
 import type { DoorIntent, IntentChange, VideoStage } from '../../main/core/door-intents.ts';
+import { collectionIntentSpec, stageIntentSpec } from '../../main/core/journeys/booking.ts';
 import { collectIntentSpec } from '../../main/core/journeys/collect.ts';
 import { beginDraw, drawIntentSpec, type BeginResult } from '../../main/core/journeys/draw.ts';
 import { beginReturn, returnIntentSpec, type BeginReturnResult } from '../../main/core/journeys/return.ts';
 import { swapIntentSpecs } from '../../main/core/journeys/swap.ts';
 import type { KioskPolicy } from '../../main/core/kiosk-deps.ts';
-import type { Clock, DoorSensors, Scheduler } from '../../main/core/ports.ts';
+import type { BookingNotices, Clock, DoorSensors, Scheduler } from '../../main/core/ports.ts';
 import { createServices, type CoreServices } from '../../main/core/services.ts';
 
 export const TEST_POLICY: KioskPolicy = {
@@ -49,7 +50,7 @@ export interface DoorCore {
 export function doorCore(
   db: Db,
   clock: Clock,
-  options: { overridableRefusals?: RefusalReason['code'][]; scheduler?: Scheduler; bankName?: string; expiryWarningDays?: number; video?: VideoStage } = {},
+  options: { overridableRefusals?: RefusalReason['code'][]; scheduler?: Scheduler; bankName?: string; expiryWarningDays?: number; video?: VideoStage; bookingNotices?: BookingNotices } = {},
 ): DoorCore {
   const bankId = bankIdByName(db, options.bankName ?? 'Locker bank A');
   if (bankId === undefined) throw new Error('no bank');
@@ -58,8 +59,8 @@ export function doorCore(
     overridableRefusals: options.overridableRefusals ?? TEST_POLICY.overridableRefusals,
     expiryWarningDays: options.expiryWarningDays ?? TEST_POLICY.expiryWarningDays,
   };
-  const services = createServices({ db, clock, scheduler: options.scheduler ?? noTimers, policy, bankId, video: options.video });
-  for (const spec of [drawIntentSpec(services), returnIntentSpec(services), ...swapIntentSpecs(services), collectIntentSpec(services)]) services.intents.register(spec);
+  const services = createServices({ db, clock, scheduler: options.scheduler ?? noTimers, policy, bankId, video: options.video, bookingNotices: options.bookingNotices });
+  for (const spec of [drawIntentSpec(services), returnIntentSpec(services), ...swapIntentSpecs(services), collectIntentSpec(services), stageIntentSpec(services), collectionIntentSpec(services)]) services.intents.register(spec);
   const { intents } = services;
   return {
     services,

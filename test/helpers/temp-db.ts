@@ -18,13 +18,15 @@ export function demoSite(): DemoSite {
 /** The demo site cut to its eleven named officers, so tests hash few PINs. */
 export function smallDemoSite(): DemoSite {
   const site = demoSite();
-  const officers = site.officers.slice(0, 11);
+  // The README's cards: officers, armourers, admin, IT, stores and property.
+  const officers = site.officers.slice(0, 14);
   const collars = new Set(officers.map((o) => o.collar));
   return {
     ...site,
     officers,
     assets: site.assets.filter((a) => !a.loanTo || collars.has(a.loanTo)),
     swapOrders: site.swapOrders.filter((o) => collars.has(o.officer) && collars.has(o.orderedBy)),
+    bookings: site.bookings.filter((b) => collars.has(b.officer) && collars.has(b.bookedBy)),
   };
 }
 

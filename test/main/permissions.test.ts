@@ -79,6 +79,12 @@ const SAMPLES: { [M in RequestName]: RequestInput<M> } = {
   recordSanitisation: { assetId: 1, method: 'purge', tool: 'Blancco', operator: 'N Hussain', verified: true, certificateId: 'C-1' },
   recordDisposal: { assetId: 1, outcome: 'recycle', receivingOrganisation: 'ReTech', certificate: 'W-1' },
   getRetiredDevices: {},
+  openBookings: {},
+  getBookings: {},
+  createBooking: { officer: 'PC 1151', onBehalfOf: null, item: null, assetTypeId: 1, priority: 'routine', readyInHours: 0, collectWithinHours: 12, reference: 'T-1' },
+  cancelBooking: { bookingId: 1, reason: 'not needed' },
+  stageBooking: { bookingId: 1, item: null },
+  startCollection: { bookingId: 1 },
   keyboardScan: { code: 'AKT70001' },
   demoTapCard: { uid: '04A1B2C3D4' },
   demoScanTag: { tag: 'AKT70001' },
@@ -91,6 +97,8 @@ const PEOPLE = {
   armourer: { card: '0418293A4B', pin: '9001' },
   admin: { card: '043A4B5C6D', pin: '9003' },
   it: { card: '044B5C6D7E', pin: '9004' },
+  stores: { card: '045C6D7E8F', pin: '9005' },
+  property: { card: '046D7E8F90', pin: '9006' },
 } as const;
 
 let h: Harness;
@@ -117,7 +125,7 @@ function auditRows(): number {
 }
 
 /** Requests that change something even when allowed, or wait for hardware: not fired for real below. */
-const NOT_FIRED_WHEN_ALLOWED: ReadonlySet<RequestName> = new Set(['signOut', 'hardwareTest', 'demoTapCard', 'demoScanTag', 'demoDoor']);
+const NOT_FIRED_WHEN_ALLOWED: ReadonlySet<RequestName> = new Set(['signOut', 'hardwareTest', 'demoTapCard', 'demoScanTag', 'demoDoor', 'stageBooking', 'startCollection']);
 
 describe('permissions: one table, checked before any handler', () => {
   it('has an entry for every request of the contract, and every sample passes its schema', () => {

@@ -14,6 +14,7 @@ import { loanChanges } from './migrations/012-loan-changes.ts';
 import { estateLink } from './migrations/013-estate-link.ts';
 import { doorSizes } from './migrations/014-door-sizes.ts';
 import { homeDoors } from './migrations/015-home-doors.ts';
+import { bookings } from './migrations/016-bookings.ts';
 
 export interface Migration {
   version: number;
@@ -28,7 +29,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink, doorSizes, homeDoors];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink, doorSizes, homeDoors, bookings];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

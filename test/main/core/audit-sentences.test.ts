@@ -11,20 +11,25 @@ const NADIA = 3;
 const TASER = 10;
 const OLD_LAPTOP = 11;
 const NEW_LAPTOP = 12;
+const RADIO = 13;
+const KIM = 4;
 const NAMES: TimelineNames = {
   officers: new Map([
     [ALEX, { collar: 'PC 1234', name: 'Alex Morgan' }],
     [JO, { collar: 'ARM 01', name: 'Jo Evans' }],
     [NADIA, { collar: 'IT 01', name: 'Nadia Hussain' }],
+    [KIM, { collar: 'STR 01', name: 'Kim Baker' }],
   ]),
   assets: new Map([
     [TASER, { serial: 'T7-0001', typeName: 'Taser 7' }],
     [OLD_LAPTOP, { serial: 'LT19-0001', typeName: 'Laptop (2019 build)' }],
     [NEW_LAPTOP, { serial: 'LT26-0001', typeName: 'Laptop (2026 build)' }],
+    [RADIO, { serial: 'RAD-0006', typeName: 'Airwave radio' }],
   ]),
   types: new Map([
     [5, 'Taser 7'],
     [6, 'Laptop (2026 build)'],
+    [8, 'Airwave radio'],
   ]),
 };
 
@@ -39,6 +44,7 @@ const intent = (kind: IntentDetails['kind'], asset: number, outcome: string, ext
 const alex = `officer:${ALEX}`;
 const jo = `officer:${JO}`;
 const nadia = `officer:${NADIA}`;
+const kim = `officer:${KIM}`;
 
 /**
  * One case per action, as its writer records it. The type has every action as a required
@@ -200,6 +206,85 @@ const CASES: { [A in AuditAction]: Case<A> } = {
     subject: 'door:13',
     details: { ...intent('collect', OLD_LAPTOP, 'door did not read open within 1500 ms'), officer: NADIA },
     sentence: 'Door 13 did not open for IT 01 Nadia Hussain to collect Laptop (2019 build) LT19-0001: door did not read open within 1500 ms',
+  },
+  'stage.item-in': {
+    actor: kim,
+    subject: 'door:14',
+    details: { ...intent('stage', RADIO, 'door closed with the item inside'), officer: KIM, booking: 5 },
+    sentence: 'Airwave radio RAD-0006 is in door 14, loaded by STR 01 Kim Baker for booking 5: door closed with the item inside',
+  },
+  'stage.completed': {
+    actor: 'system',
+    subject: 'door:14',
+    details: { ...intent('stage', RADIO, 'loaded: held for the booking'), officer: KIM, booking: 5 },
+    sentence: 'Door 14 closed on Airwave radio RAD-0006, held for booking 5: loaded: held for the booking',
+  },
+  'stage.cancelled': {
+    actor: 'system',
+    subject: 'door:14',
+    details: { ...intent('stage', RADIO, 'door closed without the item'), officer: KIM, booking: 5 },
+    sentence: 'Door 14 closed without Airwave radio RAD-0006, which STR 01 Kim Baker was loading for booking 5: door closed without the item',
+  },
+  'stage.door-failed': {
+    actor: 'system',
+    subject: 'door:14',
+    details: { ...intent('stage', RADIO, 'door did not read open within 1500 ms'), officer: KIM, booking: 5 },
+    sentence: 'Door 14 did not open for STR 01 Kim Baker to load Airwave radio RAD-0006: door did not read open within 1500 ms',
+  },
+  'booking-collect.completed': {
+    actor: 'system',
+    subject: 'door:14',
+    details: { ...intent('booking-collect', RADIO, 'door closed: item taken'), booking: 5, loan: 9, due: null },
+    sentence: 'PC 1234 Alex Morgan collected Airwave radio RAD-0006, booked for them, from door 14',
+  },
+  'booking-collect.cancelled': {
+    actor: 'system',
+    subject: 'door:14',
+    details: { ...intent('booking-collect', RADIO, 'door closed with the item still inside'), booking: 5 },
+    sentence: 'PC 1234 Alex Morgan did not take Airwave radio RAD-0006, booked for them, from door 14: door closed with the item still inside',
+  },
+  'booking-collect.door-failed': {
+    actor: 'system',
+    subject: 'door:14',
+    details: { ...intent('booking-collect', RADIO, 'door did not read open within 1500 ms'), booking: 5 },
+    sentence: 'Door 14 did not open for PC 1234 Alex Morgan to collect Airwave radio RAD-0006, booked for them: door did not read open within 1500 ms',
+  },
+  'stage.intent': {
+    actor: kim,
+    subject: 'booking:5',
+    details: { booking: 5, intent: 7, door: 14, asset: RADIO },
+    sentence: 'STR 01 Kim Baker began loading Airwave radio RAD-0006 for booking 5, and the terminal unlocked door 14 for it',
+  },
+  'booking-collect.intent': {
+    actor: alex,
+    subject: `asset:${RADIO}`,
+    details: { booking: 5, intent: 7, door: 14, ruleVersion: 1 },
+    sentence: 'PC 1234 Alex Morgan was cleared to collect Airwave radio RAD-0006, booked for them, from door 14',
+  },
+  'booking.created': {
+    actor: kim,
+    subject: 'booking:5',
+    details: { booking: 5, reference: 'NEW-RADIO', source: 'console', officer: ALEX, assetType: 8, asset: null, priority: 'routine', readyFrom: '2026-11-21T10:00:00.000Z', deadline: '2026-11-22T10:00:00.000Z' },
+    sentence: 'STR 01 Kim Baker booked any Airwave radio for PC 1234 Alex Morgan, reference NEW-RADIO, routine priority, to collect by 22 Nov 2026 10:00',
+  },
+  'booking.cancelled': { actor: kim, subject: 'booking:5', details: { booking: 5, reason: 'no longer needed' }, sentence: 'STR 01 Kim Baker cancelled booking 5: no longer needed' },
+  'booking.staged': {
+    actor: kim,
+    subject: 'booking:5',
+    details: { booking: 5, asset: RADIO, door: 14 },
+    sentence: 'STR 01 Kim Baker staged Airwave radio RAD-0006 behind door 14 for booking 5: the door is held for its officer',
+  },
+  'booking.expired': {
+    actor: 'system',
+    subject: 'booking:5',
+    details: { booking: 5, staged: true, door: 14 },
+    sentence: 'Booking 5 was not collected by its deadline: its item went back to the pool and door 14 was flagged for clearing',
+  },
+  'booking.collect-refused': {
+    actor: alex,
+    subject: 'booking:5',
+    details: { booking: 5, reasons: [{ code: 'limit-reached', message: 'You already hold an Airwave radio' }], ruleVersion: 1 },
+    sentence: 'PC 1234 Alex Morgan was refused booking 5 at collection: You already hold an Airwave radio',
   },
   'service.open-intent': { actor: jo, subject: 'door:4', details: { opening: 1, reason: 'jammed latch' }, sentence: 'ARM 01 Jo Evans asked to open door 4 for service: jammed latch' },
   'service.door-opened': { actor: 'system', subject: 'door:4', details: { opening: 1 }, sentence: 'Door 4 opened for service opening 1' },
@@ -489,9 +574,9 @@ describe('audit sentences', () => {
     });
     const needed = namesNeeded(rows);
     // Actors, officer subjects and details.officer; collars carried as text need no lookup.
-    expect([...needed.officers]).toEqual(expect.arrayContaining([ALEX, JO, NADIA]));
+    expect([...needed.officers]).toEqual(expect.arrayContaining([ALEX, JO, NADIA, KIM]));
     expect(needed.officers.has(99)).toBe(false);
-    expect([...needed.assets].sort()).toEqual([TASER, OLD_LAPTOP, NEW_LAPTOP]);
-    expect([...needed.types].sort()).toEqual([5, 6]);
+    expect([...needed.assets].sort()).toEqual([TASER, OLD_LAPTOP, NEW_LAPTOP, RADIO]);
+    expect([...needed.types].sort()).toEqual([5, 6, 8]);
   });
 });

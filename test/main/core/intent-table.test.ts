@@ -16,6 +16,7 @@ import {
   type IntentKind,
   type IntentState,
 } from '../../../main/core/intent-table.ts';
+import { beginCollection, beginStage, collectionIntentSpec, stageIntentSpec } from '../../../main/core/journeys/booking.ts';
 import { beginCollect, collectIntentSpec } from '../../../main/core/journeys/collect.ts';
 import { drawIntentSpec } from '../../../main/core/journeys/draw.ts';
 import { returnIntentSpec } from '../../../main/core/journeys/return.ts';
@@ -90,7 +91,28 @@ function begin(w: World, kind: IntentKind): DoorIntent {
       db.prepare("UPDATE assets SET status = 'awaiting-sanitisation', door_id = (SELECT id FROM doors WHERE number = 14) WHERE serial = 'LT19-0002'").run();
       return must(beginCollect(core.services, officerIdByCollar(db, 'IT 01'), assetId(db, 'LT19-0002'))).intent;
     }
+    case 'stage': {
+      // Stores loading a booked radio from the store: the terminal opens a free door for it.
+      const booking = bookRadio(w, 'RAD-0006');
+      return must(beginStage(core.services, officerIdByCollar(db, 'STR 01'), booking, null, new Set())).intent!;
+    }
+    case 'booking-collect': {
+      // A radio staged where it is, behind door 9, collected by the officer it is booked for.
+      const booking = bookRadio(w, 'RAD-0001');
+      must(beginStage(core.services, officerIdByCollar(db, 'STR 01'), booking, null, new Set()));
+      return must(beginCollection(core.services, officerIdByCollar(db, 'PC 7890'), booking, new Set())).intent;
+    }
   }
+}
+
+/** A booking of one radio for PC 7890, ready now and for four hours. */
+function bookRadio(w: World, serial: string): number {
+  const booked = w.core.services.bookings.create(
+    { officerId: officerIdByCollar(w.db, 'STR 01') },
+    { officer: 'PC 7890', onBehalfOf: null, item: serial, assetType: null, priority: 'routine', readyFrom: clock.now(), deadline: new Date(clock.now().getTime() + 4 * 3600_000), reference: 'T-1' },
+  );
+  if (!booked.ok) throw new Error(booked.message);
+  return booked.booking.id;
 }
 
 interface Facts {
@@ -101,6 +123,7 @@ interface Facts {
   order: string | null;
   mismatches: number;
   lastAction: string;
+  booking: string | null;
 }
 
 function facts(w: World, intent: DoorIntent): Facts {
@@ -115,7 +138,8 @@ function facts(w: World, intent: DoorIntent): Facts {
   const order = intent.swapOrderId === null ? null : (db.prepare<[number], { state: string }>('SELECT state FROM swap_orders WHERE id = ?').get(intent.swapOrderId)?.state ?? null);
   const mismatches = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM exceptions WHERE kind = 'swap-mismatch'").get()?.n ?? 0;
   const lastAction = db.prepare<[], { action: string }>('SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1').get()?.action ?? '';
-  return { state: row.state, assetStatus: row.status, assetDoor: row.door, openLoan, order, mismatches, lastAction };
+  const booking = intent.bookingId === null ? null : (db.prepare<[number], { state: string }>('SELECT state FROM bookings WHERE id = ?').get(intent.bookingId)?.state ?? null);
+  return { state: row.state, assetStatus: row.status, assetDoor: row.door, openLoan, order, mismatches, lastAction, booking };
 }
 
 /** What each kind's effect must leave behind: the contract between the table and the journeys. */
@@ -150,6 +174,14 @@ function expectEffect(kind: IntentKind, effect: IntentEffect, before: Facts, aft
       return;
     case 'collect:taken':
       expect(after).toMatchObject({ assetStatus: 'awaiting-sanitisation', assetDoor: null });
+      return;
+    case 'booking-collect:taken':
+      expect(after).toMatchObject({ assetStatus: 'on-loan', assetDoor: null, openLoan: true, booking: 'collected' });
+      return;
+    case 'stage:item-in':
+    case 'booking-collect:left-inside':
+    case 'booking-collect:door-failed':
+      expect(after).toMatchObject({ assetStatus: 'reserved', assetDoor: door, openLoan: false, booking: 'staged' });
       return;
     default:
       // opened, item-in, and the rest: the door moved, nothing else did yet.
@@ -222,7 +254,7 @@ describe('the door intent table, walked cell by cell on a real database', () => 
     const w = world();
     try {
       const { services } = w.core;
-      const specs = [drawIntentSpec(services), returnIntentSpec(services), ...swapIntentSpecs(services), collectIntentSpec(services)];
+      const specs = [drawIntentSpec(services), returnIntentSpec(services), ...swapIntentSpecs(services), collectIntentSpec(services), stageIntentSpec(services), collectionIntentSpec(services)];
       expect(specs.map((s) => s.kind).sort()).toEqual([...INTENT_KINDS].sort());
       for (const spec of specs) {
         const effects = new Set(INTENT_STATES.flatMap((state) => INTENT_EVENTS.map((event) => transitionFor(spec.kind, state, event)?.effect)).filter((e) => e !== undefined));
