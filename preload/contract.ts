@@ -729,6 +729,7 @@ export interface BookingView {
   /** "PC 1234 Alex Morgan": who collects it. */
   officer: string;
   onBehalfOf: string | null;
+  assetTypeId: number;
   assetTypeName: string;
   /** The item, once one is named or staged; null for "any" until then. */
   serial: string | null;

@@ -49,7 +49,7 @@ const RECENT_ENDED = 200;
 const VIEW_SELECT = `
   SELECT b.id, b.reference, b.source, b.request_id AS requestId, b.priority, b.state, b.officer_id AS officerId,
          o.collar_number || ' ' || o.display_name AS officer, o.collar_number AS collarNumber, b.on_behalf_of AS onBehalfOf,
-         t.name AS assetTypeName, a.serial, d.number AS doorNumber, b.ready_from AS readyFrom, b.deadline,
+         b.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.serial, d.number AS doorNumber, b.ready_from AS readyFrom, b.deadline,
          coalesce(by.collar_number || ' ' || by.display_name, substr(b.source, 10)) AS bookedBy, b.created_at AS createdAt,
          b.staged_at AS stagedAt, b.collected_at AS collectedAt, b.note
     FROM bookings b

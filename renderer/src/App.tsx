@@ -22,7 +22,9 @@ import { useNow } from './components/useNow.ts';
 import { formatClock } from './format.ts';
 import { CollectDoorScreen } from './screens/CollectDoorScreen.tsx';
 import { ConsoleScreen } from './screens/ConsoleScreen.tsx';
+import { BookingsScreen } from './screens/BookingsScreen.tsx';
 import { DeviceRefreshScreen } from './screens/DeviceRefreshScreen.tsx';
+import { StageDoorScreen } from './screens/StageDoorScreen.tsx';
 import { DrawDoneScreen } from './screens/DrawDoneScreen.tsx';
 import { DrawDoorOpenScreen } from './screens/DrawDoorOpenScreen.tsx';
 import { ExceptionsScreen } from './screens/ExceptionsScreen.tsx';
@@ -282,6 +284,10 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
       return <DeviceRefreshScreen screen={screen} session={snapshot.session} commands={commands} queries={queries} />;
     case 'collect-door':
       return <CollectDoorScreen screen={screen} />;
+    case 'bookings':
+      return <BookingsScreen screen={screen} commands={commands} queries={queries} />;
+    case 'stage-door':
+      return <StageDoorScreen screen={screen} />;
     default: {
       const unknown: never = screen;
       return (
@@ -298,7 +304,7 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
 function messageOnScreen(snapshot: KioskSnapshot | null): string | null {
   const screen = snapshot?.screen;
   if (!screen) return null;
-  if (screen.kind === 'pin' || screen.kind === 'home' || screen.kind === 'people' || screen.kind === 'problem' || screen.kind === 'override' || screen.kind === 'swap' || screen.kind === 'device-refresh') {
+  if (screen.kind === 'pin' || screen.kind === 'home' || screen.kind === 'people' || screen.kind === 'problem' || screen.kind === 'override' || screen.kind === 'swap' || screen.kind === 'device-refresh' || screen.kind === 'bookings') {
     return screen.message;
   }
   return null;

@@ -27,6 +27,14 @@ export function formatDrawnAt(iso: string, now: Date = new Date()): string {
   return date.toDateString() === now.toDateString() ? timeFormat.format(date) : dayTimeFormat.format(date);
 }
 
+const whenFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** "2 Dec 2026, 06:00": a time to be ready by or collect by; the raw string if unparseable. */
+export function formatWhen(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : whenFormat.format(date);
+}
+
 export function plural(count: number, one: string, many: string): string {
   return `${count} ${count === 1 ? one : many}`;
 }

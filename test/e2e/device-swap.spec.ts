@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { startShell, type RunningShell } from './browser-shell-fixture.ts';
-import { door, enterPin, expectAccessible, lookAt, screen, setSimulator, signIn, signOut } from './kiosk-steps.ts';
+import { door, enterPin, expectAccessible, lookAt, screen, setSimulator, signIn, signOut, typeOnScreen } from './kiosk-steps.ts';
 
 // PCD 977, the one-for-one device swap, played through the Simulator panel. In the demo site
 // PC 1234 holds laptop LT19-0001 (tag AKLT190001) and has a swap order for a "Laptop (2026
@@ -67,24 +67,6 @@ async function alexSwapsHisLaptop(page: Page): Promise<void> {
   await setSimulator(page, false);
   await page.getByRole('button', { name: 'Sign out now' }).click();
   await screen(page, 'idle');
-}
-
-/** Type with the on-screen keyboard's keys (letters, digits, space and hyphen), as a finger would. */
-async function typeOnScreen(page: Page, text: string): Promise<void> {
-  const keyboard = page.getByRole('region', { name: /^On-screen keyboard/ });
-  for (const char of text) {
-    if (char === ' ') await keyboard.getByRole('button', { name: 'Space', exact: true }).click();
-    else if (/[A-Z]/.test(char)) {
-      // Capitals come from Shift (one letter) unless Caps lock is already on.
-      if ((await keyboard.getByRole('button', { name: 'Caps lock' }).getAttribute('aria-pressed')) !== 'true') {
-        await keyboard.getByRole('button', { name: 'Shift', exact: true }).click();
-      }
-      await keyboard.getByRole('button', { name: char, exact: true }).click();
-    } else if (/[a-z]/.test(char) && (await keyboard.getByRole('button', { name: 'Caps lock' }).getAttribute('aria-pressed')) === 'true') {
-      await keyboard.getByRole('button', { name: 'Caps lock' }).click();
-      await keyboard.getByRole('button', { name: char, exact: true }).click();
-    } else await keyboard.getByRole('button', { name: char, exact: true }).click();
-  }
 }
 
 test('PC 1234 swaps his laptop: door 15 stays shut until the old laptop is in door 13 with its tag matched', async ({ page }) => {

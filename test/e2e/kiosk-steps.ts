@@ -77,3 +77,21 @@ export async function signOut(page: Page): Promise<void> {
 export async function door(page: Page, action: 'Close door' | 'Put item in door' | 'Take item from door', number: number): Promise<void> {
   await page.getByRole('button', { name: `${action} ${number}`, exact: true }).click();
 }
+
+/** Type with the on-screen keyboard's keys (letters, digits, space and hyphen), as a finger would. */
+export async function typeOnScreen(page: Page, text: string): Promise<void> {
+  const keyboard = page.getByRole('region', { name: /^On-screen keyboard/ });
+  for (const char of text) {
+    if (char === ' ') await keyboard.getByRole('button', { name: 'Space', exact: true }).click();
+    else if (/[A-Z]/.test(char)) {
+      // Capitals come from Shift (one letter) unless Caps lock is already on.
+      if ((await keyboard.getByRole('button', { name: 'Caps lock' }).getAttribute('aria-pressed')) !== 'true') {
+        await keyboard.getByRole('button', { name: 'Shift', exact: true }).click();
+      }
+      await keyboard.getByRole('button', { name: char, exact: true }).click();
+    } else if (/[a-z]/.test(char) && (await keyboard.getByRole('button', { name: 'Caps lock' }).getAttribute('aria-pressed')) === 'true') {
+      await keyboard.getByRole('button', { name: 'Caps lock' }).click();
+      await keyboard.getByRole('button', { name: char, exact: true }).click();
+    } else await keyboard.getByRole('button', { name: char, exact: true }).click();
+  }
+}

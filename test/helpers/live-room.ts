@@ -83,8 +83,9 @@ export interface Live {
   until(what: string, ok: (s: KioskSnapshot) => boolean): Promise<KioskSnapshot>;
 }
 
-export async function live(r: Room, cleanups: Cleanups): Promise<Live> {
-  const kiosk = await startKiosk({ dataDir: r.dir, resourcesDir: RESOURCES, demo: false, configPath: r.configPath, clock: clockStartingAt(noonToday()), log: () => {} });
+/** The kiosk in live mode over the room; its clock runs from `clockFrom` (noon today, when the demo site was seeded, unless given). */
+export async function live(r: Room, cleanups: Cleanups, clockFrom: Date = noonToday()): Promise<Live> {
+  const kiosk = await startKiosk({ dataDir: r.dir, resourcesDir: RESOURCES, demo: false, configPath: r.configPath, clock: clockStartingAt(clockFrom), log: () => {} });
   cleanups.push(() => kiosk.close());
   // Nothing is released until the audit trail's start-up check (a worker thread) has passed; on a
   // loaded machine it can outlast a sign-in, which then met "still being checked" by chance.

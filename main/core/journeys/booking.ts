@@ -262,6 +262,23 @@ export function bookingsModule(ctx: KioskContext): KioskModule {
     stop() {
       stopSweep?.();
     },
+    // On the bookings screen, scanning an item stages the first waiting booking it answers: the
+    // one naming it, else the most urgent booking of any item of its kind.
+    takeScan(code) {
+      const officerId = ctx.officerId();
+      if (officerId === null || ctx.screen()?.kind !== 'bookings' || ctx.journey() !== null) return false;
+      ctx.touch();
+      const asset = services.records.assetByTag(code);
+      const waiting = services.bookings.view().bookings.filter((b) => b.state === 'booked');
+      const booking = asset && (waiting.find((b) => b.serial === asset.serial) ?? waiting.find((b) => b.serial === null && b.assetTypeId === asset.assetTypeId));
+      if (!asset || !booking) {
+        ctx.show({ kind: 'bookings', message: asset ? `No booking is waiting for ${asset.assetTypeName} ${asset.serial}.` : `Tag ${code} is not recognised.` });
+        ctx.changed();
+        return true;
+      }
+      runStage(ctx, officerId, booking.id, asset.serial).catch((error: unknown) => ctx.log(`staging by scan of ${code} failed: ${error instanceof Error ? error.message : String(error)}`));
+      return true;
+    },
     handlers: {
       openBookings: () => {
         ctx.show({ kind: 'bookings', message: null });

@@ -192,7 +192,9 @@ export function returnModule(ctx: KioskContext): KioskModule {
     // A tag scanned by a signed-in officer with nothing else under way is a return, as at any real terminal.
     takeScan(code) {
       const officerId = ctx.officerId();
-      if (officerId === null || ctx.screen()?.kind === 'console') return false;
+      // The console and the bookings screen take scans for their own work (a stock check, staging).
+      const screen = ctx.screen()?.kind;
+      if (officerId === null || screen === 'console' || screen === 'bookings') return false;
       ctx.touch();
       const asset = ctx.services.records.assetByTag(code);
       if (!asset) {

@@ -12,6 +12,7 @@ import { usePoll } from '../components/hardware/usePoll.ts';
 import { formatDay, localDayFromNow, plural } from '../format.ts';
 import { formatFull, useAlive } from './console/shared.tsx';
 import { FormHint } from '../components/FormHint.tsx';
+import { TextField } from '../components/TextField.tsx';
 
 type RefreshView = Extract<ScreenView, { kind: 'device-refresh' }>;
 type Method = RequestInput<'recordSanitisation'>['method'];
@@ -231,50 +232,6 @@ export function DeviceRefreshScreen({ screen, session, commands, queries }: { sc
           </section>
         </div>
       </div>
-    </div>
-  );
-}
-
-function TextField({
-  label,
-  hint,
-  value,
-  onChange,
-  maxLength,
-  upperCase = false,
-}: {
-  label: string;
-  hint?: string;
-  value: string;
-  onChange: (value: string) => void;
-  maxLength: number;
-  /** Serials, tags and collar numbers are written in capitals: the on-screen keyboard starts in caps. */
-  upperCase?: boolean;
-}) {
-  const id = useId();
-  const hintId = useId();
-  return (
-    <div className="field">
-      <label htmlFor={id} className="field-label">
-        {label}
-      </label>
-      {hint ? (
-        <p id={hintId} className="field-hint">
-          {hint}
-        </p>
-      ) : null}
-      <input
-        id={id}
-        className="text-input"
-        type="text"
-        maxLength={maxLength}
-        autoComplete="off"
-        spellCheck={false}
-        autoCapitalize={upperCase ? 'characters' : 'sentences'}
-        aria-describedby={hint ? hintId : undefined}
-        value={value}
-        onChange={(event) => onChange(event.target.value)}
-      />
     </div>
   );
 }

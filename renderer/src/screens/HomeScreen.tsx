@@ -1,9 +1,9 @@
-import type { DrawOptionView, LockerStatusView, OfficerSwapView, QualificationView, ScreenView, SessionView } from '../../../preload/contract.ts';
+import type { DrawOptionView, LockerStatusView, OfficerBookingView, OfficerSwapView, QualificationView, ScreenView, SessionView } from '../../../preload/contract.ts';
 import type { Commands } from '../commands.ts';
 import { OutOfService } from '../components/OutOfService.tsx';
 import { ScreenMessage } from '../components/PageHead.tsx';
 import { ScreenHeading } from '../components/ScreenHeading.tsx';
-import { formatDay, formatDrawnAt } from '../format.ts';
+import { formatDay, formatDrawnAt, formatWhen } from '../format.ts';
 
 type HomeView = Extract<ScreenView, { kind: 'home' }>;
 
@@ -31,6 +31,7 @@ export function HomeScreen({
   const isAdmin = session.roles.includes('admin');
   const isArmourer = isAdmin || session.roles.includes('armourer');
   const isIt = session.roles.includes('it');
+  const isStores = isArmourer || session.roles.includes('stores');
   // Out of service: the buttons stay, disabled, each saying why in words (main refuses them too).
   const outOfService = lockers.inService ? null : `${lockers.name} are out of service`;
 
@@ -57,6 +58,12 @@ export function HomeScreen({
             <button type="button" className="btn btn-secondary home-people" onClick={() => commands.openPeople({})}>
               <span aria-hidden="true">☺ </span>
               People
+            </button>
+          ) : null}
+          {isStores ? (
+            <button type="button" className="btn btn-secondary home-bookings" onClick={() => commands.openBookings({})}>
+              <span aria-hidden="true">⇲ </span>
+              Bookings
             </button>
           ) : null}
           {isIt ? (
@@ -91,6 +98,7 @@ export function HomeScreen({
 
       <div className="home-grid">
         <div className="home-col">
+          {session.bookings.length > 0 ? <BookingPanel bookings={session.bookings} commands={commands} outOfService={outOfService} /> : null}
           {session.swapOrders.length > 0 ? <SwapPanel orders={session.swapOrders} commands={commands} outOfService={outOfService} /> : null}
           <section aria-labelledby="draw-title" className="panel">
             <h2 id="draw-title">What I may draw</h2>
@@ -227,6 +235,46 @@ function SwapPanel({ orders, commands, outOfService }: { orders: readonly Office
             <p className="swap-until">Ready until the end of {formatDay(order.expiresOn)}.</p>
           </li>
         ))}
+      </ul>
+    </section>
+  );
+}
+
+/**
+ * Kit booked for this officer (PCD 1698). A staged booking inside its window is collected with
+ * one touch: its door opens, the competency gate decided again first in main. One still being
+ * prepared, or not ready yet, says when.
+ */
+function BookingPanel({ bookings, commands, outOfService }: { bookings: readonly OfficerBookingView[]; commands: Commands; outOfService: string | null }) {
+  return (
+    <section aria-labelledby="bookings-title" className="panel panel-swap">
+      <h2 id="bookings-title">
+        <span aria-hidden="true">⇲ </span>
+        Booked for you
+      </h2>
+      <ul className="swap-list">
+        {bookings.map((booking) => {
+          const what = booking.serial === null ? booking.assetTypeName : `${booking.assetTypeName} ${booking.serial}`;
+          return (
+            <li key={booking.bookingId}>
+              {booking.collectable ? (
+                <button type="button" className="btn btn-primary btn-swap btn-collect-booking" disabled={outOfService !== null} onClick={() => commands.startCollection({ bookingId: booking.bookingId })}>
+                  <span className="btn-swap-main">
+                    Collect {what} <span className="nowrap">from door {booking.doorNumber}</span>
+                  </span>
+                  <span className="btn-swap-sub"> — booking {booking.reference}</span>
+                  {outOfService ? <span className="btn-disabled-reason">Not now: {outOfService}</span> : null}
+                </button>
+              ) : (
+                <p className="swap-until">
+                  {what} (booking {booking.reference}):{' '}
+                  {booking.state === 'booked' ? 'stores are preparing it.' : `ready for you from ${formatWhen(booking.readyFrom)}.`}
+                </p>
+              )}
+              <p className="swap-until">Collect it by {formatWhen(booking.deadline)}.</p>
+            </li>
+          );
+        })}
       </ul>
     </section>
   );

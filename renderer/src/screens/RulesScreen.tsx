@@ -7,7 +7,7 @@ import { ImportSections } from '../components/ImportReport.tsx';
 import { PageHead } from '../components/PageHead.tsx';
 import { formatDrawnAt } from '../format.ts';
 
-const ROLE_TEXT: Record<Role, string> = { officer: 'Officer', armourer: 'Armourer', admin: 'Site admin', it: 'IT' };
+const ROLE_TEXT: Record<Role, string> = { officer: 'Officer', armourer: 'Armourer', admin: 'Site admin', it: 'IT', stores: 'Stores', property: 'Property store' };
 
 type SaveRule = Queries['saveRule'];
 type Outcome = { ok: true; message: string } | { ok: false; message: string };
