@@ -25,6 +25,7 @@ import { systemClock } from '../../main/system-time.ts';
 import { workerChainWalker } from '../../main/workers/audit-walker.ts';
 import { doorCore } from '../helpers/door-core.ts';
 import { measurePeerStyle, PEER_STYLE_DEFAULTS, type PeerStyleFigures } from './peer-style.ts';
+import { measureCollectionToUnlock } from './collection-to-unlock.ts';
 import { measureScanToUnlock } from './scan-to-unlock.ts';
 import { measureTrainingImport } from './training-import.ts';
 import { measureConsole } from './console.ts';
@@ -37,6 +38,8 @@ const DECISIONS = { warmup: 200, measured: 2_000 };
 const DRAWS = { warmup: 30, measured: 400, cpuOnly: 100 };
 const STARTUPS = 3;
 const SCAN_TO_UNLOCK_RUNS = 100;
+/** Each is two sign-ins (stores stage, the officer collects) and a return: about 0.7 s on this VM. */
+const COLLECTION_RUNS = 100;
 const EXPIRY_WARNING_DAYS = 30; // as in resources/default-terminal-config.json
 const RESOURCES = new URL('../../resources/', import.meta.url).pathname;
 /** Officer 0 of the synthetic force: an armourer and admin; every bench officer's PIN is 1234. */
@@ -197,6 +200,8 @@ async function main(): Promise<void> {
     // --- scan to unlock over real ptys (its own small demo database) ------------------
     log(`timing scan-to-unlock over socat ptys (${SCAN_TO_UNLOCK_RUNS} returns) ...`);
     const scanToUnlock = await measureScanToUnlock(RESOURCES, SCAN_TO_UNLOCK_RUNS, log);
+    log(`timing ${COLLECTION_RUNS} collections of a staged booking, PIN accepted to unlock frame, over ptys ...`);
+    const collectionToUnlock = await measureCollectionToUnlock(RESOURCES, COLLECTION_RUNS, log);
 
     // --- the same and more with the terminal as its own process, Chromium and the room -----
     log('peer-style: the terminal as its own process over ptys, with Chromium ...');
@@ -235,6 +240,8 @@ async function main(): Promise<void> {
       ['bench_process_rss_mb', benchRssMb, null],
       ['scan_to_unlock_in_process_p50_ms', scanToUnlock.p50, null],
       ['scan_to_unlock_in_process_p99_ms', scanToUnlock.p99, { op: '<=', limit: 15 }],
+      ['collection_to_unlock_p50_ms', collectionToUnlock.p50, null],
+      ['collection_to_unlock_p99_ms', collectionToUnlock.p99, { op: '<=', limit: 15 }],
       ...peerStyleRows(peer),
       ['training_import_rows_per_s', training.rowsPerS, { op: '>=', limit: 50_000 }],
       ['door_choice_p50_ms', doorChoice.choice.p50, null],
