@@ -12,6 +12,8 @@ import type { BankRewire, Clock, DoorSensors, DoorWiring, HardwareAdmin, Schedul
 import { DeviceManager } from './devices/device-manager.ts';
 import { startTrainingSources, type TrainingImporter } from './devices/training-sources.ts';
 import { C2Feed } from './devices/c2-feed.ts';
+import { BookingEndpoint } from './devices/booking-endpoint.ts';
+import { BookingNoticeWebhook } from './devices/booking-notices.ts';
 import { EstatePublisher, estateUrl } from './estate/estate-publisher.ts';
 import { ReferencePuller } from './estate/reference-puller.ts';
 import { EstateScope } from './estate/estate-scope.ts';
@@ -68,6 +70,8 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
   const db = openDatabase(dbPath);
   let devices: DeviceManager | null = null;
   let checkpointOutbox: CheckpointOutbox | null = null;
+  // Replaced when a saved configuration changes the booking webhook; the core stages through the one current.
+  let bookingNotices: BookingNoticeWebhook | null = null;
   try {
     const site = options.demo ? parseDemoSite(JSON.parse(readFileSync(join(options.resourcesDir, 'demo-site.json'), 'utf8'))) : null;
     if (site && isNew) {
@@ -84,6 +88,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     // Set once the kiosk is running; a saved configuration restarts the drop folder and pull.
     let restartTrainingSources: (next: TerminalConfig) => Promise<void> = async () => {};
     let restartFeed: (next: TerminalConfig) => Promise<void> = async () => {};
+    let restartBookings: (next: TerminalConfig, before: TerminalConfig) => Promise<void> = async () => {};
     manager.lockers.onDoors((doors) => (lastDoors = doors));
 
     // Policy is read on every use, so a saved configuration takes effect at once.
@@ -124,6 +129,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
         Object.assign(policy, policyOf(next));
         if (JSON.stringify(next.training) !== JSON.stringify(before.training)) await restartTrainingSources(next);
         if (JSON.stringify(next.c2Feed) !== JSON.stringify(before.c2Feed) || next.terminalName !== before.terminalName) await restartFeed(next);
+        await restartBookings(next, before);
         return { ok: true, changes: describeChanges(maskSecrets(before), maskSecrets(next)) };
       },
       layout: () => doorWiring(manager.config),
@@ -165,6 +171,10 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
             () => estateHealth({ link: () => estate.current(), referenceProblem: () => reference.problem(), referenceSyncedAt: () => referenceSyncedAt.get()?.at ?? null, now: () => clock.now() }),
             estateListeners,
           );
+    // Booking notices (docs/bookings.md) are written in the core's own transactions, so the outbox exists before the kiosk.
+    const startBookingNotices = (c: TerminalConfig) =>
+      BookingNoticeWebhook.start(c.bookings.notifyWebhook, { db, terminalId: c.c2Feed.terminalId, terminalName: c.terminalName, log: options.log });
+    bookingNotices = await startBookingNotices(config);
     const kiosk = new Kiosk({
       db,
       clock,
@@ -184,9 +194,23 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       hardware,
       demo: site && manager.hasSimulatedRoom() ? { room: manager.room, cards: demoCards(site) } : null,
       setupCode: site ? null : setupCodeFile(options.dataDir, options.log),
+      // Set above before the kiosk exists, and only ever replaced by another, so a notice always has somewhere to go.
+      bookingNotices: { stage: (notice, at) => bookingNotices?.stage(notice, at) },
       log: options.log,
     });
     await kiosk.start();
+    // The booking endpoint: other systems book kit through the core, and the screen is pushed the change.
+    // One that cannot listen (a port in use) is logged and left off: the room works without it.
+    const startBookingEndpoint = async (c: TerminalConfig): Promise<BookingEndpoint | null> => {
+      const settings = c.bookings.endpoint;
+      if (settings === null) return null;
+      try {
+        return await BookingEndpoint.start(settings, { bookings: kiosk.services.bookings, changed: () => kiosk.refresh(), now: () => clock.now(), log: options.log });
+      } catch (error) {
+        options.log(`booking endpoint not started on ${settings.host}:${settings.port}: ${error instanceof Error ? error.message : String(error)}`);
+        return null;
+      }
+    };
     if (site === null) {
       // A live terminal nobody can sign in to yet gets a fresh one-time code at every start.
       if (kiosk.services.commissioning.needsSetup()) await kiosk.services.commissioning.issueSetupCode();
@@ -213,6 +237,20 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       await feed.stop();
       feed = await startFeed(next);
     };
+    // Last of all: nothing after it can fail and leave it listening.
+    let bookingEndpoint = await startBookingEndpoint(config);
+    restartBookings = async (next, before) => {
+      if (JSON.stringify(next.bookings.endpoint) !== JSON.stringify(before.bookings.endpoint)) {
+        await bookingEndpoint?.stop();
+        bookingEndpoint = await startBookingEndpoint(next);
+      }
+      const noticesBefore = [before.bookings.notifyWebhook, before.terminalName, before.c2Feed.terminalId];
+      if (JSON.stringify([next.bookings.notifyWebhook, next.terminalName, next.c2Feed.terminalId]) !== JSON.stringify(noticesBefore)) {
+        // A notice staged while the old one stops is still written, and the new one delivers it.
+        await bookingNotices?.stop();
+        bookingNotices = await startBookingNotices(next);
+      }
+    };
     restartTrainingSources = async (next) => {
       await trainingSources.stop();
       trainingSources = startTrainingSources(next.training, trainingImporter, options.log);
@@ -222,6 +260,8 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
       service: kiosk,
       auditChecked: () => kiosk.auditChecked(),
       async close() {
+        // First: no booking arrives at a core that is stopping.
+        await bookingEndpoint?.stop();
         clearInterval(feedTick);
         await estate?.stop();
         await reference?.stop();
@@ -229,6 +269,8 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
         await feed.stop();
         await trainingSources.stop();
         kiosk.stop();
+        // After the kiosk: its last changes may still announce themselves.
+        await bookingNotices?.stop();
         await kiosk.services.anchor?.whenQueued();
         await checkpointOutbox?.close();
         await manager.stop();
@@ -238,6 +280,7 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
   } catch (error) {
     await devices?.stop();
     await checkpointOutbox?.close();
+    await bookingNotices?.stop();
     db.close();
     throw error;
   }
@@ -259,6 +302,7 @@ function policyOf(config: TerminalConfig): KioskPolicy {
     // Only a terminal fed by an estate has reference data that can go stale.
     referenceMaxAgeHours: config.estate === null ? null : p.referenceMaxAgeHours,
     auditCheckpoint: { everyRows: p.auditCheckpointEveryRows, everyMinutes: p.auditCheckpointEveryMinutes },
+    bookingExpiringNoticeMinutes: config.bookings.expiringNoticeMinutes,
   };
 }
 

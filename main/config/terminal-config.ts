@@ -150,6 +150,42 @@ const signedWebhookEndpoint = z
   })
   .strict();
 
+/** A system allowed to book through the booking endpoint: its name (sent in X-Armoury-System) and its HMAC key. */
+const bookingSystem = z
+  .object({
+    name: z.string().regex(/^[a-z0-9-]{2,40}$/, '2 to 40 lower-case letters, digits and dashes, such as "duty-planner"'),
+    /** HMAC key for X-Armoury-Signature on its requests; masked in views. The mask is let through as for signedWebhookEndpoint. */
+    secret: z
+      .string()
+      .max(256)
+      .refine((s) => s === SECRET_MASK || s.length >= 16, 'the shared secret must be at least 16 characters'),
+  })
+  .strict();
+
+/** Bookings (docs/bookings.md): who is told about them, and the endpoint other systems book through. */
+const bookingsSection = z
+  .object({
+    /** Told when a booking is ready, nearly expired, expired or collected; null: nobody is. */
+    notifyWebhook: signedWebhookEndpoint.nullable().default(null),
+    /** A staged booking this many minutes before its deadline is announced as expiring. */
+    expiringNoticeMinutes: z.number().int().min(5).max(1440).default(60),
+    /** Plain HTTP on this machine by default: the force's TLS proxy sits in front of it. Null: no endpoint. */
+    endpoint: z
+      .object({
+        port: z.number().int().min(1024).max(65535),
+        host: host.default('127.0.0.1'),
+        systems: z
+          .array(bookingSystem)
+          .min(1)
+          .max(20)
+          .refine((systems) => new Set(systems.map((s) => s.name)).size === systems.length, 'two systems share a name'),
+      })
+      .strict()
+      .nullable()
+      .default(null),
+  })
+  .strict();
+
 export const terminalConfigSchema = z
   .object({
     schemaVersion: z.literal(TERMINAL_CONFIG_VERSION),
@@ -271,6 +307,7 @@ export const terminalConfigSchema = z
       })
       .strict()
       .default({ webhook: null, directory: null }),
+    bookings: bookingsSection.default({ notifyWebhook: null, expiringNoticeMinutes: 60, endpoint: null }),
     /**
      * The estate's PostgreSQL (README "The estate"): this terminal's login role there, from
      * `npm run estate -- add-terminal`. Null: the terminal stands alone, as before.
@@ -298,6 +335,8 @@ export type DoorLayout = TerminalConfig['lockerBank']['doors'][number];
 export type CardReaderConfig = TerminalConfig['cardReaders'][number];
 export type ScannerConfig = TerminalConfig['scanners'][number];
 export type VideoTriggerConfig = TerminalConfig['video']['triggers'][number];
+export type BookingsConfig = TerminalConfig['bookings'];
+export type BookingEndpointConfig = NonNullable<BookingsConfig['endpoint']>;
 
 export class ConfigError extends Error {
   constructor(where: string, detail: string) {
@@ -359,6 +398,11 @@ export function maskSecrets(config: TerminalConfig): TerminalConfig {
     c2Feed: { ...config.c2Feed, webhook: config.c2Feed.webhook && { ...config.c2Feed.webhook, secret: SECRET_MASK } },
     auditAnchor: { ...config.auditAnchor, webhook: config.auditAnchor.webhook && { ...config.auditAnchor.webhook, secret: SECRET_MASK } },
     estate: config.estate && { ...config.estate, password: SECRET_MASK },
+    bookings: {
+      ...config.bookings,
+      notifyWebhook: config.bookings.notifyWebhook && { ...config.bookings.notifyWebhook, secret: SECRET_MASK },
+      endpoint: config.bookings.endpoint && { ...config.bookings.endpoint, systems: config.bookings.endpoint.systems.map((s) => ({ ...s, secret: SECRET_MASK })) },
+    },
   };
 }
 
@@ -381,7 +425,23 @@ export function unmaskSecrets(edited: TerminalConfig, saved: TerminalConfig): Te
     auditAnchor: { ...edited.auditAnchor, webhook: unmaskC2Webhook(edited.auditAnchor.webhook, saved.auditAnchor.webhook) },
     // The saved password goes back only to the same server and role.
     estate: edited.estate && edited.estate.password === SECRET_MASK && saved.estate && edited.estate.url === saved.estate.url ? { ...edited.estate, password: saved.estate.password } : edited.estate,
+    bookings: {
+      ...edited.bookings,
+      notifyWebhook: unmaskC2Webhook(edited.bookings.notifyWebhook, saved.bookings.notifyWebhook),
+      endpoint: edited.bookings.endpoint && { ...edited.bookings.endpoint, systems: unmaskBookingSystems(edited.bookings.endpoint.systems, saved.bookings.endpoint?.systems ?? []) },
+    },
   };
+}
+
+type BookingSystemConfig = z.infer<typeof bookingSystem>;
+
+/** A system's saved secret goes back to the system of the same name only: a new or renamed system must be given its own. */
+function unmaskBookingSystems(edited: readonly BookingSystemConfig[], saved: readonly BookingSystemConfig[]): BookingSystemConfig[] {
+  const savedByName = new Map(saved.map((s) => [s.name, s]));
+  return edited.map((s) => {
+    const before = savedByName.get(s.name);
+    return s.secret === SECRET_MASK && before ? { ...s, secret: before.secret } : s;
+  });
 }
 
 type C2WebhookConfig = z.infer<typeof signedWebhookEndpoint>;
@@ -419,6 +479,10 @@ export function secretsStillMasked(config: TerminalConfig): string[] {
   if (config.training.pull?.authHeader === SECRET_MASK) problems.push('training.pull.authHeader: give the header (the masked value only keeps one already saved for this URL)');
   if (config.c2Feed.webhook?.secret === SECRET_MASK) problems.push('c2Feed.webhook.secret: give the secret (the masked value only keeps one already saved for this URL)');
   if (config.auditAnchor.webhook?.secret === SECRET_MASK) problems.push('auditAnchor.webhook.secret: give the secret (the masked value only keeps one already saved for this URL)');
+  if (config.bookings.notifyWebhook?.secret === SECRET_MASK) problems.push('bookings.notifyWebhook.secret: give the secret (the masked value only keeps one already saved for this URL)');
+  for (const s of config.bookings.endpoint?.systems ?? []) {
+    if (s.secret === SECRET_MASK) problems.push(`bookings.endpoint.systems.${s.name}: give the secret (the masked value only keeps one already saved for this system)`);
+  }
   if (config.estate?.password === SECRET_MASK) problems.push('estate.password: give the password (the masked value only keeps one already saved for this URL)');
   return problems;
 }

@@ -87,14 +87,14 @@ export class Bookings {
                 ready_from AS readyFrom, deadline, state, door_id AS doorId FROM bookings WHERE id = ?`,
       ),
       view: db.prepare<[number], ViewRow>(`${VIEW_SELECT} WHERE b.id = ?`),
-      byRequest: db.prepare<[string], { id: number }>('SELECT id FROM bookings WHERE request_id = ?'),
+      byRequest: db.prepare<[string], { id: number; source: string }>('SELECT id, source FROM bookings WHERE request_id = ?'),
       liveViews: db.prepare<[], ViewRow>(`${VIEW_SELECT} WHERE ${live} ORDER BY b.priority = 'mobilisation' DESC, b.deadline, b.id`),
       endedViews: db.prepare<[number], ViewRow>(`${VIEW_SELECT} WHERE NOT (${live}) ORDER BY b.updated_at DESC, b.id DESC LIMIT ?`),
       forOfficer: db.prepare<[number], ViewRow>(`${VIEW_SELECT} WHERE b.officer_id = ? AND ${live} ORDER BY b.deadline, b.id`),
       liveForAsset: db.prepare<[number], { id: number }>(`SELECT b.id FROM bookings b WHERE b.asset_id = ? AND ${live}`),
       officerByCollar: db.prepare<[string], { id: number; leftOn: string | null }>('SELECT id, left_on AS leftOn FROM officers WHERE collar_number = ? COLLATE NOCASE'),
-      typeById: db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM asset_types WHERE id = ?'),
-      typeByCode: db.prepare<[string], { id: number; name: string }>('SELECT id, name FROM asset_types WHERE code = ? COLLATE NOCASE'),
+      typeById: db.prepare<[number], { id: number; name: string }>("SELECT id, name FROM asset_types WHERE id = ? AND category <> 'exhibit'"),
+      typeByCode: db.prepare<[string], { id: number; name: string }>("SELECT id, name FROM asset_types WHERE code = ? COLLATE NOCASE AND category <> 'exhibit'"),
       insert: db.prepare<[string, string, string | null, number, string | null, number | null, number, number | null, BookingPriority, string, string, string, string]>(
         `INSERT INTO bookings (reference, source, request_id, officer_id, on_behalf_of, booked_by, asset_type_id, asset_id, priority, ready_from, deadline, state, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?)`,
@@ -117,7 +117,7 @@ export class Bookings {
         `SELECT t.id AS assetTypeId, t.name,
                 (SELECT count(*) FROM assets a WHERE a.asset_type_id = t.id AND a.status = 'available' AND a.door_id IS NOT NULL) AS inLockers,
                 (SELECT count(*) FROM assets a WHERE a.asset_type_id = t.id AND a.status = 'available' AND a.door_id IS NULL) AS inStore
-           FROM asset_types t ORDER BY t.name`,
+           FROM asset_types t WHERE t.category <> 'exhibit' ORDER BY t.name`,
       ),
     };
   }
@@ -133,8 +133,10 @@ export class Bookings {
       .transaction((): BookingResult => {
         const now = this.clock.now();
         if ('requestId' in booker) {
+          // A retry finds its booking; another system's request id is not this one's to see.
           const earlier = this.sql.byRequest.get(booker.requestId);
-          if (earlier) return { ok: true, booking: this.mustView(earlier.id), created: false };
+          if (earlier && earlier.source !== `endpoint:${booker.system}`) return refuse('conflict', 'That request id is already used by another system.');
+          if (earlier) return { ok: true, booking: this.publicView(earlier.id), created: false };
         }
         const officer = this.sql.officerByCollar.get(request.officer.trim());
         if (!officer) return refuse('not-found', `No officer has collar number ${request.officer.trim()}.`);
@@ -184,7 +186,7 @@ export class Bookings {
           },
           now,
         );
-        return { ok: true, booking: this.mustView(id), created: true };
+        return { ok: true, booking: this.publicView(id), created: true };
       })
       .immediate();
   }
@@ -201,7 +203,7 @@ export class Bookings {
         this.release(row);
         this.sql.end.run('cancelled', reason.trim(), now.toISOString(), row.id);
         this.audit.append({ actor: actorOf(booker), action: 'booking.cancelled', subject: `booking:${row.id}`, details: { booking: row.id, reason: reason.trim() } }, now);
-        return { ok: true, booking: this.mustView(row.id), created: false };
+        return { ok: true, booking: this.publicView(row.id), created: false };
       })
       .immediate();
   }
@@ -335,6 +337,13 @@ export class Bookings {
     this.notices.stage(notice, this.clock.now());
   }
 
+  /** The booking as screens and the endpoint see it. */
+  private publicView(id: number): BookingView {
+    const { collarNumber: _collar, ...view } = this.mustView(id);
+    return view;
+  }
+
+  /** With the collar number too, for a notice. */
   private mustView(id: number): BookingView & { collarNumber: string } {
     const row = this.sql.view.get(id);
     if (!row) throw new Error(`booking ${id} vanished inside its own transaction`);

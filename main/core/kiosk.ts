@@ -142,6 +142,11 @@ export class Kiosk implements KioskService {
     this.listeners.clear();
   }
 
+  /** Something changed the data outside a request or device event (a booking through the endpoint): push a fresh picture. */
+  refresh(): void {
+    this.push();
+  }
+
   onSnapshot(listener: (snapshot: KioskSnapshot) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

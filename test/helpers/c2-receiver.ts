@@ -71,6 +71,8 @@ export class C2Receiver {
   requests = 0;
   duplicates = 0;
   badSignatures = 0;
+  /** Statuses to answer the next requests with, in turn, instead of handling them: a receiver that is not ready, then is. */
+  readonly answerNext: number[] = [];
   private readonly keys = new Set<string>();
   private readonly sockets = new Set<Socket>();
   private server: Server | null = null;
@@ -122,6 +124,8 @@ export class C2Receiver {
       res.writeHead(status, { connection: 'close' });
       res.end();
     };
+    const fault = this.answerNext.shift();
+    if (fault !== undefined) return reply(fault);
     const signature = req.headers[SIGNATURE_HEADER];
     if (!verifyWebhookSignature(raw, this.secret, Array.isArray(signature) ? signature[0] : signature)) {
       this.badSignatures++;

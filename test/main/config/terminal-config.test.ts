@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JsonFileConfigStore } from '../../../main/config/config-store.ts';
-import { checkTerminalConfig, maskSecrets, SECRET_MASK, unmaskSecrets, type TerminalConfig } from '../../../main/config/terminal-config.ts';
+import { checkTerminalConfig, maskSecrets, SECRET_MASK, secretsStillMasked, unmaskSecrets, type TerminalConfig } from '../../../main/config/terminal-config.ts';
 import { RESOURCES } from '../../helpers/kiosk-harness.ts';
 import { join, tempDir } from '../../helpers/temp-db.ts';
 
@@ -96,6 +96,40 @@ describe('terminal configuration', () => {
     expect(unmaskSecrets(masked, saved).video.triggers[0]).toMatchObject({ secret: 's3cret-value-0123456789' });
     const replaced = { ...masked, video: { ...masked.video, triggers: [{ ...masked.video.triggers[0]!, secret: 'new' }] } } as TerminalConfig;
     expect(unmaskSecrets(replaced, saved).video.triggers[0]).toMatchObject({ secret: 'new' });
+  });
+
+  it('gives an existing file the bookings defaults, checks the section, and masks its secrets like the C2 webhook', () => {
+    expect(valid(defaults()).bookings).toEqual({ notifyWebhook: null, expiringNoticeMinutes: 60, endpoint: null });
+    const raw = defaults();
+    raw.bookings = {
+      notifyWebhook: { url: 'https://bookings.force.example/notices', secret: 'notice-secret-0123456789' },
+      expiringNoticeMinutes: 30,
+      endpoint: { port: 8443, systems: [{ name: 'duty-planner', secret: 'planner-secret-0123456789' }, { name: 'stores-system', secret: 'stores-secret-0123456789' }] },
+    };
+    const saved = valid(raw);
+    expect(saved.bookings.endpoint?.host).toBe('127.0.0.1');
+    const masked = maskSecrets(saved);
+    expect(JSON.stringify(masked)).not.toMatch(/notice-secret|planner-secret|stores-secret/);
+    // Validated as the admin screen does (the mask passes), then unmasked: every secret comes back.
+    expect(unmaskSecrets(valid(JSON.parse(JSON.stringify(masked))), saved).bookings).toEqual(saved.bookings);
+    // A renamed system, or the webhook pointed at another origin, does not inherit a secret.
+    const moved = structuredClone(masked);
+    moved.bookings.endpoint!.systems[0]!.name = 'rota-system';
+    moved.bookings.notifyWebhook!.url = 'https://elsewhere.example/notices';
+    const unmasked = unmaskSecrets(moved, saved);
+    expect(unmasked.bookings.endpoint?.systems.map((s) => s.secret)).toEqual([SECRET_MASK, 'stores-secret-0123456789']);
+    expect(unmasked.bookings.notifyWebhook?.secret).toBe(SECRET_MASK);
+    expect(secretsStillMasked(unmasked)).toEqual([
+      'bookings.notifyWebhook.secret: give the secret (the masked value only keeps one already saved for this URL)',
+      'bookings.endpoint.systems.rota-system: give the secret (the masked value only keeps one already saved for this system)',
+    ]);
+    const bad = checkTerminalConfig({ ...defaults(), bookings: { expiringNoticeMinutes: 2, endpoint: { port: 80, systems: [{ name: 'A', secret: 'short' }] } } });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      'bookings.expiringNoticeMinutes: Too small: expected number to be >=5',
+      'bookings.endpoint.port: Too small: expected number to be >=1024',
+      'bookings.endpoint.systems.0.name: 2 to 40 lower-case letters, digits and dashes, such as "duty-planner"',
+      'bookings.endpoint.systems.0.secret: the shared secret must be at least 16 characters',
+    ]);
   });
 });
 
