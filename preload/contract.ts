@@ -67,6 +67,9 @@ export const ASSET_STATUSES = [
   'disposed',
   /** Staged behind a door for a booking: held for the officer who booked it (bookings.ts). */
   'reserved',
+  /** An exhibit's place in the lockers (exhibits.ts): behind its door, or out with the property store. */
+  'evidence',
+  'evidence-out',
 ] as const;
 export type AssetStatus = (typeof ASSET_STATUSES)[number];
 
@@ -237,7 +240,17 @@ export type ScreenView =
   /** Stores and armourers: bookings, staging and no-shows. */
   | { kind: 'bookings'; message: string | null }
   /** Stores load a booked item into the door the terminal chose; the door is then held for the officer. */
-  | { kind: 'stage-door'; doorNumber: number; assetTypeName: string; serial: string; reference: string; officer: string; opened: boolean };
+  | { kind: 'stage-door'; doorNumber: number; assetTypeName: string; serial: string; reference: string; officer: string; opened: boolean }
+  /** Any officer: deposit a sealed exhibit (the form), then its door. Deposit is one way. */
+  | { kind: 'exhibit-deposit'; message: string | null }
+  | { kind: 'exhibit-door'; doorNumber: number; reference: string; occurrence: string; direction: 'in' | 'out'; opened: boolean }
+  /** The property store: exhibits held, retrieval, reseal and continuity records. */
+  | { kind: 'exhibits'; message: string | null }
+  /**
+   * Retrieving one exhibit: a second property officer taps their card and enters their PIN
+   * (drugs, cash, firearms), then the seal number on the bag is checked before its door opens.
+   */
+  | { kind: 'exhibit-retrieve'; step: 'witness-card' | 'witness-pin' | 'seal'; reference: string; occurrence: string; category: ExhibitCategory; doorNumber: number; witness: string | null; message: string | null };
 
 export type DeviceState = 'connecting' | 'online' | 'degraded' | 'offline';
 
@@ -769,6 +782,58 @@ export interface OfficerBookingView {
   collectable: boolean;
 }
 
+// --- Exhibits (PCD 1698) -----------------------------------------------------------
+
+export const EXHIBIT_CATEGORIES = ['firearm', 'drugs', 'cash', 'biohazard', 'digital', 'other'] as const;
+export type ExhibitCategory = (typeof EXHIBIT_CATEGORIES)[number];
+/** Categories only two property officers together may retrieve. */
+export const TWO_PERSON_CATEGORIES: readonly ExhibitCategory[] = ['firearm', 'drugs', 'cash'];
+/** Evidence bags and containers, each with the smallest door size it needs. */
+export const BAG_TYPES = ['small bag', 'large bag', 'box', 'firearm box', 'biohazard container'] as const;
+export type BagType = (typeof BAG_TYPES)[number];
+export const RETRIEVAL_PURPOSES = ['examination', 'court', 'transfer', 'return to owner', 'destruction'] as const;
+export type RetrievalPurpose = (typeof RETRIEVAL_PURPOSES)[number];
+/** Officer initials and number, with sub-exhibits: AP/1, AP/1/1. */
+export const EXHIBIT_REFERENCE = /^[A-Z]{1,4}\/[0-9]{1,6}(\/[0-9]{1,4}){0,3}$/;
+const sealNumber = z.string().trim().min(3).max(30).regex(/^[A-Za-z0-9-]+$/, 'a seal number is letters, digits and hyphens');
+
+export interface ExhibitEventView {
+  at: string;
+  kind: 'deposited' | 'retrieved' | 'resealed' | 'seal-mismatch' | 'dwell-alarm';
+  /** "PC 1234 Alex Morgan"; null for the terminal's own (a dwell alarm). */
+  officer: string | null;
+  witness: string | null;
+  doorNumber: number | null;
+  seals: string[];
+  detail: string | null;
+  footage: string | null;
+  auditSeq: number;
+}
+
+export interface ExhibitView {
+  id: number;
+  reference: string;
+  occurrence: string;
+  category: ExhibitCategory;
+  description: string;
+  bagType: string;
+  seals: string[];
+  seizedBy: string;
+  seizedAt: string;
+  seizedWhere: string;
+  photoRef: string | null;
+  madeSafeBy: string | null;
+  state: 'depositing' | 'stored' | 'retrieved' | 'not-deposited';
+  doorNumber: number | null;
+  depositedBy: string;
+  storedAt: string | null;
+  /** Needs two property officers to retrieve. */
+  twoPerson: boolean;
+  /** Stored longer than the dwell time: an exception is raised. */
+  overdue: boolean;
+  events: ExhibitEventView[];
+}
+
 export interface KioskSnapshot {
   terminalName: string;
   mode: 'demo' | 'live';
@@ -994,6 +1059,33 @@ export const requestSchemas = {
   stageBooking: z.object({ bookingId: id, item: z.string().trim().min(1).max(64).nullable() }).strict(),
   /** The officer collects a staged booking from its door. */
   startCollection: z.object({ bookingId: id }).strict(),
+  // Exhibits (PCD 1698): any officer deposits; only the property store retrieves.
+  openExhibitDeposit: empty,
+  depositExhibit: z
+    .object({
+      reference: z.string().trim().toUpperCase().regex(EXHIBIT_REFERENCE, 'an exhibit reference is initials and a number, such as AP/1 or AP/1/2'),
+      occurrence: z.string().trim().min(1).max(40).regex(/^[A-Za-z0-9/ -]+$/, 'a crime or occurrence number is letters, digits, / and -'),
+      seizedBy: z.string().trim().min(1).max(20),
+      /** When it was seized: ISO time. */
+      seizedAt: z.iso.datetime({ offset: true }),
+      seizedWhere: z.string().trim().min(2).max(200),
+      description: z.string().trim().min(3).max(500),
+      category: z.enum(EXHIBIT_CATEGORIES),
+      bagType: z.enum(BAG_TYPES),
+      seals: z.array(sealNumber).min(1).max(4),
+      photoRef: z.string().trim().min(1).max(100).nullable(),
+      /** A firearm: the depositor declares it made safe (they must be an armourer or authorised firearms officer). */
+      madeSafe: z.boolean(),
+    })
+    .strict(),
+  openExhibits: empty,
+  getExhibits: z.object({ query: z.string().trim().max(40) }).strict(),
+  startExhibitRetrieval: z.object({ exhibitId: id, purpose: z.enum(RETRIEVAL_PURPOSES) }).strict(),
+  submitWitnessPin: z.object({ pin: z.string().regex(/^[0-9]{4,8}$/, 'PIN is 4 to 8 digits') }).strict(),
+  checkSeal: z.object({ seal: sealNumber }).strict(),
+  cancelExhibitRetrieval: empty,
+  resealExhibit: z.object({ exhibitId: id, oldSeal: sealNumber, newSeal: sealNumber, reason: z.string().trim().min(3, 'say why').max(300) }).strict(),
+  exportContinuity: z.object({ exhibitId: id }).strict(),
   /** A scan the renderer's timing heuristic picked out of key events (keyboard-fallback scanners only). */
   keyboardScan: z.object({ code: z.string().min(1).max(64).regex(/^[\x20-\x7e]+$/) }).strict(),
   // Demo mode only: play the part of the hardware. Refused in live mode.
@@ -1092,6 +1184,16 @@ export interface ResponseValues {
   cancelBooking: BookingView;
   stageBooking: KioskSnapshot;
   startCollection: KioskSnapshot;
+  openExhibitDeposit: KioskSnapshot;
+  depositExhibit: KioskSnapshot;
+  openExhibits: KioskSnapshot;
+  getExhibits: ExhibitView[];
+  startExhibitRetrieval: KioskSnapshot;
+  submitWitnessPin: KioskSnapshot;
+  checkSeal: KioskSnapshot;
+  cancelExhibitRetrieval: KioskSnapshot;
+  resealExhibit: ExhibitView;
+  exportContinuity: ExportedFile;
 }
 
 export const REQUEST_NAMES = Object.keys(requestSchemas) as RequestName[];
@@ -1134,6 +1236,13 @@ export const SNAPSHOT_REQUESTS = [
   'openBookings',
   'stageBooking',
   'startCollection',
+  'openExhibitDeposit',
+  'depositExhibit',
+  'openExhibits',
+  'startExhibitRetrieval',
+  'submitWitnessPin',
+  'checkSeal',
+  'cancelExhibitRetrieval',
 ] as const satisfies readonly SnapshotRequest[];
 type UnlistedSnapshotRequest = Exclude<SnapshotRequest, (typeof SNAPSHOT_REQUESTS)[number]>;
 // Fails to compile when a snapshot request is missing from SNAPSHOT_REQUESTS.

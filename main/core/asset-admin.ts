@@ -41,6 +41,8 @@ const STATE_WORDS: Readonly<Record<AssetStatus, string>> = {
   sanitised: 'sanitised and awaiting disposal',
   disposed: 'disposed of',
   reserved: 'staged behind its door for a booking (cancel the booking first)',
+  evidence: 'an exhibit behind its door (the property store retrieves it)',
+  'evidence-out': 'an exhibit out with the property store',
 };
 
 interface AssetRow {
@@ -87,7 +89,8 @@ export class AssetAdmin {
       // Guarded on the state read a moment ago, so a change can only ever start from it.
       setStatus: db.prepare<[string, number | null, string, number, string]>('UPDATE assets SET status = ?, door_id = ?, updated_at = ? WHERE id = ? AND status = ?'),
       actor: db.prepare<[number], { collar: string }>('SELECT collar_number AS collar FROM officers WHERE id = ?'),
-      type: db.prepare<[number], { name: string }>('SELECT name FROM asset_types WHERE id = ?'),
+      // Exhibits are deposited at the kiosk, never registered as equipment.
+      type: db.prepare<[number], { name: string }>("SELECT name FROM asset_types WHERE id = ? AND category <> 'exhibit'"),
       bySerial: db.prepare<[string], { id: number }>('SELECT id FROM assets WHERE serial = ?'),
       byTag: db.prepare<[string], { id: number }>('SELECT id FROM assets WHERE tag = ?'),
       insert: db.prepare<[string, string, number, string]>(

@@ -21,6 +21,17 @@ export interface IntentDetails {
 }
 
 type Changes = { changes: string[] };
+/** What every event in an exhibit's chain of custody records (exhibits.ts). */
+export interface ExhibitDetails {
+  exhibit: number;
+  reference: string;
+  occurrence: string;
+  door: number | null;
+  seals: string[];
+  witness: number | null;
+  detail: string | null;
+  footage: string | null;
+}
 /** The armourer's moves of an asset (asset-admin.ts). */
 export type AssetMoveAction = 'asset.quarantined' | 'asset.sent-to-maintenance' | 'asset.returned-to-service' | 'asset.retired';
 type AssetMove = { from: string; to: string; reason: string; serial: string; door: number | null; doorFreed?: number | null };
@@ -72,6 +83,13 @@ export interface AuditDetails {
   'booking-collect.completed': IntentDetails;
   'booking-collect.cancelled': IntentDetails;
   'booking-collect.door-failed': IntentDetails;
+  'exhibit-deposit.item-in': IntentDetails;
+  'exhibit-deposit.completed': IntentDetails;
+  'exhibit-deposit.cancelled': IntentDetails;
+  'exhibit-deposit.door-failed': IntentDetails;
+  'exhibit-retrieve.completed': IntentDetails;
+  'exhibit-retrieve.cancelled': IntentDetails;
+  'exhibit-retrieve.door-failed': IntentDetails;
 
   'service.open-intent': { opening: number; reason: string };
   'service.door-opened': { opening: number };
@@ -123,6 +141,14 @@ export interface AuditDetails {
   'stage.intent': { booking: number; intent: number; door: number; asset: number };
   'booking-collect.intent': { booking: number; intent: number; door: number; ruleVersion: number | null };
 
+  'exhibit.deposit-intent': { exhibit: number; intent: number; door: number; reference: string; occurrence: string; category: string };
+  'exhibit.retrieve-intent': { exhibit: number; intent: number; door: number; witness: number | null; purpose: string };
+  'exhibit.deposited': ExhibitDetails;
+  'exhibit.retrieved': ExhibitDetails;
+  'exhibit.resealed': ExhibitDetails;
+  'exhibit.seal-mismatch': ExhibitDetails;
+  'exhibit.dwell-alarm': ExhibitDetails;
+
   'setup.code-issued': Record<string, never>;
   'setup.code-refused': { triesLeft: number };
   'setup.first-admin': { collarNumber: string; name: string };
@@ -141,6 +167,7 @@ export interface AuditDetails {
 
 export type AuditAction = keyof AuditDetails;
 export type IntentAuditAction = { [A in AuditAction]: AuditDetails[A] extends IntentDetails ? A : never }[AuditAction];
+export type ExhibitAuditAction = { [A in AuditAction]: AuditDetails[A] extends ExhibitDetails ? A : never }[AuditAction];
 
 /**
  * Every action with what it means, in words: a runtime list of the same keys (the compiler
@@ -185,6 +212,13 @@ export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'booking-collect.completed': 'a booked item left its door with its officer: the loan began',
   'booking-collect.cancelled': 'a booked item was left in its door at collection',
   'booking-collect.door-failed': "a booked item's door never opened for collection",
+  'exhibit-deposit.item-in': 'an exhibit is in its door',
+  'exhibit-deposit.completed': 'an exhibit door closed on its exhibit',
+  'exhibit-deposit.cancelled': 'an exhibit door closed without the exhibit',
+  'exhibit-deposit.door-failed': 'an exhibit door never opened for a deposit',
+  'exhibit-retrieve.completed': 'an exhibit left its door with the property store',
+  'exhibit-retrieve.cancelled': 'an exhibit was left in its door at retrieval',
+  'exhibit-retrieve.door-failed': 'an exhibit door never opened for retrieval',
   'service.open-intent': 'a site admin asked to open a door for service',
   'service.door-opened': 'a door opened for service',
   'service.door-closed': 'a door closed after service',
@@ -228,6 +262,13 @@ export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'booking.collect-refused': 'an officer was refused the collection of a booked item',
   'stage.intent': 'stores began loading a booked item: its door is about to open',
   'booking-collect.intent': 'an officer began collecting a booked item: its door is about to open',
+  'exhibit.deposit-intent': 'an officer began depositing an exhibit: its door is about to open',
+  'exhibit.retrieve-intent': 'the property store began retrieving an exhibit, its seal checked: its door is about to open',
+  'exhibit.deposited': 'an exhibit was deposited (its CCTV footage asked to be kept)',
+  'exhibit.retrieved': 'an exhibit was retrieved by the property store (its CCTV footage asked to be kept)',
+  'exhibit.resealed': 'an exhibit was resealed: old seal, new seal, who and why',
+  'exhibit.seal-mismatch': 'the seal read at retrieval was not the exhibit seal on record: nothing opened',
+  'exhibit.dwell-alarm': 'an exhibit stayed in its door longer than the dwell time',
   'setup.code-issued': 'a one-time setup code was issued for the first site admin',
   'setup.code-refused': 'a wrong setup code was entered',
   'setup.first-admin': 'the first site admin was created with the setup code',

@@ -167,6 +167,16 @@ export class AuditAnchor {
     };
   }
 
+  /** The latest checkpoint signed here, in full (what a continuity record carries); null before the first. */
+  latestCheckpoint(): SignedCheckpoint | null {
+    const row = this.db
+      .prepare<[], Omit<SignedCheckpoint, 'format'>>(
+        'SELECT seq, head_hash AS headHash, at, terminal_id AS terminalId, reason, key_fingerprint AS keyFingerprint, signature FROM audit_checkpoints ORDER BY seq DESC, id DESC LIMIT 1',
+      )
+      .get();
+    return row ? { format: CHECKPOINT_FORMAT, ...row } : null;
+  }
+
   /** The public key as a PEM file, for investigators to check exported checkpoints with. */
   exportPublicKey(): ExportedFile {
     const name = `${this.options.terminalId().replace(/[^A-Za-z0-9._-]/g, '_')}-audit-public-key.pem`;

@@ -12,7 +12,8 @@ import { createPublicKey, hash, verify } from 'node:crypto';
 export const CHECKPOINT_FORMAT = 'armoury-audit-checkpoint/1';
 
 /** Why a checkpoint was signed: every N rows, every M minutes, at a sign-out, or after the start-up check. */
-export type CheckpointReason = 'rows' | 'interval' | 'sign-out' | 'start-up';
+/** export: signed for a continuity record, so a court copy is anchored however recent its last event. */
+export type CheckpointReason = 'rows' | 'interval' | 'sign-out' | 'start-up' | 'export';
 
 /** What is signed. */
 export interface CheckpointBody {

@@ -335,6 +335,26 @@ const SENTENCES: Sentences = {
   'booking-collect.completed': (r) => `${r.intentOfficer} collected ${r.item}, booked for them, from ${r.door}`,
   'booking-collect.cancelled': (r) => `${r.intentOfficer} did not take ${r.item}, booked for them, from ${r.door}: ${outcome(r)}`,
   'booking-collect.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to collect ${r.item}, booked for them: ${outcome(r)}`,
+  'exhibit-deposit.item-in': (r) => `${r.item} is in ${r.door}, deposited by ${r.intentOfficer}: ${outcome(r)}`,
+  'exhibit-deposit.completed': (r) => `${r.door} closed on ${r.item}: ${outcome(r)}`,
+  'exhibit-deposit.cancelled': (r) => `${r.door} closed without ${r.item}, which ${r.intentOfficer} was depositing: ${outcome(r)}`,
+  'exhibit-deposit.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to deposit ${r.item}: ${outcome(r)}`,
+  'exhibit-retrieve.completed': (r) => `${r.intentOfficer} took ${r.item} from ${r.door}`,
+  'exhibit-retrieve.cancelled': (r) => `${r.intentOfficer} did not take ${r.item} from ${r.door}: ${outcome(r)}`,
+  'exhibit-retrieve.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to retrieve ${r.item}: ${outcome(r)}`,
+  'exhibit.deposit-intent': (r) => `${r.who} began depositing ${withArticle(r.text('category') ?? 'unrecorded')} exhibit ${exhibitName(r)}, and the terminal unlocked door ${r.num('door') ?? '(unrecorded)'} for it`,
+  'exhibit.retrieve-intent': (r) => {
+    const witness = r.num('witness');
+    return `${r.who}${witness === null ? '' : ` with ${r.officer(witness)}`} checked the seal of exhibit ${refId(r.row.subject, 'exhibit') ?? '(unrecorded)'} and the terminal unlocked door ${r.num('door') ?? '(unrecorded)'} to retrieve it for ${r.text('purpose') ?? 'an unrecorded purpose'}`;
+  },
+  'exhibit.deposited': (r) => `${r.who} deposited exhibit ${exhibitName(r)} behind door ${r.num('door') ?? '(unrecorded)'}, sealed ${r.texts('seals').join(', ') || '(no seal recorded)'}`,
+  'exhibit.retrieved': (r) => {
+    const witness = r.num('witness');
+    return `${r.who}${witness === null ? '' : ` and ${r.officer(witness)}`} retrieved exhibit ${exhibitName(r)} from door ${r.num('door') ?? '(unrecorded)'}, seal ${r.texts('seals').join(', ') || '(none)'} checked${r.because(r.text('detail'))}`;
+  },
+  'exhibit.resealed': (r) => `${r.who} resealed exhibit ${exhibitName(r)}${r.because(r.text('detail'))}`,
+  'exhibit.seal-mismatch': (r) => `The seal read for exhibit ${exhibitName(r)} did not match its record, so door ${r.num('door') ?? '(unrecorded)'} stayed shut${r.because(r.text('detail'))}`,
+  'exhibit.dwell-alarm': (r) => `Exhibit ${exhibitName(r)} stayed behind door ${r.num('door') ?? '(unrecorded)'} too long${r.because(r.text('detail'))}`,
   'stage.intent': (r) => `${r.who} began loading ${r.item} for booking ${r.num('booking') ?? '(unrecorded)'}, and the terminal unlocked ${r.door} for it`,
   'booking-collect.intent': (r) => `${r.who} was cleared to collect ${r.item}, booked for them, from ${r.door}`,
 
@@ -492,4 +512,9 @@ export function auditSentence(row: SentenceRow, details: Record<string, unknown>
   // Each entry reads only its own action's keys; the row's details are checked as they are read.
   const build = SENTENCES[row.action] as (r: Row<string>) => string;
   return upperFirst(build(new Row(row, details, names)));
+}
+
+/** "AP/1 of 23/12345/26", from an exhibit event's details. */
+function exhibitName(r: Row<string>): string {
+  return `${r.text('reference') ?? '(unrecorded)'} of ${r.text('occurrence') ?? '(unrecorded)'}`;
 }

@@ -1,4 +1,4 @@
-import type { AuditAction, AuditDetails, IntentAuditAction, IntentDetails } from './audit-actions.ts';
+import type { AuditAction, AuditDetails, ExhibitAuditAction, ExhibitDetails, IntentAuditAction, IntentDetails } from './audit-actions.ts';
 import { GENESIS, GENESIS_HASH, rowHash, walkChain, type ChainVerdict } from './audit-chain.ts';
 import type { Db } from './db/database.ts';
 
@@ -21,6 +21,13 @@ export interface IntentAuditEntry {
   action: IntentAuditAction;
   subject: string;
   details: IntentDetails;
+}
+/** An exhibit's chain-of-custody row: every such action carries ExhibitDetails (as IntentAuditEntry). */
+export interface ExhibitAuditEntry {
+  actor: AuditActor;
+  action: ExhibitAuditAction;
+  subject: string;
+  details: ExhibitDetails;
 }
 /** One stored row, exactly as hashed: what a checkpoint anchors and what the estate's ingest takes. */
 export interface StoredAuditRow {
@@ -66,7 +73,7 @@ export class AuditLog {
     );
   }
 
-  append(entry: AuditEntry | IntentAuditEntry, at: Date): number {
+  append(entry: AuditEntry | IntentAuditEntry | ExhibitAuditEntry, at: Date): number {
     if (!this.db.inTransaction) throw new Error('audit rows are written inside the transaction of the change they record');
     const last = this.lastRow.get();
     const seq = (last?.seq ?? 0) + 1;

@@ -153,6 +153,7 @@ export class ArmourerConsole {
       utilisation: db.prepare<[], { assetTypeName: string; onLoan: number; total: number }>(
         `SELECT t.name AS assetTypeName, count(a.id) FILTER (WHERE a.status = 'on-loan') AS onLoan, count(a.id) AS total
            FROM asset_types t LEFT JOIN assets a ON a.asset_type_id = t.id AND a.status != 'retired'
+          WHERE t.category <> 'exhibit'
           GROUP BY t.id ORDER BY t.name`,
       ),
     };

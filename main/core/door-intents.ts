@@ -78,6 +78,9 @@ const VIDEO_KIND: Readonly<Record<IntentKind, VideoEventInput['kind']>> = {
   collect: 'DOOR',
   stage: 'DOOR',
   'booking-collect': 'ISSUE',
+  // The door's bookmark; the exhibit's event asks the VMS to keep the footage (an evidence lock).
+  'exhibit-deposit': 'DOOR',
+  'exhibit-retrieve': 'DOOR',
 };
 
 /** Where a door opening's video event is written, inside the opening's own transaction. */

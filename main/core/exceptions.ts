@@ -17,6 +17,8 @@ export const EXCEPTION_KINDS = [
   'sensor-mismatch',
   'audit-check-failed',
   'booking-expired',
+  'seal-mismatch',
+  'exhibit-dwell',
 ] as const;
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 

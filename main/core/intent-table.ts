@@ -13,7 +13,7 @@ import type { DoorSensors } from './ports.ts';
  * journey that owns the kind (see IntentKindSpec in door-intents.ts).
  */
 
-export const INTENT_KINDS = ['draw', 'return', 'swap-deposit', 'swap-issue', 'collect', 'stage', 'booking-collect'] as const;
+export const INTENT_KINDS = ['draw', 'return', 'swap-deposit', 'swap-issue', 'collect', 'stage', 'booking-collect', 'exhibit-deposit', 'exhibit-retrieve'] as const;
 export type IntentKind = (typeof INTENT_KINDS)[number];
 
 export type IntentDirection = 'in' | 'out';
@@ -25,6 +25,8 @@ export const INTENT_DIRECTION: Readonly<Record<IntentKind, IntentDirection>> = {
   collect: 'out',
   stage: 'in',
   'booking-collect': 'out',
+  'exhibit-deposit': 'in',
+  'exhibit-retrieve': 'out',
 };
 
 export const INTENT_STATES = ['pending', 'open', 'closed', 'completed', 'cancelled', 'failed'] as const;

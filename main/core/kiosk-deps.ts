@@ -26,6 +26,8 @@ export interface KioskPolicy {
   referenceMaxAgeHours?: number | null;
   /** A staged booking this many minutes from its deadline is announced as expiring; 60 when absent. */
   bookingExpiringNoticeMinutes?: number;
+  /** An exhibit behind its door longer than this raises an exception; 24 when absent. */
+  exhibitDwellHours?: number;
 }
 
 /** Every device's health, for the status bar and device-offline exceptions. */

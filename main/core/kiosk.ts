@@ -4,6 +4,7 @@ import type { IntentChange } from './door-intents.ts';
 import { DoorWatch } from './door-watch.ts';
 import { bookingsModule } from './journeys/booking.ts';
 import { collectModule } from './journeys/collect.ts';
+import { exhibitsModule } from './journeys/exhibit.ts';
 import { drawModule } from './journeys/draw.ts';
 import { describeError, type Handler, type Handlers, type Journey, type KioskContext, type KioskModule, type SessionScreen } from './journeys/journey.ts';
 import { overrideModule } from './journeys/override.ts';
@@ -41,6 +42,7 @@ const MODULES: readonly ((ctx: KioskContext) => KioskModule)[] = [
   collectModule,
   deviceRefreshModule,
   bookingsModule,
+  exhibitsModule,
 ];
 
 /** Reading the snapshot, the hardware view or the frame log is not a sign that someone is there. */

@@ -34,6 +34,7 @@ const RULES = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can ed
 const REFRESH = { roles: IT, state: 'free', refusal: 'Only IT can order device swaps and record sanitisation and disposal.' } as const;
 const PEOPLE = { roles: ADMINS, state: 'free', refusal: 'Only a site admin can import personnel and enrol cards.' } as const;
 const BOOKINGS = { roles: ['stores', ...ARMOURERS], state: 'free', refusal: 'Only stores staff or an armourer can book and stage kit.' } as const;
+const PROPERTY = { roles: ['property'], state: 'free', refusal: 'Only the property store can open exhibit doors and see the exhibits held.' } as const;
 const SIMULATOR = { roles: 'anyone', state: 'any', demoOnly: true } as const;
 
 /**
@@ -127,6 +128,18 @@ export const PERMISSIONS: Readonly<Record<RequestName, Permission>> = {
   // Any officer, for their own booking: the handler checks it is theirs, and the gate at collection.
   startCollection: { roles: 'anyone', state: 'free' },
 
+  // Any officer deposits an exhibit; only the property store retrieves, reseals and exports.
+  openExhibitDeposit: { roles: 'anyone', state: 'free' },
+  depositExhibit: { roles: 'anyone', state: 'free' },
+  openExhibits: PROPERTY,
+  getExhibits: { ...PROPERTY, state: 'signed-in' },
+  startExhibitRetrieval: PROPERTY,
+  submitWitnessPin: { ...PROPERTY, state: { journey: 'exhibit-checks' } },
+  checkSeal: { ...PROPERTY, state: { journey: 'exhibit-checks' } },
+  cancelExhibitRetrieval: { ...PROPERTY, state: { journey: 'exhibit-checks' } },
+  resealExhibit: PROPERTY,
+  exportContinuity: { ...PROPERTY, state: 'signed-in' },
+
   demoTapCard: SIMULATOR,
   demoScanTag: SIMULATOR,
   demoDoor: SIMULATOR,
@@ -173,4 +186,7 @@ const WRONG_JOURNEY: Readonly<Record<JourneyKind, string>> = {
   swap: 'No swap is under way.',
   collect: 'No collection is under way.',
   stage: 'No door is open for staging.',
+  'exhibit-deposit': 'No exhibit door is open.',
+  'exhibit-retrieve': 'No exhibit door is open.',
+  'exhibit-checks': 'No exhibit retrieval is under way.',
 };

@@ -127,7 +127,7 @@ export interface HardwareAdmin {
 }
 
 export interface VideoEventInput {
-  kind: 'ISSUE' | 'RETURN' | 'DOOR';
+  kind: 'ISSUE' | 'RETURN' | 'DOOR' | 'evidence-lock';
   asset: string; // serial
   officer: string; // collar number
 }

@@ -36,8 +36,12 @@ export function nextState<S extends string, E extends string>(table: StateTable<
 export class Machine<S extends string, E extends string> {
   private current: S;
 
-  constructor(readonly table: StateTable<S, E>) {
-    this.current = table.initial;
+  /** `start`: where this run begins, when it is not the table's initial state (a step that does not apply is skipped). */
+  constructor(
+    readonly table: StateTable<S, E>,
+    start: S = table.initial,
+  ) {
+    this.current = start;
   }
 
   get state(): S {

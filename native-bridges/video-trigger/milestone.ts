@@ -22,10 +22,18 @@ export function sanitiseMilestoneField(value: string): string {
   return cleaned.length === 0 ? '-' : cleaned;
 }
 
-/** `ARMOURY <terminal> <ISSUE|RETURN|DOOR> <asset> <officer> CAM=<camera>\r\n` (see PROTOCOLS.md). */
+/** The asset field's prefix on an evidence-lock request: a VMS rule matching it starts the evidence lock. */
+export const EVIDENCE_LOCK_PREFIX = 'EVIDENCE-LOCK:';
+
+/**
+ * `ARMOURY <terminal> <ISSUE|RETURN|DOOR> <asset> <officer> CAM=<camera>\r\n` (see PROTOCOLS.md).
+ * The generic event has only those three kinds, so an evidence-lock request goes as a DOOR
+ * event whose asset is `EVIDENCE-LOCK:<exhibit>`, for a rule in the VMS to match on.
+ */
 export function formatMilestoneMessage(event: VideoEvent): string {
   const f = sanitiseMilestoneField;
-  return `ARMOURY ${f(event.terminal)} ${event.kind} ${f(event.asset)} ${f(event.officer)} CAM=${f(event.camera)}\r\n`;
+  const [kind, asset] = event.kind === 'evidence-lock' ? ['DOOR', `${EVIDENCE_LOCK_PREFIX}${event.asset}`] : [event.kind, event.asset];
+  return `ARMOURY ${f(event.terminal)} ${kind} ${f(asset)} ${f(event.officer)} CAM=${f(event.camera)}\r\n`;
 }
 
 export interface MilestoneMessage {

@@ -9,7 +9,8 @@ import { DeliveryError, type DeliveryErrorKind } from '../outbox/outbox.ts';
 export type VideoEvent = {
   /** Idempotency key: stable across retries and restarts so far ends can de-duplicate. */
   id: string;
-  kind: 'ISSUE' | 'RETURN' | 'DOOR';
+  /** evidence-lock: preserve the footage around an exhibit's deposit, retrieval or transfer (the asset is the exhibit). */
+  kind: 'ISSUE' | 'RETURN' | 'DOOR' | 'evidence-lock';
   terminal: string;
   asset: string;
   officer: string;
@@ -18,7 +19,7 @@ export type VideoEvent = {
   at: string;
 };
 
-export const VIDEO_EVENT_KINDS: readonly VideoEvent['kind'][] = ['ISSUE', 'RETURN', 'DOOR'];
+export const VIDEO_EVENT_KINDS: readonly VideoEvent['kind'][] = ['ISSUE', 'RETURN', 'DOOR', 'evidence-lock'];
 
 /** The outbox's kinds (see DeliveryErrorKind), since the outbox is what acts on them. */
 export type TriggerErrorKind = DeliveryErrorKind;
@@ -50,7 +51,7 @@ export function assertVideoEvent(value: VideoEvent): void {
     if (typeof value[key] !== 'string') throw new TriggerError('rejected', `video event ${key} must be a string`);
   }
   if (value.id.length === 0 || value.id.length > 200) throw new TriggerError('rejected', 'video event id must be 1..200 characters');
-  if (!VIDEO_EVENT_KINDS.includes(value.kind)) throw new TriggerError('rejected', `video event kind must be ISSUE, RETURN or DOOR, got ${String(value.kind)}`);
+  if (!VIDEO_EVENT_KINDS.includes(value.kind)) throw new TriggerError('rejected', `video event kind must be ISSUE, RETURN, DOOR or evidence-lock, got ${String(value.kind)}`);
   if (Number.isNaN(Date.parse(value.at))) throw new TriggerError('rejected', `video event at must be an ISO time, got ${value.at}`);
 }
 

@@ -4,6 +4,7 @@ import { bankIdByName } from '../../main/core/demo-seed.ts';
 import type { DoorIntent, IntentChange, VideoStage } from '../../main/core/door-intents.ts';
 import { collectionIntentSpec, stageIntentSpec } from '../../main/core/journeys/booking.ts';
 import { collectIntentSpec } from '../../main/core/journeys/collect.ts';
+import { exhibitIntentSpecs } from '../../main/core/journeys/exhibit.ts';
 import { beginDraw, drawIntentSpec, type BeginResult } from '../../main/core/journeys/draw.ts';
 import { beginReturn, returnIntentSpec, type BeginReturnResult } from '../../main/core/journeys/return.ts';
 import { swapIntentSpecs } from '../../main/core/journeys/swap.ts';
@@ -60,7 +61,7 @@ export function doorCore(
     expiryWarningDays: options.expiryWarningDays ?? TEST_POLICY.expiryWarningDays,
   };
   const services = createServices({ db, clock, scheduler: options.scheduler ?? noTimers, policy, bankId, video: options.video, bookingNotices: options.bookingNotices });
-  for (const spec of [drawIntentSpec(services), returnIntentSpec(services), ...swapIntentSpecs(services), collectIntentSpec(services), stageIntentSpec(services), collectionIntentSpec(services)]) services.intents.register(spec);
+  for (const spec of [drawIntentSpec(services), returnIntentSpec(services), ...swapIntentSpecs(services), collectIntentSpec(services), stageIntentSpec(services), collectionIntentSpec(services), ...exhibitIntentSpecs(services)]) services.intents.register(spec);
   const { intents } = services;
   return {
     services,

@@ -85,6 +85,28 @@ const SAMPLES: { [M in RequestName]: RequestInput<M> } = {
   cancelBooking: { bookingId: 1, reason: 'not needed' },
   stageBooking: { bookingId: 1, item: null },
   startCollection: { bookingId: 1 },
+  openExhibitDeposit: {},
+  depositExhibit: {
+    reference: 'AP/1',
+    occurrence: '23/1/26',
+    seizedBy: 'PC 1234',
+    seizedAt: '2026-11-21T08:30:00.000Z',
+    seizedWhere: 'Mill Lane',
+    description: 'Mobile phone',
+    category: 'digital',
+    bagType: 'small bag',
+    seals: ['SEAL-1'],
+    photoRef: null,
+    madeSafe: false,
+  },
+  openExhibits: {},
+  getExhibits: { query: '' },
+  startExhibitRetrieval: { exhibitId: 1, purpose: 'court' },
+  submitWitnessPin: { pin: '9007' },
+  checkSeal: { seal: 'SEAL-1' },
+  cancelExhibitRetrieval: {},
+  resealExhibit: { exhibitId: 1, oldSeal: 'SEAL-1', newSeal: 'SEAL-2', reason: 'opened for imaging' },
+  exportContinuity: { exhibitId: 1 },
   keyboardScan: { code: 'AKT70001' },
   demoTapCard: { uid: '04A1B2C3D4' },
   demoScanTag: { tag: 'AKT70001' },
@@ -125,7 +147,7 @@ function auditRows(): number {
 }
 
 /** Requests that change something even when allowed, or wait for hardware: not fired for real below. */
-const NOT_FIRED_WHEN_ALLOWED: ReadonlySet<RequestName> = new Set(['signOut', 'hardwareTest', 'demoTapCard', 'demoScanTag', 'demoDoor', 'stageBooking', 'startCollection']);
+const NOT_FIRED_WHEN_ALLOWED: ReadonlySet<RequestName> = new Set(['signOut', 'hardwareTest', 'demoTapCard', 'demoScanTag', 'demoDoor', 'stageBooking', 'startCollection', 'depositExhibit']);
 
 describe('permissions: one table, checked before any handler', () => {
   it('has an entry for every request of the contract, and every sample passes its schema', () => {

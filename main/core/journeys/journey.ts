@@ -7,12 +7,12 @@ import type { PlausibilityVerdict } from '../sensor-plausibility.ts';
 import type { CoreServices } from '../services.ts';
 import type { Session } from '../session.ts';
 
-export type JourneyKind = 'draw' | 'return' | 'override' | 'service-opening' | 'swap' | 'collect' | 'stage';
+export type JourneyKind = 'draw' | 'return' | 'override' | 'service-opening' | 'swap' | 'collect' | 'stage' | 'exhibit-deposit' | 'exhibit-retrieve' | 'exhibit-checks';
 
 /** Screens shown to a signed-in officer when no journey is under way. */
 export type SessionScreen = Extract<
   ScreenView,
-  { kind: 'home' | 'draw-done' | 'return-done' | 'swap-done' | 'problem' | 'hardware' | 'exceptions' | 'training' | 'people' | 'rules' | 'console' | 'device-refresh' | 'bookings' }
+  { kind: 'home' | 'draw-done' | 'return-done' | 'swap-done' | 'problem' | 'hardware' | 'exceptions' | 'training' | 'people' | 'rules' | 'console' | 'device-refresh' | 'bookings' | 'exhibit-deposit' | 'exhibits' }
 >;
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIT_ACTIONS, type AuditAction, type AuditDetails, type IntentDetails } from '../../../main/core/audit-actions.ts';
+import { AUDIT_ACTIONS, type AuditAction, type AuditDetails, type ExhibitDetails, type IntentDetails } from '../../../main/core/audit-actions.ts';
 import { auditSentence, hasSentence, namesNeeded, type TimelineNames } from '../../../main/core/audit-sentences.ts';
 
 // Times in sentences are the terminal's local time: pin the zone so the words are the same everywhere.
@@ -13,18 +13,24 @@ const OLD_LAPTOP = 11;
 const NEW_LAPTOP = 12;
 const RADIO = 13;
 const KIM = 4;
+const LEE = 5;
+const RUTH = 6;
+const EXHIBIT_ASSET = 14;
 const NAMES: TimelineNames = {
   officers: new Map([
     [ALEX, { collar: 'PC 1234', name: 'Alex Morgan' }],
     [JO, { collar: 'ARM 01', name: 'Jo Evans' }],
     [NADIA, { collar: 'IT 01', name: 'Nadia Hussain' }],
     [KIM, { collar: 'STR 01', name: 'Kim Baker' }],
+    [LEE, { collar: 'PRP 01', name: 'Lee Carter' }],
+    [RUTH, { collar: 'PRP 02', name: 'Ruth Adams' }],
   ]),
   assets: new Map([
     [TASER, { serial: 'T7-0001', typeName: 'Taser 7' }],
     [OLD_LAPTOP, { serial: 'LT19-0001', typeName: 'Laptop (2019 build)' }],
     [NEW_LAPTOP, { serial: 'LT26-0001', typeName: 'Laptop (2026 build)' }],
     [RADIO, { serial: 'RAD-0006', typeName: 'Airwave radio' }],
+    [EXHIBIT_ASSET, { serial: 'AP/1 (23/41877/26)', typeName: 'Exhibit' }],
   ]),
   types: new Map([
     [5, 'Taser 7'],
@@ -45,6 +51,18 @@ const alex = `officer:${ALEX}`;
 const jo = `officer:${JO}`;
 const nadia = `officer:${NADIA}`;
 const kim = `officer:${KIM}`;
+const lee = `officer:${LEE}`;
+const held = (door: number | null, extra: Partial<ExhibitDetails> = {}): ExhibitDetails => ({
+  exhibit: 3,
+  reference: 'AP/1',
+  occurrence: '23/41877/26',
+  door,
+  seals: ['SEAL-100231'],
+  witness: null,
+  detail: null,
+  footage: 'CCTV bookmark and evidence lock requested at 2026-11-21T10:00:00.000Z',
+  ...extra,
+});
 
 /**
  * One case per action, as its writer records it. The type has every action as a required
@@ -285,6 +303,85 @@ const CASES: { [A in AuditAction]: Case<A> } = {
     subject: 'booking:5',
     details: { booking: 5, reasons: [{ code: 'limit-reached', message: 'You already hold an Airwave radio' }], ruleVersion: 1 },
     sentence: 'PC 1234 Alex Morgan was refused booking 5 at collection: You already hold an Airwave radio',
+  },
+  'exhibit-deposit.item-in': {
+    actor: alex,
+    subject: 'door:13',
+    details: intent('exhibit-deposit', EXHIBIT_ASSET, 'door closed with the item inside'),
+    sentence: 'Exhibit AP/1 (23/41877/26) is in door 13, deposited by PC 1234 Alex Morgan: door closed with the item inside',
+  },
+  'exhibit-deposit.completed': {
+    actor: 'system',
+    subject: 'door:13',
+    details: intent('exhibit-deposit', EXHIBIT_ASSET, 'exhibit in and door shut'),
+    sentence: 'Door 13 closed on Exhibit AP/1 (23/41877/26): exhibit in and door shut',
+  },
+  'exhibit-deposit.cancelled': {
+    actor: 'system',
+    subject: 'door:13',
+    details: intent('exhibit-deposit', EXHIBIT_ASSET, 'door closed without the item'),
+    sentence: 'Door 13 closed without Exhibit AP/1 (23/41877/26), which PC 1234 Alex Morgan was depositing: door closed without the item',
+  },
+  'exhibit-deposit.door-failed': {
+    actor: 'system',
+    subject: 'door:13',
+    details: intent('exhibit-deposit', EXHIBIT_ASSET, 'door did not read open within 1500 ms'),
+    sentence: 'Door 13 did not open for PC 1234 Alex Morgan to deposit Exhibit AP/1 (23/41877/26): door did not read open within 1500 ms',
+  },
+  'exhibit-retrieve.completed': {
+    actor: lee,
+    subject: 'door:13',
+    details: { ...intent('exhibit-retrieve', EXHIBIT_ASSET, 'door closed: item taken'), officer: LEE },
+    sentence: 'PRP 01 Lee Carter took Exhibit AP/1 (23/41877/26) from door 13',
+  },
+  'exhibit-retrieve.cancelled': {
+    actor: 'system',
+    subject: 'door:13',
+    details: { ...intent('exhibit-retrieve', EXHIBIT_ASSET, 'door closed with the item still inside'), officer: LEE },
+    sentence: 'PRP 01 Lee Carter did not take Exhibit AP/1 (23/41877/26) from door 13: door closed with the item still inside',
+  },
+  'exhibit-retrieve.door-failed': {
+    actor: 'system',
+    subject: 'door:13',
+    details: { ...intent('exhibit-retrieve', EXHIBIT_ASSET, 'door did not read open within 1500 ms'), officer: LEE },
+    sentence: 'Door 13 did not open for PRP 01 Lee Carter to retrieve Exhibit AP/1 (23/41877/26): door did not read open within 1500 ms',
+  },
+  'exhibit.deposit-intent': {
+    actor: alex,
+    subject: 'exhibit:3',
+    details: { exhibit: 3, intent: 7, door: 13, reference: 'AP/1', occurrence: '23/41877/26', category: 'drugs' },
+    sentence: 'PC 1234 Alex Morgan began depositing a drugs exhibit AP/1 of 23/41877/26, and the terminal unlocked door 13 for it',
+  },
+  'exhibit.retrieve-intent': {
+    actor: lee,
+    subject: 'exhibit:3',
+    details: { exhibit: 3, intent: 8, door: 13, witness: RUTH, purpose: 'court' },
+    sentence: 'PRP 01 Lee Carter with PRP 02 Ruth Adams checked the seal of exhibit 3 and the terminal unlocked door 13 to retrieve it for court',
+  },
+  'exhibit.deposited': { actor: alex, subject: 'exhibit:3', details: held(13), sentence: 'PC 1234 Alex Morgan deposited exhibit AP/1 of 23/41877/26 behind door 13, sealed SEAL-100231' },
+  'exhibit.retrieved': {
+    actor: lee,
+    subject: 'exhibit:3',
+    details: held(13, { witness: RUTH, detail: 'court' }),
+    sentence: 'PRP 01 Lee Carter and PRP 02 Ruth Adams retrieved exhibit AP/1 of 23/41877/26 from door 13, seal SEAL-100231 checked: court',
+  },
+  'exhibit.resealed': {
+    actor: lee,
+    subject: 'exhibit:3',
+    details: held(null, { detail: 'SEAL-100231 → SEAL-200400: opened for imaging', footage: null }),
+    sentence: 'PRP 01 Lee Carter resealed exhibit AP/1 of 23/41877/26: SEAL-100231 → SEAL-200400: opened for imaging',
+  },
+  'exhibit.seal-mismatch': {
+    actor: lee,
+    subject: 'exhibit:3',
+    details: held(13, { detail: 'seal read SEAL-9; on record SEAL-100231' }),
+    sentence: 'The seal read for exhibit AP/1 of 23/41877/26 did not match its record, so door 13 stayed shut: seal read SEAL-9; on record SEAL-100231',
+  },
+  'exhibit.dwell-alarm': {
+    actor: 'system',
+    subject: 'exhibit:3',
+    details: held(13, { detail: 'not collected within 24 hours', footage: null }),
+    sentence: 'Exhibit AP/1 of 23/41877/26 stayed behind door 13 too long: not collected within 24 hours',
   },
   'service.open-intent': { actor: jo, subject: 'door:4', details: { opening: 1, reason: 'jammed latch' }, sentence: 'ARM 01 Jo Evans asked to open door 4 for service: jammed latch' },
   'service.door-opened': { actor: 'system', subject: 'door:4', details: { opening: 1 }, sentence: 'Door 4 opened for service opening 1' },
@@ -574,9 +671,9 @@ describe('audit sentences', () => {
     });
     const needed = namesNeeded(rows);
     // Actors, officer subjects and details.officer; collars carried as text need no lookup.
-    expect([...needed.officers]).toEqual(expect.arrayContaining([ALEX, JO, NADIA, KIM]));
+    expect([...needed.officers]).toEqual(expect.arrayContaining([ALEX, JO, NADIA, KIM, LEE]));
     expect(needed.officers.has(99)).toBe(false);
-    expect([...needed.assets].sort()).toEqual([TASER, OLD_LAPTOP, NEW_LAPTOP, RADIO]);
+    expect([...needed.assets].sort((a, b) => a - b)).toEqual([TASER, OLD_LAPTOP, NEW_LAPTOP, RADIO, EXHIBIT_ASSET]);
     expect([...needed.types].sort()).toEqual([5, 6, 8]);
   });
 });

@@ -18,6 +18,7 @@ import {
 } from '../../../main/core/intent-table.ts';
 import { beginCollection, beginStage, collectionIntentSpec, stageIntentSpec } from '../../../main/core/journeys/booking.ts';
 import { beginCollect, collectIntentSpec } from '../../../main/core/journeys/collect.ts';
+import { beginExhibitDeposit, beginExhibitRetrieval, exhibitIntentSpecs } from '../../../main/core/journeys/exhibit.ts';
 import { drawIntentSpec } from '../../../main/core/journeys/draw.ts';
 import { returnIntentSpec } from '../../../main/core/journeys/return.ts';
 import { beginDeposit, beginIssue, swapIntentSpecs } from '../../../main/core/journeys/swap.ts';
@@ -102,8 +103,32 @@ function begin(w: World, kind: IntentKind): DoorIntent {
       must(beginStage(core.services, officerIdByCollar(db, 'STR 01'), booking, null, new Set()));
       return must(beginCollection(core.services, officerIdByCollar(db, 'PC 7890'), booking, new Set())).intent;
     }
+    case 'exhibit-deposit':
+      return must(beginExhibitDeposit(core.services, alex, EXHIBIT, new Set())).intent;
+    case 'exhibit-retrieve': {
+      // Deposited by Alex (its door shut on it), retrieved by a property officer.
+      const deposit = must(beginExhibitDeposit(core.services, alex, EXHIBIT, new Set())).intent;
+      core.services.intents.apply(deposit.id, 'closed-with-item', 'test');
+      const exhibit = core.services.exhibits.list('')[0]!;
+      return must(beginExhibitRetrieval(core.services, officerIdByCollar(db, 'PRP 01'), exhibit.id, null, 'court', new Set())).intent;
+    }
   }
 }
+
+/** A digital exhibit, one property officer enough to retrieve it. */
+const EXHIBIT = {
+  reference: 'AP/1',
+  occurrence: '23/41877/26',
+  seizedBy: 'PC 1234',
+  seizedAt: '2026-11-21T08:30:00.000Z',
+  seizedWhere: 'Mill Lane',
+  description: 'Mobile phone',
+  category: 'digital',
+  bagType: 'small bag',
+  seals: ['SEAL-1'],
+  photoRef: null,
+  madeSafe: false,
+} as const satisfies Parameters<typeof beginExhibitDeposit>[2];
 
 /** A booking of one radio for PC 7890, ready now and for four hours. */
 function bookRadio(w: World, serial: string): number {
@@ -124,6 +149,7 @@ interface Facts {
   mismatches: number;
   lastAction: string;
   booking: string | null;
+  exhibit: string | null;
 }
 
 function facts(w: World, intent: DoorIntent): Facts {
@@ -139,7 +165,8 @@ function facts(w: World, intent: DoorIntent): Facts {
   const mismatches = db.prepare<[], { n: number }>("SELECT count(*) AS n FROM exceptions WHERE kind = 'swap-mismatch'").get()?.n ?? 0;
   const lastAction = db.prepare<[], { action: string }>('SELECT action FROM audit_log ORDER BY seq DESC LIMIT 1').get()?.action ?? '';
   const booking = intent.bookingId === null ? null : (db.prepare<[number], { state: string }>('SELECT state FROM bookings WHERE id = ?').get(intent.bookingId)?.state ?? null);
-  return { state: row.state, assetStatus: row.status, assetDoor: row.door, openLoan, order, mismatches, lastAction, booking };
+  const exhibit = db.prepare<[number], { state: string }>('SELECT state FROM exhibits WHERE asset_id = ?').get(intent.assetId)?.state ?? null;
+  return { state: row.state, assetStatus: row.status, assetDoor: row.door, openLoan, order, mismatches, lastAction, booking, exhibit };
 }
 
 /** What each kind's effect must leave behind: the contract between the table and the journeys. */
@@ -177,6 +204,20 @@ function expectEffect(kind: IntentKind, effect: IntentEffect, before: Facts, aft
       return;
     case 'booking-collect:taken':
       expect(after).toMatchObject({ assetStatus: 'on-loan', assetDoor: null, openLoan: true, booking: 'collected' });
+      return;
+    case 'exhibit-deposit:item-in':
+      expect(after).toMatchObject({ assetStatus: 'evidence', assetDoor: door, exhibit: 'stored' });
+      return;
+    case 'exhibit-deposit:nothing-in':
+    case 'exhibit-deposit:door-failed':
+      expect(after).toMatchObject({ assetStatus: 'evidence-out', assetDoor: null, exhibit: 'not-deposited' });
+      return;
+    case 'exhibit-retrieve:taken':
+      expect(after).toMatchObject({ assetStatus: 'evidence-out', assetDoor: null, exhibit: 'retrieved' });
+      return;
+    case 'exhibit-retrieve:left-inside':
+    case 'exhibit-retrieve:door-failed':
+      expect(after).toMatchObject({ assetStatus: 'evidence', assetDoor: door, exhibit: 'stored' });
       return;
     case 'stage:item-in':
     case 'booking-collect:left-inside':
@@ -254,7 +295,7 @@ describe('the door intent table, walked cell by cell on a real database', () => 
     const w = world();
     try {
       const { services } = w.core;
-      const specs = [drawIntentSpec(services), returnIntentSpec(services), ...swapIntentSpecs(services), collectIntentSpec(services), stageIntentSpec(services), collectionIntentSpec(services)];
+      const specs = [drawIntentSpec(services), returnIntentSpec(services), ...swapIntentSpecs(services), collectIntentSpec(services), stageIntentSpec(services), collectionIntentSpec(services), ...exhibitIntentSpecs(services)];
       expect(specs.map((s) => s.kind).sort()).toEqual([...INTENT_KINDS].sort());
       for (const spec of specs) {
         const effects = new Set(INTENT_STATES.flatMap((state) => INTENT_EVENTS.map((event) => transitionFor(spec.kind, state, event)?.effect)).filter((e) => e !== undefined));
