@@ -242,7 +242,8 @@ export type ScreenView =
   /** Stores load a booked item into the door the terminal chose; the door is then held for the officer. */
   | { kind: 'stage-door'; doorNumber: number; assetTypeName: string; serial: string; reference: string; officer: string; opened: boolean }
   /** Any officer: deposit a sealed exhibit (the form), then its door. Deposit is one way. */
-  | { kind: 'exhibit-deposit'; message: string | null }
+  /** `scanned`: a code a serial scanner read while the form showed, for the field being filled (a seal, a reference). */
+  | { kind: 'exhibit-deposit'; message: string | null; scanned: string | null }
   | { kind: 'exhibit-door'; doorNumber: number; reference: string; occurrence: string; direction: 'in' | 'out'; opened: boolean }
   /** The property store: exhibits held, retrieval, reseal and continuity records. */
   | { kind: 'exhibits'; message: string | null }

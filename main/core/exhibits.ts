@@ -86,6 +86,10 @@ export class Exhibits {
            FROM exhibit_events x LEFT JOIN officers o ON o.id = x.officer_id LEFT JOIN officers w ON w.id = x.witness_id
           WHERE x.exhibit_id = ? ORDER BY x.id`,
       ),
+      // The exhibits' own asset type, made with the first exhibit (an empty terminal has no types at all).
+      ensureType: db.prepare(
+        "INSERT INTO asset_types (code, name, category, max_per_officer, self_service, size_class) VALUES ('EXHIBIT', 'Exhibit', 'exhibit', 1, 0, 'S') ON CONFLICT (code) DO NOTHING",
+      ),
       insertAsset: db.prepare<[string, string, string]>(
         "INSERT INTO assets (serial, tag, asset_type_id, status, door_id, updated_at) VALUES (?, ?, (SELECT id FROM asset_types WHERE code = 'EXHIBIT'), 'evidence-out', NULL, ?)",
       ),
@@ -148,6 +152,7 @@ export class Exhibits {
     if (refusal !== null) return { ok: false, message: refusal };
     const parentReference = input.reference.split('/').slice(0, -1).join('/');
     const parent = parentReference.includes('/') ? this.sql.parent.get(input.occurrence, parentReference) : undefined;
+    this.sql.ensureType.run();
     const assetId = Number(this.sql.insertAsset.run(`${input.reference} (${input.occurrence})`, `EXHIBIT:${input.occurrence}:${input.reference}`, now).lastInsertRowid);
     const exhibitId = Number(
       this.sql.insert.run(

@@ -25,6 +25,10 @@ import { ConsoleScreen } from './screens/ConsoleScreen.tsx';
 import { BookingsScreen } from './screens/BookingsScreen.tsx';
 import { DeviceRefreshScreen } from './screens/DeviceRefreshScreen.tsx';
 import { StageDoorScreen } from './screens/StageDoorScreen.tsx';
+import { ExhibitDepositScreen } from './screens/ExhibitDepositScreen.tsx';
+import { ExhibitDoorScreen } from './screens/ExhibitDoorScreen.tsx';
+import { ExhibitRetrieveScreen } from './screens/ExhibitRetrieveScreen.tsx';
+import { ExhibitsScreen } from './screens/ExhibitsScreen.tsx';
 import { DrawDoneScreen } from './screens/DrawDoneScreen.tsx';
 import { DrawDoorOpenScreen } from './screens/DrawDoorOpenScreen.tsx';
 import { ExceptionsScreen } from './screens/ExceptionsScreen.tsx';
@@ -288,6 +292,14 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
       return <BookingsScreen screen={screen} commands={commands} queries={queries} />;
     case 'stage-door':
       return <StageDoorScreen screen={screen} />;
+    case 'exhibit-deposit':
+      return <ExhibitDepositScreen screen={screen} session={snapshot.session} commands={commands} />;
+    case 'exhibit-door':
+      return <ExhibitDoorScreen screen={screen} />;
+    case 'exhibits':
+      return <ExhibitsScreen screen={screen} commands={commands} queries={queries} />;
+    case 'exhibit-retrieve':
+      return <ExhibitRetrieveScreen screen={screen} commands={commands} />;
     default: {
       const unknown: never = screen;
       return (
@@ -304,7 +316,7 @@ function Screen({ snapshot, commands, queries }: { snapshot: KioskSnapshot; comm
 function messageOnScreen(snapshot: KioskSnapshot | null): string | null {
   const screen = snapshot?.screen;
   if (!screen) return null;
-  if (screen.kind === 'pin' || screen.kind === 'home' || screen.kind === 'people' || screen.kind === 'problem' || screen.kind === 'override' || screen.kind === 'swap' || screen.kind === 'device-refresh' || screen.kind === 'bookings') {
+  if (screen.kind === 'pin' || screen.kind === 'home' || screen.kind === 'people' || screen.kind === 'problem' || screen.kind === 'override' || screen.kind === 'swap' || screen.kind === 'device-refresh' || screen.kind === 'bookings' || screen.kind === 'exhibit-deposit' || screen.kind === 'exhibits' || screen.kind === 'exhibit-retrieve') {
     return screen.message;
   }
   return null;

@@ -160,7 +160,7 @@ async function runDeposit(ctx: KioskContext, officerId: number, input: DepositIn
   if (blocked) return { ok: false, error: blocked };
   const begun = beginExhibitDeposit(ctx.services, officerId, input, occupiedDoors(ctx));
   if (!begun.ok) {
-    ctx.show({ kind: 'exhibit-deposit', message: begun.message });
+    ctx.show({ kind: 'exhibit-deposit', message: begun.message, scanned: null });
     return fail(begun.kind, begun.message);
   }
   ctx.startJourney(new ExhibitDoorJourney(ctx, begun.intent, { reference: input.reference, occurrence: input.occurrence }));
@@ -287,6 +287,13 @@ class RetrievalChecks implements Journey {
     return runRetrieval(this.ctx, this.officerId, this.exhibitId, this.witnessId, this.purpose);
   }
 
+  /** A seal scanned at the seal step is checked as if typed. */
+  scan(code: string): boolean {
+    if (this.machine.state !== 'seal') return false;
+    this.checkSeal(code).catch((error: unknown) => this.ctx.log(`seal check by scan failed: ${error instanceof Error ? error.message : String(error)}`));
+    return true;
+  }
+
   cancel(): void {
     if (this.machine.fire('cancelled')) this.ctx.changed();
   }
@@ -350,9 +357,17 @@ export function exhibitsModule(ctx: KioskContext): KioskModule {
     stop() {
       stopSweep?.();
     },
+    // On the deposit form, a scanned seal or exhibit label goes to the field being filled.
+    takeScan(code) {
+      if (ctx.officerId() === null || ctx.screen()?.kind !== 'exhibit-deposit' || ctx.journey() !== null) return false;
+      ctx.touch();
+      ctx.show({ kind: 'exhibit-deposit', message: null, scanned: code });
+      ctx.changed();
+      return true;
+    },
     handlers: {
       openExhibitDeposit: () => {
-        ctx.show({ kind: 'exhibit-deposit', message: null });
+        ctx.show({ kind: 'exhibit-deposit', message: null, scanned: null });
         return OK;
       },
       depositExhibit: (input, officerId) => runDeposit(ctx, signedIn(officerId), input),

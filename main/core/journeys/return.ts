@@ -192,9 +192,9 @@ export function returnModule(ctx: KioskContext): KioskModule {
     // A tag scanned by a signed-in officer with nothing else under way is a return, as at any real terminal.
     takeScan(code) {
       const officerId = ctx.officerId();
-      // The console and the bookings screen take scans for their own work (a stock check, staging).
+      // These screens take scans for their own work (a stock check, staging, a seal number).
       const screen = ctx.screen()?.kind;
-      if (officerId === null || screen === 'console' || screen === 'bookings') return false;
+      if (officerId === null || screen === 'console' || screen === 'bookings' || screen === 'exhibit-deposit' || screen === 'exhibits') return false;
       ctx.touch();
       const asset = ctx.services.records.assetByTag(code);
       if (!asset) {

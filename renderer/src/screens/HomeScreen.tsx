@@ -32,6 +32,7 @@ export function HomeScreen({
   const isArmourer = isAdmin || session.roles.includes('armourer');
   const isIt = session.roles.includes('it');
   const isStores = isArmourer || session.roles.includes('stores');
+  const isProperty = session.roles.includes('property');
   // Out of service: the buttons stay, disabled, each saying why in words (main refuses them too).
   const outOfService = lockers.inService ? null : `${lockers.name} are out of service`;
 
@@ -66,6 +67,16 @@ export function HomeScreen({
               Bookings
             </button>
           ) : null}
+          {isProperty ? (
+            <button type="button" className="btn btn-secondary home-exhibits" onClick={() => commands.openExhibits({})}>
+              <span aria-hidden="true">⚖ </span>
+              Exhibits
+            </button>
+          ) : null}
+          <button type="button" className="btn btn-secondary home-deposit" onClick={() => commands.openExhibitDeposit({})}>
+            <span aria-hidden="true">⇲ </span>
+            Deposit an exhibit
+          </button>
           {isIt ? (
             <button type="button" className="btn btn-secondary home-refresh" onClick={() => commands.openDeviceRefresh({})}>
               <span aria-hidden="true">⇄ </span>

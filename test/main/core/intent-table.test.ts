@@ -109,6 +109,7 @@ function begin(w: World, kind: IntentKind): DoorIntent {
       // Deposited by Alex (its door shut on it), retrieved by a property officer.
       const deposit = must(beginExhibitDeposit(core.services, alex, EXHIBIT, new Set())).intent;
       core.services.intents.apply(deposit.id, 'closed-with-item', 'test');
+      core.services.intents.finishIn(deposit.id, 'test');
       const exhibit = core.services.exhibits.list('')[0]!;
       return must(beginExhibitRetrieval(core.services, officerIdByCollar(db, 'PRP 01'), exhibit.id, null, 'court', new Set())).intent;
     }

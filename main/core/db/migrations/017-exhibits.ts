@@ -9,7 +9,7 @@ const CHECKPOINT_TRIGGERS = ['audit_checkpoints_no_update', 'audit_checkpoints_n
  * firearms), checking its seal. Every event is its own row, pointing at the audit row that
  * records it, so an exhibit's continuity record carries the chain's hashes.
  *
- * Each exhibit has a row in `assets` of the built-in type EXHIBIT: the doors, their intents and
+ * Each exhibit has a row in `assets` of the type EXHIBIT (made with the first exhibit): the doors, their intents and
  * their sensors already follow assets, so a door holding an exhibit is occupied, opened and
  * reconciled exactly like any other. The type is never drawn (not self-service) and the
  * exhibit statuses are not equipment statuses, so no equipment view counts one.
@@ -47,8 +47,6 @@ export const exhibits: Migration = {
       INSERT INTO asset_statuses (status) VALUES ('evidence'), ('evidence-out');
       INSERT INTO intent_kinds (kind, direction) VALUES ('exhibit-deposit', 'in'), ('exhibit-retrieve', 'out');
       INSERT INTO exception_kinds (kind) VALUES ('seal-mismatch'), ('exhibit-dwell');
-      INSERT INTO asset_types (code, name, category, max_per_officer, self_service, size_class)
-        VALUES ('EXHIBIT', 'Exhibit', 'exhibit', 1, 0, 'S') ON CONFLICT (code) DO NOTHING;
 
       CREATE TABLE exhibits (
         id INTEGER PRIMARY KEY,
