@@ -4,6 +4,7 @@ import { JsonFileConfigStore, type ConfigStore } from './config/config-store.ts'
 import { checkTerminalConfig, maskSecrets, secretsStillMasked, unmaskSecrets, type TerminalConfig } from './config/terminal-config.ts';
 import { openDatabase, type Db } from './core/db/database.ts';
 import { demoCards, ensureLockerBank, parseDemoSite, seedDemoSite, syncOverrideReasons } from './core/demo-seed.ts';
+import { demoRoomsWanted, seedDemoRooms } from './core/demo-rooms.ts';
 import type { SetupCodeSink } from './core/commissioning.ts';
 import { Kiosk } from './core/kiosk.ts';
 import type { KioskPolicy } from './core/kiosk-deps.ts';
@@ -58,7 +59,8 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     options.configStore ??
     (options.configPath
       ? new JsonFileConfigStore(options.configPath)
-      : new JsonFileConfigStore(join(options.dataDir, 'terminal-config.json'), join(options.resourcesDir, 'default-terminal-config.json')));
+      : // The demo's own layout adds the smart-locker rooms (a stores section and an exhibits section) to the default bank.
+        new JsonFileConfigStore(join(options.dataDir, 'terminal-config.json'), join(options.resourcesDir, options.demo ? 'demo-terminal-config.json' : 'default-terminal-config.json')));
   const config = store.load();
   // Before anything else: a signing key others can read means checkpoints could be forged, and the terminal must not start.
   const signer = loadOrCreateTerminalKey(options.dataDir, options.log);
@@ -80,6 +82,10 @@ export async function startKiosk(options: KioskOptions): Promise<RunningKiosk> {
     }
     const bankName = config.lockerBank.name;
     const bankId = ensureLockerBank(db, bankName, config.lockerBank.doors, clock.now());
+    if (site?.rooms && demoRoomsWanted(db, bankId, site.rooms)) {
+      options.log('seeding the demo smart-locker rooms');
+      seedDemoRooms(db, bankId, site.rooms, clock.now());
+    }
     syncOverrideReasons(db, config.policy.overrideReasons, clock.now());
     const manager = new DeviceManager({ log: options.log, stockedDoors: () => stockedDoors(db, bankId), videoOutbox: () => new SqliteOutboxStore(db, 'video'), legacyOutboxDir: join(options.dataDir, 'video-outbox') });
     devices = manager;
@@ -301,6 +307,7 @@ function policyOf(config: TerminalConfig): KioskPolicy {
     overridableRefusals: p.overridableRefusals,
     // Only a terminal fed by an estate has reference data that can go stale.
     referenceMaxAgeHours: config.estate === null ? null : p.referenceMaxAgeHours,
+    exhibitDwellHours: p.exhibitDwellHours,
     auditCheckpoint: { everyRows: p.auditCheckpointEveryRows, everyMinutes: p.auditCheckpointEveryMinutes },
     bookingExpiringNoticeMinutes: config.bookings.expiringNoticeMinutes,
   };

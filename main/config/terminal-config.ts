@@ -216,6 +216,8 @@ export const terminalConfigSchema = z
         auditCheckpointEveryMinutes: z.number().int().min(1).max(1440).default(15),
         /** With an estate configured: how old its reference data may be before weapons are refused (hours). */
         referenceMaxAgeHours: z.number().int().min(1).max(720).default(24),
+        /** An exhibit behind its door longer than this raises an exception for the property store (PCD 1698). */
+        exhibitDwellHours: z.number().int().min(1).max(720).default(24),
         /** Refusals an armourer may override (suspension, restriction and stock never are by default). */
         overridableRefusals: z
           .array(z.enum(['qualification-expired', 'qualification-missing', 'role-required', 'unit-not-authorised', 'limit-reached', 'reference-stale']))

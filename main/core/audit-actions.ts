@@ -122,6 +122,7 @@ export interface AuditDetails {
   'stock.checked': { scanned: number; missing: number; unexpected: number; missingTags: string[]; unexpectedTags: { tag: string; problem: string }[] };
 
   'site.seeded-demo': { officers: number; assets: number; rules: number };
+  'site.seeded-demo-rooms': { assets: number; staged: number; historyDays: number };
   'bank.added': { name: string };
   'bank.doors-added': { doors: number[] };
   'bank.doors-changed': { changes: string[] };
@@ -246,6 +247,7 @@ export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'stock.started': 'a stock check started',
   'stock.checked': 'a stock check finished, with its findings',
   'site.seeded-demo': 'the demo site was seeded',
+  'site.seeded-demo-rooms': "the demo's smart-locker rooms were seeded: stores kit, staged bookings, an exhibit and a month of history",
   'bank.added': 'a locker bank was added',
   'bank.doors-added': 'doors were added to a locker bank',
   'bank.doors-changed': "doors' size class or what they may hold changed in the layout",

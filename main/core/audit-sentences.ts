@@ -407,6 +407,8 @@ const SENTENCES: Sentences = {
   },
 
   'site.seeded-demo': (r) => `${r.who} set up the demo site: ${count(r.num('officers'), 'officer')}, ${count(r.num('assets'), 'item')}, ${count(r.num('rules'), 'release rule')}`,
+  'site.seeded-demo-rooms': (r) =>
+    `${r.who} set up the demo's smart-locker rooms: ${count(r.num('assets'), 'item')} in the stores doors, ${count(r.num('staged'), 'booking')} staged, one exhibit, and ${count(r.num('historyDays'), 'day')} of history`,
   'bank.added': (r) => `${r.who} added the locker bank "${r.text('name') ?? r.row.subject}"`,
   'bank.doors-added': (r) => {
     const doors = r.numbers('doors');

@@ -4,6 +4,7 @@ import { AuditLog, canonicalJson } from './audit.ts';
 import type { DoorHolds, SizeClass } from './door-fit.ts';
 import type { Db } from './db/database.ts';
 import { addDays, localDate } from './dates.ts';
+import { demoRoomsSchema } from './demo-rooms.ts';
 import { hashPin, type PinHash } from './pin.ts';
 import { dueAt, legacyRule } from './rules.ts';
 import { validUntil } from './validity.ts';
@@ -82,6 +83,8 @@ export const demoSiteSchema = z.object({
       }),
     )
     .default([]),
+  /** The smart-locker rooms, seeded when the terminal's layout has their doors (demo-rooms.ts). */
+  rooms: demoRoomsSchema.optional(),
 });
 export type DemoSite = z.infer<typeof demoSiteSchema>;
 

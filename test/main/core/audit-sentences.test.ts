@@ -469,6 +469,12 @@ const CASES: { [A in AuditAction]: Case<A> } = {
     details: { scanned: 30, missing: 1, unexpected: 1, missingTags: ['AKT70009'], unexpectedTags: [{ tag: 'AKX', problem: 'unknown tag' }] },
     sentence: 'ARM 01 Jo Evans finished stock check 2: 30 items scanned, 1 missing (AKT70009), 1 unexpected (AKX)',
   },
+  'site.seeded-demo-rooms': {
+    actor: 'system',
+    subject: 'bank:1',
+    details: { assets: 28, staged: 2, historyDays: 30 },
+    sentence: "The terminal set up the demo's smart-locker rooms: 28 items in the stores doors, 2 bookings staged, one exhibit, and 30 days of history",
+  },
   'site.seeded-demo': {
     actor: 'system',
     subject: 'site:1',
