@@ -18,6 +18,8 @@ export interface Harness {
   call<M extends RequestName>(method: M, input: RequestInput<M>): Promise<Result<ResponseValues[M]>>;
   /** Resolve with the first snapshot (current or pushed) that satisfies `ok`; reject after `ms`. */
   waitFor(ok: (s: KioskSnapshot) => boolean, ms?: number): Promise<KioskSnapshot>;
+  /** Sign out whoever is signed in, tap this demo card and enter its PIN; throws with main's words if refused. */
+  signIn(who: { card: string; pin: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,7 +63,7 @@ export async function startHarness(policy: Record<string, number> = {}, dataDir?
   });
   const first = await kiosk.service.request('getSnapshot', {});
   if (first.ok) latest = first.value;
-  return {
+  const harness: Harness = {
     kiosk,
     dataDir: dir,
     now: () => (time ?? harnessClock).now(),
@@ -89,9 +91,17 @@ export async function startHarness(policy: Record<string, number> = {}, dataDir?
         check();
       });
     },
+    async signIn(who) {
+      if (latest?.session) await harness.call('signOut', {});
+      await harness.call('demoTapCard', { uid: who.card });
+      await harness.waitFor((s) => s.screen.kind === 'pin');
+      const result = await harness.call('submitPin', { pin: who.pin });
+      if (!result.ok) throw new Error(result.error.message);
+    },
     async close() {
       await kiosk.close();
       t?.cleanup();
     },
   };
+  return harness;
 }

@@ -14,11 +14,8 @@ const ADMIN = { card: '043A4B5C6D', pin: '9003' };
 let h: Harness;
 afterEach(async () => h?.close());
 
-async function signIn(who: { card: string; pin: string }): Promise<void> {
-  await h.call('demoTapCard', { uid: who.card });
-  await h.waitFor((s) => s.screen.kind === 'pin');
-  const r = await h.call('submitPin', { pin: who.pin });
-  if (!r.ok) throw new Error(r.error.message);
+function signIn(who: { card: string; pin: string }): Promise<void> {
+  return h.signIn(who);
 }
 
 function taserId(): number {

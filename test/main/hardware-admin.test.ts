@@ -18,11 +18,8 @@ const ARMOURER = { card: '0418293A4B', pin: '9001' };
 let h: Harness;
 afterEach(async () => h?.close());
 
-async function signIn(who: { card: string; pin: string }): Promise<void> {
-  await h.call('demoTapCard', { uid: who.card });
-  await h.waitFor((s) => s.screen.kind === 'pin');
-  const result = await h.call('submitPin', { pin: who.pin });
-  if (!result.ok) throw new Error(result.error.message);
+function signIn(who: { card: string; pin: string }): Promise<void> {
+  return h.signIn(who);
 }
 
 function auditActions(): string[] {

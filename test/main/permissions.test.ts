@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUEST_NAMES, requestSchemas, type RequestInput, type RequestName } from '../../preload/contract.ts';
 import { openDatabase } from '../../main/core/db/database.ts';
 import { PERMISSIONS } from '../../main/core/permissions.ts';
+import { exhibitSample } from '../helpers/exhibit-sample.ts';
 import { startHarness, type Harness } from '../helpers/kiosk-harness.ts';
 
 const query = { by: 'window', value: '', from: null, to: null } as const;
@@ -86,19 +87,7 @@ const SAMPLES: { [M in RequestName]: RequestInput<M> } = {
   stageBooking: { bookingId: 1, item: null },
   startCollection: { bookingId: 1 },
   openExhibitDeposit: {},
-  depositExhibit: {
-    reference: 'AP/1',
-    occurrence: '23/1/26',
-    seizedBy: 'PC 1234',
-    seizedAt: '2026-11-21T08:30:00.000Z',
-    seizedWhere: 'Mill Lane',
-    description: 'Mobile phone',
-    category: 'digital',
-    bagType: 'small bag',
-    seals: ['SEAL-1'],
-    photoRef: null,
-    madeSafe: false,
-  },
+  depositExhibit: exhibitSample(),
   openExhibits: {},
   getExhibits: { query: '' },
   startExhibitRetrieval: { exhibitId: 1, purpose: 'court' },
@@ -129,12 +118,8 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-async function signIn(who: { card: string; pin: string }): Promise<void> {
-  await h.call('signOut', {});
-  await h.call('demoTapCard', { uid: who.card });
-  await h.waitFor((s) => s.screen.kind === 'pin');
-  const result = await h.call('submitPin', { pin: who.pin });
-  if (!result.ok) throw new Error(result.error.message);
+function signIn(who: { card: string; pin: string }): Promise<void> {
+  return h.signIn(who);
 }
 
 function auditRows(): number {

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RequestInput } from '../../../preload/contract.ts';
 import { openDatabase, type Db } from '../../../main/core/db/database.ts';
 import type { DoorIntent } from '../../../main/core/door-intents.ts';
 import { beginExhibitDeposit, beginExhibitRetrieval } from '../../../main/core/journeys/exhibit.ts';
 import type { VideoEventInput } from '../../../main/core/ports.ts';
 import { doorCore, type DoorCore } from '../../helpers/door-core.ts';
 import { ManualTime } from '../../helpers/manual-time.ts';
+import { exhibitSample } from '../../helpers/exhibit-sample.ts';
 import { join, officerIdByCollar, seededDb, tempDir } from '../../helpers/temp-db.ts';
 
 /**
@@ -37,22 +37,7 @@ afterEach(() => {
 
 const id = (collar: string) => officerIdByCollar(db, collar);
 
-function exhibit(overrides: Partial<RequestInput<'depositExhibit'>> = {}): RequestInput<'depositExhibit'> {
-  return {
-    reference: 'AP/1',
-    occurrence: '23/41877/26',
-    seizedBy: 'PC 1234',
-    seizedAt: '2026-11-21T08:30:00.000Z',
-    seizedWhere: '14 Mill Lane, rear garden',
-    description: 'Clear bag of white powder, approx. 20 g',
-    category: 'drugs',
-    bagType: 'small bag',
-    seals: ['SEAL-100231'],
-    photoRef: null,
-    madeSafe: false,
-    ...overrides,
-  };
-}
+const exhibit = exhibitSample;
 
 /** The door as the sensors see it, through the same table the kiosk uses: open, then shut with or without the item. */
 function door(intent: DoorIntent, end: 'closed-with-item' | 'closed-empty'): void {
@@ -63,7 +48,7 @@ function door(intent: DoorIntent, end: 'closed-with-item' | 'closed-empty'): voi
   if (change?.effect === 'item-in') intents.finishIn(intent.id, 'exhibit in and door shut');
 }
 
-function deposit(collar: string, overrides: Partial<RequestInput<'depositExhibit'>> = {}): DoorIntent {
+function deposit(collar: string, overrides: Parameters<typeof exhibitSample>[0] = {}): DoorIntent {
   const begun = beginExhibitDeposit(core.services, id(collar), exhibit(overrides), new Set());
   if (!begun.ok) throw new Error(begun.message);
   door(begun.intent, 'closed-with-item');

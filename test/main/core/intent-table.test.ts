@@ -23,6 +23,7 @@ import { drawIntentSpec } from '../../../main/core/journeys/draw.ts';
 import { returnIntentSpec } from '../../../main/core/journeys/return.ts';
 import { beginDeposit, beginIssue, swapIntentSpecs } from '../../../main/core/journeys/swap.ts';
 import { doorCore, type DoorCore } from '../../helpers/door-core.ts';
+import { exhibitSample } from '../../helpers/exhibit-sample.ts';
 import { assetTypeId, join, officerIdByCollar, seededDb, tempDir } from '../../helpers/temp-db.ts';
 
 process.env.TZ = 'Europe/London';
@@ -117,19 +118,7 @@ function begin(w: World, kind: IntentKind): DoorIntent {
 }
 
 /** A digital exhibit, one property officer enough to retrieve it. */
-const EXHIBIT = {
-  reference: 'AP/1',
-  occurrence: '23/41877/26',
-  seizedBy: 'PC 1234',
-  seizedAt: '2026-11-21T08:30:00.000Z',
-  seizedWhere: 'Mill Lane',
-  description: 'Mobile phone',
-  category: 'digital',
-  bagType: 'small bag',
-  seals: ['SEAL-1'],
-  photoRef: null,
-  madeSafe: false,
-} as const satisfies Parameters<typeof beginExhibitDeposit>[2];
+const EXHIBIT = exhibitSample({ category: 'digital', description: 'Mobile phone' });
 
 /** A booking of one radio for PC 7890, ready now and for four hours. */
 function bookRadio(w: World, serial: string): number {

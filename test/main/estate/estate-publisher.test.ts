@@ -92,6 +92,8 @@ describeEstate('the terminal publishes its audit log to the estate', () => {
     proxy.restore();
     await until('the estate to hold all 600 rows', async () => (await estateCount(t.id)) === 600);
     expect(await estateMax(t.id)).toBe(600);
+    // The estate commits the last batch before the publisher hears its reply: caught up follows it.
+    await until('the publisher to see itself caught up', () => p.current().state === 'caught-up');
     expect(p.current()).toMatchObject({ state: 'caught-up', behind: 0 });
     const exceptions = await estate.admin.query('SELECT kind FROM estate.exceptions WHERE terminal_id = $1', [t.id]);
     expect(exceptions.rows).toEqual([]);

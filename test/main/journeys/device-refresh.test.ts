@@ -9,12 +9,8 @@ const JO = { card: '0418293A4B', pin: '9001' };
 let h: Harness;
 afterEach(async () => h?.close());
 
-async function signIn(who: { card: string; pin: string }): Promise<void> {
-  if (h.latest()?.session) await h.call('signOut', {});
-  await h.call('demoTapCard', { uid: who.card });
-  await h.waitFor((s) => s.screen.kind === 'pin');
-  const result = await h.call('submitPin', { pin: who.pin });
-  if (!result.ok) throw new Error(result.error.message);
+function signIn(who: { card: string; pin: string }): Promise<void> {
+  return h.signIn(who);
 }
 
 function rows<T>(sql: string): T[] {

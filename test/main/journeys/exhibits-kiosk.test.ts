@@ -1,10 +1,10 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RequestInput } from '../../../preload/contract.ts';
 import type { StoredAuditRow } from '../../../main/core/audit.ts';
 import { CONTINUITY_FORMAT, verifyContinuity, type ContinuityRecord } from '../../../main/core/continuity.ts';
 import { openDatabase } from '../../../main/core/db/database.ts';
+import { exhibitSample } from '../../helpers/exhibit-sample.ts';
 import { startHarness, type Harness } from '../../helpers/kiosk-harness.ts';
 
 /**
@@ -23,27 +23,11 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-async function signIn(who: { card: string; pin: string }): Promise<void> {
-  await h.call('signOut', {});
-  await h.call('demoTapCard', { uid: who.card });
-  await h.waitFor((s) => s.screen.kind === 'pin');
-  const result = await h.call('submitPin', { pin: who.pin });
-  if (!result.ok) throw new Error(result.error.message);
+function signIn(who: { card: string; pin: string }): Promise<void> {
+  return h.signIn(who);
 }
 
-const DRUGS: RequestInput<'depositExhibit'> = {
-  reference: 'AP/1',
-  occurrence: '23/41877/26',
-  seizedBy: 'PC 1234',
-  seizedAt: '2026-11-21T08:30:00.000Z',
-  seizedWhere: '14 Mill Lane',
-  description: 'Clear bag of white powder, approx. 20 g',
-  category: 'drugs',
-  bagType: 'small bag',
-  seals: ['SEAL-100231'],
-  photoRef: 'IMG-4471',
-  madeSafe: false,
-};
+const DRUGS = exhibitSample({ seizedWhere: '14 Mill Lane', photoRef: 'IMG-4471' });
 
 function rows(from: number, to: number): StoredAuditRow[] {
   const db = openDatabase(`${h.dataDir}/armoury.db`);

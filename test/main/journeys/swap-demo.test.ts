@@ -6,11 +6,8 @@ const ALEX = { card: '04A1B2C3D4', pin: '1234' };
 let h: Harness;
 afterEach(async () => h?.close());
 
-async function signIn(who: { card: string; pin: string }): Promise<void> {
-  await h.call('demoTapCard', { uid: who.card });
-  await h.waitFor((s) => s.screen.kind === 'pin');
-  const result = await h.call('submitPin', { pin: who.pin });
-  if (!result.ok) throw new Error(result.error.message);
+function signIn(who: { card: string; pin: string }): Promise<void> {
+  return h.signIn(who);
 }
 
 function query<T>(sql: string, ...params: (string | number)[]): T[] {
