@@ -108,6 +108,8 @@ export class Bookings {
         `SELECT b.id FROM bookings b INDEXED BY bookings_live_by_deadline WHERE ${live} AND b.deadline <= ? AND b.state = 'staged' AND b.expiry_warned_at IS NULL`,
       ),
       warned: db.prepare<[string, number]>('UPDATE bookings SET expiry_warned_at = ? WHERE id = ?'),
+      // A door open for this booking now (stores loading it, or its officer collecting it).
+      doorUnderWay: db.prepare<[number], { id: number }>("SELECT id FROM door_intents WHERE booking_id = ? AND state IN ('pending', 'open', 'closed') LIMIT 1"),
       noShows: db.prepare<[], { officer: string; count: number }>(
         `SELECT o.collar_number || ' ' || o.display_name AS officer, count(*) AS count
            FROM bookings b JOIN officers o ON o.id = b.officer_id
@@ -198,7 +200,7 @@ export class Bookings {
         const row = this.sql.row.get(bookingId);
         if (!row) return refuse('not-found', 'There is no such booking.');
         if (row.state !== 'booked' && row.state !== 'staged') return refuse('conflict', `Booking ${row.reference} is already ${row.state}.`);
-        if (row.assetId !== null && this.records.asset(row.assetId)?.status === 'issuing') return refuse('conflict', 'Its door is open for collection now.');
+        if (this.sql.doorUnderWay.get(row.id)) return refuse('conflict', 'Its door is open now (being loaded or collected): cancel it once the door is shut.');
         const now = this.clock.now();
         this.release(row);
         this.sql.end.run('cancelled', reason.trim(), now.toISOString(), row.id);
@@ -291,8 +293,8 @@ export class Bookings {
       .transaction((): boolean => {
         const row = this.sql.row.get(bookingId);
         if (!row || (row.state !== 'booked' && row.state !== 'staged') || row.deadline > now.toISOString()) return false;
-        // A collection under way at the deadline finishes: its door is open for the officer now.
-        if (row.assetId !== null && this.records.asset(row.assetId)?.status === 'issuing' && row.state === 'staged') return false;
+        // A door under way at the deadline (loading, or a collection) finishes first; the next sweep looks again.
+        if (this.sql.doorUnderWay.get(row.id)) return false;
         const view = this.mustView(row.id);
         this.release(row);
         const staged = row.state === 'staged';

@@ -160,6 +160,24 @@ describe('staging and collection', () => {
     expect(core.services.bookings.sweep()).toBe(0);
   });
 
+  it('neither cancels nor expires a booking while its door is open for loading, and expires it once the door is shut', async () => {
+    const id = book({ deadline: new Date(time.now().getTime() + HOUR) });
+    const staging = beginStage(core.services, kim(), id, null, new Set());
+    if (!staging.ok || staging.intent === null) throw new Error('not staged through a door');
+    const { intents } = core.services;
+    intents.unlockSent(staging.intent.id);
+    intents.apply(staging.intent.id, 'door-opened', 'door opened');
+    expect(core.services.bookings.cancel({ officerId: kim() }, id, 'not needed')).toMatchObject({ ok: false, kind: 'conflict' });
+    await time.advance(HOUR);
+    expect(core.services.bookings.sweep()).toBe(0);
+    intents.apply(staging.intent.id, 'closed-with-item', 'door closed');
+    intents.finishIn(staging.intent.id, 'loaded');
+    expect(booking(id)).toMatchObject({ state: 'staged', door: 13 });
+    expect(core.services.bookings.sweep()).toBe(1);
+    expect(booking(id)).toMatchObject({ state: 'expired' });
+    expect(asset('RAD-0006')).toEqual({ status: 'available', door: 13 });
+  });
+
   it('cancels a staged booking, freeing its item where it is', () => {
     const id = book({ item: 'RAD-0002' });
     expect(beginStage(core.services, kim(), id, null, new Set()).ok).toBe(true);
