@@ -126,6 +126,8 @@ export class Exhibits {
 
   /** Why this officer may not deposit this exhibit as described (said before any door is chosen), or null. */
   depositRefusal(officerId: number, input: DepositInput): string | null {
+    // A few minutes' grace for a clock that differs from the officer's watch.
+    if (Date.parse(input.seizedAt) > this.clock.now().getTime() + 5 * 60_000) return 'The time it was seized is in the future: check the day and time.';
     if (input.category !== 'firearm' || this.sql.byReference.get(input.occurrence, input.reference)) return null;
     if (!input.madeSafe) return 'A firearm exhibit must be declared made safe before it is deposited.';
     if (!this.mayDeclareSafe(officerId)) return 'Only an armourer or an authorised firearms officer may declare a firearm made safe: ask one to deposit it.';

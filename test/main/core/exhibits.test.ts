@@ -90,6 +90,10 @@ describe('depositing an exhibit', () => {
     expect(only()).toMatchObject({ reference: 'GW/1', madeSafeBy: 'PC 6789 Grace Walsh', category: 'firearm' });
   });
 
+  it('refuses a seizure time in the future', () => {
+    expect(beginExhibitDeposit(core.services, id('PC 1234'), exhibit({ seizedAt: '2026-11-21T11:00:00.000Z' }), new Set())).toMatchObject({ ok: false, message: 'The time it was seized is in the future: check the day and time.' });
+  });
+
   it('refuses a second deposit of the same exhibit while it is stored', () => {
     deposit('PC 1234');
     expect(beginExhibitDeposit(core.services, id('PC 1234'), exhibit(), new Set())).toMatchObject({ ok: false, message: 'Exhibit AP/1 of 23/41877/26 is already in the lockers.' });
