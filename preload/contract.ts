@@ -745,6 +745,8 @@ export interface BookingView {
   onBehalfOf: string | null;
   assetTypeId: number;
   assetTypeName: string;
+  /** Units booked: more than 1 only for pooled stock. */
+  quantity: number;
   /** The item, once one is named or staged; null for "any" until then. */
   serial: string | null;
   doorNumber: number | null;
@@ -759,11 +761,26 @@ export interface BookingView {
   nextStep: string;
 }
 
+/** A pooled type's stock: units in the store, in packs in the lockers, held for bookings, out on loan. */
+export interface PoolLevelView {
+  assetTypeId: number;
+  name: string;
+  inStore: number;
+  inLockers: number;
+  held: number;
+  onLoan: number;
+  /** Below this (store and lockers together) a low-stock exception is raised; null: no alert. */
+  lowStockBelow: number | null;
+  /** The low-stock exception is raised and the stock not yet back above the threshold. */
+  low: boolean;
+}
+
 export interface BookingsView {
   /** Live bookings first (mobilisation before routine, then by deadline), then recent ended ones. */
   bookings: BookingView[];
-  /** Every asset type, with how many are free in the lockers and in the store. */
-  types: { assetTypeId: number; name: string; inLockers: number; inStore: number }[];
+  /** Every asset type, with how many are free in the lockers and in the store; pooled types are booked by quantity. */
+  types: { assetTypeId: number; name: string; inLockers: number; inStore: number; pooled: boolean }[];
+  pools: PoolLevelView[];
   /** Officers whose staged bookings expired uncollected, most first. */
   noShows: { officer: string; count: number }[];
 }
@@ -1052,6 +1069,8 @@ export const requestSchemas = {
       /** Then held this many hours for collection before it expires. */
       collectWithinHours: z.number().int().min(1).max(336),
       reference: z.string().trim().min(1).max(60),
+      /** Units of a pooled type (PPE, uniform by size); 1 for a serialised item. */
+      quantity: z.number().int().min(1).max(100).optional(),
     })
     .strict()
     .refine((b) => (b.item === null) !== (b.assetTypeId === null), 'name one item, or one kind of item'),
@@ -1060,6 +1079,10 @@ export const requestSchemas = {
   stageBooking: z.object({ bookingId: id, item: z.string().trim().min(1).max(64).nullable() }).strict(),
   /** The officer collects a staged booking from its door. */
   startCollection: z.object({ bookingId: id }).strict(),
+  /** Pooled stock delivered to the store. */
+  receiveStock: z.object({ assetTypeId: id, quantity: z.number().int().min(1).max(10_000), note: z.string().trim().min(1).max(200) }).strict(),
+  /** A count of the store's pooled stock, and why it differs from the record. */
+  countStock: z.object({ assetTypeId: id, counted: z.number().int().min(0).max(100_000), reason: z.string().trim().min(3, 'say why').max(300) }).strict(),
   // Exhibits (PCD 1698): any officer deposits; only the property store retrieves.
   openExhibitDeposit: empty,
   depositExhibit: z
@@ -1185,6 +1208,8 @@ export interface ResponseValues {
   cancelBooking: BookingView;
   stageBooking: KioskSnapshot;
   startCollection: KioskSnapshot;
+  receiveStock: PoolLevelView;
+  countStock: PoolLevelView;
   openExhibitDeposit: KioskSnapshot;
   depositExhibit: KioskSnapshot;
   openExhibits: KioskSnapshot;

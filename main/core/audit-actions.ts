@@ -142,6 +142,9 @@ export interface AuditDetails {
   'stage.intent': { booking: number; intent: number; door: number; asset: number };
   'booking-collect.intent': { booking: number; intent: number; door: number; ruleVersion: number | null };
 
+  'pool.received': { assetType: number; name: string; quantity: number; note: string };
+  'pool.counted': { assetType: number; name: string; before: number; counted: number; reason: string };
+  'pool.packed': { assetType: number; name: string; quantity: number; booking: number; asset: number };
   'exhibit.deposit-intent': { exhibit: number; intent: number; door: number; reference: string; occurrence: string; category: string };
   'exhibit.retrieve-intent': { exhibit: number; intent: number; door: number; witness: number | null; purpose: string };
   'exhibit.deposited': ExhibitDetails;
@@ -264,6 +267,9 @@ export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'booking.collect-refused': 'an officer was refused the collection of a booked item',
   'stage.intent': 'stores began loading a booked item: its door is about to open',
   'booking-collect.intent': 'an officer began collecting a booked item: its door is about to open',
+  'pool.received': 'pooled stock was delivered to the store',
+  'pool.counted': "the store's pooled stock was counted",
+  'pool.packed': 'units of pooled stock were taken from the store as a pack for a booking',
   'exhibit.deposit-intent': 'an officer began depositing an exhibit: its door is about to open',
   'exhibit.retrieve-intent': 'the property store began retrieving an exhibit, its seal checked: its door is about to open',
   'exhibit.deposited': 'an exhibit was deposited (its CCTV footage asked to be kept)',

@@ -20,6 +20,8 @@ export interface BookingRequest {
   readyFrom: Date;
   deadline: Date;
   reference: string;
+  /** Units of a pooled type; 1 (or absent) for a serialised item. */
+  quantity?: number;
 }
 
 /** Who is booking: a stores officer or armourer at the terminal, or a system through the endpoint (with its idempotency key). */
@@ -39,6 +41,7 @@ export interface BookingRow {
   deadline: string;
   state: BookingState;
   doorId: number | null;
+  quantity: number;
 }
 
 /** The longest a booking may stay open: kit held in a door for longer is kit nobody else can have. */
@@ -49,7 +52,7 @@ const RECENT_ENDED = 200;
 const VIEW_SELECT = `
   SELECT b.id, b.reference, b.source, b.request_id AS requestId, b.priority, b.state, b.officer_id AS officerId,
          o.collar_number || ' ' || o.display_name AS officer, o.collar_number AS collarNumber, b.on_behalf_of AS onBehalfOf,
-         b.asset_type_id AS assetTypeId, t.name AS assetTypeName, a.serial, d.number AS doorNumber, b.ready_from AS readyFrom, b.deadline,
+         b.asset_type_id AS assetTypeId, t.name AS assetTypeName, b.quantity, a.serial, d.number AS doorNumber, b.ready_from AS readyFrom, b.deadline,
          coalesce(by.collar_number || ' ' || by.display_name, substr(b.source, 10)) AS bookedBy, b.created_at AS createdAt,
          b.staged_at AS stagedAt, b.collected_at AS collectedAt, b.note
     FROM bookings b
@@ -84,7 +87,7 @@ export class Bookings {
     this.sql = {
       row: db.prepare<[number], BookingRow>(
         `SELECT id, reference, request_id AS requestId, officer_id AS officerId, asset_type_id AS assetTypeId, asset_id AS assetId, priority,
-                ready_from AS readyFrom, deadline, state, door_id AS doorId FROM bookings WHERE id = ?`,
+                ready_from AS readyFrom, deadline, state, door_id AS doorId, quantity FROM bookings WHERE id = ?`,
       ),
       view: db.prepare<[number], ViewRow>(`${VIEW_SELECT} WHERE b.id = ?`),
       byRequest: db.prepare<[string], { id: number; source: string }>('SELECT id, source FROM bookings WHERE request_id = ?'),
@@ -93,11 +96,11 @@ export class Bookings {
       forOfficer: db.prepare<[number], ViewRow>(`${VIEW_SELECT} WHERE b.officer_id = ? AND ${live} ORDER BY b.deadline, b.id`),
       liveForAsset: db.prepare<[number], { id: number }>(`SELECT b.id FROM bookings b WHERE b.asset_id = ? AND ${live}`),
       officerByCollar: db.prepare<[string], { id: number; leftOn: string | null }>('SELECT id, left_on AS leftOn FROM officers WHERE collar_number = ? COLLATE NOCASE'),
-      typeById: db.prepare<[number], { id: number; name: string }>("SELECT id, name FROM asset_types WHERE id = ? AND category <> 'exhibit'"),
-      typeByCode: db.prepare<[string], { id: number; name: string }>("SELECT id, name FROM asset_types WHERE code = ? COLLATE NOCASE AND category <> 'exhibit'"),
-      insert: db.prepare<[string, string, string | null, number, string | null, number | null, number, number | null, BookingPriority, string, string, string, string]>(
-        `INSERT INTO bookings (reference, source, request_id, officer_id, on_behalf_of, booked_by, asset_type_id, asset_id, priority, ready_from, deadline, state, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?)`,
+      typeById: db.prepare<[number], { id: number; name: string; pooled: number }>("SELECT id, name, pooled FROM asset_types WHERE id = ? AND category <> 'exhibit'"),
+      typeByCode: db.prepare<[string], { id: number; name: string; pooled: number }>("SELECT id, name, pooled FROM asset_types WHERE code = ? COLLATE NOCASE AND category <> 'exhibit'"),
+      insert: db.prepare<[string, string, string | null, number, string | null, number | null, number, number | null, BookingPriority, string, string, number, string, string]>(
+        `INSERT INTO bookings (reference, source, request_id, officer_id, on_behalf_of, booked_by, asset_type_id, asset_id, priority, ready_from, deadline, quantity, state, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?)`,
       ),
       end: db.prepare<[BookingState, string, string, number]>(`UPDATE bookings SET state = ?, note = ?, updated_at = ? WHERE id = ? AND state IN ('booked', 'staged')`),
       chooseAsset: db.prepare<[number, string, number]>('UPDATE bookings SET asset_id = ?, updated_at = ? WHERE id = ? AND asset_id IS NULL'),
@@ -115,10 +118,11 @@ export class Bookings {
            FROM bookings b JOIN officers o ON o.id = b.officer_id
           WHERE b.state = 'expired' AND b.staged_at IS NOT NULL GROUP BY b.officer_id ORDER BY count DESC, officer LIMIT 50`,
       ),
-      types: db.prepare<[], { assetTypeId: number; name: string; inLockers: number; inStore: number }>(
-        `SELECT t.id AS assetTypeId, t.name,
+      types: db.prepare<[], { assetTypeId: number; name: string; inLockers: number; inStore: number; pooled: number }>(
+        `SELECT t.id AS assetTypeId, t.name, t.pooled,
                 (SELECT count(*) FROM assets a WHERE a.asset_type_id = t.id AND a.status = 'available' AND a.door_id IS NOT NULL) AS inLockers,
-                (SELECT count(*) FROM assets a WHERE a.asset_type_id = t.id AND a.status = 'available' AND a.door_id IS NULL) AS inStore
+                CASE WHEN t.pooled = 1 THEN coalesce((SELECT in_store FROM pool_stock p WHERE p.asset_type_id = t.id), 0)
+                     ELSE (SELECT count(*) FROM assets a WHERE a.asset_type_id = t.id AND a.status = 'available' AND a.door_id IS NULL) END AS inStore
            FROM asset_types t WHERE t.category <> 'exhibit' ORDER BY t.name`,
       ),
     };
@@ -146,9 +150,11 @@ export class Bookings {
         if (!(request.deadline.getTime() > request.readyFrom.getTime())) return refuse('invalid-request', 'The deadline must come after the time it is ready from.');
         if (request.deadline.getTime() <= now.getTime()) return refuse('invalid-request', 'The deadline has already passed.');
         if (request.deadline.getTime() - now.getTime() > MAX_BOOKING_DAYS * 86_400_000) return refuse('invalid-request', `A booking can be held for at most ${MAX_BOOKING_DAYS} days.`);
+        const quantity = request.quantity ?? 1;
         let typeId: number;
         let assetId: number | null = null;
         if (request.item !== null) {
+          if (quantity !== 1) return refuse('invalid-request', 'A specific item is booked one at a time: book pooled stock by its kind.');
           const asset = this.records.assetBySerialOrTag(request.item.trim());
           if (!asset) return refuse('not-found', `No item has serial or tag ${request.item.trim()}.`);
           if (asset.status !== 'available') return refuse('conflict', `${asset.assetTypeName} ${asset.serial} is ${asset.status.replace(/-/g, ' ')}, so it cannot be booked. Book another, or any ${asset.assetTypeName}.`);
@@ -158,6 +164,7 @@ export class Bookings {
         } else {
           const type = request.assetType === null ? undefined : 'id' in request.assetType ? this.sql.typeById.get(request.assetType.id) : this.sql.typeByCode.get(request.assetType.code);
           if (!type) return refuse('not-found', request.assetType === null ? 'Say which item, or which kind of item, to book.' : 'That kind of equipment is not known here.');
+          if (quantity !== 1 && type.pooled !== 1) return refuse('invalid-request', `${type.name} is booked one at a time: only pooled stock is booked by quantity.`);
           typeId = type.id;
         }
         const source = 'officerId' in booker ? 'console' : `endpoint:${booker.system}`;
@@ -175,6 +182,7 @@ export class Bookings {
             request.priority,
             request.readyFrom.toISOString(),
             request.deadline.toISOString(),
+            quantity,
             at,
             at,
           ).lastInsertRowid,
@@ -219,11 +227,12 @@ export class Bookings {
     return this.sql.row.get(bookingId);
   }
 
-  view(): BookingsView {
+  /** The bookings screen's picture, but for the pooled stock levels (pool-stock.ts adds them). */
+  view(): Omit<BookingsView, 'pools'> {
     const now = this.clock.now().toISOString();
     return {
       bookings: [...this.sql.liveViews.all(), ...this.sql.endedViews.all(RECENT_ENDED)].map((r) => this.shown(r, now)),
-      types: this.sql.types.all(),
+      types: this.sql.types.all().map((t) => ({ ...t, pooled: t.pooled === 1 })),
       noShows: this.sql.noShows.all(),
     };
   }

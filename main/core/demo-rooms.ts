@@ -4,6 +4,7 @@ import type { Db } from './db/database.ts';
 import { Exceptions } from './exceptions.ts';
 import { Exhibits } from './exhibits.ts';
 import { NO_VIDEO } from './door-intents.ts';
+import { PoolStock } from './pool-stock.ts';
 import { Records } from './records.ts';
 
 /**
@@ -15,7 +16,19 @@ import { Records } from './records.ts';
  */
 
 export const demoRoomsSchema = z.object({
-  assetTypes: z.array(z.object({ code: z.string(), name: z.string(), category: z.string(), selfService: z.boolean(), size: z.enum(['S', 'M', 'L', 'XL']) })),
+  assetTypes: z.array(
+    z.object({
+      code: z.string(),
+      name: z.string(),
+      category: z.string(),
+      selfService: z.boolean(),
+      size: z.enum(['S', 'M', 'L', 'XL']),
+      /** Pooled stock: this many units received into the store by stores, with a low-stock threshold. */
+      pool: z.object({ inStore: z.number().int().min(0), lowStockBelow: z.number().int().min(1) }).optional(),
+    }),
+  ),
+  /** Pooled stock booked by quantity, waiting for stores to stage it. */
+  poolBookings: z.array(z.object({ officer: z.string(), type: z.string(), quantity: z.number().int().min(1), reference: z.string(), collectWithinHours: z.number().int().min(1), bookedBy: z.string() })).default([]),
   assets: z.array(z.object({ serial: z.string(), tag: z.string(), type: z.string(), door: z.number().int().min(1) })),
   /** Staged for an officer: the item behind its door, held for them. */
   staged: z.array(z.object({ officer: z.string(), serial: z.string(), reference: z.string(), priority: z.enum(['mobilisation', 'routine']), collectWithinHours: z.number().int().min(1), bookedBy: z.string() })),
@@ -61,9 +74,26 @@ export function seedDemoRooms(db: Db, bankId: number, rooms: DemoRooms, now: Dat
       return row.id;
     };
     for (const t of rooms.assetTypes) {
-      db.prepare('INSERT INTO asset_types (code, name, category, max_per_officer, self_service, size_class) VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (code) DO NOTHING').run(t.code, t.name, t.category, t.selfService ? 1 : 0, t.size);
+      db.prepare('INSERT INTO asset_types (code, name, category, max_per_officer, self_service, size_class, pooled, low_stock_below) VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING').run(
+        t.code,
+        t.name,
+        t.category,
+        t.selfService ? 1 : 0,
+        t.size,
+        t.pool ? 1 : 0,
+        t.pool?.lowStockBelow ?? null,
+      );
     }
     const typeId = (code: string) => db.prepare<[string], { id: number }>('SELECT id FROM asset_types WHERE code = ?').get(code)?.id ?? 0;
+    // Received through the pool's own code, so a level below its threshold raises its exception.
+    const pool = new PoolStock(db, audit, clock, new Exceptions(db, audit, clock));
+    for (const t of rooms.assetTypes) if (t.pool) pool.receive(officer(rooms.staged[0]?.bookedBy ?? 'STR 01'), typeId(t.code), t.pool.inStore, 'opening stock');
+    for (const b of rooms.poolBookings) {
+      db.prepare(
+        `INSERT INTO bookings (reference, source, officer_id, booked_by, asset_type_id, priority, ready_from, deadline, quantity, state, created_at, updated_at)
+         VALUES (?, 'console', ?, ?, ?, 'routine', ?, ?, ?, 'booked', ?, ?)`,
+      ).run(b.reference, officer(b.officer), officer(b.bookedBy), typeId(b.type), at, new Date(now.getTime() + b.collectWithinHours * HOUR).toISOString(), b.quantity, at, at);
+    }
     const assetIds = new Map<string, number>();
     for (const a of rooms.assets) {
       assetIds.set(a.serial, Number(db.prepare("INSERT INTO assets (serial, tag, asset_type_id, status, door_id, updated_at) VALUES (?, ?, ?, 'available', ?, ?)").run(a.serial, a.tag, typeId(a.type), doorId(a.door), at).lastInsertRowid));

@@ -19,6 +19,7 @@ export const EXCEPTION_KINDS = [
   'booking-expired',
   'seal-mismatch',
   'exhibit-dwell',
+  'low-stock',
 ] as const;
 export type ExceptionKind = (typeof EXCEPTION_KINDS)[number];
 

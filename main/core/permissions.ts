@@ -125,6 +125,8 @@ export const PERMISSIONS: Readonly<Record<RequestName, Permission>> = {
   createBooking: BOOKINGS,
   cancelBooking: BOOKINGS,
   stageBooking: BOOKINGS,
+  receiveStock: BOOKINGS,
+  countStock: BOOKINGS,
   // Any officer, for their own booking: the handler checks it is theirs, and the gate at collection.
   startCollection: { roles: 'anyone', state: 'free' },
 

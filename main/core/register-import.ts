@@ -33,6 +33,9 @@ const registerSchema = z
             selfService: z.boolean().default(true),
             // The smallest door it fits (door-fit.ts): S, M, L or XL.
             size: z.enum(SIZE_CLASSES).default('S'),
+            // Pooled stock (PPE, uniform by size): counted in the store, booked by quantity; with a low-stock threshold.
+            pooled: z.boolean().default(false),
+            lowStockBelow: z.number().int().min(1).max(100_000).nullable().default(null),
             rule: ruleSchema,
           })
           .strict(),
@@ -80,11 +83,15 @@ export class RegisterImports {
       qualification: db.prepare<[string], { id: number; name: string; validityMonths: number | null }>('SELECT id, name, validity_months AS validityMonths FROM qualifications WHERE code = ?'),
       insertQualification: db.prepare<[string, string, number | null]>('INSERT INTO qualifications (code, name, validity_months) VALUES (?, ?, ?)'),
       updateQualification: db.prepare<[string, number | null, number]>('UPDATE qualifications SET name = ?, validity_months = ? WHERE id = ?'),
-      type: db.prepare<[string], { id: number; name: string; category: string; maxPerOfficer: number; selfService: number; size: string }>(
-        'SELECT id, name, category, max_per_officer AS maxPerOfficer, self_service AS selfService, size_class AS size FROM asset_types WHERE code = ?',
+      type: db.prepare<[string], { id: number; name: string; category: string; maxPerOfficer: number; selfService: number; size: string; pooled: number; lowStockBelow: number | null }>(
+        'SELECT id, name, category, max_per_officer AS maxPerOfficer, self_service AS selfService, size_class AS size, pooled, low_stock_below AS lowStockBelow FROM asset_types WHERE code = ?',
       ),
-      insertType: db.prepare<[string, string, string, number, number, string]>('INSERT INTO asset_types (code, name, category, max_per_officer, self_service, size_class) VALUES (?, ?, ?, ?, ?, ?)'),
-      updateType: db.prepare<[string, string, number, number, string, number]>('UPDATE asset_types SET name = ?, category = ?, max_per_officer = ?, self_service = ?, size_class = ? WHERE id = ?'),
+      insertType: db.prepare<[string, string, string, number, number, string, number, number | null]>(
+        'INSERT INTO asset_types (code, name, category, max_per_officer, self_service, size_class, pooled, low_stock_below) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      updateType: db.prepare<[string, string, number, number, string, number, number | null, number]>(
+        'UPDATE asset_types SET name = ?, category = ?, max_per_officer = ?, self_service = ?, size_class = ?, pooled = ?, low_stock_below = ? WHERE id = ?',
+      ),
       bySerial: db.prepare<[string], { id: number; tag: string; typeCode: string }>('SELECT a.id, a.tag, t.code AS typeCode FROM assets a JOIN asset_types t ON t.id = a.asset_type_id WHERE a.serial = ?'),
       byTag: db.prepare<[string], { serial: string }>('SELECT serial FROM assets WHERE tag = ?'),
       door: db.prepare<[number, number], { id: number; holder: string | null }>(
@@ -183,13 +190,21 @@ export class RegisterImports {
       const existing = this.sql.type.get(t.code);
       let typeId: number;
       if (!existing) {
-        typeId = Number(this.sql.insertType.run(t.code, t.name, t.category, t.maxPerOfficer, t.selfService ? 1 : 0, t.size).lastInsertRowid);
+        typeId = Number(this.sql.insertType.run(t.code, t.name, t.category, t.maxPerOfficer, t.selfService ? 1 : 0, t.size, t.pooled ? 1 : 0, t.lowStockBelow).lastInsertRowid);
         this.audit.append({ actor: `officer:${officerId}`, action: 'asset-type.added', subject: `asset-type:${typeId}`, details: { code: t.code, name: t.name, category: t.category } }, now);
         counts.assetTypes++;
       } else {
         typeId = existing.id;
-        if (existing.name !== t.name || existing.category !== t.category || existing.maxPerOfficer !== t.maxPerOfficer || existing.selfService !== (t.selfService ? 1 : 0) || existing.size !== t.size) {
-          this.sql.updateType.run(t.name, t.category, t.maxPerOfficer, t.selfService ? 1 : 0, t.size, typeId);
+        const changed =
+          existing.name !== t.name ||
+          existing.category !== t.category ||
+          existing.maxPerOfficer !== t.maxPerOfficer ||
+          existing.selfService !== (t.selfService ? 1 : 0) ||
+          existing.size !== t.size ||
+          existing.pooled !== (t.pooled ? 1 : 0) ||
+          existing.lowStockBelow !== t.lowStockBelow;
+        if (changed) {
+          this.sql.updateType.run(t.name, t.category, t.maxPerOfficer, t.selfService ? 1 : 0, t.size, t.pooled ? 1 : 0, t.lowStockBelow, typeId);
           counts.assetTypes++;
         }
       }

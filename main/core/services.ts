@@ -4,6 +4,7 @@ import { AuditLog } from './audit.ts';
 import { Bookings } from './bookings.ts';
 import { CONTINUITY_FORMAT, continuityPdf, type ContinuityRecord } from './continuity.ts';
 import { Exhibits } from './exhibits.ts';
+import { PoolStock } from './pool-stock.ts';
 import { Authenticator } from './auth.ts';
 import { Commissioning, type SetupCodeSink } from './commissioning.ts';
 import { ArmourerConsole } from './console.ts';
@@ -53,6 +54,7 @@ export interface CoreServices {
   /** Every import's run (in the import worker when the composition root gives one); the three above keep their logs. */
   imports: Imports;
   bookings: Bookings;
+  pool: PoolStock;
   exhibits: Exhibits;
   /** An exhibit's continuity record as a PDF, anchored by a checkpoint signed now; null for no such exhibit. */
   continuity(exhibitId: number): Promise<ExportedFile | null>;
@@ -93,6 +95,7 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
     personnel: new PersonnelImports(db, audit, clock, commissioning),
     register: new RegisterImports(db, audit, clock, rules, bankId),
     bookings: new Bookings(db, audit, clock, records, ledger, exceptions, input.bookingNotices ?? NO_BOOKING_NOTICES, () => ({ expiringNoticeMinutes: policy.bookingExpiringNoticeMinutes ?? 60 })),
+    pool: new PoolStock(db, audit, clock, exceptions),
     exhibits,
     async continuity(exhibitId) {
       const view = exhibits.view(exhibitId);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { startShell, type RunningShell } from './browser-shell-fixture.ts';
-import { expectAccessible, lookAt, screen, signIn, signOut } from './kiosk-steps.ts';
+import { door, expectAccessible, lookAt, screen, setSimulator, signIn, signOut } from './kiosk-steps.ts';
 
 // The demo as `npm start` shows it: the smart-locker rooms of resources/demo-terminal-config.json
 // (a stores section, doors 17-40, and an exhibits section, doors 41-48) seeded on the demo site,
@@ -18,6 +18,25 @@ test('the demo rooms: a booking ready to collect, an exhibit held, and a dashboa
   await signIn(page, { card: 'PC 1219', pin: '155433' });
   const booked = page.getByRole('region', { name: 'Booked for you' });
   await expect(booked.getByRole('button', { name: /^Collect Airwave radio RAD-0101 from door 17/ })).toBeVisible();
+  await signOut(page);
+
+  // Pooled stock: gloves below their threshold; two hi-vis jackets booked, staged as one pack from the store.
+  await signIn(page, { card: 'STR 01', pin: '9005' });
+  await page.getByRole('button', { name: 'Bookings' }).click();
+  await screen(page, 'bookings');
+  const stock = page.getByRole('list', { name: 'Pooled stock' });
+  await expect(stock).toContainText('Nitrile gloves, size M (box): 18 in the store, 0 in the lockers, 0 held for bookings, 0 out · low stock (below 20)');
+  const jackets = page.getByRole('list', { name: 'Waiting' }).getByRole('listitem').filter({ hasText: '2 × Hi-vis jacket, size L for PC 1253' });
+  await expectAccessible(page, 'bookings with pooled stock');
+  await jackets.getByRole('button', { name: /^Stage it/ }).click();
+  await screen(page, 'stage-door');
+  await setSimulator(page, true);
+  await door(page, 'Put item in door', 13);
+  await door(page, 'Close door', 13);
+  await screen(page, 'bookings');
+  await setSimulator(page, false);
+  await expect(stock).toContainText('Hi-vis jacket, size L: 10 in the store, 0 in the lockers, 2 held for bookings, 0 out');
+  await page.getByRole('button', { name: 'Back' }).click();
   await signOut(page);
 
   await signIn(page, { card: 'PRP 01', pin: '9006' });

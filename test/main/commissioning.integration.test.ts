@@ -310,13 +310,15 @@ describe('commissioning a fresh live terminal from nothing', () => {
     expect(refused).toMatchObject({ status: 'rejected', changed: 0 });
     expect(refused.problems[0]?.message).toContain('assetTypes[0].rule');
     const applied = must(await k.call('importRegister', { fileName: 'register.json', base64: base64(example) }));
-    expect(applied).toMatchObject({ status: 'applied', added: { qualifications: 3, assetTypes: 3, assets: 4 }, problems: [] });
+    expect(applied).toMatchObject({ status: 'applied', added: { qualifications: 3, assetTypes: 4, assets: 4 }, problems: [] });
     // The register says the smallest door each type fits (S unless it says otherwise).
     const sizes = openDatabase(join(site.dir, 'armoury.db'));
-    expect(sizes.prepare('SELECT code, size_class AS size FROM asset_types ORDER BY code').all()).toEqual([
-      { code: 'BWC', size: 'S' },
-      { code: 'G17', size: 'M' },
-      { code: 'TASER7', size: 'S' },
+    // ...and which are pooled stock, counted rather than serialised, with their low-stock threshold.
+    expect(sizes.prepare('SELECT code, size_class AS size, pooled, low_stock_below AS low FROM asset_types ORDER BY code').all()).toEqual([
+      { code: 'BWC', size: 'S', pooled: 0, low: null },
+      { code: 'G17', size: 'M', pooled: 0, low: null },
+      { code: 'HIVIS-L', size: 'M', pooled: 1, low: 5 },
+      { code: 'TASER7', size: 'S', pooled: 0, low: null },
     ]);
     sizes.close();
     expect(must(await k.call('importRegister', { fileName: 'register.json', base64: base64(example) }))).toMatchObject({ status: 'unchanged', changed: 0 });

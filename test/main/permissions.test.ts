@@ -86,6 +86,8 @@ const SAMPLES: { [M in RequestName]: RequestInput<M> } = {
   cancelBooking: { bookingId: 1, reason: 'not needed' },
   stageBooking: { bookingId: 1, item: null },
   startCollection: { bookingId: 1 },
+  receiveStock: { assetTypeId: 1, quantity: 10, note: 'delivery' },
+  countStock: { assetTypeId: 1, counted: 9, reason: 'counted' },
   openExhibitDeposit: {},
   depositExhibit: exhibitSample(),
   openExhibits: {},

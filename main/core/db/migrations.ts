@@ -16,6 +16,7 @@ import { doorSizes } from './migrations/014-door-sizes.ts';
 import { homeDoors } from './migrations/015-home-doors.ts';
 import { bookings } from './migrations/016-bookings.ts';
 import { exhibits } from './migrations/017-exhibits.ts';
+import { pooledStock } from './migrations/018-pooled-stock.ts';
 
 export interface Migration {
   version: number;
@@ -30,7 +31,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink, doorSizes, homeDoors, bookings, exhibits];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink, doorSizes, homeDoors, bookings, exhibits, pooledStock];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -1,6 +1,7 @@
 import type { Result, ScreenView } from '../../../preload/contract.ts';
 import type { BookingRequest } from '../bookings.ts';
 import type { DoorIntent, IntentChange, IntentKindSpec } from '../door-intents.ts';
+import type { AssetRecord } from '../records.ts';
 import { repeat } from '../ports.ts';
 import type { CoreServices } from '../services.ts';
 import { defineTable, Machine } from '../state-table.ts';
@@ -75,7 +76,16 @@ type Staged = { ok: true; intent: DoorIntent | null; message: string } | { ok: f
  * smallest free door that fits it, and the intent to open it.
  */
 export function beginStage(services: CoreServices, stagerId: number, bookingId: number, item: string | null, occupied: ReadonlySet<number>): Staged {
-  const { db, audit, clock, intents, records, bookings, bankId } = services;
+  try {
+    return stageInTransaction(services, stagerId, bookingId, item, occupied);
+  } catch (error) {
+    if (error instanceof StageRefused) return { ok: false, kind: 'conflict', message: error.message };
+    throw error;
+  }
+}
+
+function stageInTransaction(services: CoreServices, stagerId: number, bookingId: number, item: string | null, occupied: ReadonlySet<number>): Staged {
+  const { db, intents, records, bookings, bankId } = services;
   return db
     .transaction((): Staged => {
       const booking = bookings.row(bookingId);
@@ -83,6 +93,15 @@ export function beginStage(services: CoreServices, stagerId: number, bookingId: 
       if (booking.state !== 'booked') return { ok: false, kind: 'conflict', message: `Booking ${booking.reference} is ${booking.state}, not waiting to be staged.` };
       const type = records.assetType(booking.assetTypeId);
       const typeName = type?.name ?? 'item';
+      // Pooled stock: its units come from the store as one pack, which then goes in a door like any item.
+      if (booking.assetId === null && services.pool.levels().some((l) => l.assetTypeId === booking.assetTypeId)) {
+        const pack = services.pool.takePack(`officer:${stagerId}`, booking.assetTypeId, booking.quantity, booking.id);
+        if (!pack) return { ok: false, kind: 'conflict', message: `Only ${services.pool.inStore(booking.assetTypeId)} ${typeName} in the store: booking ${booking.reference} needs ${booking.quantity}. Receive more stock first.` };
+        if (!bookings.chooseAsset(booking.id, pack.assetId)) throw new Error(`booking ${booking.id} changed inside its own transaction`);
+        const packAsset = records.asset(pack.assetId);
+        if (!packAsset) throw new Error(`pack ${pack.assetId} vanished inside its own transaction`);
+        return stageThroughDoor(services, stagerId, booking.id, packAsset, occupied);
+      }
       let asset = booking.assetId === null ? undefined : records.asset(booking.assetId);
       if (booking.assetId !== null && item !== null) {
         const named = records.assetBySerialOrTag(item);
@@ -105,14 +124,24 @@ export function beginStage(services: CoreServices, stagerId: number, bookingId: 
         bookings.markStaged(booking.id, asset.id, asset.doorId, `officer:${stagerId}`, asset.doorNumber);
         return { ok: true, intent: null, message: `${asset.assetTypeName} ${asset.serial} is staged where it is, behind door ${asset.doorNumber}: the door is held for the officer.` };
       }
-      const door = intents.freeDoorFor(records.doorFit(asset.assetTypeId), occupied);
-      if (!door) return { ok: false, kind: 'conflict', message: `Every locker door that can take a ${asset.assetTypeName} is full.` };
-      const intent = intents.create({ kind: 'stage', doorId: door.doorId, assetId: asset.id, officerId: stagerId, bookingId: booking.id }, { ...asset, doorNumber: door.number });
-      audit.append({ actor: `officer:${stagerId}`, action: 'stage.intent', subject: `booking:${booking.id}`, details: { booking: booking.id, intent: intent.id, door: door.number, asset: asset.id } }, clock.now());
-      return { ok: true, intent, message: '' };
+      return stageThroughDoor(services, stagerId, booking.id, asset, occupied);
     })
     .immediate();
 }
+
+/** Inside the staging's transaction: the smallest free door that fits the item, and the intent to open it for loading. */
+function stageThroughDoor(services: CoreServices, stagerId: number, bookingId: number, asset: AssetRecord, occupied: ReadonlySet<number>): Staged {
+  const { audit, clock, intents, records } = services;
+  const door = intents.freeDoorFor(records.doorFit(asset.assetTypeId), occupied);
+  // Nothing is written for a refusal: the transaction this runs in rolls back with the error.
+  if (!door) throw new StageRefused(`Every locker door that can take a ${asset.assetTypeName} is full.`);
+  const intent = intents.create({ kind: 'stage', doorId: door.doorId, assetId: asset.id, officerId: stagerId, bookingId }, { ...asset, doorNumber: door.number });
+  audit.append({ actor: `officer:${stagerId}`, action: 'stage.intent', subject: `booking:${bookingId}`, details: { booking: bookingId, intent: intent.id, door: door.number, asset: asset.id } }, clock.now());
+  return { ok: true, intent, message: '' };
+}
+
+/** A staging refused after something was written in its transaction (a pack taken from the store): thrown, so it rolls back. */
+class StageRefused extends Error {}
 
 /** Stores at the open door, loading the booked item. */
 class StageJourney implements Journey {
@@ -284,7 +313,19 @@ export function bookingsModule(ctx: KioskContext): KioskModule {
         ctx.show({ kind: 'bookings', message: null });
         return OK;
       },
-      getBookings: () => ({ ok: true, value: services.bookings.view() }),
+      getBookings: () => ({ ok: true, value: { ...services.bookings.view(), pools: services.pool.levels() } }),
+      receiveStock: ({ assetTypeId, quantity, note }, officerId) => {
+        const result = services.pool.receive(signedIn(officerId), assetTypeId, quantity, note);
+        if (!result.ok) return fail(result.kind, result.message);
+        ctx.changed();
+        return { ok: true, value: result.level };
+      },
+      countStock: ({ assetTypeId, counted, reason }, officerId) => {
+        const result = services.pool.count(signedIn(officerId), assetTypeId, counted, reason);
+        if (!result.ok) return fail(result.kind, result.message);
+        ctx.changed();
+        return { ok: true, value: result.level };
+      },
       createBooking: (input, officerId) => {
         const readyFrom = new Date(services.clock.now().getTime() + input.readyInHours * HOUR_MS);
         const request: BookingRequest = {
@@ -296,6 +337,7 @@ export function bookingsModule(ctx: KioskContext): KioskModule {
           readyFrom,
           deadline: new Date(readyFrom.getTime() + input.collectWithinHours * HOUR_MS),
           reference: input.reference,
+          quantity: input.quantity ?? 1,
         };
         return answer(services.bookings.create({ officerId: signedIn(officerId) }, request));
       },

@@ -1,6 +1,6 @@
 import { useCallback, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
-import type { BookingPriority, BookingState, BookingsView, BookingView, ScreenView } from '../../../preload/contract.ts';
+import type { BookingPriority, BookingState, BookingsView, BookingView, PoolLevelView, ScreenView } from '../../../preload/contract.ts';
 import type { Commands, Queries } from '../commands.ts';
 import { ChoiceGroup, type Choice } from '../components/ChoiceGroup.tsx';
 import { FormHint } from '../components/FormHint.tsx';
@@ -115,6 +115,18 @@ export function BookingsScreen({ screen, commands, queries }: { screen: Bookings
             <h2 id="bookings-new-title">Book kit</h2>
             {view === null ? <p className="muted">Loading…</p> : <BookingForm types={view.types} createBooking={queries.createBooking} onCreated={() => void refresh()} />}
           </section>
+          <section aria-labelledby="bookings-stock-title" className="panel refresh-panel">
+            <h2 id="bookings-stock-title">Pooled stock</h2>
+            {view === null || view.pools.length === 0 ? (
+              <p className="muted">No pooled stock (PPE, uniform by size) is set up: mark a type &quot;pooled&quot; in the site register.</p>
+            ) : (
+              <ul className="noshow-list" aria-labelledby="bookings-stock-title">
+                {view.pools.map((pool) => (
+                  <PoolItem key={pool.assetTypeId} pool={pool} queries={queries} onChanged={() => void refresh()} />
+                ))}
+              </ul>
+            )}
+          </section>
           <section aria-labelledby="bookings-noshow-title" className="panel refresh-panel">
             <h2 id="bookings-noshow-title">No-shows</h2>
             {view === null || view.noShows.length === 0 ? (
@@ -135,13 +147,51 @@ export function BookingsScreen({ screen, commands, queries }: { screen: Bookings
   );
 }
 
+/** One pooled type's stock, with receiving a delivery and recording a count. */
+function PoolItem({ pool, queries, onChanged }: { pool: PoolLevelView; queries: Queries; onChanged: () => void }) {
+  const [quantity, setQuantity] = useState('');
+  const [note, setNote] = useState('');
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const alive = useAlive();
+  async function receive(event: FormEvent<HTMLFormElement>): Promise<void> {
+    event.preventDefault();
+    const n = Number(quantity.trim());
+    if (!Number.isInteger(n) || n < 1) return setOutcome({ ok: false, message: 'Give how many were delivered, as a whole number.' });
+    const result = await queries.receiveStock({ assetTypeId: pool.assetTypeId, quantity: n, note: note.trim() === '' ? 'delivery' : note.trim() });
+    if (!alive.current) return;
+    setOutcome(result.ok ? { ok: true, message: `${n} ${pool.name} received: ${result.value.inStore} in the store.` } : { ok: false, message: result.error.message });
+    if (result.ok) {
+      setQuantity('');
+      setNote('');
+      onChanged();
+    }
+  }
+  return (
+    <li data-pool={pool.assetTypeId}>
+      <p className="order-title">
+        {pool.low ? <span aria-hidden="true">⚠ </span> : null}
+        {pool.name}: {pool.inStore} in the store, {pool.inLockers} in the lockers, {pool.held} held for bookings, {pool.onLoan} out
+        {pool.low ? ` · low stock (below ${pool.lowStockBelow})` : ''}
+      </p>
+      <form className="refresh-form" noValidate aria-label={`Receive ${pool.name}`} onSubmit={(event) => void receive(event)}>
+        <TextField label="Delivered (how many)" value={quantity} onChange={setQuantity} maxLength={5} />
+        <TextField label="Delivery note (optional)" value={note} onChange={setNote} maxLength={200} upperCase />
+        <button type="submit" className="btn btn-secondary">
+          Receive<span className="visually-hidden"> {pool.name}</span>
+        </button>
+      </form>
+      <OutcomeRegions outcome={outcome} problem={null} classPrefix="bookings" />
+    </li>
+  );
+}
+
 function BookingItem({ booking, onStage, onCancel }: { booking: BookingView; onStage?: (item: string | null) => void; onCancel?: (reason: string) => Promise<boolean> }) {
   const [item, setItem] = useState('');
   const [cancelling, setCancelling] = useState(false);
   const [reason, setReason] = useState('');
   const [hint, setHint] = useState<string | null>(null);
   const state = STATE_TEXT[booking.state];
-  const what = booking.serial === null ? `any ${booking.assetTypeName}` : `${booking.assetTypeName} ${booking.serial}`;
+  const what = booking.quantity > 1 ? `${booking.quantity} × ${booking.assetTypeName}` : booking.serial === null ? `any ${booking.assetTypeName}` : `${booking.assetTypeName} ${booking.serial}`;
   const name = `booking ${booking.reference}`;
   return (
     <li className="order" data-booking-id={booking.id}>
@@ -168,7 +218,7 @@ function BookingItem({ booking, onStage, onCancel }: { booking: BookingView; onS
             onStage(item.trim() === '' ? null : item.trim());
           }}
         >
-          {booking.serial === null ? (
+          {booking.serial === null && booking.quantity === 1 ? (
             <TextField label="Item you are loading (serial or tag)" hint="Leave it empty to hold one already in a locker." value={item} onChange={setItem} maxLength={64} upperCase />
           ) : null}
           <button type="submit" className="btn btn-primary">
@@ -226,11 +276,13 @@ function BookingForm({ types, createBooking, onCreated }: { types: BookingsView[
   const [ready, setReady] = useState('0');
   const [holdHours, setHoldHours] = useState('24');
   const [reference, setReference] = useState('');
+  const [quantity, setQuantity] = useState('1');
   const [hint, setHint] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [busy, setBusy] = useState(false);
   const alive = useAlive();
   const typeChoices: Choice<string>[] = types.map((t) => ({ value: String(t.assetTypeId), label: `${t.name} (${t.inLockers} in the lockers, ${t.inStore} in the store)` }));
+  const pooled = pick === 'kind' && types.some((t) => String(t.assetTypeId) === typeId && t.pooled);
 
   async function submit(event: FormEvent<HTMLFormElement>): Promise<void> {
     event.preventDefault();
@@ -238,6 +290,8 @@ function BookingForm({ types, createBooking, onCreated }: { types: BookingsView[
     if (pick === 'kind' && typeId === null) return setHint('Choose the kind of kit.');
     if (pick === 'item' && item.trim() === '') return setHint('Enter the serial number or tag of the item.');
     if (reference.trim() === '') return setHint('Give a reference (an order, a duty, a ticket).');
+    const units = pooled ? Number(quantity.trim()) : 1;
+    if (!Number.isInteger(units) || units < 1 || units > 100) return setHint('Give how many, from 1 to 100.');
     setHint(null);
     setBusy(true);
     setOutcome(null);
@@ -250,6 +304,7 @@ function BookingForm({ types, createBooking, onCreated }: { types: BookingsView[
       readyInHours: Number(ready),
       collectWithinHours: Number(holdHours),
       reference: reference.trim(),
+      quantity: units,
     });
     if (!alive.current) return;
     setBusy(false);
@@ -276,6 +331,7 @@ function BookingForm({ types, createBooking, onCreated }: { types: BookingsView[
       ) : (
         <TextField label="Item (serial or tag)" value={item} onChange={setItem} maxLength={64} upperCase />
       )}
+      {pooled ? <TextField label="How many" hint="Pooled stock is booked by quantity, taken from the store when it is staged." value={quantity} onChange={setQuantity} maxLength={3} /> : null}
       <ChoiceGroup legend="Priority" choices={PRIORITY_CHOICES} value={priority} onChange={setPriority} className="refresh-choices refresh-choices-row" />
       <ChoiceGroup legend="Ready" choices={READY_CHOICES} value={ready} onChange={setReady} className="refresh-choices refresh-choices-row" />
       <ChoiceGroup legend="Then held for collection for" choices={WINDOW_CHOICES} value={holdHours} onChange={setHoldHours} className="refresh-choices refresh-choices-row" />

@@ -304,6 +304,19 @@ const CASES: { [A in AuditAction]: Case<A> } = {
     details: { booking: 5, reasons: [{ code: 'limit-reached', message: 'You already hold an Airwave radio' }], ruleVersion: 1 },
     sentence: 'PC 1234 Alex Morgan was refused booking 5 at collection: You already hold an Airwave radio',
   },
+  'pool.received': { actor: kim, subject: 'asset-type:9', details: { assetType: 9, name: 'Hi-vis jacket, size L', quantity: 40, note: 'delivery 4471' }, sentence: 'STR 01 Kim Baker received 40 units of Hi-vis jacket, size L into the store: delivery 4471' },
+  'pool.counted': {
+    actor: kim,
+    subject: 'asset-type:9',
+    details: { assetType: 9, name: 'Hi-vis jacket, size L', before: 12, counted: 11, reason: 'one damaged' },
+    sentence: 'STR 01 Kim Baker counted Hi-vis jacket, size L in the store: 11 (the record said 12): one damaged',
+  },
+  'pool.packed': {
+    actor: kim,
+    subject: 'booking:5',
+    details: { assetType: 9, name: 'Hi-vis jacket, size L', quantity: 2, booking: 5, asset: 20 },
+    sentence: 'STR 01 Kim Baker took 2 units of Hi-vis jacket, size L from the store for booking 5',
+  },
   'exhibit-deposit.item-in': {
     actor: alex,
     subject: 'door:13',
@@ -679,7 +692,7 @@ describe('audit sentences', () => {
     // Actors, officer subjects and details.officer; collars carried as text need no lookup.
     expect([...needed.officers]).toEqual(expect.arrayContaining([ALEX, JO, NADIA, KIM, LEE]));
     expect(needed.officers.has(99)).toBe(false);
-    expect([...needed.assets].sort((a, b) => a - b)).toEqual([TASER, OLD_LAPTOP, NEW_LAPTOP, RADIO, EXHIBIT_ASSET]);
-    expect([...needed.types].sort()).toEqual([5, 6, 8]);
+    expect([...needed.assets].sort((a, b) => a - b)).toEqual([TASER, OLD_LAPTOP, NEW_LAPTOP, RADIO, EXHIBIT_ASSET, 20]);
+    expect([...needed.types].sort((a, b) => a - b)).toEqual([5, 6, 8, 9]);
   });
 });
