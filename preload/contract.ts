@@ -861,6 +861,8 @@ export interface KioskSnapshot {
   /** Officer-facing: each device by the name a site admin chose, with its state; raw errors only on the hardware screen. */
   devices: DeviceHealthView[];
   lockers: LockerStatusView;
+  /** Where the terminal drives several named banks: which doors are in which, to name the bank beside a door. Empty for one bank. */
+  doorBanks: { name: string; doors: number[] }[];
   demo: DemoView | null;
   /**
    * A keyboard-mode scanner types into this screen (no evdev access in main): the renderer

@@ -68,7 +68,12 @@ const modbusBus = z
 const bus = z.discriminatedUnion('protocol', [kerongBus, modbusBus]);
 
 /** What a door can take (main/core/door-fit.ts): its size class and what it may hold; default M, anything. */
-const doorFit = { size: z.enum(SIZE_CLASSES).optional(), holds: z.enum(DOOR_HOLDS).optional() };
+const doorFit = {
+  size: z.enum(SIZE_CLASSES).optional(),
+  holds: z.enum(DOOR_HOLDS).optional(),
+  /** The physical bank the door is in, when a room has several ("Stores lockers"): shown beside its number. */
+  bank: z.string().trim().min(1).max(40).optional(),
+};
 const kerongDoor = z.object({ number: z.number().int().min(1).max(999), bus: id, board: z.number().int().min(0).max(15), lock: z.number().int().min(1).max(16), ...doorFit }).strict();
 const modbusDoor = z.object({ number: z.number().int().min(1).max(999), bus: id, relay: z.number().int().min(1).max(32), input: z.number().int().min(1).max(32), ...doorFit }).strict();
 

@@ -281,6 +281,8 @@ export interface DoorSpec {
   number: number;
   size?: SizeClass;
   holds?: DoorHolds;
+  /** The named bank it is in, when the terminal drives several. */
+  bank?: string;
 }
 
 /**
@@ -298,20 +300,25 @@ export function ensureLockerBank(db: Db, name: string, doors: readonly DoorSpec[
         audit.append({ actor: 'system', action: 'bank.added', subject: `bank:${bankId}`, details: { name } }, now);
       }
       const existing = new Map(
-        db.prepare<[number], { number: number; size: SizeClass; holds: DoorHolds }>('SELECT number, size_class AS size, holds FROM doors WHERE bank_id = ?').all(bankId).map((d) => [d.number, d]),
+        db
+          .prepare<[number], { number: number; size: SizeClass; holds: DoorHolds; bank: string | null }>('SELECT number, size_class AS size, holds, bank_label AS bank FROM doors WHERE bank_id = ?')
+          .all(bankId)
+          .map((d) => [d.number, d]),
       );
       const added: number[] = [];
       const changes: string[] = [];
       for (const door of doors) {
         const size = door.size ?? 'M';
         const holds = door.holds ?? 'any';
+        const bank = door.bank ?? null;
         const was = existing.get(door.number);
         if (was === undefined) {
-          db.prepare('INSERT INTO doors (bank_id, number, size_class, holds) VALUES (?, ?, ?, ?)').run(bankId, door.number, size, holds);
+          db.prepare('INSERT INTO doors (bank_id, number, size_class, holds, bank_label) VALUES (?, ?, ?, ?, ?)').run(bankId, door.number, size, holds, bank);
           added.push(door.number);
-        } else if (was.size !== size || was.holds !== holds) {
-          db.prepare('UPDATE doors SET size_class = ?, holds = ? WHERE bank_id = ? AND number = ?').run(size, holds, bankId, door.number);
-          changes.push(`door ${door.number}: ${was.size}, ${was.holds} → ${size}, ${holds}`);
+        } else if (was.size !== size || was.holds !== holds || was.bank !== bank) {
+          db.prepare('UPDATE doors SET size_class = ?, holds = ?, bank_label = ? WHERE bank_id = ? AND number = ?').run(size, holds, bank, bankId, door.number);
+          const named = (b: string | null) => (b === null ? '' : `, in ${b}`);
+          changes.push(`door ${door.number}: ${was.size}, ${was.holds}${named(was.bank)} → ${size}, ${holds}${named(bank)}`);
         }
       }
       if (added.length > 0) audit.append({ actor: 'system', action: 'bank.doors-added', subject: `bank:${bankId}`, details: { doors: added } }, now);

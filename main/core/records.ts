@@ -241,6 +241,16 @@ export class Records {
     return this.assetBySerial(text) ?? this.assetByTag(text);
   }
 
+  /** The bank's named banks and their doors (migration 19); empty when none is named. */
+  namedBanks(bankId: number): { name: string; doors: number[] }[] {
+    const rows = this.db
+      .prepare<[number], { name: string; number: number }>('SELECT bank_label AS name, number FROM doors INDEXED BY doors_in_named_banks WHERE bank_id = ? AND bank_label IS NOT NULL ORDER BY bank_label, number')
+      .all(bankId);
+    const banks = new Map<string, number[]>();
+    for (const row of rows) banks.set(row.name, [...(banks.get(row.name) ?? []), row.number]);
+    return [...banks].map(([name, doors]) => ({ name, doors }));
+  }
+
   /** What lives behind each door of a bank ("Taser 7 T7-0001"), for the simulator panel's labels. */
   doorLabels(bankId: number): Map<number, string> {
     const rows = this.db

@@ -13,6 +13,7 @@ export function buildSnapshot(ctx: KioskContext, session: Session, revision: num
     idle: { warningSecondsLeft: session.warningSecondsLeft(), timeoutSeconds: policy.idleTimeoutSeconds, doneSecondsLeft: session.doneSecondsLeft() },
     devices: officerDevices(ctx),
     lockers: ctx.lockerStatus(),
+    doorBanks: ctx.services.records.namedBanks(ctx.services.bankId),
     demo: demoView(ctx),
     keyboardScanFallback: deps.scanner.keyboardFallback(),
     setup: ctx.services.commissioning.setupView(),

@@ -22,6 +22,7 @@ import { useNow } from './components/useNow.ts';
 import { formatClock } from './format.ts';
 import { CollectDoorScreen } from './screens/CollectDoorScreen.tsx';
 import { ConsoleScreen } from './screens/ConsoleScreen.tsx';
+import { DoorBanksContext } from './components/DoorStep.tsx';
 import { BookingsScreen } from './screens/BookingsScreen.tsx';
 import { DeviceRefreshScreen } from './screens/DeviceRefreshScreen.tsx';
 import { StageDoorScreen } from './screens/StageDoorScreen.tsx';
@@ -219,7 +220,9 @@ export function App({ api }: { api: KioskApi }) {
               ) : null}
             </div>
             {snapshot ? (
-              <Screen key={snapshot.screen.kind} snapshot={snapshot} commands={commands} queries={queries} />
+              <DoorBanksContext.Provider value={snapshot.doorBanks}>
+                <Screen key={snapshot.screen.kind} snapshot={snapshot} commands={commands} queries={queries} />
+              </DoorBanksContext.Provider>
             ) : (
               <div className="screen">
                 <h1 className="screen-title">Starting…</h1>

@@ -17,8 +17,17 @@ test('the demo rooms: a booking ready to collect, an exhibit held, and a dashboa
 
   await signIn(page, { card: 'PC 1219', pin: '155433' });
   const booked = page.getByRole('region', { name: 'Booked for you' });
-  await expect(booked.getByRole('button', { name: /^Collect Airwave radio RAD-0101 from door 17/ })).toBeVisible();
-  await signOut(page);
+  await booked.getByRole('button', { name: /^Collect Airwave radio RAD-0101 from door 17/ }).click();
+  await screen(page, 'draw-door-open');
+  // A room of several banks: the door screen names the bank as well as the door.
+  await expect(page.getByText('In the Stores lockers')).toBeVisible();
+  await lookAt(page, 'a door in a named bank', 'demo-stores-door', true);
+  await door(page, 'Take item from door', 17);
+  await door(page, 'Close door', 17);
+  await screen(page, 'draw-done');
+  await setSimulator(page, false);
+  await page.getByRole('button', { name: 'Sign out now' }).click();
+  await screen(page, 'idle');
 
   // Pooled stock: gloves below their threshold; two hi-vis jackets booked, staged as one pack from the store.
   await signIn(page, { card: 'STR 01', pin: '9005' });

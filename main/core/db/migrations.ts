@@ -17,6 +17,7 @@ import { homeDoors } from './migrations/015-home-doors.ts';
 import { bookings } from './migrations/016-bookings.ts';
 import { exhibits } from './migrations/017-exhibits.ts';
 import { pooledStock } from './migrations/018-pooled-stock.ts';
+import { doorBanks } from './migrations/019-door-banks.ts';
 
 export interface Migration {
   version: number;
@@ -31,7 +32,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink, doorSizes, homeDoors, bookings, exhibits, pooledStock];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink, doorSizes, homeDoors, bookings, exhibits, pooledStock, doorBanks];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

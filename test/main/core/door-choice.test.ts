@@ -92,6 +92,19 @@ describe('the door an item going in takes', () => {
     expect(JSON.parse(row?.details ?? '{}')).toEqual({ changes: ['door 1: S, any → L, equipment'] });
   });
 
+  it('names the banks of a room with several, and audits a door moved between them', () => {
+    expect(records.namedBanks(bankId)).toEqual([]);
+    const named = LAYOUT.map((d) => ({ ...d, bank: d.number <= 4 ? 'Stores lockers' : 'Exhibit lockers' }));
+    ensureLockerBank(db, 'Test bank', named, NOW);
+    expect(records.namedBanks(bankId)).toEqual([
+      { name: 'Exhibit lockers', doors: [5, 6, 7] },
+      { name: 'Stores lockers', doors: [1, 2, 3, 4] },
+    ]);
+    ensureLockerBank(db, 'Test bank', named.map((d) => (d.number === 4 ? { ...d, bank: 'Exhibit lockers' } : d)), NOW);
+    const rows = db.prepare<[], { details: string }>("SELECT details FROM audit_log WHERE action = 'bank.doors-changed' ORDER BY seq").all();
+    expect(JSON.parse(rows.at(-1)?.details ?? '{}')).toEqual({ changes: ['door 4: XL, any, in Stores lockers → XL, any, in Exhibit lockers'] });
+  });
+
   it("gives a weapon the first door it is put in as its own, and says whether that door is free", () => {
     db.prepare("INSERT INTO assets (id, serial, tag, asset_type_id, status, door_id, updated_at) VALUES (50, 'T7-50', 'TAG-T7-50', 4, 'available', (SELECT id FROM doors WHERE number = 5), ?)").run(NOW.toISOString());
     db.prepare("INSERT INTO assets (id, serial, tag, asset_type_id, status, door_id, updated_at) VALUES (51, 'RAD-51', 'TAG-RAD-51', 1, 'available', (SELECT id FROM doors WHERE number = 1), ?)").run(NOW.toISOString());

@@ -40,6 +40,7 @@ function makeSnapshot(revision: number, padding = 0): KioskSnapshot {
     idle: { warningSecondsLeft: null, timeoutSeconds: 60, doneSecondsLeft: null },
     devices: [],
     lockers: { name: 'Lockers', state: 'online', inService: true, reason: null },
+    doorBanks: [],
     demo: null,
   keyboardScanFallback: false,
     setup: null,

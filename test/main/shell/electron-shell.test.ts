@@ -58,6 +58,7 @@ function snapshot(revision: number): KioskSnapshot {
     idle: { warningSecondsLeft: null, timeoutSeconds: 60, doneSecondsLeft: null },
     devices: [],
     lockers: { name: 'Lockers', state: 'online', inService: true, reason: null },
+    doorBanks: [],
     demo: null,
   keyboardScanFallback: false,
     setup: null,
