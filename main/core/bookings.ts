@@ -5,6 +5,7 @@ import type { Db } from './db/database.ts';
 import type { Exceptions } from './exceptions.ts';
 import type { Ledger } from './ledger.ts';
 import type { BookingNotice, BookingNotices, Clock } from './ports.ts';
+import type { PoolStock } from './pool-stock.ts';
 import type { Records } from './records.ts';
 
 /** A booking as the console or the endpoint asks for it, with its times already worked out. */
@@ -80,6 +81,7 @@ export class Bookings {
     private readonly records: Records,
     private readonly ledger: Ledger,
     private readonly exceptions: Exceptions,
+    private readonly pool: PoolStock,
     private readonly notices: BookingNotices,
     private readonly policy: () => { expiringNoticeMinutes: number },
   ) {
@@ -323,9 +325,11 @@ export class Bookings {
       .immediate();
   }
 
-  /** A staged item no longer held: available again, where it is. */
+  /** A staged item no longer held: available again, where it is; a pack of pooled stock never loaded goes back to the store. */
   private release(row: BookingRow): void {
-    if (row.state === 'staged' && row.assetId !== null && this.records.asset(row.assetId)?.status === 'reserved') this.ledger.setAsset(row.assetId, 'available', row.doorId);
+    if (row.assetId === null) return;
+    if (row.state === 'staged' && this.records.asset(row.assetId)?.status === 'reserved') this.ledger.setAsset(row.assetId, 'available', row.doorId);
+    if (row.state === 'booked') this.pool.returnPack('system', row.assetId);
   }
 
   private notify(bookingId: number, event: BookingNoticeEvent): void {

@@ -80,6 +80,26 @@ export class PoolStock {
     return { assetId };
   }
 
+  /**
+   * Inside the caller's transaction: a pack that never reached a door (its booking cancelled or
+   * expired before it was loaded) goes back to the store's count. False when it is not such a pack.
+   */
+  returnPack(actor: AuditActor, assetId: number): boolean {
+    const pack = this.db
+      .prepare<[number], { typeId: number; name: string; quantity: number }>(
+        `SELECT a.asset_type_id AS typeId, t.name, a.quantity FROM assets a JOIN asset_types t ON t.id = a.asset_type_id
+          WHERE a.id = ? AND t.pooled = 1 AND a.door_id IS NULL AND a.status = 'available'`,
+      )
+      .get(assetId);
+    if (!pack) return false;
+    this.sql.upsert.run(pack.typeId);
+    this.sql.add.run(pack.quantity, pack.typeId);
+    this.db.prepare<[string, number]>("UPDATE assets SET status = 'retired', updated_at = ? WHERE id = ?").run(this.clock.now().toISOString(), assetId);
+    this.audit.append({ actor, action: 'pool.received', subject: `asset-type:${pack.typeId}`, details: { assetType: pack.typeId, name: pack.name, quantity: pack.quantity, note: `pack ${assetId} back from a booking that ended before it was loaded` } }, this.clock.now());
+    this.checkLow(pack.typeId);
+    return true;
+  }
+
   /** Units in the store now, for a refusal's words. */
   inStore(assetTypeId: number): number {
     return this.sql.inStore.get(assetTypeId)?.n ?? 0;

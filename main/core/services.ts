@@ -69,6 +69,7 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
   const eligibility = new Eligibility(records, clock, policy.expiryWarningDays, { rules, overridableRefusals: () => policy.overridableRefusals, referenceMaxAgeHours: () => policy.referenceMaxAgeHours ?? null });
   const anchor = input.anchoring ? new AuditAnchor(db, audit, clock, scheduler, exceptions, { ...input.anchoring, policy: () => policy.auditCheckpoint ?? DEFAULT_CHECKPOINT_POLICY }) : null;
   const ledger = new Ledger(db, clock, rules);
+  const pool = new PoolStock(db, audit, clock, exceptions);
   const exhibits = new Exhibits(db, audit, clock, records, exceptions, input.video ?? NO_VIDEO, () => ({ dwellHours: policy.exhibitDwellHours ?? 24 }));
   const commissioning = new Commissioning(db, audit, clock, !input.demo, input.setupCode ?? null);
   return {
@@ -94,8 +95,8 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
     commissioning,
     personnel: new PersonnelImports(db, audit, clock, commissioning),
     register: new RegisterImports(db, audit, clock, rules, bankId),
-    bookings: new Bookings(db, audit, clock, records, ledger, exceptions, input.bookingNotices ?? NO_BOOKING_NOTICES, () => ({ expiringNoticeMinutes: policy.bookingExpiringNoticeMinutes ?? 60 })),
-    pool: new PoolStock(db, audit, clock, exceptions),
+    bookings: new Bookings(db, audit, clock, records, ledger, exceptions, pool, input.bookingNotices ?? NO_BOOKING_NOTICES, () => ({ expiringNoticeMinutes: policy.bookingExpiringNoticeMinutes ?? 60 })),
+    pool,
     exhibits,
     async continuity(exhibitId) {
       const view = exhibits.view(exhibitId);

@@ -107,6 +107,20 @@ describe('pooled stock', () => {
     expect(lowStock()).toBe(2);
   });
 
+  it('puts the units of a pack that never reached its door back in the store when its booking is cancelled', () => {
+    core.services.pool.receive(kim(), hivis, 6, 'delivery');
+    const id = book(2);
+    const staged = beginStage(core.services, kim(), id, null, new Set());
+    if (!staged.ok || staged.intent === null) throw new Error('not staged through a door');
+    const { intents } = core.services;
+    intents.unlockSent(staged.intent.id);
+    intents.apply(staged.intent.id, 'door-opened', 'door opened');
+    intents.apply(staged.intent.id, 'closed-empty', 'door closed');
+    expect(level()).toMatchObject({ inStore: 4 });
+    expect(core.services.bookings.cancel({ officerId: kim() }, id, 'officer moved station')).toMatchObject({ ok: true });
+    expect(level()).toMatchObject({ inStore: 6, held: 0, inLockers: 0 });
+  });
+
   it('two stagings racing for the last units on separate connections: one pack only', async () => {
     core.services.pool.receive(kim(), hivis, 4, 'delivery');
     const ids = [book(3, 'A'), book(3, 'B'), book(3, 'C'), book(3, 'D')];
