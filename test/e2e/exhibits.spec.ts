@@ -60,9 +60,11 @@ test('an officer deposits an exhibit one way; two property officers retrieve it 
   await item.getByRole('button', { name: /^Retrieve it/ }).click();
   await screen(page, 'exhibit-retrieve');
   await expect(page.getByRole('heading', { name: 'A second property officer taps their card' })).toBeVisible();
+  await expectAccessible(page, 'exhibit retrieval (witness card)');
   await tapCard(page, RUTH.card);
   await setSimulator(page, false);
   await expect(page.getByRole('heading', { name: 'Second property officer: enter your PIN' })).toBeVisible();
+  await expectAccessible(page, 'exhibit retrieval (witness PIN)');
   await enterPin(page, RUTH.pin);
   await expect(page.getByRole('heading', { name: 'Check the seal' })).toBeVisible();
   await typeInto(page, page.getByRole('textbox', { name: 'Seal number on the bag' }), 'SEAL-100231');

@@ -172,7 +172,11 @@ export function OnScreenKeyboard() {
   const [target, setTarget] = useState<TextField | null>(null);
   const [layer, setLayer] = useState<Layer>('letters');
   const [shift, setShift] = useState(false);
-  const [caps, setCaps] = useState(false);
+  // Caps lock as the person set it for this field; until they touch it, what the field asks for
+  // (serials, collar numbers: capitals). Worked out while rendering, so the keys a new field shows
+  // are right from its first frame rather than one effect later.
+  const [capsSet, setCapsSet] = useState<{ field: TextField; on: boolean } | null>(null);
+  const caps = capsSet !== null && capsSet.field === target ? capsSet.on : target?.autocapitalize === 'characters';
   const region = useRef<HTMLElement>(null);
   const targetRef = useRef<TextField | null>(null);
   targetRef.current = target;
@@ -234,7 +238,6 @@ export function OnScreenKeyboard() {
     if (!target) return;
     setLayer('letters');
     setShift(false);
-    setCaps(target.autocapitalize === 'characters');
     const frame = window.requestAnimationFrame(() => revealField(target));
     return () => window.cancelAnimationFrame(frame);
   }, [target]);
@@ -307,7 +310,7 @@ export function OnScreenKeyboard() {
           onPointerDown={keepFocus}
           onMouseDown={keepFocus}
           onClick={() => {
-            setCaps((on) => !on);
+            if (target) setCapsSet({ field: target, on: !caps });
             setShift(false);
           }}
         >
