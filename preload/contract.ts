@@ -852,6 +852,31 @@ export interface ExhibitView {
   events: ExhibitEventView[];
 }
 
+// --- Ammunition (PCD 994) -----------------------------------------------------------
+
+export const AMMO_MOVEMENT_KINDS = ['received', 'issued', 'returned', 'expended', 'transferred', 'destroyed', 'adjusted'] as const;
+export type AmmoMovementKind = (typeof AMMO_MOVEMENT_KINDS)[number];
+
+export interface AmmoLotView {
+  id: number;
+  calibre: string;
+  kind: 'duty' | 'training';
+  manufacturer: string;
+  lotNumber: string;
+  expiresOn: string | null;
+  inStore: number;
+  /** Rounds of it officers hold now. */
+  held: number;
+  recalledAt: string | null;
+  recallReason: string | null;
+}
+
+export interface AmmoHolderView {
+  collarNumber: string;
+  name: string;
+  quantity: number;
+}
+
 export interface KioskSnapshot {
   terminalName: string;
   mode: 'demo' | 'live';
@@ -1081,6 +1106,33 @@ export const requestSchemas = {
   stageBooking: z.object({ bookingId: id, item: z.string().trim().min(1).max(64).nullable() }).strict(),
   /** The officer collects a staged booking from its door. */
   startCollection: z.object({ bookingId: id }).strict(),
+  // Ammunition (PCD 994): armourers keep the lots and their ledger, and recall a lot.
+  getAmmunition: empty,
+  addAmmoLot: z
+    .object({
+      calibre: z.string().trim().min(1).max(40),
+      kind: z.enum(['duty', 'training']),
+      manufacturer: z.string().trim().min(1).max(80),
+      lotNumber: z.string().trim().min(1).max(60),
+      expiresOn: z.iso.date().nullable(),
+      quantity: z.number().int().min(1).max(1_000_000),
+    })
+    .strict(),
+  ammoMovement: z
+    .object({
+      lotId: id,
+      kind: z.enum(AMMO_MOVEMENT_KINDS),
+      quantity: z.number().int().min(1).max(1_000_000),
+      /** The officer holding the rounds (issued, returned, expended): a collar number. */
+      holder: z.string().trim().min(1).max(20).nullable(),
+      reason: z.string().trim().min(3, 'say why').max(300),
+      /** For an adjustment: the count in the store now. */
+      countedInStore: z.number().int().min(0).max(1_000_000).nullable(),
+    })
+    .strict(),
+  recallLot: z.object({ lotId: id, reason: z.string().trim().min(3, 'say why').max(300) }).strict(),
+  getLotHolders: z.object({ lotId: id }).strict(),
+  exportLotHolders: z.object({ lotId: id }).strict(),
   /** Pooled stock delivered to the store. */
   receiveStock: z.object({ assetTypeId: id, quantity: z.number().int().min(1).max(10_000), note: z.string().trim().min(1).max(200) }).strict(),
   /** A count of the store's pooled stock, and why it differs from the record. */
@@ -1210,6 +1262,12 @@ export interface ResponseValues {
   cancelBooking: BookingView;
   stageBooking: KioskSnapshot;
   startCollection: KioskSnapshot;
+  getAmmunition: AmmoLotView[];
+  addAmmoLot: AmmoLotView;
+  ammoMovement: AmmoLotView;
+  recallLot: { lot: AmmoLotView; holders: AmmoHolderView[] };
+  getLotHolders: AmmoHolderView[];
+  exportLotHolders: ExportedFile;
   receiveStock: PoolLevelView;
   countStock: PoolLevelView;
   openExhibitDeposit: KioskSnapshot;

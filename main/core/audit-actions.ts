@@ -142,6 +142,8 @@ export interface AuditDetails {
   'stage.intent': { booking: number; intent: number; door: number; asset: number };
   'booking-collect.intent': { booking: number; intent: number; door: number; ruleVersion: number | null };
 
+  'ammo.recorded': { lot: number; lotNumber: string; calibre: string; kind: string; quantity: number; direction: number; holder: number | null; reason: string };
+  'ammo.lot-recalled': { lot: number; lotNumber: string; calibre: string; reason: string; holders: number; rounds: number };
   'pool.received': { assetType: number; name: string; quantity: number; note: string };
   'pool.counted': { assetType: number; name: string; before: number; counted: number; reason: string };
   'pool.packed': { assetType: number; name: string; quantity: number; booking: number; asset: number };
@@ -267,6 +269,8 @@ export const AUDIT_ACTIONS: Readonly<Record<AuditAction, string>> = {
   'booking.collect-refused': 'an officer was refused the collection of a booked item',
   'stage.intent': 'stores began loading a booked item: its door is about to open',
   'booking-collect.intent': 'an officer began collecting a booked item: its door is about to open',
+  'ammo.recorded': 'rounds of an ammunition lot moved: received, issued, returned, expended, transferred, destroyed or adjusted',
+  'ammo.lot-recalled': 'an ammunition lot was recalled: it is not issued again',
   'pool.received': 'pooled stock was delivered to the store',
   'pool.counted': "the store's pooled stock was counted",
   'pool.packed': 'units of pooled stock were taken from the store as a pack for a booking',

@@ -335,6 +335,13 @@ const SENTENCES: Sentences = {
   'booking-collect.completed': (r) => `${r.intentOfficer} collected ${r.item}, booked for them, from ${r.door}`,
   'booking-collect.cancelled': (r) => `${r.intentOfficer} did not take ${r.item}, booked for them, from ${r.door}: ${outcome(r)}`,
   'booking-collect.door-failed': (r) => `${r.door} did not open for ${r.intentOfficer} to collect ${r.item}, booked for them: ${outcome(r)}`,
+  'ammo.recorded': (r) => {
+    const kind = r.text('kind');
+    const holder = r.num('holder');
+    const moved = kind === 'adjusted' ? `adjusted the store's count of` : `recorded ${count(r.num('quantity'), 'round')} ${kind ?? 'moved'} of`;
+    return `${r.who} ${moved} ${r.text('calibre') ?? ''} lot ${r.text('lotNumber') ?? '(unrecorded)'}${holder === null ? '' : `, held by ${r.officer(holder)}`}${r.because(r.text('reason'))}`;
+  },
+  'ammo.lot-recalled': (r) => `${r.who} recalled ${r.text('calibre') ?? ''} lot ${r.text('lotNumber') ?? '(unrecorded)'}: ${count(r.num('holders'), 'officer')} held ${count(r.num('rounds'), 'round')} of it${r.because(r.text('reason'))}`,
   'pool.received': (r) => `${r.who} received ${count(r.num('quantity'), 'unit')} of ${r.text('name') ?? 'pooled stock'} into the store${r.because(r.text('note'))}`,
   'pool.counted': (r) => `${r.who} counted ${r.text('name') ?? 'pooled stock'} in the store: ${r.num('counted') ?? 'an unrecorded number'} (the record said ${r.num('before') ?? 'unrecorded'})${r.because(r.text('reason'))}`,
   'pool.packed': (r) => `${r.who} took ${count(r.num('quantity'), 'unit')} of ${r.text('name') ?? 'pooled stock'} from the store for booking ${r.num('booking') ?? '(unrecorded)'}`,

@@ -13,6 +13,7 @@ import { swapModule } from './journeys/swap.ts';
 import type { KioskDeps } from './kiosk-deps.ts';
 import type { KioskService } from './kiosk-service.ts';
 import { adminModule } from './modules/admin-module.ts';
+import { ammunitionModule } from './modules/ammunition-module.ts';
 import { consoleModule } from './modules/console-module.ts';
 import { deviceRefreshModule } from './modules/device-refresh-module.ts';
 import { hardwareModule } from './modules/hardware-module.ts';
@@ -43,6 +44,7 @@ const MODULES: readonly ((ctx: KioskContext) => KioskModule)[] = [
   deviceRefreshModule,
   bookingsModule,
   exhibitsModule,
+  ammunitionModule,
 ];
 
 /** Reading the snapshot, the hardware view or the frame log is not a sign that someone is there. */

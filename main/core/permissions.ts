@@ -125,6 +125,12 @@ export const PERMISSIONS: Readonly<Record<RequestName, Permission>> = {
   createBooking: BOOKINGS,
   cancelBooking: BOOKINGS,
   stageBooking: BOOKINGS,
+  getAmmunition: { ...CONSOLE, state: 'signed-in' },
+  addAmmoLot: CONSOLE,
+  ammoMovement: CONSOLE,
+  recallLot: CONSOLE,
+  getLotHolders: { ...CONSOLE, state: 'signed-in' },
+  exportLotHolders: { ...CONSOLE, state: 'signed-in' },
   receiveStock: BOOKINGS,
   countStock: BOOKINGS,
   // Any officer, for their own booking: the handler checks it is theirs, and the gate at collection.

@@ -1,5 +1,6 @@
 import { AssetAdmin } from './asset-admin.ts';
 import { AuditAnchor, DEFAULT_CHECKPOINT_POLICY, type AuditAnchorOptions } from './audit-anchor.ts';
+import { Ammunition } from './ammunition.ts';
 import { AuditLog } from './audit.ts';
 import { Bookings } from './bookings.ts';
 import { CONTINUITY_FORMAT, continuityPdf, type ContinuityRecord } from './continuity.ts';
@@ -55,6 +56,7 @@ export interface CoreServices {
   imports: Imports;
   bookings: Bookings;
   pool: PoolStock;
+  ammunition: Ammunition;
   exhibits: Exhibits;
   /** An exhibit's continuity record as a PDF, anchored by a checkpoint signed now; null for no such exhibit. */
   continuity(exhibitId: number): Promise<ExportedFile | null>;
@@ -97,6 +99,7 @@ export function createServices(input: { db: Db; clock: Clock; scheduler: Schedul
     register: new RegisterImports(db, audit, clock, rules, bankId),
     bookings: new Bookings(db, audit, clock, records, ledger, exceptions, pool, input.bookingNotices ?? NO_BOOKING_NOTICES, () => ({ expiringNoticeMinutes: policy.bookingExpiringNoticeMinutes ?? 60 })),
     pool,
+    ammunition: new Ammunition(db, audit, clock),
     exhibits,
     async continuity(exhibitId) {
       const view = exhibits.view(exhibitId);

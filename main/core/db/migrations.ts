@@ -18,6 +18,7 @@ import { bookings } from './migrations/016-bookings.ts';
 import { exhibits } from './migrations/017-exhibits.ts';
 import { pooledStock } from './migrations/018-pooled-stock.ts';
 import { doorBanks } from './migrations/019-door-banks.ts';
+import { ammunition } from './migrations/020-ammunition.ts';
 
 export interface Migration {
   version: number;
@@ -32,7 +33,7 @@ export interface Migration {
 }
 
 /** Ordered; a migration's version is its position. Never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink, doorSizes, homeDoors, bookings, exhibits, pooledStock, doorBanks];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, exceptionsAndServiceOpenings, competencyGate, consoleIndexes, stockChecks, journeysAndDeviceRefresh, referenceGeneration, auditAnchoring, sensorPlausibility, commissioning, outbox, loanChanges, estateLink, doorSizes, homeDoors, bookings, exhibits, pooledStock, doorBanks, ammunition];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -304,6 +304,18 @@ const CASES: { [A in AuditAction]: Case<A> } = {
     details: { booking: 5, reasons: [{ code: 'limit-reached', message: 'You already hold an Airwave radio' }], ruleVersion: 1 },
     sentence: 'PC 1234 Alex Morgan was refused booking 5 at collection: You already hold an Airwave radio',
   },
+  'ammo.recorded': {
+    actor: jo,
+    subject: 'ammo-lot:2',
+    details: { lot: 2, lotNumber: 'L-2026-17', calibre: '9mm', kind: 'issued', quantity: 34, direction: 0, holder: ALEX, reason: 'kit issue at the counter' },
+    sentence: 'ARM 01 Jo Evans recorded 34 rounds issued of 9mm lot L-2026-17, held by PC 1234 Alex Morgan: kit issue at the counter',
+  },
+  'ammo.lot-recalled': {
+    actor: jo,
+    subject: 'ammo-lot:2',
+    details: { lot: 2, lotNumber: 'L-2026-17', calibre: '9mm', reason: 'manufacturer recall', holders: 2, rounds: 51 },
+    sentence: 'ARM 01 Jo Evans recalled 9mm lot L-2026-17: 2 officers held 51 rounds of it: manufacturer recall',
+  },
   'pool.received': { actor: kim, subject: 'asset-type:9', details: { assetType: 9, name: 'Hi-vis jacket, size L', quantity: 40, note: 'delivery 4471' }, sentence: 'STR 01 Kim Baker received 40 units of Hi-vis jacket, size L into the store: delivery 4471' },
   'pool.counted': {
     actor: kim,
