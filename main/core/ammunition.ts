@@ -19,6 +19,11 @@ const MOVES: Readonly<Record<AmmoMovementKind, { store: -1 | 0 | 1; holder: -1 |
   adjusted: { store: 0, holder: 0 },
 };
 
+const LOT_VIEW = `
+  SELECT l.id, l.calibre, l.kind, l.manufacturer, l.lot_number AS lotNumber, l.expires_on AS expiresOn, l.in_store AS inStore,
+         (SELECT coalesce(sum(h.quantity), 0) FROM ammo_holdings h WHERE h.lot_id = l.id) AS held, l.recalled_at AS recalledAt, l.recall_reason AS recallReason
+    FROM ammo_lots l`;
+
 type LotRow = { id: number; calibre: string; kind: 'duty' | 'training'; manufacturer: string; lotNumber: string; expiresOn: string | null; inStore: number; recalledAt: string | null };
 
 /**
@@ -39,11 +44,8 @@ export class Ammunition {
       lot: db.prepare<[number], LotRow>(
         'SELECT id, calibre, kind, manufacturer, lot_number AS lotNumber, expires_on AS expiresOn, in_store AS inStore, recalled_at AS recalledAt FROM ammo_lots WHERE id = ?',
       ),
-      lots: db.prepare<[], Omit<AmmoLotView, 'held'> & { held: number }>(
-        `SELECT l.id, l.calibre, l.kind, l.manufacturer, l.lot_number AS lotNumber, l.expires_on AS expiresOn, l.in_store AS inStore,
-                (SELECT coalesce(sum(h.quantity), 0) FROM ammo_holdings h WHERE h.lot_id = l.id) AS held, l.recalled_at AS recalledAt, l.recall_reason AS recallReason
-           FROM ammo_lots l ORDER BY l.calibre, l.expires_on, l.id`,
-      ),
+      lots: db.prepare<[], AmmoLotView>(`${LOT_VIEW} ORDER BY l.calibre, l.expires_on, l.id`),
+      lotView: db.prepare<[number], AmmoLotView>(`${LOT_VIEW} WHERE l.id = ?`),
       insertLot: db.prepare<[string, string, string, string, string | null, string]>(
         'INSERT INTO ammo_lots (calibre, kind, manufacturer, lot_number, expires_on, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -182,7 +184,7 @@ export class Ammunition {
   }
 
   private mustView(lotId: number): AmmoLotView {
-    const view = this.lots().find((l) => l.id === lotId);
+    const view = this.sql.lotView.get(lotId);
     if (!view) throw new Error(`lot ${lotId} vanished inside its own transaction`);
     return view;
   }

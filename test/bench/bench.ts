@@ -9,6 +9,7 @@
  * terminal as its own process over ptys, with Chromium, timed as other kiosks are measured.
  */
 import { DOOR_CHOICE, measureDoorChoice } from './door-choice.ts';
+import { measureRecallQuery, RECALL_QUERY } from './recall-query.ts';
 import { ESTATE_SIM, simulateEstate } from './estate-sim.ts';
 import { ESTATE_BENCH, measureEstate, type EstateFigures } from './estate.ts';
 import { POSTGRES_MISSING } from '../helpers/postgres.ts';
@@ -213,6 +214,8 @@ async function main(): Promise<void> {
 
     log(`timing door choices among ${DOOR_CHOICE.doors.toLocaleString('en-GB')} doors ...`);
     const doorChoice = measureDoorChoice();
+    log(`timing lot recalls over a ledger of ${RECALL_QUERY.ledgerEntries.toLocaleString('en-GB')} entries ...`);
+    const recall = measureRecallQuery();
 
     // --- the estate, on a PostgreSQL of its own (skipped, saying why, without one) ---------
     const estate = POSTGRES_MISSING === null ? await measureEstate(log) : null;
@@ -246,6 +249,8 @@ async function main(): Promise<void> {
       ['training_import_rows_per_s', training.rowsPerS, { op: '>=', limit: 50_000 }],
       ['door_choice_p50_ms', doorChoice.choice.p50, null],
       ['door_choice_p99_ms', doorChoice.choice.p99, { op: '<=', limit: 5 }],
+      ['recall_query_p50_ms', recall.query.p50, null],
+      ['recall_query_p99_ms', recall.query.p99, { op: '<=', limit: 20 }],
       ['training_import_write_wait_first_ms', training.writeWaitFirstMs, null],
       ['training_import_write_wait_reimport_ms', training.writeWaitReimportMs, null],
       ['touch_during_verify_p99_ms', heavy.duringVerify.p99, { op: '<=', limit: 15 }],
@@ -267,6 +272,7 @@ async function main(): Promise<void> {
     printTable(rows);
     log('');
     log(`data: ${describeData({ ...data, auditRows })}`);
+    log(`lot recall: ${RECALL_QUERY.ledgerEntries.toLocaleString('en-GB')} ledger entries over ${RECALL_QUERY.lots} lots and ${RECALL_QUERY.officers.toLocaleString('en-GB')} officers; about ${recall.holdersPerLot} holders listed per lot`);
     log(`door choice: ${DOOR_CHOICE.doors.toLocaleString('en-GB')} doors of four sizes and four purposes, ${Math.round(DOOR_CHOICE.filled * 100)}% holding something; ${DOOR_CHOICE.choices.toLocaleString('en-GB')} choices of random fits with up to 4 doors reading occupied (${doorChoice.none} found none)`);
     log(`build: ${(built.ms / 1000).toFixed(1)} s; decisions allowed ${allowed}/${decision.n}; start-ups ${startups.map((s) => s.toFixed(0)).join(', ')} ms`);
     log(describeSamples('decision', decision));
