@@ -40,7 +40,7 @@ function tab(page: Page, name: string) {
   return page.getByRole('tablist', { name: 'Console sections' }).getByRole('tab', { name, exact: true });
 }
 
-test('the console is a tablist of seven sections, each accessible; officers do not see it', async ({ page }) => {
+test('the console is a tablist of eight sections, each accessible; officers do not see it', async ({ page }) => {
   shell = await startShell();
   const csp = watchCsp(page);
   await page.goto(shell.url);
@@ -53,7 +53,7 @@ test('the console is a tablist of seven sections, each accessible; officers do n
 
   await openConsole(page);
   const tabs = page.getByRole('tablist', { name: 'Console sections' }).getByRole('tab');
-  await expect(tabs).toHaveText(['Board', 'Mobilisation', 'Investigation', 'Dashboard', 'Assets', 'Stock check', 'Retired devices'].map((t) => new RegExp(`${t}$`)));
+  await expect(tabs).toHaveText(['Board', 'Mobilisation', 'Investigation', 'Dashboard', 'Assets', 'Stock check', 'Retired devices', 'Ammunition'].map((t) => new RegExp(`${t}$`)));
   await expect(tab(page, 'Board')).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('tabpanel', { name: 'Board' })).toBeVisible();
 
@@ -63,11 +63,11 @@ test('the console is a tablist of seven sections, each accessible; officers do n
   await expect(tab(page, 'Mobilisation')).toBeFocused();
   await expect(tab(page, 'Mobilisation')).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('End');
-  await expect(tab(page, 'Retired devices')).toHaveAttribute('aria-selected', 'true');
+  await expect(tab(page, 'Ammunition')).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('ArrowRight');
   await expect(tab(page, 'Board')).toHaveAttribute('aria-selected', 'true');
 
-  for (const name of ['Board', 'Mobilisation', 'Investigation', 'Dashboard', 'Assets', 'Stock check', 'Retired devices']) {
+  for (const name of ['Board', 'Mobilisation', 'Investigation', 'Dashboard', 'Assets', 'Stock check', 'Retired devices', 'Ammunition']) {
     await tab(page, name).click();
     await expect(page.getByRole('tabpanel', { name })).toBeVisible();
     await expectAccessible(page, `console ${name}`);
@@ -266,4 +266,38 @@ test('stock check: start, scans counted live, finish, report missing and unexpec
   await expectAccessible(page, 'console stock check (report)');
   await page.screenshot({ path: 'test-results/console-stock-report.png' });
   expect(csp).toEqual([]);
+});
+
+test('ammunition: an armourer adds a lot, issues rounds at the counter, recalls the lot and sees who holds it', async ({ page }) => {
+  shell = await startShell();
+  await page.goto(shell.url);
+  await screen(page, 'idle');
+  await openConsole(page);
+  await tab(page, 'Ammunition').click();
+  const panel = page.getByRole('tabpanel', { name: 'Ammunition' });
+  const add = panel.getByRole('form', { name: 'Add an ammunition lot' });
+  await add.getByRole('textbox', { name: 'Manufacturer' }).fill('Lapua');
+  await add.getByRole('textbox', { name: 'Lot number' }).fill('L-2026-17');
+  await add.getByRole('textbox', { name: 'Use by (yyyy-mm-dd, optional)' }).fill('2030-01-31');
+  await add.getByRole('textbox', { name: 'Rounds delivered' }).fill('500');
+  await add.getByRole('button', { name: 'Add the lot' }).click();
+  const lot = panel.getByRole('listitem').filter({ hasText: 'Lapua lot L-2026-17' });
+  await expect(lot).toContainText('500 in the store · 0 held by officers');
+  const move = lot.getByRole('form', { name: 'Record a movement of lot L-2026-17' });
+  await move.getByRole('radio', { name: 'Issued' }).check();
+  await move.getByRole('textbox', { name: 'Rounds', exact: true }).fill('34');
+  await move.getByRole('textbox', { name: 'Officer (collar number)' }).fill('PC 6789');
+  await move.getByRole('textbox', { name: 'Why (incident, range day, delivery note)' }).fill('Glock kit, issued at the counter');
+  await move.getByRole('button', { name: /^Record it/ }).click();
+  await expect(lot).toContainText('466 in the store · 34 held by officers');
+  await expectAccessible(page, 'console Ammunition');
+  const recall = lot.getByRole('form', { name: 'Recall lot L-2026-17' });
+  await recall.getByRole('textbox', { name: 'Recall reason' }).fill('Manufacturer recall 2026/14');
+  await recall.getByRole('button', { name: /^Recall it/ }).click();
+  await expect(panel.getByRole('list', { name: 'Holding rounds of recalled lot L-2026-17' })).toContainText('PC 6789 Grace Walsh: 34 rounds');
+  await expect(lot).toContainText('Recalled: Manufacturer recall 2026/14');
+  const download = page.waitForEvent('download');
+  await lot.getByRole('button', { name: /^Holders \(CSV\)/ }).click();
+  expect((await download).suggestedFilename()).toBe('recall-L-2026-17.csv');
+  await expectAccessible(page, 'console Ammunition after a recall');
 });

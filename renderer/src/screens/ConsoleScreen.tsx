@@ -3,6 +3,7 @@ import type { KeyboardEvent } from 'react';
 import type { SessionView } from '../../../preload/contract.ts';
 import type { Commands, Queries } from '../commands.ts';
 import { PageHead } from '../components/PageHead.tsx';
+import { AmmunitionPanel } from './console/AmmunitionPanel.tsx';
 import { AssetsPanel } from './console/AssetsPanel.tsx';
 import { BoardPanel } from './console/BoardPanel.tsx';
 import { DashboardPanel } from './console/DashboardPanel.tsx';
@@ -20,6 +21,7 @@ const TABS = [
   { id: 'assets', label: 'Assets', icon: '⚙' },
   { id: 'stock', label: 'Stock check', icon: '☑' },
   { id: 'retired', label: 'Retired devices', icon: '♻' },
+  { id: 'ammunition', label: 'Ammunition', icon: '⁂' },
 ] as const;
 
 export type ConsoleTab = (typeof TABS)[number]['id'];
@@ -144,6 +146,8 @@ function TabContent({
       return <StockCheckPanel queries={queries} />;
     case 'retired':
       return <RetiredDevicesPanel queries={queries} />;
+    case 'ammunition':
+      return <AmmunitionPanel queries={queries} />;
     default: {
       const unknown: never = tab;
       return <p>{String(unknown)}</p>;
