@@ -6,7 +6,7 @@ import { repeat } from '../ports.ts';
 import type { CoreServices } from '../services.ts';
 import { defineTable, Machine } from '../state-table.ts';
 import { openIntentDoor } from './door-step.ts';
-import { DrawJourney } from './draw.ts';
+import { drawThroughDoor } from './draw.ts';
 import { fail, OK, plainDoorFailure, signedIn, type Journey, type KioskContext, type KioskModule, type SessionScreen } from './journey.ts';
 import { occupiedDoors } from './return.ts';
 
@@ -253,19 +253,9 @@ export function beginCollection(services: CoreServices, officerId: number, booki
     .immediate();
 }
 
-async function runCollection(ctx: KioskContext, officerId: number, bookingId: number): Promise<Result<null>> {
-  const blocked = ctx.releaseBlocked();
-  if (blocked) return { ok: false, error: blocked };
-  const begun = beginCollection(ctx.services, officerId, bookingId, ctx.unusableDoors());
-  if (!begun.ok) {
-    ctx.show({ kind: 'home', message: begun.message });
-    return fail(begun.kind, begun.message);
-  }
-  // At the door it is a draw like any other: take it, close the door.
-  const journey = new DrawJourney(begun.intent);
-  ctx.startJourney(journey);
-  const opened = await openIntentDoor(ctx, begun.intent);
-  return opened.ok ? OK : fail('device', journey.failureMessage());
+/** At the door a collection is a draw like any other: take it, close the door. */
+function runCollection(ctx: KioskContext, officerId: number, bookingId: number): Promise<Result<null>> {
+  return drawThroughDoor(ctx, () => beginCollection(ctx.services, officerId, bookingId, ctx.unusableDoors()));
 }
 
 const HOUR_MS = 3_600_000;

@@ -186,10 +186,19 @@ function isDrawEvent(effect: string): effect is DrawEvent {
  * Decide, commit the intent, then open its door and confirm it (the override journey draws
  * through here too). Answers once the door has read open, or with why it did not.
  */
-export async function runDraw(ctx: KioskContext, officerId: number, assetTypeId: number, overrideId?: number): Promise<Result<null>> {
+export function runDraw(ctx: KioskContext, officerId: number, assetTypeId: number, overrideId?: number): Promise<Result<null>> {
+  return drawThroughDoor(ctx, () => beginDraw(ctx.services, officerId, assetTypeId, overrideId, ctx.unusableDoors()));
+}
+
+/**
+ * An item going out to the officer at their door, as a draw (a booked collection goes out the
+ * same way): refused while nothing may be released; a refusal shown on the home screen; else the
+ * draw journey at the open door.
+ */
+export async function drawThroughDoor(ctx: KioskContext, begin: () => { ok: true; intent: DoorIntent } | { ok: false; kind: Exclude<BeginResult, { ok: true }>['kind']; message: string }): Promise<Result<null>> {
   const blocked = ctx.releaseBlocked();
   if (blocked) return { ok: false, error: blocked };
-  const begun = beginDraw(ctx.services, officerId, assetTypeId, overrideId, ctx.unusableDoors());
+  const begun = begin();
   if (!begun.ok) {
     ctx.show({ kind: 'home', message: begun.message });
     return fail(begun.kind, begun.message);
